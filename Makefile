@@ -1,0 +1,55 @@
+# sabaq — the two commands a newcomer needs are `make demo` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DATA ?= sabaq-data
+# Debian packages: ffmpeg for media; the rest only for the test suite's real clients.
+APT_RUNTIME := ffmpeg fonts-dejavu-core
+APT_TEST := chromium xmltv-util libxml2-utils
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: install install-test-tools demo test lint typecheck pytest bench clean
+
+install: $(VENV)/.installed node_modules/hls.js/package.json
+
+$(VENV)/.installed: pyproject.toml
+	@missing=""; for p in $(APT_RUNTIME); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ] || ! command -v ffmpeg >/dev/null; then \
+	  echo "installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(APT_RUNTIME); fi
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+# hls.js plays HLS in browsers without native support; served from /static/hls.min.js.
+node_modules/hls.js/package.json:
+	@if command -v npm >/dev/null; then npm install --no-save --no-audit --no-fund --silent hls.js@1 || echo "hls.js not installed: pages fall back to native HLS"; \
+	else echo "npm missing: pages fall back to the browser's native HLS"; fi
+
+install-test-tools:
+	@missing=""; for p in $(APT_TEST); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; fi
+
+demo: install
+	$(BIN)/sabaq --data $(DATA) demo
+
+test: install install-test-tools lint typecheck pytest
+
+lint:
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck:
+	$(BIN)/mypy
+
+pytest:
+	$(BIN)/pytest -q -p no:cacheprovider
+
+bench: install
+	$(BIN)/python bench/transcode.py
+
+clean:
+	rm -rf $(VENV) $(DATA) node_modules .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,121 @@
+"""Opening the catalogue: engine, sessions and automatic migrations."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from catalog.errors import CatalogError
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def default_database_url(data_dir: Path) -> str:
+    """The URL in force: SABAQ_DATABASE_URL, else a SQLite file in the data directory."""
+    url = os.environ.get("SABAQ_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{(data_dir / 'sabaq.sqlite3').resolve()}"
+
+
+def _alembic_config(engine: Engine) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["engine"] = engine
+    return config
+
+
+class Catalog:
+    """An opened catalogue: hands out sessions and knows its schema version."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session committed on success and rolled back on any error."""
+        session = self._sessions()
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def migrate(self, revision: str = "head") -> None:
+        """Upgrade the schema to `revision` (head by default)."""
+        config = _alembic_config(self.engine)
+        with self.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, revision)
+
+    def downgrade(self, revision: str = "base") -> None:
+        """Downgrade the schema to `revision` (empty by default)."""
+        config = _alembic_config(self.engine)
+        with self.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.downgrade(config, revision)
+
+    def revision(self) -> str | None:
+        """The schema revision the database is at, or None when empty."""
+        with self.engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+
+    def head(self) -> str | None:
+        """The newest revision the code knows."""
+        return ScriptDirectory.from_config(_alembic_config(self.engine)).get_current_head()
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()
+
+
+def _enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+def open_catalog(url: str, *, migrate: bool = True, schema: str | None = None) -> Catalog:
+    """Open the catalogue at `url`, creating and migrating it on first use.
+
+    `schema` (PostgreSQL only) confines every table to that schema, which
+    lets tests share one database without seeing each other's rows.
+    """
+    connect_args: dict[str, Any] = {}
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+    elif schema is not None:
+        connect_args["options"] = f"-csearch_path={schema}"
+    try:
+        engine = create_engine(url, connect_args=connect_args)
+    except (SQLAlchemyError, ImportError, ValueError) as exc:
+        raise CatalogError(f"database URL {url!r} cannot be used: {exc}") from exc
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _enable_sqlite_foreign_keys)
+    catalog = Catalog(engine)
+    if migrate:
+        try:
+            catalog.migrate()
+        except OperationalError as exc:
+            engine.dispose()
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+            raise CatalogError(f"database {engine.url!r} is unavailable: {reason}") from exc
+    return catalog

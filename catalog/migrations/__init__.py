@@ -1,0 +1,1 @@
+"""Alembic migrations of the catalogue, applied automatically by catalog.db."""

@@ -1,0 +1,495 @@
+"""`sabaq`: the command line of producers and broadcasters.
+
+Thin by design: it parses options, calls the packages, prints, and turns
+the errors users can meet into one line on stderr and an exit code.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any, NoReturn
+from zoneinfo import ZoneInfo
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from catalog import Catalog, CatalogError, default_database_url, open_catalog
+from scheduler import InfeasibleError, ProblemError
+
+err = Console(stderr=True)
+out = Console()
+
+EXIT_BAD_INPUT = 2
+EXIT_FAILED = 1
+
+
+def fail(message: str, code: int = EXIT_FAILED) -> NoReturn:
+    """Print one line naming what is wrong and exit."""
+    err.print(f"[bold red]error:[/] {message}", markup=True, highlight=False, soft_wrap=True)
+    sys.exit(code)
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn the packages' user-facing errors into exit codes (never a traceback)."""
+    from transcoder import MediaError
+
+    try:
+        yield
+    except (ProblemError, CatalogError) as exc:
+        if isinstance(exc, CatalogError) and len(exc.details) > 1:
+            for line in exc.details[1:]:
+                err.print(f"  {line}", highlight=False, markup=False)
+        fail(str(exc), EXIT_BAD_INPUT)
+    except InfeasibleError as exc:
+        fail(f"infeasible: {exc}")
+    except MediaError as exc:
+        fail(str(exc))
+
+
+class Context:
+    """Options shared by every command."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self._catalog: Catalog | None = None
+
+    def catalog(self) -> Catalog:
+        """The catalogue, opened (and migrated) on first use."""
+        if self._catalog is None:
+            with user_errors():
+                self.data_dir.mkdir(parents=True, exist_ok=True)
+                self._catalog = open_catalog(default_database_url(self.data_dir))
+        return self._catalog
+
+
+pass_context = click.make_pass_decorator(Context)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path),
+              envvar="SABAQ_DATA_DIR", default=Path("sabaq-data"), show_default=True,
+              help="Data directory: database, media and HLS packages (env SABAQ_DATA_DIR).")
+@click.version_option(package_name="sabaq")
+@click.pass_context
+def main(ctx: click.Context, data_dir: Path) -> None:
+    """sabaq — school lessons on television and online.
+
+    Import a lesson catalogue, schedule it into channel grids, transcode the
+    lessons with a sign-language interpreter into adaptive HLS, and serve
+    them on demand, live, to IPTV players and as web pages.
+
+    The database is a SQLite file in the data directory unless
+    SABAQ_DATABASE_URL names another (e.g. postgresql+psycopg://...).
+    """
+    ctx.obj = Context(data_dir)
+
+
+# ----------------------------------------------------------------- catalog
+@main.group()
+def catalog() -> None:
+    """Import, export and list the lesson catalogue."""
+
+
+@catalog.command("import")
+@click.argument("source", type=click.Path(path_type=Path))
+@pass_context
+def catalog_import(context: Context, source: Path) -> None:
+    """Import lessons from a CSV file or a problem JSON file (all or nothing).
+
+    CSV columns: lesson_id, series_id, grade, subject, language, series_title,
+    episode, title, duration_s, signed, source. JSON: the problem format of
+    `sabaq schedule solve` (channels, series, lessons).
+    """
+    from catalog.csv_io import import_csv
+    from catalog.problem_io import import_problem
+
+    with user_errors(), context.catalog().session() as session:
+        if source.suffix.lower() == ".csv":
+            summary = import_csv(session, source)
+        else:
+            summary = import_problem(session, source)
+    out.print(f"imported {summary.channels} channels, {summary.series} series, "
+              f"{summary.lessons} lessons from {source}")
+
+
+@catalog.command("export")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="json",
+              show_default=True, help="CSV of lessons, or a problem JSON document.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="File to write (default: standard output).")
+@click.option("--timezone", default="Asia/Almaty", show_default=True,
+              help="Time zone written into a problem JSON document.")
+@click.option("--start-date", default=None, help="First broadcast date (default: today).")
+@pass_context
+def catalog_export(context: Context, fmt: str, output: Path | None, timezone: str,
+                   start_date: str | None) -> None:
+    """Export the catalogue as CSV or as a scheduling problem."""
+    from catalog.csv_io import export_csv
+    from catalog.problem_io import export_problem
+
+    with user_errors(), context.catalog().session() as session:
+        if fmt == "csv":
+            text = export_csv(session)
+        else:
+            start = start_date or datetime.now(ZoneInfo(timezone)).date().isoformat()
+            problem = export_problem(session, {"timezone": timezone, "start_date": start})
+            text = json.dumps(problem, ensure_ascii=False, indent=2) + "\n"
+    write_text(output, text)
+
+
+@catalog.command("list")
+@pass_context
+def catalog_list(context: Context) -> None:
+    """List lessons with their status."""
+    from sqlalchemy import select
+
+    from catalog.models import Lesson
+
+    table = Table("lesson", "series", "ep", "title", "min", "signed", "status")
+    with user_errors(), context.catalog().session() as session:
+        for lesson in session.scalars(select(Lesson).order_by(Lesson.series_id, Lesson.episode)):
+            table.add_row(lesson.id, lesson.series_id, str(lesson.episode), lesson.title,
+                          str(lesson.duration_s // 60), "yes" if lesson.signed else "",
+                          str(lesson.status))
+    out.print(table)
+
+
+def write_text(output: Path | None, text: str) -> None:
+    """Write to a file atomically (temp file, then rename), or to stdout."""
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        partial = output.with_name(f".{output.name}.partial")
+        partial.write_text(text, encoding="utf-8")
+        partial.replace(output)
+    except OSError as exc:
+        fail(f"{output}: cannot be written ({exc.strerror})")
+
+
+def read_json(path: Path) -> Any:
+    """A JSON file, or a one-line error (exit 2) naming what is wrong."""
+    from catalog.problem_io import load_json
+
+    with user_errors():
+        return load_json(path)
+
+
+# ---------------------------------------------------------------- schedule
+@main.group()
+def schedule() -> None:
+    """Solve, check and publish broadcast schedules."""
+
+
+@schedule.command("solve")
+@click.argument("problem_file", metavar="PROBLEM.json", type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="Schedule JSON to write (only written when a schedule is found).")
+@click.option("--time-limit", type=click.FloatRange(min=0.1), default=60.0, show_default=True,
+              help="Seconds the solver may search.")
+@click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
+              help="CP-SAT search workers.")
+@click.option("--progress/--no-progress", default=None,
+              help="Show best days found vs lower bound (default: on a terminal).")
+def schedule_solve(problem_file: Path, output: Path, time_limit: float, workers: int,
+                   progress: bool | None) -> None:
+    """Place every lesson into the channels' daily grids in the fewest broadcast days."""
+    from scheduler import SolveOptions, check, parse_problem, solve
+
+    data = read_json(problem_file)
+    with user_errors():
+        problem = parse_problem(data)
+        show = sys.stderr.isatty() if progress is None else progress
+        options = SolveOptions(time_limit_s=time_limit, workers=workers)
+        if show:
+            with _progress() as bar:
+                task = bar.add_task("solving", total=None)
+
+                def report(days: int, bound: int, elapsed: float) -> None:
+                    bar.update(task, description=f"best {days} days, lower bound {bound}")
+
+                result = solve(problem, options, report)
+        else:
+            result = solve(problem, options)
+        report_ = check(problem, result)
+        result.stats["violations"] = len(report_.violations)
+        result.stats["slot_consistency"] = report_.slot_consistency
+    write_text(output, json.dumps(result.to_json(), ensure_ascii=False, indent=2) + "\n")
+    stats = result.stats
+    out.print(f"{stats['status']}: {len(result.airings)} airings in {stats['days_used']} days "
+              f"(lower bound {stats['lower_bound_days']}), {stats['violations']} violations, "
+              f"{stats['solve_s']} s → {output}")
+
+
+@schedule.command("check")
+@click.argument("problem_file", metavar="PROBLEM.json", type=click.Path(path_type=Path))
+@click.argument("schedule_file", metavar="SCHEDULE.json", type=click.Path(path_type=Path))
+def schedule_check(problem_file: Path, schedule_file: Path) -> None:
+    """Check a schedule against every rule; exit 1 when any is broken."""
+    from scheduler import check, parse_problem, parse_schedule
+
+    problem_data, schedule_data = read_json(problem_file), read_json(schedule_file)
+    with user_errors():
+        report = check(parse_problem(problem_data), parse_schedule(schedule_data))
+    for violation in report.violations[:50]:
+        out.print(f"[red]{violation.rule}[/]: {violation.message}", highlight=False)
+    if len(report.violations) > 50:
+        out.print(f"... and {len(report.violations) - 50} more")
+    out.print(json.dumps({"violations": len(report.violations), "by_rule": report.by_rule(),
+                          "days_used": report.days_used,
+                          "lower_bound_days": report.lower_bound_days,
+                          "dead_air_share": report.dead_air_share,
+                          "slot_consistency": report.slot_consistency}))
+    if report.violations:
+        sys.exit(EXIT_FAILED)
+
+
+@schedule.command("publish")
+@click.argument("schedule_file", metavar="SCHEDULE.json", type=click.Path(path_type=Path))
+@click.option("--timezone", default="Asia/Almaty", show_default=True,
+              help="Broadcast time zone of the schedule.")
+@pass_context
+def schedule_publish(context: Context, schedule_file: Path, timezone: str) -> None:
+    """Store a schedule as a new version and make it the live one."""
+    from catalog.schedules import publish, save_schedule
+    from scheduler import parse_schedule
+
+    data = read_json(schedule_file)
+    with user_errors():
+        parse_schedule(data)
+        with context.catalog().session() as session:
+            version = save_schedule(session, data, timezone)
+            publish(session, version)
+    out.print(f"published schedule version {version} ({len(data['airings'])} airings)")
+
+
+# --------------------------------------------------------------- transcode
+@main.command("transcode")
+@click.argument("lesson", required=False, type=click.Path(path_type=Path))
+@click.option("--signer", type=click.Path(path_type=Path),
+              help="Recording of the sign-language interpreter to overlay.")
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path),
+              help="Package directory (appears only when complete).")
+@click.option("--all", "all_lessons", is_flag=True,
+              help="Transcode every catalogue lesson that is not packaged yet.")
+@click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Lessons transcoded at once with --all.")
+@click.option("--signer-position", default="bottom-right", show_default=True,
+              type=click.Choice(["bottom-right", "bottom-left", "top-right", "top-left"]))
+@click.option("--signer-scale", type=click.FloatRange(0.05, 1.0), default=None,
+              help="Signer height as a share of the picture (default: covers 1/6 of it).")
+@click.option("--chroma-key", default=None, help="Key out this colour behind the signer "
+              "(e.g. 0x00b140).")
+@click.option("--signer-offset", type=float, default=0.0, show_default=True,
+              help="Seconds the signer starts after the lesson.")
+@click.option("--allow-short-signer", is_flag=True,
+              help="Accept a signer clip shorter than the lesson.")
+@click.option("--ladder", default="720,480,360,234", show_default=True,
+              help="Rung heights; never above the source's height.")
+@click.option("--segment", type=int, default=6, show_default=True, help="Segment seconds.")
+@click.option("--preset", default="veryfast", show_default=True, help="libx264 preset.")
+@pass_context
+def transcode_cmd(context: Context, lesson: Path | None, signer: Path | None,
+                  output: Path | None, all_lessons: bool, jobs: int, signer_position: str,
+                  signer_scale: float | None, chroma_key: str | None, signer_offset: float,
+                  allow_short_signer: bool, ladder: str, segment: int, preset: str) -> None:
+    """Package a lesson as an adaptive HLS ladder with an audio-only rung.
+
+    One ffmpeg pass: deinterlace, scale and pad to 16:9, overlay the signer,
+    normalise loudness to -23 LUFS, encode every rung with aligned 2 s GOPs.
+    """
+    from transcoder import TranscodeOptions, transcode
+    from transcoder.ladder import parse_ladder
+
+    try:
+        options = TranscodeOptions(
+            ladder=parse_ladder(ladder), segment_s=segment, preset=preset,
+            signer_position=signer_position, signer_scale=signer_scale, chroma_key=chroma_key,
+            signer_offset_s=signer_offset, allow_short_signer=allow_short_signer,
+        )
+    except ValueError as exc:
+        fail(str(exc), EXIT_BAD_INPUT)
+    if all_lessons:
+        _transcode_all(context, options, jobs)
+        return
+    if lesson is None or output is None:
+        fail("give LESSON and -o DIR, or --all", EXIT_BAD_INPUT)
+    with user_errors(), _progress() as bar:
+        task = bar.add_task(lesson.name, total=1.0)
+        result = transcode(lesson, output, options, signer,
+                           progress=lambda share: bar.update(task, completed=share))
+    out.print(f"packaged {lesson} → {result.directory} ({', '.join(result.rungs)}; "
+              f"{result.segments} segments of {result.segment_s} s)")
+
+
+def _transcode_all(context: Context, options: Any, jobs: int) -> None:
+    from sqlalchemy import select
+
+    from catalog.models import Lesson
+
+    catalog_ = context.catalog()
+    with catalog_.session() as session:
+        ids = list(session.scalars(select(Lesson.id).order_by(Lesson.series_id, Lesson.episode)))
+    if not ids:
+        fail("the catalogue has no lessons; import some with `sabaq catalog import`")
+    outcomes = _run_jobs(catalog_, context.data_dir, ids, options, jobs)
+    failed = [o for o in outcomes if not o.ok]
+    for outcome in failed:
+        err.print(f"[red]failed[/] {outcome.lesson_id}: {outcome.error}", highlight=False)
+    done = sum(1 for o in outcomes if o.ok and not o.skipped)
+    skipped = sum(1 for o in outcomes if o.skipped)
+    out.print(f"{done} packaged, {skipped} already current, {len(failed)} failed")
+    if failed:
+        sys.exit(EXIT_FAILED)
+
+
+def _run_jobs(catalog_: Catalog, data_dir: Path, ids: list[str], options: Any,
+              jobs: int) -> list[Any]:
+    from transcoder.jobs import run_all
+
+    with _progress() as bar:
+        tasks: dict[str, TaskID] = {i: bar.add_task(i, total=1.0) for i in ids}
+        return run_all(catalog_, data_dir, ids, options, jobs,
+                       progress=lambda lid, share: bar.update(tasks[lid], completed=share))
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(),
+                    TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn(), console=err,
+                    transient=False)
+
+
+# ------------------------------------------------------------------- serve
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True)
+@pass_context
+def serve(context: Context, host: str, port: int) -> None:
+    """Serve pages, the API, VOD, live channels, the M3U list and the XMLTV guide."""
+    _serve(context, host, port)
+
+
+def _serve(context: Context, host: str, port: int, banner: Callable[[], None] | None = None
+           ) -> None:
+    from aiohttp import web
+
+    from streaming import create_app
+
+    app = create_app(context.catalog(), context.data_dir)
+    if banner:
+        banner()
+    try:
+        web.run_app(app, host=host, port=port, print=lambda _: out.print(
+            f"serving on http://{host}:{port} (Ctrl+C to stop)"))
+    except OSError as exc:
+        fail(f"cannot listen on {host}:{port} ({exc.strerror})")
+
+
+# -------------------------------------------------------------------- demo
+@main.command()
+@click.option("--lessons", type=click.IntRange(1, 200), default=8, show_default=True,
+              help="Sample lessons to make.")
+@click.option("--duration", type=click.IntRange(10, 3600), default=60, show_default=True,
+              help="Seconds per sample lesson.")
+@click.option("--serve/--no-serve", "serve_after", default=True, help="Serve when done.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True)
+@click.option("--timezone", default="Asia/Almaty", show_default=True,
+              help="Broadcast time zone of the sample channels.")
+@pass_context
+def demo(context: Context, lessons: int, duration: int, serve_after: bool, host: str,
+         port: int, timezone: str) -> None:
+    """Build sample lessons, transcode them with a signer, schedule them from now, serve.
+
+    Lessons are generated with ffmpeg (no downloads): a picture with the
+    title in Kazakh or Russian and a tone; odd-numbered ones are signed.
+    """
+    try:
+        zone = ZoneInfo(timezone)
+    except (ValueError, KeyError):
+        fail(f"--timezone: unknown time zone {timezone!r}", EXIT_BAD_INPUT)
+    with user_errors():
+        summary, first = _build_demo(context, lessons, duration, zone)
+    base = f"http://{host}:{port}"
+
+    def banner() -> None:
+        out.print(f"\n[bold]sabaq demo[/] ({summary})\n"
+                  f"  pages     {base}/\n"
+                  f"  lesson    {base}/lessons/{first}\n"
+                  f"  live      {base}/channels/al-farabi\n"
+                  f"  IPTV      {base}/iptv/playlist.m3u   guide {base}/iptv/epg.xml\n"
+                  f"  API       {base}/api/lessons   {base}/api/openapi.json\n")
+
+    if serve_after:
+        _serve(context, host, port, banner)
+    else:
+        banner()
+
+
+def _build_demo(context: Context, count: int, duration: int, zone: ZoneInfo) -> tuple[str, str]:
+    """Sample media and catalogue, packages and slates, a schedule from now, published."""
+    from catalog.models import Lesson
+    from catalog.problem_io import import_problem
+    from catalog.schedules import publish, save_schedule
+    from scheduler import SolveOptions, parse_problem, solve
+    from scheduler.samples import demo_problem
+    from transcoder import TranscodeOptions, transcode
+    from transcoder.samples import make_lesson, make_signer, make_slate
+
+    data = context.data_dir
+    media = data / "media"
+    problem = demo_problem(datetime.now(zone), count, duration)
+    out.print(f"making {count} sample lessons of {duration} s and a signer in {media}")
+    with _progress() as bar:
+        task = bar.add_task("sample media", total=count + 1)
+        signer = media / "signer.mp4"
+        if not signer.exists():
+            make_signer(signer, duration)
+        bar.advance(task)
+        for index, lesson in enumerate(problem["lessons"]):
+            path = media / f"{lesson['id']}.mp4"
+            lesson["source"] = f"media/{path.name}"
+            if not path.exists():
+                make_lesson(path, lesson["title"], duration, tone_hz=330 + 55 * (index % 8))
+            bar.advance(task)
+    problem_path = data / "demo-problem.json"
+    write_text(problem_path, json.dumps(problem, ensure_ascii=False, indent=2))
+    catalog_ = context.catalog()
+    with catalog_.session() as session:
+        import_problem(session, problem_path)
+        for lesson in problem["lessons"]:
+            row = session.get_one(Lesson, lesson["id"])
+            row.signer_source = "media/signer.mp4" if lesson["signed"] else None
+    options = TranscodeOptions(ladder=(480, 360, 234))
+    out.print("transcoding with the sign-language overlay (already current packages are kept)")
+    outcomes = _run_jobs(catalog_, data, [x["id"] for x in problem["lessons"]], options, 2)
+    failed = [o for o in outcomes if not o.ok]
+    if failed:
+        fail(f"lesson {failed[0].lesson_id} could not be transcoded: {failed[0].error}")
+    for channel in problem["channels"]:
+        slate_dir = data / "slates" / channel["id"]
+        if not (slate_dir / "master.m3u8").exists():
+            source = make_slate(media / f"slate-{channel['id']}.mp4", channel["name"],
+                                "Эфир жақында · Скоро в эфире · Back soon", 30)
+            transcode(source, slate_dir, TranscodeOptions(ladder=(480, 360, 234), segment_s=2))
+    out.print("scheduling from now with CP-SAT")
+    result = solve(parse_problem(problem), SolveOptions(time_limit_s=20))
+    with catalog_.session() as session:
+        version = save_schedule(session, result.to_json(), problem["timezone"])
+        publish(session, version)
+    summary = (f"{len(outcomes)} lessons, schedule {result.stats['status']} in "
+               f"{result.stats['days_used']} day(s), version {version} published")
+    return summary, problem["lessons"][0]["id"]
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

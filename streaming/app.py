@@ -1,0 +1,237 @@
+"""The aiohttp application: pages, API, VOD, live channels, IPTV, health and metrics."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+
+from catalog import Catalog
+from streaming import api, guide, live, pages
+from streaming.files import file_response, safe_path
+from streaming.i18n import negotiate
+from streaming.state import STATE, Clock, State, now_and_next, system_clock
+from transcoder.master import Variant, master_playlist
+
+STATIC = Path(__file__).with_name("static")
+HLS_JS_CANDIDATES = (
+    Path.cwd() / "node_modules/hls.js/dist/hls.min.js",
+    Path(__file__).resolve().parent.parent / "node_modules/hls.js/dist/hls.min.js",
+)
+PLAYLIST_TYPE = "application/vnd.apple.mpegurl"
+
+
+def _lang(request: web.Request) -> str:
+    return negotiate(request.query.get("lang"), request.headers.get("Accept-Language"))
+
+
+def _html(text: str, status: int = 200) -> web.Response:
+    return web.Response(text=text, status=status, content_type="text/html", charset="utf-8",
+                        headers={"Vary": "Accept-Language"})
+
+
+def _base_url(request: web.Request) -> str:
+    return f"{request.scheme}://{request.host}"
+
+
+async def home(request: web.Request) -> web.Response:
+    """GET /: channels on air and the lesson catalogue."""
+    state = request.app[STATE]
+    snapshot = await state.snapshot()
+    lang, now = _lang(request), state.clock()
+    chosen = {k: request.query.get(k, "") for k in ("grade", "subject", "language", "signed")}
+    lessons = api.filter_lessons(snapshot, chosen)
+    everything = snapshot.lessons.values()
+    catalogue = pages.catalogue(
+        lang, lessons, sorted({x.grade for x in everything}),
+        sorted({x.subject for x in everything}), chosen,
+    )
+    now_next = {c.id: now_and_next(snapshot.airings_of(c.id), now) for c in snapshot.channels}
+    return _html(pages.home(lang, snapshot.channels, now_next, snapshot.lessons,
+                            snapshot.timezone, catalogue))
+
+
+async def lesson_page(request: web.Request) -> web.Response:
+    """GET /lessons/{lesson}."""
+    snapshot = await request.app[STATE].snapshot()
+    lang = _lang(request)
+    lesson = snapshot.lessons.get(request.match_info["lesson"])
+    if lesson is None:
+        return _html(pages.not_found(lang), 404)
+    airings = [a for a in snapshot.airings if a.lesson_id == lesson.id]
+    channels = {c.id: c for c in snapshot.channels}
+    return _html(pages.lesson_page(lang, lesson, airings, channels, snapshot.timezone))
+
+
+async def channel_page(request: web.Request) -> web.Response:
+    """GET /channels/{channel}: live player and today's grid."""
+    state = request.app[STATE]
+    snapshot = await state.snapshot()
+    lang, now = _lang(request), state.clock()
+    channel = next((c for c in snapshot.channels if c.id == request.match_info["channel"]), None)
+    if channel is None:
+        return _html(pages.not_found(lang), 404)
+    zone = ZoneInfo(snapshot.timezone)
+    local = now.astimezone(zone)
+    midnight = datetime(local.year, local.month, local.day, tzinfo=zone)
+    today = [a for a in snapshot.airings_of(channel.id)
+             if midnight <= a.start < midnight + timedelta(days=1)]
+    return _html(pages.channel_page(lang, channel, today, snapshot.lessons, snapshot.timezone, now))
+
+
+async def vod(request: web.Request) -> web.StreamResponse:
+    """GET /vod/{lesson}/{path}: a file of the lesson's package, never outside it."""
+    state = request.app[STATE]
+    snapshot = await state.snapshot()
+    lesson_id = request.match_info["lesson"]
+    if lesson_id not in snapshot.packages:
+        raise web.HTTPNotFound(text="no such package")
+    path = safe_path(state.data_dir / "packages" / lesson_id, request.match_info["tail"])
+    if path is None:
+        raise web.HTTPNotFound(text="no such file in the package")
+    return file_response(path)
+
+
+async def slate(request: web.Request) -> web.StreamResponse:
+    """GET /slate/{channel}/{path}: the off-air slate package of a channel."""
+    state = request.app[STATE]
+    snapshot = await state.snapshot()
+    channel_id = request.match_info["channel"]
+    if channel_id not in snapshot.slates:
+        raise web.HTTPNotFound(text="no slate for this channel")
+    path = safe_path(state.data_dir / "slates" / channel_id, request.match_info["tail"])
+    if path is None:
+        raise web.HTTPNotFound(text="no such file in the slate")
+    return file_response(path)
+
+
+async def live_master(request: web.Request) -> web.Response:
+    """GET /live/{channel}/master.m3u8: the channel's rungs (those of its slate)."""
+    snapshot = await request.app[STATE].snapshot()
+    channel_id = request.match_info["channel"]
+    slate_package = snapshot.slates.get(channel_id)
+    if slate_package is None:
+        raise web.HTTPNotFound(text="channel not found or not on air")
+    variants = []
+    for rung in slate_package.variants:
+        name = str(rung["name"])
+        width, height = rung.get("width"), rung.get("height")
+        variants.append(Variant(
+            uri=f"{name}.m3u8",
+            peak_bps=int(str(rung.get("bandwidth", 0))),
+            average_bps=int(str(rung.get("average_bandwidth", 0))),
+            codecs=str(rung.get("codecs", "")),
+            resolution=(int(str(width)), int(str(height))) if width and height else None,
+        ))
+    return web.Response(text=master_playlist(variants), content_type=PLAYLIST_TYPE,
+                        headers={"Cache-Control": "public, max-age=60"})
+
+
+async def live_media(request: web.Request) -> web.Response:
+    """GET /live/{channel}/{rung}.m3u8: the sliding window at this instant."""
+    state = request.app[STATE]
+    snapshot = await state.snapshot()
+    channel_id, rung = request.match_info["channel"], request.match_info["rung"]
+    slate_package = snapshot.slates.get(channel_id)
+    if slate_package is None or rung not in slate_package.rungs:
+        raise web.HTTPNotFound(text="no such channel or rung")
+    now = state.clock()
+    segments, sequence, discontinuity = live.live_segments(
+        snapshot.airings_of(channel_id), snapshot.packages, slate_package, rung, now
+    )
+    state.metrics.saw_viewer(channel_id, request.remote or "?")
+    return web.Response(
+        text=live.media_playlist(segments, sequence, discontinuity),
+        content_type=PLAYLIST_TYPE,
+        headers={"Cache-Control": "public, max-age=1"},
+    )
+
+
+async def iptv_playlist(request: web.Request) -> web.Response:
+    """GET /iptv/playlist.m3u."""
+    snapshot = await request.app[STATE].snapshot()
+    return web.Response(text=guide.m3u(snapshot.channels, _base_url(request)),
+                        content_type="audio/x-mpegurl", charset="utf-8")
+
+
+async def iptv_epg(request: web.Request) -> web.Response:
+    """GET /iptv/epg.xml."""
+    snapshot = await request.app[STATE].snapshot()
+    body = guide.xmltv(snapshot.channels, snapshot.airings, snapshot.lessons,
+                       snapshot.timezone, _base_url(request))
+    return web.Response(body=body, content_type="application/xml", charset="utf-8")
+
+
+async def healthz(request: web.Request) -> web.Response:
+    """GET /healthz: ok when the catalogue can be read."""
+    try:
+        await request.app[STATE].snapshot()
+    except Exception as exc:  # noqa: BLE001 - any failure means degraded, and says why
+        return web.json_response({"status": "degraded", "reason": str(exc)[:200]}, status=503)
+    return web.json_response({"status": "ok"})
+
+
+async def metrics(request: web.Request) -> web.Response:
+    """GET /metrics: Prometheus text."""
+    return web.Response(text=request.app[STATE].metrics.render(),
+                        content_type="text/plain", charset="utf-8")
+
+
+async def static(request: web.Request) -> web.StreamResponse:
+    """GET /static/{name}: the stylesheet, player script, logo and hls.js."""
+    name = request.match_info["name"]
+    if name == "hls.min.js":
+        path = next((p for p in HLS_JS_CANDIDATES if p.is_file()), None)
+        if path is None:  # pages then use the browser's native HLS
+            return web.Response(text="/* hls.js not installed */", content_type="text/javascript")
+    else:
+        path = safe_path(STATIC, name)
+        if path is None:
+            raise web.HTTPNotFound()
+    types = {".css": "text/css", ".js": "text/javascript", ".svg": "image/svg+xml"}
+    return web.FileResponse(path, headers={"Content-Type": types.get(path.suffix, "text/plain"),
+                                           "Cache-Control": "public, max-age=3600"})
+
+
+@web.middleware
+async def observe(request: web.Request, handler: api.Handler) -> web.StreamResponse:
+    """Count and time every request; turn API errors into JSON."""
+    started = time.perf_counter()
+    route = request.match_info.route.resource
+    name = route.canonical if route is not None else "unmatched"
+    status = 500
+    try:
+        response = await handler(request)
+        status = response.status
+        return response
+    except web.HTTPException as exc:
+        status = exc.status
+        if request.path.startswith("/api/") and exc.content_type != "application/json":
+            return api.error(exc.status, exc.reason)
+        raise
+    finally:
+        request.app[STATE].metrics.observe(name, status, time.perf_counter() - started)
+
+
+def create_app(catalog: Catalog, data_dir: Path, clock: Clock = system_clock,
+               refresh_s: float = 5.0) -> web.Application:
+    """The server application over a catalogue and its data directory."""
+    app = web.Application(middlewares=[observe], client_max_size=1024**2)
+    app[STATE] = State(catalog=catalog, data_dir=data_dir, clock=clock, refresh_s=refresh_s)
+    app.router.add_get("/", home)
+    app.router.add_get("/lessons/{lesson}", lesson_page)
+    app.router.add_get("/channels/{channel}", channel_page)
+    api.add_routes(app)
+    app.router.add_get("/vod/{lesson}/{tail:.+}", vod)
+    app.router.add_get("/slate/{channel}/{tail:.+}", slate)
+    app.router.add_get("/live/{channel}/master.m3u8", live_master)
+    app.router.add_get("/live/{channel}/{rung}.m3u8", live_media)
+    app.router.add_get("/iptv/playlist.m3u", iptv_playlist)
+    app.router.add_get("/iptv/epg.xml", iptv_epg)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics)
+    app.router.add_get("/static/{name}", static)
+    return app

@@ -1,0 +1,49 @@
+"""Serving package files safely: no path outside a package can ever be read."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aiohttp import web
+
+CONTENT_TYPES = {
+    ".m3u8": "application/vnd.apple.mpegurl",
+    ".ts": "video/mp2t",
+    ".m4s": "video/iso.segment",
+    ".mp4": "video/mp4",
+    ".aac": "audio/aac",
+    ".jpg": "image/jpeg",
+    ".json": "application/json",
+}
+# Segments never change once published (a new package gets a new directory swap,
+# and players re-read playlists), playlists may be replaced by a re-transcode.
+CACHE = {".ts": "public, max-age=31536000, immutable", ".m4s": "public, max-age=31536000, immutable"}
+SHORT_CACHE = "public, max-age=30"
+
+
+def safe_path(root: Path, tail: str) -> Path | None:
+    """The file `tail` names inside `root`, or None if it is outside, hidden or missing."""
+    if not tail or "\\" in tail or "\x00" in tail or tail.startswith("/"):
+        return None
+    parts = tail.split("/")
+    if any(part in ("", ".", "..") or part.startswith(".") for part in parts):
+        return None
+    try:
+        base = root.resolve(strict=True)
+        target = (base / tail).resolve(strict=True)
+    except (OSError, RuntimeError):
+        return None
+    if not target.is_relative_to(base) or not target.is_file():
+        return None
+    return target
+
+
+def file_response(path: Path) -> web.FileResponse:
+    """A file with its content type and cache policy (ranges and ETag come from aiohttp)."""
+    suffix = path.suffix.lower()
+    headers = {
+        "Content-Type": CONTENT_TYPES.get(suffix, "application/octet-stream"),
+        "Cache-Control": CACHE.get(suffix, SHORT_CACHE),
+        "Access-Control-Allow-Origin": "*",
+    }
+    return web.FileResponse(path, headers=headers)

@@ -1,0 +1,157 @@
+"""Virtual live channels: a playlist is a pure function of the schedule and the instant.
+
+The channel's timeline runs from a fixed epoch: off-air slate segments fill
+every gap, each airing plays its lesson's VOD segments from its start (or
+from the end of what overran), and every segment gets a sequence number by
+counting segments since the epoch. Only airings that started before the
+instant affect the count, and publishing never changes the past, so the
+media sequence only grows and is the same on every replica and restart.
+Timing uses one reference rung for all rungs, so every rung numbers the
+same segment alike.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from streaming.snapshot import AiringView, Package, Segment
+
+EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
+WINDOW_S = 36.0  # listed history: at least 3 target durations of 6 s
+TARGET_S = 6
+
+
+@dataclass(frozen=True)
+class LiveSegment:
+    """A segment of the live timeline."""
+
+    sequence: int
+    start: datetime
+    duration: float
+    url: str
+    discontinuity: bool
+
+
+def rung_height(name: str) -> int:
+    """480 for '480p'; 0 for the audio rung."""
+    match = re.match(r"(\d+)p$", name)
+    return int(match.group(1)) if match else 0
+
+
+def pick_rung(package: Package, rung: str) -> str:
+    """The package's rung of that name, else the nearest lower one, else its lowest."""
+    if rung in package.rungs:
+        return rung
+    want = rung_height(rung)
+    video = sorted((r for r in package.rungs if rung_height(r)), key=rung_height, reverse=True)
+    lower = [r for r in video if rung_height(r) <= want]
+    if lower:
+        return lower[0]
+    return video[-1] if video else next(iter(package.rungs))
+
+
+def _reference(package: Package) -> list[Segment]:
+    video = [r for r in package.rungs if rung_height(r)]
+    name = max(video, key=rung_height) if video else next(iter(package.rungs))
+    return package.rungs[name]
+
+
+def _url(package: Package, rung: str, index: int) -> str:
+    name = pick_rung(package, rung)
+    segments = package.rungs[name]
+    return f"{package.base_url}/{name}/{segments[min(index, len(segments) - 1)].uri}"
+
+
+def live_segments(
+    airings: Sequence[AiringView],
+    packages: dict[str, Package],
+    slate: Package,
+    rung: str,
+    now: datetime,
+    window_s: float = WINDOW_S,
+) -> tuple[list[LiveSegment], int, int]:
+    """Segments starting in (now - window_s, now], with the media and discontinuity
+    sequence numbers of the first of them."""
+    slate_segments = _reference(slate)
+    step = slate_segments[0].duration
+    loop = len(slate_segments)
+    low = now - timedelta(seconds=window_s)
+    listed: list[LiveSegment] = []
+    cursor, sequence, discontinuities = EPOCH, 0, 0
+    first_sequence = first_discontinuities = -1
+
+    def emit(segment: LiveSegment, before: int) -> None:
+        # The playlist's first segment carries no DISCONTINUITY tag, so its own
+        # boundary is counted in the playlist's discontinuity sequence instead.
+        nonlocal first_sequence, first_discontinuities
+        if first_sequence < 0:
+            first_sequence = segment.sequence
+            first_discontinuities = before + (1 if segment.discontinuity else 0)
+        listed.append(segment)
+
+    def slate_block(count: int) -> None:
+        nonlocal cursor, sequence, discontinuities
+        # Only the part of the block that can reach the window is walked.
+        skip = 0
+        if cursor < low:
+            skip = min(count, max(0, math.floor((low - cursor).total_seconds() / step) - 1))
+        for index in range(skip, count):
+            start = cursor + timedelta(seconds=index * step)
+            if start > now:
+                break
+            if start > low:
+                marks = discontinuities + (index + loop - 1) // loop
+                emit(LiveSegment(sequence + index, start, slate_segments[index % loop].duration,
+                                 _url(slate, rung, index % loop), index % loop == 0), marks)
+        discontinuities += (count + loop - 1) // loop
+        sequence += count
+        cursor += timedelta(seconds=count * step)
+
+    for airing in airings:
+        package = packages.get(airing.lesson_id)
+        if package is None or airing.start > now:
+            continue
+        if airing.start + timedelta(seconds=package.duration_s) <= cursor:
+            continue  # wholly overrun by what came before: skipped, as a playout would
+        begin = max(airing.start, cursor)
+        if begin > cursor:
+            slate_block(math.ceil((begin - cursor).total_seconds() / step))
+        reference = _reference(package)
+        for index, segment in enumerate(reference):
+            start = cursor
+            if low < start <= now:
+                emit(LiveSegment(sequence, start, segment.duration, _url(package, rung, index),
+                                 index == 0), discontinuities)
+            if index == 0:
+                discontinuities += 1
+            sequence += 1
+            cursor += timedelta(seconds=segment.duration)
+    if cursor <= now:
+        slate_block(math.floor((now - cursor).total_seconds() / step) + 1)
+    return listed, max(first_sequence, 0), max(first_discontinuities, 0)
+
+
+def media_playlist(segments: list[LiveSegment], sequence: int, discontinuity: int) -> str:
+    """The live media playlist text (no ENDLIST: the channel never ends)."""
+    target = max([TARGET_S] + [math.ceil(s.duration) for s in segments])
+    lines = [
+        "#EXTM3U",
+        "#EXT-X-VERSION:3",
+        f"#EXT-X-TARGETDURATION:{target}",
+        f"#EXT-X-MEDIA-SEQUENCE:{sequence}",
+        f"#EXT-X-DISCONTINUITY-SEQUENCE:{discontinuity}",
+        "#EXT-X-INDEPENDENT-SEGMENTS",
+    ]
+    for index, segment in enumerate(segments):
+        if segment.discontinuity and index > 0:
+            lines.append("#EXT-X-DISCONTINUITY")
+        if segment.discontinuity or index == 0:
+            stamp = segment.start.astimezone(UTC).isoformat(timespec="milliseconds")
+            lines.append(f"#EXT-X-PROGRAM-DATE-TIME:{stamp.replace('+00:00', 'Z')}")
+        lines.append(f"#EXTINF:{segment.duration:.3f},")
+        lines.append(segment.url)
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,216 @@
+"""Web pages as HTML text (pure): every value escaped, every string translated.
+
+No framework: a small stylesheet, hls.js only on player pages, so a phone on
+a slow link gets a page of a few kilobytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from html import escape
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from streaming.i18n import LANGUAGES, NAMES, t
+from streaming.snapshot import AiringView, ChannelView, LessonView
+
+
+def _q(lang: str, **params: object) -> str:
+    query = {k: v for k, v in params.items() if v not in (None, "")}
+    query["lang"] = lang
+    return "?" + urlencode(query)
+
+
+def layout(title: str, body: str, lang: str, path: str, player: bool = False) -> str:
+    """A whole page: head, language switcher, body."""
+    current = ' aria-current="true"'
+    switcher = " ".join(
+        f'<a href="{escape(path)}?lang={code}" hreflang="{code}"'
+        f'{current if code == lang else ""}>{escape(NAMES[code])}</a>'
+        for code in LANGUAGES
+    )
+    scripts = '<script src="/static/hls.min.js" defer></script>' if player else ""
+    scripts += '<script src="/static/player.js" defer></script>' if player else ""
+    return f"""<!doctype html>
+<html lang="{lang}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{escape(title)} · {escape(t("site", lang))}</title>
+<link rel="stylesheet" href="/static/site.css">
+{scripts}
+</head>
+<body>
+<header><a class="home" href="/{_q(lang)}">{escape(t("site", lang))}</a>
+<nav aria-label="{escape(t("language", lang))}">{switcher}</nav></header>
+<main>
+{body}
+</main>
+<footer><a href="/iptv/playlist.m3u">{escape(t("iptv", lang))}</a> ·
+<a href="/iptv/epg.xml">{escape(t("guide", lang))}</a></footer>
+</body>
+</html>
+"""
+
+
+def _clock(instant: datetime, zone: ZoneInfo) -> str:
+    return instant.astimezone(zone).strftime("%H:%M")
+
+
+def home(
+    lang: str,
+    channels: Sequence[ChannelView],
+    now_next: dict[str, tuple[AiringView | None, AiringView | None]],
+    lessons: dict[str, LessonView],
+    timezone: str,
+    catalogue_html: str,
+) -> str:
+    """Channels on air now, then the lesson catalogue."""
+    zone = ZoneInfo(timezone)
+    cards = []
+    for channel in channels:
+        current, upcoming = now_next.get(channel.id, (None, None))
+        now_line = (
+            f"{escape(lessons[current.lesson_id].title)} "
+            f"<small>{_clock(current.start, zone)}–{_clock(current.end, zone)}</small>"
+            if current and current.lesson_id in lessons
+            else escape(t("off_air", lang))
+        )
+        next_line = (
+            f"<p>{escape(t('next', lang))}: {escape(lessons[upcoming.lesson_id].title)} "
+            f"<small>{_clock(upcoming.start, zone)}</small></p>"
+            if upcoming and upcoming.lesson_id in lessons
+            else ""
+        )
+        cards.append(
+            f'<li class="card"><h3>{escape(channel.name)}</h3>'
+            f"<p><strong>{escape(t('live_now', lang))}:</strong> {now_line}</p>{next_line}"
+            f'<a class="button" href="/channels/{escape(channel.id)}{_q(lang)}">'
+            f"{escape(t('watch_live', lang))}</a></li>"
+        )
+    body = (
+        f"<h1>{escape(t('channels', lang))}</h1><ul class=\"cards\">{''.join(cards)}</ul>"
+        f"<h2>{escape(t('lessons', lang))}</h2>{catalogue_html}"
+    )
+    return layout(t("site", lang), body, lang, "/")
+
+
+def catalogue(
+    lang: str,
+    lessons: Sequence[LessonView],
+    grades: Sequence[int],
+    subjects: Sequence[str],
+    chosen: dict[str, str],
+) -> str:
+    """The filter form and the matching lessons."""
+
+    def options(name: str, values: Sequence[tuple[str, str]]) -> str:
+        items = [f'<option value="">{escape(t("all", lang))}</option>']
+        for value, label in values:
+            selected = " selected" if chosen.get(name) == value else ""
+            items.append(f'<option value="{escape(value)}"{selected}>{escape(label)}</option>')
+        return (
+            f'<label>{escape(t(name, lang))} <select name="{name}">{"".join(items)}</select>'
+            "</label>"
+        )
+
+    signed_checked = " checked" if chosen.get("signed") == "true" else ""
+    form = (
+        '<form class="filters" method="get" action="/">'
+        f'<input type="hidden" name="lang" value="{lang}">'
+        + options("grade", [(str(g), str(g)) for g in grades])
+        + options("subject", [(s, t(s, lang)) for s in subjects])
+        + options("language", [(code, NAMES[code]) for code in LANGUAGES])
+        + f'<label><input type="checkbox" name="signed" value="true"{signed_checked}> '
+        f"{escape(t('signed', lang))}</label>"
+        f'<button type="submit">{escape(t("filter", lang))}</button></form>'
+    )
+    if not lessons:
+        return form + f"<p>{escape(t('no_lessons', lang))}</p>"
+    rows = []
+    for lesson in lessons:
+        badge = f' <span class="badge">{escape(t("signed", lang))}</span>' if lesson.signed else ""
+        rows.append(
+            f'<li><a href="/lessons/{escape(lesson.id)}{_q(lang)}" lang="{lesson.language}">'
+            f"{escape(lesson.title)}</a>{badge}<br><small>{escape(t('grade', lang))} "
+            f"{lesson.grade} · {escape(t(lesson.subject, lang))} · "
+            f"{escape(t('lang_' + lesson.language, lang))} · "
+            f"{lesson.duration_s // 60} {escape(t('minutes', lang))}</small></li>"
+        )
+    return form + f'<ul class="lessons">{"".join(rows)}</ul>'
+
+
+def lesson_page(
+    lang: str, lesson: LessonView, airings: Sequence[AiringView],
+    channels: dict[str, ChannelView], timezone: str,
+) -> str:
+    """A lesson with its player and its airings."""
+    zone = ZoneInfo(timezone)
+    if lesson.has_package:
+        player = (
+            f'<video id="player" controls playsinline preload="metadata" '
+            f'poster="/vod/{escape(lesson.id)}/poster.jpg" '
+            f'data-src="/vod/{escape(lesson.id)}/master.m3u8" '
+            f'aria-label="{escape(lesson.title)}"></video>'
+        )
+    else:
+        player = f'<p class="notice">{escape(t("not_ready", lang))}</p>'
+    times = "".join(
+        f"<li>{a.start.astimezone(zone).strftime('%Y-%m-%d %H:%M')} · "
+        f"{escape(channels[a.channel_id].name if a.channel_id in channels else a.channel_id)}</li>"
+        for a in airings
+    )
+    body = (
+        f'<h1 lang="{lesson.language}">{escape(lesson.title)}</h1>'
+        f"<p>{escape(lesson.series_title)} · {escape(t('episode', lang))} {lesson.episode} · "
+        f"{escape(t('grade', lang))} {lesson.grade}"
+        + (f' · <span class="badge">{escape(t("signed", lang))}</span>' if lesson.signed else "")
+        + f"</p>{player}"
+        + (f"<h2>{escape(t('airings', lang))}</h2><ul>{times}</ul>" if times else "")
+    )
+    return layout(lesson.title, body, lang, f"/lessons/{lesson.id}", player=lesson.has_package)
+
+
+def channel_page(
+    lang: str, channel: ChannelView, airings: Sequence[AiringView],
+    lessons: dict[str, LessonView], timezone: str, now: datetime,
+) -> str:
+    """A live channel's player and today's grid."""
+    zone = ZoneInfo(timezone)
+    rows = []
+    for airing in airings:
+        lesson = lessons.get(airing.lesson_id)
+        if lesson is None:
+            continue
+        current = ' class="now"' if airing.start <= now < airing.end else ""
+        rows.append(
+            f"<tr{current}><td>{_clock(airing.start, zone)}–{_clock(airing.end, zone)}</td>"
+            f'<td><a href="/lessons/{escape(lesson.id)}{_q(lang)}" lang="{lesson.language}">'
+            f"{escape(lesson.title)}</a></td><td>{lesson.grade}</td></tr>"
+        )
+    grid = (
+        f"<h2>{escape(t('schedule', lang))}</h2><table><thead><tr><th>⏰</th>"
+        f"<th>{escape(t('lessons', lang))}</th><th>{escape(t('grade', lang))}</th></tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table>"
+        if rows
+        else f"<p>{escape(t('off_air', lang))}</p>"
+    )
+    body = (
+        f"<h1>{escape(channel.name)}</h1>"
+        f'<video id="player" controls playsinline autoplay muted '
+        f'data-src="/live/{escape(channel.id)}/master.m3u8" '
+        f'aria-label="{escape(channel.name)}"></video>{grid}'
+    )
+    return layout(channel.name, body, lang, f"/channels/{channel.id}", player=True)
+
+
+def not_found(lang: str) -> str:
+    """The 404 page."""
+    return layout(
+        t("not_found", lang),
+        f'<h1>{escape(t("not_found", lang))}</h1><p><a href="/{_q(lang)}">'
+        f"{escape(t('back', lang))}</a></p>",
+        lang,
+        "/",
+    )

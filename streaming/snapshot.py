@@ -1,0 +1,154 @@
+"""What the server shows, read from the catalogue and the packages on disk.
+
+The server never writes: it loads an immutable snapshot and the pure
+functions (live playlists, guide, pages) work on it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from catalog import Catalog
+from catalog.models import Channel, HlsPackage, Lesson
+from catalog.schedules import published_version
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One media segment of a rung: its file name and duration."""
+
+    uri: str
+    duration: float
+
+
+@dataclass(frozen=True)
+class Package:
+    """An HLS package on disk, as live stitching needs it."""
+
+    base_url: str  # e.g. /vod/kk-05-math-001
+    duration_s: float
+    rungs: dict[str, list[Segment]]  # rung name -> its segments
+    variants: list[dict[str, object]]  # package.json "rungs"
+
+
+@dataclass(frozen=True)
+class ChannelView:
+    """A channel as shown."""
+
+    id: str
+    name: str
+    number: int
+    languages: tuple[str, ...]
+    grades: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class LessonView:
+    """A lesson as shown, with its series' facts."""
+
+    id: str
+    series_id: str
+    series_title: str
+    grade: int
+    subject: str
+    language: str
+    episode: int
+    title: str
+    duration_s: int
+    signed: bool
+    status: str
+    has_package: bool
+
+
+@dataclass(frozen=True)
+class AiringView:
+    """A published airing."""
+
+    lesson_id: str
+    channel_id: str
+    start: datetime
+    end: datetime
+
+
+@dataclass
+class Snapshot:
+    """Everything the server reads, loaded once."""
+
+    channels: list[ChannelView] = field(default_factory=list)
+    lessons: dict[str, LessonView] = field(default_factory=dict)
+    airings: list[AiringView] = field(default_factory=list)
+    packages: dict[str, Package] = field(default_factory=dict)
+    slates: dict[str, Package] = field(default_factory=dict)
+    timezone: str = "Asia/Almaty"
+
+    def airings_of(self, channel_id: str) -> list[AiringView]:
+        """A channel's airings in time order."""
+        return [a for a in self.airings if a.channel_id == channel_id]
+
+
+def read_package(directory: Path, base_url: str) -> Package | None:
+    """A package's rungs and segments from its package.json and media playlists."""
+    try:
+        meta = json.loads((directory / "package.json").read_text(encoding="utf-8"))
+        rungs: dict[str, list[Segment]] = {}
+        for rung in meta["rungs"]:
+            rungs[rung["name"]] = _segments(directory / rung["name"] / "index.m3u8")
+        return Package(base_url, float(meta["duration_s"]), rungs, list(meta["rungs"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _segments(playlist: Path) -> list[Segment]:
+    segments, duration = [], 0.0
+    for line in playlist.read_text(encoding="utf-8").splitlines():
+        if line.startswith("#EXTINF:"):
+            duration = float(line[8:].split(",")[0])
+        elif line and not line.startswith("#"):
+            segments.append(Segment(line.strip(), duration))
+    return segments
+
+
+def load_snapshot(catalog: Catalog, data_dir: Path) -> Snapshot:
+    """Read channels, lessons, the published schedule and the packages."""
+    snapshot = Snapshot()
+    with catalog.session() as session:
+        for channel in session.scalars(select(Channel).order_by(Channel.number, Channel.id)):
+            snapshot.channels.append(
+                ChannelView(channel.id, channel.name, channel.number,
+                            tuple(channel.languages), tuple(channel.grades))
+            )
+        lessons = session.scalars(
+            select(Lesson).options(selectinload(Lesson.series), selectinload(Lesson.package))
+        )
+        packages: dict[str, HlsPackage] = {}
+        for lesson in lessons:
+            if lesson.package is not None:
+                packages[lesson.id] = lesson.package
+            snapshot.lessons[lesson.id] = LessonView(
+                lesson.id, lesson.series_id, lesson.series.title, lesson.series.grade,
+                lesson.series.subject, lesson.series.language, lesson.episode, lesson.title,
+                lesson.duration_s, lesson.signed, str(lesson.status),
+                lesson.package is not None,
+            )
+        version = published_version(session)
+        if version is not None:
+            snapshot.timezone = version.timezone
+            snapshot.airings = [
+                AiringView(a.lesson_id, a.channel_id, a.start, a.end) for a in version.airings
+            ]
+    snapshot.airings.sort(key=lambda a: (a.start, a.channel_id))
+    for lesson_id, record in packages.items():
+        package = read_package(data_dir / record.directory, f"/vod/{lesson_id}")
+        if package is not None:
+            snapshot.packages[lesson_id] = package
+    for channel in snapshot.channels:
+        slate = read_package(data_dir / "slates" / channel.id, f"/slate/{channel.id}")
+        if slate is not None:
+            snapshot.slates[channel.id] = slate
+    return snapshot

@@ -1,0 +1,62 @@
+"""Shared state of the running server: the catalogue snapshot, the clock, metrics."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from aiohttp import web
+
+from catalog import Catalog
+from streaming.metrics import Metrics
+from streaming.snapshot import AiringView, Snapshot, load_snapshot
+
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    """Now, aware UTC: the one clock read of the server, injected everywhere else."""
+    return datetime.now(UTC)
+
+
+@dataclass
+class State:
+    """What handlers read; the snapshot is reloaded at most every `refresh_s` seconds."""
+
+    catalog: Catalog
+    data_dir: Path
+    clock: Clock = system_clock
+    refresh_s: float = 5.0
+    metrics: Metrics = field(default_factory=Metrics)
+    _snapshot: Snapshot | None = None
+    _loaded_at: float = 0.0
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    async def snapshot(self) -> Snapshot:
+        """The current snapshot, reloaded from the catalogue when stale."""
+        if self._snapshot is not None and time.monotonic() - self._loaded_at < self.refresh_s:
+            return self._snapshot
+        async with self._lock:
+            if self._snapshot is None or time.monotonic() - self._loaded_at >= self.refresh_s:
+                loop = asyncio.get_running_loop()
+                self._snapshot = await loop.run_in_executor(
+                    None, load_snapshot, self.catalog, self.data_dir
+                )
+                self._loaded_at = time.monotonic()
+        return self._snapshot
+
+
+STATE = web.AppKey("state", State)
+
+
+def now_and_next(
+    airings: list[AiringView], instant: datetime
+) -> tuple[AiringView | None, AiringView | None]:
+    """The airing on at `instant` and the one after it, from airings in time order."""
+    current = next((a for a in airings if a.start <= instant < a.end), None)
+    upcoming = next((a for a in airings if a.start > instant), None)
+    return current, upcoming

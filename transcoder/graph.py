@@ -1,0 +1,166 @@
+"""The one-pass ffmpeg graph: normalise, overlay the signer, split to every rung.
+
+Built with ffmpeg-python; returns the argument list so it can be inspected
+in tests and run by the package step with progress reporting.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import ffmpeg
+
+from transcoder.ladder import AUDIO_ONLY_KBPS, AUDIO_RUNG, FPS, GOP_S, Rung
+from transcoder.options import MIN_SIGNER_AREA, TranscodeOptions
+from transcoder.probe import MediaInfo
+
+
+@dataclass(frozen=True)
+class Loudness:
+    """First-pass loudnorm measurements of a source's audio."""
+
+    input_i: float
+    input_tp: float
+    input_lra: float
+    input_thresh: float
+    target_offset: float
+
+
+def signer_height_share(signer: MediaInfo, canvas: tuple[int, int], scale: float | None) -> float:
+    """Signer height as a share of the picture height; by default just enough to
+    cover MIN_SIGNER_AREA of the picture whatever the signer's aspect ratio."""
+    if scale is not None:
+        return scale
+    width, height = signer.display_size
+    signer_aspect = width / height
+    canvas_aspect = canvas[0] / canvas[1]
+    share = math.sqrt(MIN_SIGNER_AREA * canvas_aspect / signer_aspect)
+    return min(1.0, math.ceil(share * 100 + 1) / 100)
+
+
+def _corner(position: str, margin: int) -> tuple[str, str]:
+    x = f"main_w-overlay_w-{margin}" if position.endswith("right") else str(margin)
+    y = f"main_h-overlay_h-{margin}" if position.startswith("bottom") else str(margin)
+    return x, y
+
+
+def _even(value: float) -> int:
+    return max(2, int(round(value / 2)) * 2)
+
+
+def build_args(
+    lesson: MediaInfo,
+    signer: MediaInfo | None,
+    rungs: list[Rung],
+    out_dir: Path,
+    options: TranscodeOptions,
+    loudness: Loudness | None,
+) -> list[str]:
+    """ffmpeg arguments that write one HLS media playlist per rung plus audio-only."""
+    canvas = (rungs[0].width, rungs[0].height)
+    duration = f"{lesson.duration_s:.3f}"
+    source = ffmpeg.input(str(lesson.path))
+    video = source.video
+    if lesson.interlaced:
+        video = video.filter("bwdif", mode="send_frame")
+    video = (
+        video.filter("scale", canvas[0], canvas[1], force_original_aspect_ratio="decrease")
+        .filter("pad", canvas[0], canvas[1], "(ow-iw)/2", "(oh-ih)/2", color="black")
+        .filter("setsar", 1)
+        .filter("fps", FPS)
+    )
+    if signer is not None:
+        share = signer_height_share(signer, canvas, options.signer_scale)
+        layer = ffmpeg.input(str(signer.path)).video
+        if signer.interlaced:
+            layer = layer.filter("bwdif", mode="send_frame")
+        layer = layer.filter("scale", -2, _even(canvas[1] * share)).filter("fps", FPS)
+        if options.chroma_key:
+            layer = layer.filter("chromakey", options.chroma_key, 0.12, 0.05)
+        layer = layer.filter("format", "yuva420p")
+        layer = layer.filter("setpts", f"PTS-STARTPTS+{options.signer_offset_s:.3f}/TB")
+        x, y = _corner(options.signer_position, _even(canvas[0] * 0.02))
+        video = ffmpeg.overlay(video, layer, x=x, y=y, eof_action="pass", format="auto")
+    video = video.filter("format", "yuv420p")
+
+    if lesson.has_audio:
+        audio = source.audio
+        loudnorm: dict[str, Any] = {"I": options.loudness_lufs, "TP": -1.5, "LRA": 11}
+        if loudness is not None:
+            loudnorm.update(
+                measured_I=loudness.input_i,
+                measured_TP=loudness.input_tp,
+                measured_LRA=loudness.input_lra,
+                measured_thresh=loudness.input_thresh,
+                offset=loudness.target_offset,
+                linear="true",
+            )
+        audio = audio.filter("loudnorm", **loudnorm)
+    else:  # a lesson without sound still gets a (silent) audio track in every rung
+        audio = ffmpeg.input("anullsrc=r=48000:cl=stereo", f="lavfi").audio
+    audio = audio.filter("aresample", 48000).filter(
+        "aformat", sample_fmts="fltp", channel_layouts="stereo"
+    )
+
+    videos = video.split() if len(rungs) > 1 else None
+    audios = audio.asplit()
+    gop = FPS * GOP_S
+    outputs = []
+    for index, rung in enumerate(rungs):
+        stream = videos[index] if videos is not None else video
+        if (rung.width, rung.height) != canvas:
+            stream = stream.filter("scale", rung.width, rung.height)
+        rung_dir = out_dir / rung.name
+        outputs.append(
+            ffmpeg.output(
+                stream,
+                audios[index],
+                str(rung_dir / "index.m3u8"),
+                **{
+                    "c:v": "libx264",
+                    "profile:v": "high",
+                    "level:v": rung.level,
+                    "preset": options.preset,
+                    "b:v": f"{rung.video_kbps}k",
+                    "maxrate": f"{int(rung.video_kbps * 1.2)}k",
+                    "bufsize": f"{rung.video_kbps * 2}k",
+                    "g": gop,
+                    "keyint_min": gop,
+                    "sc_threshold": 0,
+                    "force_key_frames": f"expr:gte(t,n_forced*{GOP_S})",
+                    "c:a": "aac",
+                    "b:a": f"{rung.audio_kbps}k",
+                    "ac": 2,
+                    "t": duration,
+                    **_hls(rung_dir, options.segment_s),
+                },
+            )
+        )
+    audio_dir = out_dir / AUDIO_RUNG
+    outputs.append(
+        ffmpeg.output(
+            audios[len(rungs)],
+            str(audio_dir / "index.m3u8"),
+            **{"c:a": "aac", "b:a": f"{AUDIO_ONLY_KBPS}k", "ac": 2, "t": duration,
+               **_hls(audio_dir, options.segment_s)},
+        )
+    )
+    merged = ffmpeg.merge_outputs(*outputs).global_args(
+        "-hide_banner", "-nostats", "-loglevel", "error", "-progress", "pipe:1"
+    )
+    args: list[str] = merged.compile(cmd="ffmpeg", overwrite_output=True)
+    return args
+
+
+def _hls(directory: Path, segment_s: int) -> dict[str, Any]:
+    return {
+        "f": "hls",
+        "hls_time": segment_s,
+        "hls_playlist_type": "vod",
+        "hls_flags": "independent_segments",
+        "hls_segment_type": "mpegts",
+        "hls_segment_filename": str(directory / "seg_%05d.ts"),
+    }

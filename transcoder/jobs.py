@@ -1,0 +1,103 @@
+"""Running transcode jobs for catalogue lessons, with their state kept in the catalogue.
+
+Jobs run in a local pool of threads, each driving its own ffmpeg process
+(ffmpeg does the work, so threads are enough); a failed job records its
+reason and the others go on.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+
+from catalog import Catalog
+from catalog.jobs import fail_job, finish_job, queue_job, start_job
+from catalog.models import Lesson
+from transcoder.errors import MediaError
+from transcoder.options import TranscodeOptions
+from transcoder.package import is_current, source_checksum, transcode
+
+JobProgress = Callable[[str, float], None]
+"""Called with (lesson id, share done)."""
+
+
+@dataclass(frozen=True)
+class JobOutcome:
+    """How one lesson's job ended."""
+
+    lesson_id: str
+    ok: bool
+    skipped: bool = False
+    error: str | None = None
+
+
+def _resolve(data_dir: Path, source: str) -> Path:
+    path = Path(source)
+    return path if path.is_absolute() else data_dir / path
+
+
+def run_lesson(
+    catalog: Catalog, data_dir: Path, lesson_id: str, options: TranscodeOptions,
+    progress: JobProgress | None = None,
+) -> JobOutcome:
+    """Queue, run and record one lesson's job; a current package is not redone."""
+    with catalog.session() as session:
+        lesson = session.get_one(Lesson, lesson_id)
+        source, signer = lesson.source, lesson.signer_source
+        job_id = queue_job(session, lesson_id, options.to_json()).id
+    out_dir = data_dir / "packages" / lesson_id
+    try:
+        if not source:
+            raise MediaError(f"lesson {lesson_id}: has no source media")
+        lesson_path = _resolve(data_dir, source)
+        signer_path = _resolve(data_dir, signer) if signer else None
+        if lesson_path.exists() and (signer_path is None or signer_path.exists()):
+            paths = [lesson_path] + ([signer_path] if signer_path else [])
+            checksum = source_checksum(paths, options)
+            if is_current(out_dir, checksum):
+                with catalog.session() as session:
+                    start_job(session, job_id)
+                    finish_job(session, job_id, directory=f"packages/{lesson_id}",
+                               rungs=[p.name for p in out_dir.iterdir() if p.is_dir()],
+                               duration_s=_duration(out_dir), segment_s=options.segment_s,
+                               checksum=checksum)
+                return JobOutcome(lesson_id, ok=True, skipped=True)
+        with catalog.session() as session:
+            start_job(session, job_id)
+        result = transcode(
+            lesson_path, out_dir, options, signer_path,
+            progress=(lambda share: progress(lesson_id, share)) if progress else None,
+        )
+    except MediaError as exc:
+        with catalog.session() as session:
+            fail_job(session, job_id, str(exc))
+        return JobOutcome(lesson_id, ok=False, error=str(exc))
+    with catalog.session() as session:
+        finish_job(session, job_id, directory=f"packages/{lesson_id}", rungs=result.rungs,
+                   duration_s=result.duration_s, segment_s=result.segment_s,
+                   checksum=result.checksum)
+    return JobOutcome(lesson_id, ok=True)
+
+
+def _duration(out_dir: Path) -> float:
+    return float(json.loads((out_dir / "package.json").read_text(encoding="utf-8"))["duration_s"])
+
+
+def run_all(
+    catalog: Catalog, data_dir: Path, lesson_ids: list[str], options: TranscodeOptions,
+    jobs: int = 1, progress: JobProgress | None = None,
+) -> list[JobOutcome]:
+    """Run the lessons' jobs, `jobs` at a time; outcomes in the order given."""
+    outcomes: dict[str, JobOutcome] = {}
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        futures = {
+            pool.submit(run_lesson, catalog, data_dir, lesson_id, options, progress): lesson_id
+            for lesson_id in lesson_ids
+        }
+        for future in as_completed(futures):
+            outcome = future.result()
+            outcomes[outcome.lesson_id] = outcome
+    return [outcomes[lesson_id] for lesson_id in lesson_ids]

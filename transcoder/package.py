@@ -1,0 +1,237 @@
+"""Packaging one lesson: probe, measure loudness, encode the ladder in one pass,
+write master.m3u8, poster.jpg and package.json, and publish atomically."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import m3u8
+
+from transcoder.errors import MediaError
+from transcoder.graph import Loudness, build_args
+from transcoder.ladder import AUDIO_ONLY_KBPS, AUDIO_RUNG, rungs_for
+from transcoder.master import Variant, master_playlist
+from transcoder.options import TranscodeOptions
+from transcoder.probe import MediaInfo, probe
+
+ProgressFn = Callable[[float], None]
+"""Called with the share done, from 0 to 1."""
+
+PACKAGE_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class PackageResult:
+    """A published package."""
+
+    directory: Path
+    rungs: list[str]
+    duration_s: float
+    segment_s: int
+    segments: int
+    checksum: str
+
+
+def source_checksum(paths: list[Path], options: TranscodeOptions) -> str:
+    """SHA-256 over the sources' bytes and the options: equal means nothing to redo."""
+    digest = hashlib.sha256(json.dumps(options.to_json(), sort_keys=True).encode())
+    for path in paths:
+        with path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()
+
+
+def is_current(out_dir: Path, checksum: str) -> bool:
+    """True when out_dir holds a complete package made from the same sources and options."""
+    try:
+        meta = json.loads((out_dir / "package.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return bool(meta.get("checksum") == checksum and (out_dir / "master.m3u8").exists())
+
+
+def measure_loudness(info: MediaInfo, target: float) -> Loudness | None:
+    """Run loudnorm's first pass; None when the audio is silent (nothing to normalise)."""
+    result = subprocess.run(
+        [
+            "ffmpeg", "-hide_banner", "-nostats", "-i", str(info.path), "-vn",
+            "-af", f"loudnorm=I={target}:TP=-1.5:LRA=11:print_format=json", "-f", "null", "-",
+        ],
+        capture_output=True, text=True, check=False,
+    )
+    if result.returncode != 0:
+        raise MediaError(f"{info.path}: audio cannot be decoded ({_last_line(result.stderr)})")
+    match = re.search(r"\{[^{}]*\"input_i\"[^{}]*\}", result.stderr)
+    if match is None:
+        raise MediaError(f"{info.path}: loudness could not be measured")
+    values = json.loads(match.group(0))
+    try:
+        loudness = Loudness(
+            input_i=float(values["input_i"]),
+            input_tp=float(values["input_tp"]),
+            input_lra=float(values["input_lra"]),
+            input_thresh=float(values["input_thresh"]),
+            target_offset=float(values["target_offset"]),
+        )
+    except (KeyError, ValueError):
+        return None
+    if not all(math.isfinite(v) for v in loudness.__dict__.values()):
+        return None
+    return loudness
+
+
+def _last_line(text: str) -> str:
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return lines[-1] if lines else "no reason given"
+
+
+def _run_ffmpeg(args: list[str], duration_s: float, progress: ProgressFn | None) -> None:
+    process = subprocess.Popen(
+        args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1
+    )
+    assert process.stdout is not None and process.stderr is not None
+    for line in process.stdout:
+        key, _, value = line.strip().partition("=")
+        if key == "out_time_us" and value.isdigit() and progress is not None:
+            progress(min(1.0, int(value) / 1e6 / duration_s))
+    errors = process.stderr.read()
+    if process.wait() != 0:
+        raise MediaError(f"ffmpeg failed: {_last_line(errors)}")
+
+
+def _variant(directory: Path, uri: str, codecs: str, resolution: tuple[int, int] | None,
+             floor_kbps: int) -> tuple[Variant, int]:
+    playlist = m3u8.load(str(directory / uri))
+    sizes = [
+        ((directory / uri).parent / segment.uri).stat().st_size * 8 / max(segment.duration, 0.1)
+        for segment in playlist.segments
+    ]
+    total_bits = sum(
+        ((directory / uri).parent / s.uri).stat().st_size * 8 for s in playlist.segments
+    )
+    duration = sum(s.duration for s in playlist.segments) or 1.0
+    peak = int(max(sizes + [floor_kbps * 1000]))
+    average = int(total_bits / duration)
+    return Variant(uri, peak, average, codecs, resolution), len(playlist.segments)
+
+
+def _poster(out_dir: Path, rung: str, at_s: float) -> None:
+    result = subprocess.run(
+        [
+            "ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-ss", f"{at_s:.2f}",
+            "-i", str(out_dir / rung / "index.m3u8"), "-frames:v", "1", "-q:v", "3",
+            str(out_dir / "poster.jpg"),
+        ],
+        capture_output=True, text=True, check=False,
+    )
+    if result.returncode != 0 or not (out_dir / "poster.jpg").exists():
+        raise MediaError(f"poster could not be made: {_last_line(result.stderr)}")
+
+
+def _publish(work: Path, out_dir: Path) -> None:
+    """Swap the finished work directory into place; the old package goes only after."""
+    old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
+    if out_dir.exists():
+        out_dir.rename(old)
+    work.rename(out_dir)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def transcode(
+    lesson_path: Path,
+    out_dir: Path,
+    options: TranscodeOptions | None = None,
+    signer_path: Path | None = None,
+    progress: ProgressFn | None = None,
+    metadata: dict[str, Any] | None = None,
+) -> PackageResult:
+    """Package a lesson into out_dir; out_dir appears only when the package is complete."""
+    options = options or TranscodeOptions()
+    lesson = probe(lesson_path)
+    signer = probe(signer_path) if signer_path is not None else None
+    if signer is not None and not options.allow_short_signer:
+        covered = signer.duration_s + options.signer_offset_s
+        if covered + 0.5 < lesson.duration_s:
+            raise MediaError(
+                f"{signer.path}: signer lasts {signer.duration_s:.1f} s"
+                f"{f' from {options.signer_offset_s:.1f} s' if options.signer_offset_s else ''}"
+                f" but the lesson {lesson.path} lasts {lesson.duration_s:.1f} s "
+                "(allow it with --allow-short-signer)"
+            )
+    rungs = rungs_for(lesson.display_size[1], options.ladder)
+    parent = out_dir.resolve().parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        work = parent / f".{out_dir.name}.partial-{os.getpid()}"
+        shutil.rmtree(work, ignore_errors=True)
+        for name in [r.name for r in rungs] + [AUDIO_RUNG]:
+            (work / name).mkdir(parents=True)
+    except OSError as exc:
+        raise MediaError(f"{out_dir}: cannot be written ({exc.strerror})") from None
+    try:
+        sources = [lesson_path] + ([signer_path] if signer_path is not None else [])
+        checksum = source_checksum(sources, options)
+        loudness = measure_loudness(lesson, options.loudness_lufs) if lesson.has_audio else None
+        args = build_args(lesson, signer, rungs, work, options, loudness)
+        _run_ffmpeg(args, lesson.duration_s, progress)
+        variants = []
+        segments = 0
+        for rung in rungs:
+            variant, count = _variant(
+                work, f"{rung.name}/index.m3u8", rung.codecs, (rung.width, rung.height),
+                rung.video_kbps + rung.audio_kbps,
+            )
+            variants.append(variant)
+            segments = max(segments, count)
+        audio, _ = _variant(work, f"{AUDIO_RUNG}/index.m3u8", "mp4a.40.2", None, AUDIO_ONLY_KBPS)
+        variants.append(audio)
+        (work / "master.m3u8").write_text(master_playlist(variants), encoding="utf-8")
+        _poster(work, rungs[-1 if len(rungs) == 1 else 0].name, min(5.0, lesson.duration_s / 3))
+        description = {
+            "format": PACKAGE_FORMAT,
+            "duration_s": round(lesson.duration_s, 3),
+            "segment_s": options.segment_s,
+            "segments": segments,
+            "rungs": [
+                {"name": r.name, "width": r.width, "height": r.height, "codecs": r.codecs,
+                 "bandwidth": v.peak_bps, "average_bandwidth": v.average_bps}
+                for r, v in zip(rungs, variants, strict=False)
+            ] + [{"name": AUDIO_RUNG, "codecs": "mp4a.40.2", "bandwidth": audio.peak_bps,
+                  "average_bandwidth": audio.average_bps}],
+            "signed": signer is not None,
+            "loudness_lufs": options.loudness_lufs if loudness is not None else None,
+            "source": {"lesson": lesson_path.name,
+                       "signer": signer_path.name if signer_path else None},
+            "checksum": checksum,
+            "options": options.to_json(),
+            **(metadata or {}),
+        }
+        (work / "package.json").write_text(
+            json.dumps(description, ensure_ascii=False, indent=2), encoding="utf-8"
+        )
+        _publish(work, out_dir)
+    except OSError as exc:
+        shutil.rmtree(work, ignore_errors=True)
+        raise MediaError(f"{out_dir}: cannot be written ({exc.strerror or exc})") from None
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    return PackageResult(
+        directory=out_dir,
+        rungs=[r.name for r in rungs] + [AUDIO_RUNG],
+        duration_s=lesson.duration_s,
+        segment_s=options.segment_s,
+        segments=segments,
+        checksum=checksum,
+    )

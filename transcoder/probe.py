@@ -1,0 +1,117 @@
+"""What ffprobe says about a source file, reduced to what packaging needs."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+from transcoder.errors import MediaError
+
+
+@dataclass(frozen=True)
+class MediaInfo:
+    """The facts of a source that shape the filter graph."""
+
+    path: Path
+    duration_s: float
+    width: int
+    height: int
+    fps: float
+    interlaced: bool
+    rotation: int
+    has_audio: bool
+    sample_aspect: Fraction = Fraction(1)
+
+    @property
+    def display_size(self) -> tuple[int, int]:
+        """Width and height as shown: square pixels, rotation applied."""
+        width = round(self.width * self.sample_aspect)
+        if self.rotation % 180:
+            return self.height, width
+        return width, self.height
+
+
+def probe(path: Path) -> MediaInfo:
+    """Probe a media file; MediaError names the file and why it cannot be used."""
+    if not path.exists():
+        raise MediaError(f"{path}: no such file")
+    if path.is_dir():
+        raise MediaError(f"{path}: is a directory, not a media file")
+    if path.stat().st_size == 0:
+        raise MediaError(f"{path}: empty file (0 bytes)")
+    try:
+        result = subprocess.run(
+            [
+                "ffprobe", "-v", "error", "-print_format", "json",
+                "-show_format", "-show_streams", str(path),
+            ],
+            capture_output=True, text=True, timeout=120, check=False,
+        )
+    except FileNotFoundError:
+        raise MediaError("ffprobe is not installed (Debian package ffmpeg)") from None
+    if result.returncode != 0:
+        reason = (result.stderr.strip().splitlines() or ["unreadable"])[-1]
+        raise MediaError(f"{path}: not a readable media file ({_short(reason, path)})")
+    info = json.loads(result.stdout or "{}")
+    streams = info.get("streams", [])
+    video = next((s for s in streams if s.get("codec_type") == "video"
+                  and not s.get("disposition", {}).get("attached_pic")), None)
+    if video is None:
+        raise MediaError(f"{path}: has no video stream")
+    duration = _float(video.get("duration")) or _float(info.get("format", {}).get("duration"))
+    if not duration or duration <= 0:
+        raise MediaError(f"{path}: has no measurable duration (truncated or corrupt)")
+    width, height = int(video.get("width") or 0), int(video.get("height") or 0)
+    if width <= 0 or height <= 0:
+        raise MediaError(f"{path}: video stream has no picture size (corrupt)")
+    return MediaInfo(
+        path=path,
+        duration_s=duration,
+        width=width,
+        height=height,
+        fps=_rate(video.get("avg_frame_rate")) or _rate(video.get("r_frame_rate")) or 25.0,
+        interlaced=video.get("field_order", "progressive") not in ("progressive", "unknown"),
+        rotation=_rotation(video),
+        has_audio=any(s.get("codec_type") == "audio" for s in streams),
+        sample_aspect=_aspect(video.get("sample_aspect_ratio")),
+    )
+
+
+def _short(reason: str, path: Path) -> str:
+    return reason.replace(str(path), "").strip(": ") or "unreadable"
+
+
+def _float(value: object) -> float | None:
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+
+
+def _rate(value: object) -> float | None:
+    try:
+        rate = Fraction(str(value))
+    except (ValueError, ZeroDivisionError):
+        return None
+    return float(rate) if rate > 0 else None
+
+
+def _aspect(value: object) -> Fraction:
+    try:
+        num, den = (int(x) for x in str(value).split(":"))
+        return Fraction(num, den) if num > 0 and den > 0 else Fraction(1)
+    except ValueError:
+        return Fraction(1)
+
+
+def _rotation(video: dict[str, object]) -> int:
+    tags = video.get("tags")
+    if isinstance(tags, dict) and "rotate" in tags:
+        return int(str(tags["rotate"])) % 360
+    for side in video.get("side_data_list", []) or []:  # type: ignore[attr-defined]
+        if isinstance(side, dict) and "rotation" in side:
+            return int(side["rotation"]) % 360
+    return 0

@@ -1,0 +1,88 @@
+"""Sample media made with ffmpeg's lavfi sources: lessons, a signer, a slate.
+
+No downloads: pictures come from testsrc2/colour sources with the title drawn
+on them, sound from sine tones.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from transcoder.errors import MediaError
+
+FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+
+
+def _escape(text: str) -> str:
+    """Escape text for drawtext's text= option inside a filter graph."""
+    out = text.replace("\\", "\\\\\\\\").replace("'", "\u2019").replace(":", "\\:")
+    return out.replace("%", "\\%").replace(",", "\\,").replace(";", "\\;")
+
+
+def _run(args: list[str], target: Path) -> Path:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.partial{target.suffix}")
+    result = subprocess.run(
+        ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", *args, str(partial)],
+        capture_output=True, text=True, check=False,
+    )
+    if result.returncode != 0:
+        partial.unlink(missing_ok=True)
+        raise MediaError(f"{target}: sample could not be made ({result.stderr.strip()[-300:]})")
+    partial.rename(target)
+    return target
+
+
+def make_lesson(
+    target: Path, title: str, duration_s: float, size: str = "854x480",
+    tone_hz: int = 440, audio: bool = True,
+) -> Path:
+    """A lecture-like clip: moving test picture, the title drawn large, a tone."""
+    width, height = (int(x) for x in size.split("x"))
+    text = _escape(title)
+    draw = (
+        f"drawtext=fontfile={FONT}:text='{text}':fontsize={height // 12}:fontcolor=white"
+        f":box=1:boxcolor=black@0.6:boxborderw={height // 60}:x=(w-tw)/2:y=h/8,"
+        f"drawtext=fontfile={FONT}:text='%{{pts\\:hms}}':fontsize={height // 18}"
+        f":fontcolor=yellow:x=(w-tw)/2:y=h-h/5"
+    )
+    args = ["-f", "lavfi", "-i", f"testsrc2=size={size}:rate=25:duration={duration_s}"]
+    if audio:
+        args += ["-f", "lavfi", "-i", f"sine=frequency={tone_hz}:duration={duration_s}"]
+    args += ["-vf", draw, "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"]
+    args += ["-c:a", "aac", "-b:a", "96k"] if audio else []
+    args += ["-t", str(duration_s)]
+    return _run(args, target)
+
+
+def make_signer(target: Path, duration_s: float, size: str = "480x360") -> Path:
+    """A stand-in interpreter: a figure on green, moving, with no sound."""
+    width, height = (int(x) for x in size.split("x"))
+    body = (
+        f"drawbox=x=(iw/2-iw/8)+iw/16*sin(t*3):y=ih/4:w=iw/4:h=ih*3/4:color=0x8a5a44:t=fill,"
+        f"drawbox=x=iw/2-iw/12:y=ih/10:w=iw/6:h=ih/5:color=0xe0b090:t=fill,"
+        f"drawtext=fontfile={FONT}:text='{_escape('Ымдау тілі')}':fontsize={height // 10}"
+        f":fontcolor=white:x=(w-tw)/2:y=h-th-10"
+    )
+    args = [
+        "-f", "lavfi", "-i", f"color=c=0x00b140:size={size}:rate=25:duration={duration_s}",
+        "-vf", body, "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
+        "-t", str(duration_s),
+    ]
+    return _run(args, target)
+
+
+def make_slate(target: Path, channel_name: str, line: str, duration_s: float = 12) -> Path:
+    """The off-air picture of a channel: its name and a line of text, quiet tone-free audio."""
+    args = [
+        "-f", "lavfi", "-i", f"color=c=0x1d3557:size=1280x720:rate=25:duration={duration_s}",
+        "-f", "lavfi", "-i", f"anullsrc=r=48000:cl=stereo:d={duration_s}",
+        "-vf",
+        f"drawtext=fontfile={FONT}:text='{_escape(channel_name)}':fontsize=72:fontcolor=white"
+        f":x=(w-tw)/2:y=h/3,drawtext=fontfile={FONT}:text='{_escape(line)}':fontsize=40"
+        f":fontcolor=0xf1faee:x=(w-tw)/2:y=h/2",
+        "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac",
+        "-t", str(duration_s),
+    ]
+    return _run(args, target)
