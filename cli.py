@@ -74,9 +74,15 @@ pass_context = click.make_pass_decorator(Context)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path),
-              envvar="SABAQ_DATA_DIR", default=Path("sabaq-data"), show_default=True,
-              help="Data directory: database, media and HLS packages (env SABAQ_DATA_DIR).")
+@click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="SABAQ_DATA_DIR",
+    default=Path("sabaq-data"),
+    show_default=True,
+    help="Data directory: database, media and HLS packages (env SABAQ_DATA_DIR).",
+)
 @click.version_option(package_name="sabaq")
 @click.pass_context
 def main(ctx: click.Context, data_dir: Path) -> None:
@@ -116,21 +122,38 @@ def catalog_import(context: Context, source: Path) -> None:
             summary = import_csv(session, source)
         else:
             summary = import_problem(session, source)
-    out.print(f"imported {summary.channels} channels, {summary.series} series, "
-              f"{summary.lessons} lessons from {source}")
+    out.print(
+        f"imported {summary.channels} channels, {summary.series} series, "
+        f"{summary.lessons} lessons from {source}"
+    )
 
 
 @catalog.command("export")
-@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="json",
-              show_default=True, help="CSV of lessons, or a problem JSON document.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="File to write (default: standard output).")
-@click.option("--timezone", default="Asia/Almaty", show_default=True,
-              help="Time zone written into a problem JSON document.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "json"]),
+    default="json",
+    show_default=True,
+    help="CSV of lessons, or a problem JSON document.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to write (default: standard output).",
+)
+@click.option(
+    "--timezone",
+    default="Asia/Almaty",
+    show_default=True,
+    help="Time zone written into a problem JSON document.",
+)
 @click.option("--start-date", default=None, help="First broadcast date (default: today).")
 @pass_context
-def catalog_export(context: Context, fmt: str, output: Path | None, timezone: str,
-                   start_date: str | None) -> None:
+def catalog_export(
+    context: Context, fmt: str, output: Path | None, timezone: str, start_date: str | None
+) -> None:
     """Export the catalogue as CSV or as a scheduling problem."""
     from catalog.csv_io import export_csv
     from catalog.problem_io import export_problem
@@ -156,9 +179,15 @@ def catalog_list(context: Context) -> None:
     table = Table("lesson", "series", "ep", "title", "min", "signed", "status")
     with user_errors(), context.catalog().session() as session:
         for lesson in session.scalars(select(Lesson).order_by(Lesson.series_id, Lesson.episode)):
-            table.add_row(lesson.id, lesson.series_id, str(lesson.episode), lesson.title,
-                          str(lesson.duration_s // 60), "yes" if lesson.signed else "",
-                          str(lesson.status))
+            table.add_row(
+                lesson.id,
+                lesson.series_id,
+                str(lesson.episode),
+                lesson.title,
+                str(lesson.duration_s // 60),
+                "yes" if lesson.signed else "",
+                str(lesson.status),
+            )
     out.print(table)
 
 
@@ -192,16 +221,35 @@ def schedule() -> None:
 
 @schedule.command("solve")
 @click.argument("problem_file", metavar="PROBLEM.json", type=click.Path(path_type=Path))
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="Schedule JSON to write (only written when a schedule is found).")
-@click.option("--time-limit", type=click.FloatRange(min=0.1), default=60.0, show_default=True,
-              help="Seconds the solver may search.")
-@click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
-              help="CP-SAT search workers.")
-@click.option("--progress/--no-progress", default=None,
-              help="Show best days found vs lower bound (default: on a terminal).")
-def schedule_solve(problem_file: Path, output: Path, time_limit: float, workers: int,
-                   progress: bool | None) -> None:
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Schedule JSON to write (only written when a schedule is found).",
+)
+@click.option(
+    "--time-limit",
+    type=click.FloatRange(min=0.1),
+    default=60.0,
+    show_default=True,
+    help="Seconds the solver may search.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=2,
+    show_default=True,
+    help="CP-SAT search workers.",
+)
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Show best days found vs lower bound (default: on a terminal).",
+)
+def schedule_solve(
+    problem_file: Path, output: Path, time_limit: float, workers: int, progress: bool | None
+) -> None:
     """Place every lesson into the channels' daily grids in the fewest broadcast days."""
     from scheduler import SolveOptions, check, parse_problem, solve
 
@@ -225,9 +273,11 @@ def schedule_solve(problem_file: Path, output: Path, time_limit: float, workers:
         result.stats["slot_consistency"] = report_.slot_consistency
     write_text(output, json.dumps(result.to_json(), ensure_ascii=False, indent=2) + "\n")
     stats = result.stats
-    out.print(f"{stats['status']}: {len(result.airings)} airings in {stats['days_used']} days "
-              f"(lower bound {stats['lower_bound_days']}), {stats['violations']} violations, "
-              f"{stats['solve_s']} s → {output}")
+    out.print(
+        f"{stats['status']}: {len(result.airings)} airings in {stats['days_used']} days "
+        f"(lower bound {stats['lower_bound_days']}), {stats['violations']} violations, "
+        f"{stats['solve_s']} s → {output}"
+    )
 
 
 @schedule.command("check")
@@ -244,19 +294,30 @@ def schedule_check(problem_file: Path, schedule_file: Path) -> None:
         out.print(f"[red]{violation.rule}[/]: {violation.message}", highlight=False)
     if len(report.violations) > 50:
         out.print(f"... and {len(report.violations) - 50} more")
-    out.print(json.dumps({"violations": len(report.violations), "by_rule": report.by_rule(),
-                          "days_used": report.days_used,
-                          "lower_bound_days": report.lower_bound_days,
-                          "dead_air_share": report.dead_air_share,
-                          "slot_consistency": report.slot_consistency}))
+    out.print(
+        json.dumps(
+            {
+                "violations": len(report.violations),
+                "by_rule": report.by_rule(),
+                "days_used": report.days_used,
+                "lower_bound_days": report.lower_bound_days,
+                "dead_air_share": report.dead_air_share,
+                "slot_consistency": report.slot_consistency,
+            }
+        )
+    )
     if report.violations:
         sys.exit(EXIT_FAILED)
 
 
 @schedule.command("publish")
 @click.argument("schedule_file", metavar="SCHEDULE.json", type=click.Path(path_type=Path))
-@click.option("--timezone", default="Asia/Almaty", show_default=True,
-              help="Broadcast time zone of the schedule.")
+@click.option(
+    "--timezone",
+    default="Asia/Almaty",
+    show_default=True,
+    help="Broadcast time zone of the schedule.",
+)
 @pass_context
 def schedule_publish(context: Context, schedule_file: Path, timezone: str) -> None:
     """Store a schedule as a new version and make it the live one."""
@@ -275,33 +336,80 @@ def schedule_publish(context: Context, schedule_file: Path, timezone: str) -> No
 # --------------------------------------------------------------- transcode
 @main.command("transcode")
 @click.argument("lesson", required=False, type=click.Path(path_type=Path))
-@click.option("--signer", type=click.Path(path_type=Path),
-              help="Recording of the sign-language interpreter to overlay.")
-@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path),
-              help="Package directory (appears only when complete).")
-@click.option("--all", "all_lessons", is_flag=True,
-              help="Transcode every catalogue lesson that is not packaged yet.")
-@click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Lessons transcoded at once with --all.")
-@click.option("--signer-position", default="bottom-right", show_default=True,
-              type=click.Choice(["bottom-right", "bottom-left", "top-right", "top-left"]))
-@click.option("--signer-scale", type=click.FloatRange(0.05, 1.0), default=None,
-              help="Signer height as a share of the picture (default: covers 1/6 of it).")
-@click.option("--chroma-key", default=None, help="Key out this colour behind the signer "
-              "(e.g. 0x00b140).")
-@click.option("--signer-offset", type=float, default=0.0, show_default=True,
-              help="Seconds the signer starts after the lesson.")
-@click.option("--allow-short-signer", is_flag=True,
-              help="Accept a signer clip shorter than the lesson.")
-@click.option("--ladder", default="720,480,360,234", show_default=True,
-              help="Rung heights; never above the source's height.")
+@click.option(
+    "--signer",
+    type=click.Path(path_type=Path),
+    help="Recording of the sign-language interpreter to overlay.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Package directory (appears only when complete).",
+)
+@click.option(
+    "--all",
+    "all_lessons",
+    is_flag=True,
+    help="Transcode every catalogue lesson that is not packaged yet.",
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Lessons transcoded at once with --all.",
+)
+@click.option(
+    "--signer-position",
+    default="bottom-right",
+    show_default=True,
+    type=click.Choice(["bottom-right", "bottom-left", "top-right", "top-left"]),
+)
+@click.option(
+    "--signer-scale",
+    type=click.FloatRange(0.05, 1.0),
+    default=None,
+    help="Signer height as a share of the picture (default: covers 1/6 of it).",
+)
+@click.option(
+    "--chroma-key", default=None, help="Key out this colour behind the signer (e.g. 0x00b140)."
+)
+@click.option(
+    "--signer-offset",
+    type=float,
+    default=0.0,
+    show_default=True,
+    help="Seconds the signer starts after the lesson.",
+)
+@click.option(
+    "--allow-short-signer", is_flag=True, help="Accept a signer clip shorter than the lesson."
+)
+@click.option(
+    "--ladder",
+    default="720,480,360,234",
+    show_default=True,
+    help="Rung heights; never above the source's height.",
+)
 @click.option("--segment", type=int, default=6, show_default=True, help="Segment seconds.")
 @click.option("--preset", default="veryfast", show_default=True, help="libx264 preset.")
 @pass_context
-def transcode_cmd(context: Context, lesson: Path | None, signer: Path | None,
-                  output: Path | None, all_lessons: bool, jobs: int, signer_position: str,
-                  signer_scale: float | None, chroma_key: str | None, signer_offset: float,
-                  allow_short_signer: bool, ladder: str, segment: int, preset: str) -> None:
+def transcode_cmd(
+    context: Context,
+    lesson: Path | None,
+    signer: Path | None,
+    output: Path | None,
+    all_lessons: bool,
+    jobs: int,
+    signer_position: str,
+    signer_scale: float | None,
+    chroma_key: str | None,
+    signer_offset: float,
+    allow_short_signer: bool,
+    ladder: str,
+    segment: int,
+    preset: str,
+) -> None:
     """Package a lesson as an adaptive HLS ladder with an audio-only rung.
 
     One ffmpeg pass: deinterlace, scale and pad to 16:9, overlay the signer,
@@ -312,9 +420,14 @@ def transcode_cmd(context: Context, lesson: Path | None, signer: Path | None,
 
     try:
         options = TranscodeOptions(
-            ladder=parse_ladder(ladder), segment_s=segment, preset=preset,
-            signer_position=signer_position, signer_scale=signer_scale, chroma_key=chroma_key,
-            signer_offset_s=signer_offset, allow_short_signer=allow_short_signer,
+            ladder=parse_ladder(ladder),
+            segment_s=segment,
+            preset=preset,
+            signer_position=signer_position,
+            signer_scale=signer_scale,
+            chroma_key=chroma_key,
+            signer_offset_s=signer_offset,
+            allow_short_signer=allow_short_signer,
         )
     except ValueError as exc:
         fail(str(exc), EXIT_BAD_INPUT)
@@ -325,10 +438,17 @@ def transcode_cmd(context: Context, lesson: Path | None, signer: Path | None,
         fail("give LESSON and -o DIR, or --all", EXIT_BAD_INPUT)
     with user_errors(), _progress() as bar:
         task = bar.add_task(lesson.name, total=1.0)
-        result = transcode(lesson, output, options, signer,
-                           progress=lambda share: bar.update(task, completed=share))
-    out.print(f"packaged {lesson} → {result.directory} ({', '.join(result.rungs)}; "
-              f"{result.segments} segments of {result.segment_s} s)")
+        result = transcode(
+            lesson,
+            output,
+            options,
+            signer,
+            progress=lambda share: bar.update(task, completed=share),
+        )
+    out.print(
+        f"packaged {lesson} → {result.directory} ({', '.join(result.rungs)}; "
+        f"{result.segments} segments of {result.segment_s} s)"
+    )
 
 
 def _transcode_all(context: Context, options: Any, jobs: int) -> None:
@@ -352,20 +472,32 @@ def _transcode_all(context: Context, options: Any, jobs: int) -> None:
         sys.exit(EXIT_FAILED)
 
 
-def _run_jobs(catalog_: Catalog, data_dir: Path, ids: list[str], options: Any,
-              jobs: int) -> list[Any]:
+def _run_jobs(
+    catalog_: Catalog, data_dir: Path, ids: list[str], options: Any, jobs: int
+) -> list[Any]:
     from transcoder.jobs import run_all
 
     with _progress() as bar:
         tasks: dict[str, TaskID] = {i: bar.add_task(i, total=1.0) for i in ids}
-        return run_all(catalog_, data_dir, ids, options, jobs,
-                       progress=lambda lid, share: bar.update(tasks[lid], completed=share))
+        return run_all(
+            catalog_,
+            data_dir,
+            ids,
+            options,
+            jobs,
+            progress=lambda lid, share: bar.update(tasks[lid], completed=share),
+        )
 
 
 def _progress() -> Progress:
-    return Progress(TextColumn("{task.description}"), BarColumn(),
-                    TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn(), console=err,
-                    transient=False)
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=False,
+    )
 
 
 # ------------------------------------------------------------------- serve
@@ -378,8 +510,9 @@ def serve(context: Context, host: str, port: int) -> None:
     _serve(context, host, port)
 
 
-def _serve(context: Context, host: str, port: int, banner: Callable[[], None] | None = None
-           ) -> None:
+def _serve(
+    context: Context, host: str, port: int, banner: Callable[[], None] | None = None
+) -> None:
     from aiohttp import web
 
     from streaming import create_app
@@ -388,26 +521,51 @@ def _serve(context: Context, host: str, port: int, banner: Callable[[], None] | 
     if banner:
         banner()
     try:
-        web.run_app(app, host=host, port=port, print=lambda _: out.print(
-            f"serving on http://{host}:{port} (Ctrl+C to stop)"))
+        web.run_app(
+            app,
+            host=host,
+            port=port,
+            print=lambda _: out.print(f"serving on http://{host}:{port} (Ctrl+C to stop)"),
+        )
     except OSError as exc:
         fail(f"cannot listen on {host}:{port} ({exc.strerror})")
 
 
 # -------------------------------------------------------------------- demo
 @main.command()
-@click.option("--lessons", type=click.IntRange(1, 200), default=8, show_default=True,
-              help="Sample lessons to make.")
-@click.option("--duration", type=click.IntRange(10, 3600), default=60, show_default=True,
-              help="Seconds per sample lesson.")
+@click.option(
+    "--lessons",
+    type=click.IntRange(1, 200),
+    default=8,
+    show_default=True,
+    help="Sample lessons to make.",
+)
+@click.option(
+    "--duration",
+    type=click.IntRange(10, 3600),
+    default=60,
+    show_default=True,
+    help="Seconds per sample lesson.",
+)
 @click.option("--serve/--no-serve", "serve_after", default=True, help="Serve when done.")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True)
-@click.option("--timezone", default="Asia/Almaty", show_default=True,
-              help="Broadcast time zone of the sample channels.")
+@click.option(
+    "--timezone",
+    default="Asia/Almaty",
+    show_default=True,
+    help="Broadcast time zone of the sample channels.",
+)
 @pass_context
-def demo(context: Context, lessons: int, duration: int, serve_after: bool, host: str,
-         port: int, timezone: str) -> None:
+def demo(
+    context: Context,
+    lessons: int,
+    duration: int,
+    serve_after: bool,
+    host: str,
+    port: int,
+    timezone: str,
+) -> None:
     """Build sample lessons, transcode them with a signer, schedule them from now, serve.
 
     Lessons are generated with ffmpeg (no downloads): a picture with the
@@ -422,12 +580,14 @@ def demo(context: Context, lessons: int, duration: int, serve_after: bool, host:
     base = f"http://{host}:{port}"
 
     def banner() -> None:
-        out.print(f"\n[bold]sabaq demo[/] ({summary})\n"
-                  f"  pages     {base}/\n"
-                  f"  lesson    {base}/lessons/{first}\n"
-                  f"  live      {base}/channels/al-farabi\n"
-                  f"  IPTV      {base}/iptv/playlist.m3u   guide {base}/iptv/epg.xml\n"
-                  f"  API       {base}/api/lessons   {base}/api/openapi.json\n")
+        out.print(
+            f"\n[bold]sabaq demo[/] ({summary})\n"
+            f"  pages     {base}/\n"
+            f"  lesson    {base}/lessons/{first}\n"
+            f"  live      {base}/channels/al-farabi\n"
+            f"  IPTV      {base}/iptv/playlist.m3u   guide {base}/iptv/epg.xml\n"
+            f"  API       {base}/api/lessons   {base}/api/openapi.json\n"
+        )
 
     if serve_after:
         _serve(context, host, port, banner)
@@ -478,16 +638,25 @@ def _build_demo(context: Context, count: int, duration: int, zone: ZoneInfo) -> 
     for channel in problem["channels"]:
         slate_dir = data / "slates" / channel["id"]
         if not (slate_dir / "master.m3u8").exists():
-            source = make_slate(media / f"slate-{channel['id']}.mp4", channel["name"],
-                                "Эфир жақында · Скоро в эфире · Back soon", 30)
+            source = make_slate(
+                media / f"slate-{channel['id']}.mp4",
+                channel["name"],
+                "Эфир жақында · Скоро в эфире · Back soon",
+                30,
+            )
             transcode(source, slate_dir, TranscodeOptions(ladder=(480, 360, 234), segment_s=2))
+    # The windows open now (not when the demo started), so the first lessons air at once.
+    problem = {**demo_problem(datetime.now(zone), count, duration), "lessons": problem["lessons"]}
+    write_text(problem_path, json.dumps(problem, ensure_ascii=False, indent=2))
     out.print("scheduling from now with CP-SAT")
     result = solve(parse_problem(problem), SolveOptions(time_limit_s=20))
     with catalog_.session() as session:
         version = save_schedule(session, result.to_json(), problem["timezone"])
         publish(session, version)
-    summary = (f"{len(outcomes)} lessons, schedule {result.stats['status']} in "
-               f"{result.stats['days_used']} day(s), version {version} published")
+    summary = (
+        f"{len(outcomes)} lessons, schedule {result.stats['status']} in "
+        f"{result.stats['days_used']} day(s), version {version} published"
+    )
     return summary, problem["lessons"][0]["id"]
 
 

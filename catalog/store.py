@@ -83,8 +83,7 @@ def apply(session: Session, batch: ImportBatch, source: str) -> ImportSummary:
             )
         )
     episodes: dict[tuple[str, int], str] = {
-        (row.series_id, row.episode): row.id
-        for row in session.scalars(select(Lesson)).all()
+        (row.series_id, row.episode): row.id for row in session.scalars(select(Lesson)).all()
     }
     errors: list[str] = []
     for where, lesson in batch.lessons:

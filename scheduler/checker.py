@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from itertools import pairwise
 
 from scheduler.bounds import lower_bound
 from scheduler.problem import Problem
@@ -27,6 +29,9 @@ RULES = (
     "audience-window",
     "pin",
 )
+
+
+Report_ = Callable[["Violation"], None]
 
 
 @dataclass(frozen=True)
@@ -74,31 +79,53 @@ def check(problem: Problem, schedule: Schedule) -> Report:
         placed[airing.lesson] = airing
         channel = channels.get(airing.channel)
         if channel is None:
-            bad(Violation("eligible", f"lesson {airing.lesson} airs on unknown channel "
-                          f"{airing.channel}"))
+            bad(
+                Violation(
+                    "eligible", f"lesson {airing.lesson} airs on unknown channel {airing.channel}"
+                )
+            )
             continue
         series = problem.series[lesson.series]
         if series.language not in channel.languages or series.grade not in channel.grades:
-            bad(Violation("eligible", f"lesson {lesson.id} ({series.language} grade "
-                          f"{series.grade}) airs on {channel.id}, which does not carry it"))
+            bad(
+                Violation(
+                    "eligible",
+                    f"lesson {lesson.id} ({series.language} grade "
+                    f"{series.grade}) airs on {channel.id}, which does not carry it",
+                )
+            )
         if airing.end - airing.start != timedelta(seconds=lesson.duration_s):
             bad(Violation("window", f"lesson {lesson.id}: end - start is not its duration"))
         located = problem.locate(airing.start)
         if located is None:
-            bad(Violation("window", f"lesson {lesson.id} airs {airing.start.isoformat()}, "
-                          "not on a broadcast day"))
+            bad(
+                Violation(
+                    "window",
+                    f"lesson {lesson.id} airs {airing.start.isoformat()}, not on a broadcast day",
+                )
+            )
             continue
         day, second = located
         day_of[lesson.id] = day
         end_second = second + lesson.duration_s
         if second < channel.window[0] or end_second > channel.window[1]:
-            bad(Violation("window", f"lesson {lesson.id} at {airing.start.isoformat()} is "
-                          f"outside {channel.id}'s window"))
+            bad(
+                Violation(
+                    "window",
+                    f"lesson {lesson.id} at {airing.start.isoformat()} is "
+                    f"outside {channel.id}'s window",
+                )
+            )
         audience = problem.audience_of(lesson)
         if second < audience.window[0] or end_second > audience.window[1]:
-            bad(Violation("audience-window", f"lesson {lesson.id} at "
-                          f"{airing.start.isoformat()} is outside the window of "
-                          f"{series.language} grade {series.grade}"))
+            bad(
+                Violation(
+                    "audience-window",
+                    f"lesson {lesson.id} at "
+                    f"{airing.start.isoformat()} is outside the window of "
+                    f"{series.language} grade {series.grade}",
+                )
+            )
     for lesson_id in lessons.keys() - placed.keys():
         bad(Violation("once", f"lesson {lesson_id} never airs"))
 
@@ -106,10 +133,13 @@ def check(problem: Problem, schedule: Schedule) -> Report:
     _check_series(problem, placed, day_of, bad)
     _check_caps(problem, placed, day_of, bad)
     for pin in problem.pins:
-        airing = placed.get(pin.lesson)
-        if airing is None or airing.channel != pin.channel or airing.start != pin.start:
-            bad(Violation("pin", f"lesson {pin.lesson} is not on {pin.channel} at "
-                          f"{pin.start.isoformat()}"))
+        pinned = placed.get(pin.lesson)
+        if pinned is None or pinned.channel != pin.channel or pinned.start != pin.start:
+            bad(
+                Violation(
+                    "pin", f"lesson {pin.lesson} is not on {pin.channel} at {pin.start.isoformat()}"
+                )
+            )
 
     report.days_used = max(day_of.values(), default=-1) + 1
     report.dead_air_share = _dead_air(problem, placed, report.days_used)
@@ -117,7 +147,7 @@ def check(problem: Problem, schedule: Schedule) -> Report:
     return report
 
 
-def _check_overlaps(problem, placed, bad) -> None:  # type: ignore[no-untyped-def]
+def _check_overlaps(problem: Problem, placed: dict[str, Airing], bad: Report_) -> None:
     by_channel: dict[str, list[Airing]] = defaultdict(list)
     by_audience: dict[tuple[int, str], list[Airing]] = defaultdict(list)
     lessons = {lesson.id: lesson for lesson in problem.lessons}
@@ -127,27 +157,38 @@ def _check_overlaps(problem, placed, bad) -> None:  # type: ignore[no-untyped-de
     gap = timedelta(seconds=problem.break_s)
     for channel, airings in by_channel.items():
         airings.sort()
-        for a, b in zip(airings, airings[1:], strict=False):
+        for a, b in pairwise(airings):
             if b.start < a.end + gap:
-                bad(Violation("channel-overlap", f"{channel}: {b.lesson} starts "
-                              f"{b.start.isoformat()}, less than {problem.break_s} s after "
-                              f"{a.lesson} ends"))
+                bad(
+                    Violation(
+                        "channel-overlap",
+                        f"{channel}: {b.lesson} starts "
+                        f"{b.start.isoformat()}, less than {problem.break_s} s after "
+                        f"{a.lesson} ends",
+                    )
+                )
     for (grade, language), airings in by_audience.items():
         airings.sort()
-        for a, b in zip(airings, airings[1:], strict=False):
+        for a, b in pairwise(airings):
             if b.start < a.end:
-                bad(Violation("audience-overlap", f"{language} grade {grade}: {a.lesson} and "
-                              f"{b.lesson} overlap"))
+                bad(
+                    Violation(
+                        "audience-overlap",
+                        f"{language} grade {grade}: {a.lesson} and {b.lesson} overlap",
+                    )
+                )
 
 
-def _check_series(problem, placed, day_of, bad) -> None:  # type: ignore[no-untyped-def]
+def _check_series(
+    problem: Problem, placed: dict[str, Airing], day_of: dict[str, int], bad: Report_
+) -> None:
     by_series: dict[str, list[tuple[int, str]]] = defaultdict(list)
     for lesson in problem.lessons:
         if lesson.id in placed:
             by_series[lesson.series].append((lesson.episode, lesson.id))
     for series_id, episodes in by_series.items():
         episodes.sort()
-        for (_, a), (_, b) in zip(episodes, episodes[1:], strict=False):
+        for (_, a), (_, b) in pairwise(episodes):
             if placed[b].start < placed[a].end:
                 bad(Violation("order", f"series {series_id}: {b} airs before {a} has ended"))
         per_day: dict[int, int] = defaultdict(int)
@@ -157,11 +198,18 @@ def _check_series(problem, placed, day_of, bad) -> None:  # type: ignore[no-unty
         limit = problem.series[series_id].max_per_day
         for day, count in per_day.items():
             if count > limit:
-                bad(Violation("per-day", f"series {series_id}: {count} episodes on "
-                              f"{problem.days[day]}, more than {limit}"))
+                bad(
+                    Violation(
+                        "per-day",
+                        f"series {series_id}: {count} episodes on "
+                        f"{problem.days[day]}, more than {limit}",
+                    )
+                )
 
 
-def _check_caps(problem, placed, day_of, bad) -> None:  # type: ignore[no-untyped-def]
+def _check_caps(
+    problem: Problem, placed: dict[str, Airing], day_of: dict[str, int], bad: Report_
+) -> None:
     watched: dict[tuple[tuple[int, str], int], int] = defaultdict(int)
     for lesson in problem.lessons:
         if lesson.id in day_of:
@@ -169,8 +217,13 @@ def _check_caps(problem, placed, day_of, bad) -> None:  # type: ignore[no-untype
     for ((grade, language), day), seconds in watched.items():
         audience = problem.audiences.get((grade, language))
         if audience and audience.max_daily_s is not None and seconds > audience.max_daily_s:
-            bad(Violation("daily-cap", f"{language} grade {grade}: {seconds} s on "
-                          f"{problem.days[day]}, more than {audience.max_daily_s} s"))
+            bad(
+                Violation(
+                    "daily-cap",
+                    f"{language} grade {grade}: {seconds} s on "
+                    f"{problem.days[day]}, more than {audience.max_daily_s} s",
+                )
+            )
 
 
 def _dead_air(problem: Problem, placed: dict[str, Airing], days_used: int) -> float:

@@ -40,8 +40,10 @@ def conflicts(problem: Problem) -> list[str]:
     for pin in problem.pins:
         lesson = lessons[pin.lesson]
         if pin.channel not in {c.id for c in problem.eligible(lesson)}:
-            found.append(f"pin, eligible: lesson {pin.lesson} is pinned to channel {pin.channel}, "
-                         "which does not carry its language and grade")
+            found.append(
+                f"pin, eligible: lesson {pin.lesson} is pinned to channel {pin.channel}, "
+                "which does not carry its language and grade"
+            )
     for bound in bounds(problem):
         if bound.days > horizon:
             found.append(

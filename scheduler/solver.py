@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from itertools import pairwise
 
 from ortools.sat.python import cp_model
 
@@ -35,7 +36,7 @@ class SolveOptions:
     seed: int = 0
 
 
-class _Progress(cp_model.CpSolverSolutionCallback):  # type: ignore[misc]
+class _Progress(cp_model.CpSolverSolutionCallback):
     def __init__(self, days: cp_model.IntVar, bound: int, report: ProgressFn) -> None:
         super().__init__()
         self._days, self._bound, self._report = days, bound, report
@@ -110,8 +111,9 @@ def _solve_within(
         start[lid] = model.new_int_var(0, horizon * DAY_S, f"start_{lid}")
         model.add(start[lid] == day[lid] * DAY_S + tod[lid])
         audience_intervals[audience.key].append(
-            model.new_interval_var(start[lid], lesson.duration_s, start[lid] + lesson.duration_s,
-                                   f"aud_{lid}")
+            model.new_interval_var(
+                start[lid], lesson.duration_s, start[lid] + lesson.duration_s, f"aud_{lid}"
+            )
         )
         audience_lessons[audience.key].append(lid)
         choices = []
@@ -152,7 +154,7 @@ def _solve_within(
     for lesson in lessons:  # sorted by series, episode
         by_series[lesson.series].append(lesson.id)
     for series_id, ids in by_series.items():
-        for earlier, later in zip(ids, ids[1:], strict=False):
+        for earlier, later in pairwise(ids):
             model.add(start[later] >= start[earlier] + durations[earlier])
         per_day = problem.series[series_id].max_per_day
         for i in range(len(ids) - per_day):
@@ -190,9 +192,9 @@ def _solve_within(
     airings = []
     for lesson in lessons:
         lid = lesson.id
-        channel = next(c for (l_id, c), var in on.items() if l_id == lid and solver.value(var))
+        chosen = next(c for (l_id, c), var in on.items() if l_id == lid and solver.value(var))
         begin = problem.instant(solver.value(day[lid]), solver.value(tod[lid]))
-        airings.append(Airing(begin, channel, lid, begin + timedelta(seconds=lesson.duration_s)))
+        airings.append(Airing(begin, chosen, lid, begin + timedelta(seconds=lesson.duration_s)))
     days_used = int(solver.value(last)) + 1
     # Days are proven minimal when they meet the lower bound, or when CP-SAT proved
     # the whole objective optimal (days dominate it, and the horizon holds any better plan).

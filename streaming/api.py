@@ -46,12 +46,18 @@ ERROR_SCHEMA = {
 LESSON_SCHEMA = {
     "type": "object",
     "properties": {
-        "id": {"type": "string"}, "series_id": {"type": "string"},
-        "series_title": {"type": "string"}, "grade": {"type": "integer"},
-        "subject": {"type": "string"}, "language": {"type": "string"},
-        "episode": {"type": "integer"}, "title": {"type": "string"},
-        "duration_s": {"type": "integer"}, "signed": {"type": "boolean"},
-        "status": {"type": "string"}, "hls_url": {"type": ["string", "null"]},
+        "id": {"type": "string"},
+        "series_id": {"type": "string"},
+        "series_title": {"type": "string"},
+        "grade": {"type": "integer"},
+        "subject": {"type": "string"},
+        "language": {"type": "string"},
+        "episode": {"type": "integer"},
+        "title": {"type": "string"},
+        "duration_s": {"type": "integer"},
+        "signed": {"type": "boolean"},
+        "status": {"type": "string"},
+        "hls_url": {"type": ["string", "null"]},
         "poster_url": {"type": ["string", "null"]},
     },
     "required": ["id", "title", "grade", "language"],
@@ -59,15 +65,20 @@ LESSON_SCHEMA = {
 AIRING_SCHEMA = {
     "type": "object",
     "properties": {
-        "lesson": {"type": "string"}, "channel": {"type": "string"},
+        "lesson": {"type": "string"},
+        "channel": {"type": "string"},
         "start": {"type": "string", "format": "date-time"},
         "end": {"type": "string", "format": "date-time"},
     },
 }
 
 
-def api(path: str, summary: str, params: list[Param] | None = None,
-        response: dict[str, Any] | None = None) -> Callable[[Handler], Handler]:
+def api(
+    path: str,
+    summary: str,
+    params: list[Param] | None = None,
+    response: dict[str, Any] | None = None,
+) -> Callable[[Handler], Handler]:
     """Declare an API handler; the declaration feeds both the router and the document."""
 
     def register(handler: Handler) -> Handler:
@@ -94,8 +105,10 @@ def lesson_json(lesson: LessonView) -> dict[str, Any]:
 def airing_json(airing: AiringView) -> dict[str, str]:
     """An airing as the API returns it."""
     return {
-        "lesson": airing.lesson_id, "channel": airing.channel_id,
-        "start": airing.start.isoformat(), "end": airing.end.isoformat(),
+        "lesson": airing.lesson_id,
+        "channel": airing.channel_id,
+        "start": airing.start.isoformat(),
+        "end": airing.end.isoformat(),
     }
 
 
@@ -132,22 +145,36 @@ def filter_lessons(snapshot: Snapshot, query: dict[str, str]) -> list[LessonView
             continue
         if query.get("signed") == "false" and lesson.signed:
             continue
-        if text and text not in lesson.title.casefold() and text not in lesson.series_title.casefold():
+        if (
+            text
+            and text not in lesson.title.casefold()
+            and text not in lesson.series_title.casefold()
+        ):
             continue
         found.append(lesson)
     return sorted(found, key=lambda x: (x.grade, x.language, x.subject, x.series_id, x.episode))
 
 
-@api("/api/lessons", "Lessons, filtered and paginated", [
-    Param("grade", "query", {"type": "integer", "minimum": 0, "maximum": 12}),
-    Param("subject", "query", {"type": "string"}),
-    Param("language", "query", {"type": "string", "enum": ["kk", "ru", "en"]}),
-    Param("signed", "query", {"type": "string", "enum": ["true", "false"]}),
-    Param("q", "query", {"type": "string"}, "text searched in titles"),
-    Param("limit", "query", {"type": "integer", "minimum": 1, "maximum": 500}),
-    Param("offset", "query", {"type": "integer", "minimum": 0}),
-], {"type": "object", "properties": {"total": {"type": "integer"},
-                                     "items": {"type": "array", "items": LESSON_SCHEMA}}})
+@api(
+    "/api/lessons",
+    "Lessons, filtered and paginated",
+    [
+        Param("grade", "query", {"type": "integer", "minimum": 0, "maximum": 12}),
+        Param("subject", "query", {"type": "string"}),
+        Param("language", "query", {"type": "string", "enum": ["kk", "ru", "en"]}),
+        Param("signed", "query", {"type": "string", "enum": ["true", "false"]}),
+        Param("q", "query", {"type": "string"}, "text searched in titles"),
+        Param("limit", "query", {"type": "integer", "minimum": 1, "maximum": 500}),
+        Param("offset", "query", {"type": "integer", "minimum": 0}),
+    ],
+    {
+        "type": "object",
+        "properties": {
+            "total": {"type": "integer"},
+            "items": {"type": "array", "items": LESSON_SCHEMA},
+        },
+    },
+)
 async def list_lessons(request: web.Request) -> web.Response:
     """GET /api/lessons."""
     snapshot = await request.app[STATE].snapshot()
@@ -155,16 +182,26 @@ async def list_lessons(request: web.Request) -> web.Response:
     limit = _int_param(request, "limit", 50, 1, 500)
     offset = _int_param(request, "offset", 0, 0, 10**9)
     lessons = filter_lessons(snapshot, dict(request.query))
-    return web.json_response({
-        "total": len(lessons),
-        "items": [lesson_json(x) for x in lessons[offset:offset + limit]],
-    })
+    return web.json_response(
+        {
+            "total": len(lessons),
+            "items": [lesson_json(x) for x in lessons[offset : offset + limit]],
+        }
+    )
 
 
-@api("/api/lessons/{lesson}", "One lesson with its HLS URL and airings",
-     [Param("lesson", "path", {"type": "string"})],
-     {**LESSON_SCHEMA, "properties": {**LESSON_SCHEMA["properties"],  # type: ignore[dict-item]
-                                      "airings": {"type": "array", "items": AIRING_SCHEMA}}})
+@api(
+    "/api/lessons/{lesson}",
+    "One lesson with its HLS URL and airings",
+    [Param("lesson", "path", {"type": "string"})],
+    {
+        **LESSON_SCHEMA,
+        "properties": {
+            **LESSON_SCHEMA["properties"],  # type: ignore[dict-item]
+            "airings": {"type": "array", "items": AIRING_SCHEMA},
+        },
+    },
+)
 async def get_lesson(request: web.Request) -> web.Response:
     """GET /api/lessons/{lesson}."""
     snapshot = await request.app[STATE].snapshot()
@@ -176,8 +213,11 @@ async def get_lesson(request: web.Request) -> web.Response:
     return web.json_response(data)
 
 
-@api("/api/channels", "Channels with what is on now and next",
-     response={"type": "array", "items": {"type": "object"}})
+@api(
+    "/api/channels",
+    "Channels with what is on now and next",
+    response={"type": "array", "items": {"type": "object"}},
+)
 async def list_channels(request: web.Request) -> web.Response:
     """GET /api/channels."""
     state = request.app[STATE]
@@ -186,19 +226,26 @@ async def list_channels(request: web.Request) -> web.Response:
     out = []
     for channel in snapshot.channels:
         current, upcoming = now_and_next(snapshot.airings_of(channel.id), now)
-        out.append({
-            **asdict(channel),
-            "live_url": f"/live/{channel.id}/master.m3u8",
-            "now": airing_json(current) if current else None,
-            "next": airing_json(upcoming) if upcoming else None,
-        })
+        out.append(
+            {
+                **asdict(channel),
+                "live_url": f"/live/{channel.id}/master.m3u8",
+                "now": airing_json(current) if current else None,
+                "next": airing_json(upcoming) if upcoming else None,
+            }
+        )
     return web.json_response(out)
 
 
-@api("/api/channels/{channel}/schedule", "A channel's airings on a local date", [
-    Param("channel", "path", {"type": "string"}),
-    Param("date", "query", {"type": "string", "format": "date"}, "local date; default today"),
-], {"type": "array", "items": AIRING_SCHEMA})
+@api(
+    "/api/channels/{channel}/schedule",
+    "A channel's airings on a local date",
+    [
+        Param("channel", "path", {"type": "string"}),
+        Param("date", "query", {"type": "string", "format": "date"}, "local date; default today"),
+    ],
+    {"type": "array", "items": AIRING_SCHEMA},
+)
 async def channel_schedule(request: web.Request) -> web.Response:
     """GET /api/channels/{channel}/schedule."""
     state = request.app[STATE]
@@ -208,42 +255,61 @@ async def channel_schedule(request: web.Request) -> web.Response:
         return error(404, f"channel {channel_id!r} not found")
     zone = ZoneInfo(snapshot.timezone)
     try:
-        day = (date.fromisoformat(request.query["date"]) if request.query.get("date")
-               else state.clock().astimezone(zone).date())
+        day = (
+            date.fromisoformat(request.query["date"])
+            if request.query.get("date")
+            else state.clock().astimezone(zone).date()
+        )
     except ValueError:
         return error(400, "date: not a date YYYY-MM-DD")
     begin = datetime.combine(day, time(0), tzinfo=zone)
     end = begin + timedelta(days=1)
-    return web.json_response([
-        airing_json(a) for a in snapshot.airings_of(channel_id) if begin <= a.start < end
-    ])
+    return web.json_response(
+        [airing_json(a) for a in snapshot.airings_of(channel_id) if begin <= a.start < end]
+    )
 
 
 def openapi_document() -> dict[str, Any]:
     """The OpenAPI 3.1 document of every declared endpoint."""
     paths: dict[str, Any] = {}
     for endpoint in ENDPOINTS:
-        paths[endpoint.path] = {"get": {
-            "summary": endpoint.summary,
-            "operationId": endpoint.handler.__name__,
-            "parameters": [
-                {"name": p.name, "in": p.where, "required": p.where == "path",
-                 "schema": p.schema, **({"description": p.description} if p.description else {})}
-                for p in endpoint.params
-            ],
-            "responses": {
-                "200": {"description": "OK",
-                        "content": {"application/json": {"schema": endpoint.response}}},
-                "400": {"description": "Bad request",
-                        "content": {"application/json": {"schema": ERROR_SCHEMA}}},
-                "404": {"description": "Not found",
-                        "content": {"application/json": {"schema": ERROR_SCHEMA}}},
-            },
-        }}
+        paths[endpoint.path] = {
+            "get": {
+                "summary": endpoint.summary,
+                "operationId": endpoint.handler.__name__,
+                "parameters": [
+                    {
+                        "name": p.name,
+                        "in": p.where,
+                        "required": p.where == "path",
+                        "schema": p.schema,
+                        **({"description": p.description} if p.description else {}),
+                    }
+                    for p in endpoint.params
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "content": {"application/json": {"schema": endpoint.response}},
+                    },
+                    "400": {
+                        "description": "Bad request",
+                        "content": {"application/json": {"schema": ERROR_SCHEMA}},
+                    },
+                    "404": {
+                        "description": "Not found",
+                        "content": {"application/json": {"schema": ERROR_SCHEMA}},
+                    },
+                },
+            }
+        }
     return {
         "openapi": "3.1.0",
-        "info": {"title": "sabaq", "version": "0.1.0",
-                 "description": "Televised school lessons: catalogue, schedule and streams."},
+        "info": {
+            "title": "sabaq",
+            "version": "0.1.0",
+            "description": "Televised school lessons: catalogue, schedule and streams.",
+        },
         "paths": paths,
     }
 

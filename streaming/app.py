@@ -29,8 +29,13 @@ def _lang(request: web.Request) -> str:
 
 
 def _html(text: str, status: int = 200) -> web.Response:
-    return web.Response(text=text, status=status, content_type="text/html", charset="utf-8",
-                        headers={"Vary": "Accept-Language"})
+    return web.Response(
+        text=text,
+        status=status,
+        content_type="text/html",
+        charset="utf-8",
+        headers={"Vary": "Accept-Language"},
+    )
 
 
 def _base_url(request: web.Request) -> str:
@@ -46,12 +51,18 @@ async def home(request: web.Request) -> web.Response:
     lessons = api.filter_lessons(snapshot, chosen)
     everything = snapshot.lessons.values()
     catalogue = pages.catalogue(
-        lang, lessons, sorted({x.grade for x in everything}),
-        sorted({x.subject for x in everything}), chosen,
+        lang,
+        lessons,
+        sorted({x.grade for x in everything}),
+        sorted({x.subject for x in everything}),
+        chosen,
     )
     now_next = {c.id: now_and_next(snapshot.airings_of(c.id), now) for c in snapshot.channels}
-    return _html(pages.home(lang, snapshot.channels, now_next, snapshot.lessons,
-                            snapshot.timezone, catalogue))
+    return _html(
+        pages.home(
+            lang, snapshot.channels, now_next, snapshot.lessons, snapshot.timezone, catalogue
+        )
+    )
 
 
 async def lesson_page(request: web.Request) -> web.Response:
@@ -77,8 +88,11 @@ async def channel_page(request: web.Request) -> web.Response:
     zone = ZoneInfo(snapshot.timezone)
     local = now.astimezone(zone)
     midnight = datetime(local.year, local.month, local.day, tzinfo=zone)
-    today = [a for a in snapshot.airings_of(channel.id)
-             if midnight <= a.start < midnight + timedelta(days=1)]
+    today = [
+        a
+        for a in snapshot.airings_of(channel.id)
+        if midnight <= a.start < midnight + timedelta(days=1)
+    ]
     return _html(pages.channel_page(lang, channel, today, snapshot.lessons, snapshot.timezone, now))
 
 
@@ -119,15 +133,20 @@ async def live_master(request: web.Request) -> web.Response:
     for rung in slate_package.variants:
         name = str(rung["name"])
         width, height = rung.get("width"), rung.get("height")
-        variants.append(Variant(
-            uri=f"{name}.m3u8",
-            peak_bps=int(str(rung.get("bandwidth", 0))),
-            average_bps=int(str(rung.get("average_bandwidth", 0))),
-            codecs=str(rung.get("codecs", "")),
-            resolution=(int(str(width)), int(str(height))) if width and height else None,
-        ))
-    return web.Response(text=master_playlist(variants), content_type=PLAYLIST_TYPE,
-                        headers={"Cache-Control": "public, max-age=60"})
+        variants.append(
+            Variant(
+                uri=f"{name}.m3u8",
+                peak_bps=int(str(rung.get("bandwidth", 0))),
+                average_bps=int(str(rung.get("average_bandwidth", 0))),
+                codecs=str(rung.get("codecs", "")),
+                resolution=(int(str(width)), int(str(height))) if width and height else None,
+            )
+        )
+    return web.Response(
+        text=master_playlist(variants),
+        content_type=PLAYLIST_TYPE,
+        headers={"Cache-Control": "public, max-age=60"},
+    )
 
 
 async def live_media(request: web.Request) -> web.Response:
@@ -153,15 +172,19 @@ async def live_media(request: web.Request) -> web.Response:
 async def iptv_playlist(request: web.Request) -> web.Response:
     """GET /iptv/playlist.m3u."""
     snapshot = await request.app[STATE].snapshot()
-    return web.Response(text=guide.m3u(snapshot.channels, _base_url(request)),
-                        content_type="audio/x-mpegurl", charset="utf-8")
+    return web.Response(
+        text=guide.m3u(snapshot.channels, _base_url(request)),
+        content_type="audio/x-mpegurl",
+        charset="utf-8",
+    )
 
 
 async def iptv_epg(request: web.Request) -> web.Response:
     """GET /iptv/epg.xml."""
     snapshot = await request.app[STATE].snapshot()
-    body = guide.xmltv(snapshot.channels, snapshot.airings, snapshot.lessons,
-                       snapshot.timezone, _base_url(request))
+    body = guide.xmltv(
+        snapshot.channels, snapshot.airings, snapshot.lessons, snapshot.timezone, _base_url(request)
+    )
     return web.Response(body=body, content_type="application/xml", charset="utf-8")
 
 
@@ -169,15 +192,16 @@ async def healthz(request: web.Request) -> web.Response:
     """GET /healthz: ok when the catalogue can be read."""
     try:
         await request.app[STATE].snapshot()
-    except Exception as exc:  # noqa: BLE001 - any failure means degraded, and says why
+    except Exception as exc:  # any failure means degraded, and says why
         return web.json_response({"status": "degraded", "reason": str(exc)[:200]}, status=503)
     return web.json_response({"status": "ok"})
 
 
 async def metrics(request: web.Request) -> web.Response:
     """GET /metrics: Prometheus text."""
-    return web.Response(text=request.app[STATE].metrics.render(),
-                        content_type="text/plain", charset="utf-8")
+    return web.Response(
+        text=request.app[STATE].metrics.render(), content_type="text/plain", charset="utf-8"
+    )
 
 
 async def static(request: web.Request) -> web.StreamResponse:
@@ -192,8 +216,13 @@ async def static(request: web.Request) -> web.StreamResponse:
         if path is None:
             raise web.HTTPNotFound()
     types = {".css": "text/css", ".js": "text/javascript", ".svg": "image/svg+xml"}
-    return web.FileResponse(path, headers={"Content-Type": types.get(path.suffix, "text/plain"),
-                                           "Cache-Control": "public, max-age=3600"})
+    return web.FileResponse(
+        path,
+        headers={
+            "Content-Type": types.get(path.suffix, "text/plain"),
+            "Cache-Control": "public, max-age=3600",
+        },
+    )
 
 
 @web.middleware
@@ -216,8 +245,9 @@ async def observe(request: web.Request, handler: api.Handler) -> web.StreamRespo
         request.app[STATE].metrics.observe(name, status, time.perf_counter() - started)
 
 
-def create_app(catalog: Catalog, data_dir: Path, clock: Clock = system_clock,
-               refresh_s: float = 5.0) -> web.Application:
+def create_app(
+    catalog: Catalog, data_dir: Path, clock: Clock = system_clock, refresh_s: float = 5.0
+) -> web.Application:
     """The server application over a catalogue and its data directory."""
     app = web.Application(middlewares=[observe], client_max_size=1024**2)
     app[STATE] = State(catalog=catalog, data_dir=data_dir, clock=clock, refresh_s=refresh_s)

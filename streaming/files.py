@@ -17,7 +17,10 @@ CONTENT_TYPES = {
 }
 # Segments never change once published (a new package gets a new directory swap,
 # and players re-read playlists), playlists may be replaced by a re-transcode.
-CACHE = {".ts": "public, max-age=31536000, immutable", ".m4s": "public, max-age=31536000, immutable"}
+CACHE = {
+    ".ts": "public, max-age=31536000, immutable",
+    ".m4s": "public, max-age=31536000, immutable",
+}
 SHORT_CACHE = "public, max-age=30"
 
 

@@ -63,9 +63,9 @@ def xmltv(
         ET.SubElement(programme, "category", lang="en").text = lesson.subject
         ET.SubElement(programme, "category", lang="en").text = "Education"
         ET.SubElement(programme, "language").text = lesson.language
-        ET.SubElement(programme, "episode-num", system="onscreen").text = (
-            f"{t('episode', lesson.language)} {lesson.episode}"
-        )
+        ET.SubElement(
+            programme, "episode-num", system="onscreen"
+        ).text = f"{t('episode', lesson.language)} {lesson.episode}"
         ET.SubElement(programme, "url").text = f"{base_url}/lessons/{lesson.id}"
         if lesson.signed:
             ET.SubElement(programme, "subtitles", type="deaf-signed")
@@ -76,9 +76,28 @@ def xmltv(
 
 
 _PROGRAMME_ORDER = (
-    "title", "sub-title", "desc", "credits", "date", "category", "keyword", "language",
-    "orig-language", "length", "icon", "url", "country", "episode-num", "video", "audio",
-    "previously-shown", "premiere", "last-chance", "new", "subtitles", "rating",
+    "title",
+    "sub-title",
+    "desc",
+    "credits",
+    "date",
+    "category",
+    "keyword",
+    "language",
+    "orig-language",
+    "length",
+    "icon",
+    "url",
+    "country",
+    "episode-num",
+    "video",
+    "audio",
+    "previously-shown",
+    "premiere",
+    "last-chance",
+    "new",
+    "subtitles",
+    "rating",
 )
 
 

@@ -35,7 +35,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "ru": "Плейлист для IPTV-плеера",
         "en": "Playlist for IPTV players",
     },
-    "guide": {"kk": "Телебағдарлама (XMLTV)", "ru": "Телепрограмма (XMLTV)", "en": "TV guide (XMLTV)"},
+    "guide": {
+        "kk": "Телебағдарлама (XMLTV)",
+        "ru": "Телепрограмма (XMLTV)",
+        "en": "TV guide (XMLTV)",
+    },
     "not_found": {"kk": "Табылмады", "ru": "Не найдено", "en": "Not found"},
     "no_lessons": {"kk": "Сабақ табылмады", "ru": "Уроки не найдены", "en": "No lessons found"},
     "back": {"kk": "Басты бет", "ru": "На главную", "en": "Home"},

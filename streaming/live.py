@@ -105,8 +105,16 @@ def live_segments(
                 break
             if start > low:
                 marks = discontinuities + (index + loop - 1) // loop
-                emit(LiveSegment(sequence + index, start, slate_segments[index % loop].duration,
-                                 _url(slate, rung, index % loop), index % loop == 0), marks)
+                emit(
+                    LiveSegment(
+                        sequence + index,
+                        start,
+                        slate_segments[index % loop].duration,
+                        _url(slate, rung, index % loop),
+                        index % loop == 0,
+                    ),
+                    marks,
+                )
         discontinuities += (count + loop - 1) // loop
         sequence += count
         cursor += timedelta(seconds=count * step)
@@ -124,8 +132,12 @@ def live_segments(
         for index, segment in enumerate(reference):
             start = cursor
             if low < start <= now:
-                emit(LiveSegment(sequence, start, segment.duration, _url(package, rung, index),
-                                 index == 0), discontinuities)
+                emit(
+                    LiveSegment(
+                        sequence, start, segment.duration, _url(package, rung, index), index == 0
+                    ),
+                    discontinuities,
+                )
             if index == 0:
                 discontinuities += 1
             sequence += 1

@@ -52,7 +52,9 @@ class Metrics:
         for bound, count in zip(BUCKETS, self.buckets, strict=False):
             cumulative += count
             lines.append(f'sabaq_http_request_duration_seconds_bucket{{le="{bound}"}} {cumulative}')
-        lines.append(f'sabaq_http_request_duration_seconds_bucket{{le="+Inf"}} {self.latency_count}')
+        lines.append(
+            f'sabaq_http_request_duration_seconds_bucket{{le="+Inf"}} {self.latency_count}'
+        )
         lines.append(f"sabaq_http_request_duration_seconds_sum {self.latency_sum:.6f}")
         lines.append(f"sabaq_http_request_duration_seconds_count {self.latency_count}")
         lines += [

@@ -27,7 +27,7 @@ def layout(title: str, body: str, lang: str, path: str, player: bool = False) ->
     current = ' aria-current="true"'
     switcher = " ".join(
         f'<a href="{escape(path)}?lang={code}" hreflang="{code}"'
-        f'{current if code == lang else ""}>{escape(NAMES[code])}</a>'
+        f"{current if code == lang else ''}>{escape(NAMES[code])}</a>"
         for code in LANGUAGES
     )
     scripts = '<script src="/static/hls.min.js" defer></script>' if player else ""
@@ -90,7 +90,7 @@ def home(
             f"{escape(t('watch_live', lang))}</a></li>"
         )
     body = (
-        f"<h1>{escape(t('channels', lang))}</h1><ul class=\"cards\">{''.join(cards)}</ul>"
+        f'<h1>{escape(t("channels", lang))}</h1><ul class="cards">{"".join(cards)}</ul>'
         f"<h2>{escape(t('lessons', lang))}</h2>{catalogue_html}"
     )
     return layout(t("site", lang), body, lang, "/")
@@ -142,8 +142,11 @@ def catalogue(
 
 
 def lesson_page(
-    lang: str, lesson: LessonView, airings: Sequence[AiringView],
-    channels: dict[str, ChannelView], timezone: str,
+    lang: str,
+    lesson: LessonView,
+    airings: Sequence[AiringView],
+    channels: dict[str, ChannelView],
+    timezone: str,
 ) -> str:
     """A lesson with its player and its airings."""
     zone = ZoneInfo(timezone)
@@ -173,8 +176,12 @@ def lesson_page(
 
 
 def channel_page(
-    lang: str, channel: ChannelView, airings: Sequence[AiringView],
-    lessons: dict[str, LessonView], timezone: str, now: datetime,
+    lang: str,
+    channel: ChannelView,
+    airings: Sequence[AiringView],
+    lessons: dict[str, LessonView],
+    timezone: str,
+    now: datetime,
 ) -> str:
     """A live channel's player and today's grid."""
     zone = ZoneInfo(timezone)

@@ -120,8 +120,13 @@ def load_snapshot(catalog: Catalog, data_dir: Path) -> Snapshot:
     with catalog.session() as session:
         for channel in session.scalars(select(Channel).order_by(Channel.number, Channel.id)):
             snapshot.channels.append(
-                ChannelView(channel.id, channel.name, channel.number,
-                            tuple(channel.languages), tuple(channel.grades))
+                ChannelView(
+                    channel.id,
+                    channel.name,
+                    channel.number,
+                    tuple(channel.languages),
+                    tuple(channel.grades),
+                )
             )
         lessons = session.scalars(
             select(Lesson).options(selectinload(Lesson.series), selectinload(Lesson.package))
@@ -131,9 +136,17 @@ def load_snapshot(catalog: Catalog, data_dir: Path) -> Snapshot:
             if lesson.package is not None:
                 packages[lesson.id] = lesson.package
             snapshot.lessons[lesson.id] = LessonView(
-                lesson.id, lesson.series_id, lesson.series.title, lesson.series.grade,
-                lesson.series.subject, lesson.series.language, lesson.episode, lesson.title,
-                lesson.duration_s, lesson.signed, str(lesson.status),
+                lesson.id,
+                lesson.series_id,
+                lesson.series.title,
+                lesson.series.grade,
+                lesson.series.subject,
+                lesson.series.language,
+                lesson.episode,
+                lesson.title,
+                lesson.duration_s,
+                lesson.signed,
+                str(lesson.status),
                 lesson.package is not None,
             )
         version = published_version(session)
@@ -147,8 +160,8 @@ def load_snapshot(catalog: Catalog, data_dir: Path) -> Snapshot:
         package = read_package(data_dir / record.directory, f"/vod/{lesson_id}")
         if package is not None:
             snapshot.packages[lesson_id] = package
-    for channel in snapshot.channels:
-        slate = read_package(data_dir / "slates" / channel.id, f"/slate/{channel.id}")
+    for view in snapshot.channels:
+        slate = read_package(data_dir / "slates" / view.id, f"/slate/{view.id}")
         if slate is not None:
-            snapshot.slates[channel.id] = slate
+            snapshot.slates[view.id] = slate
     return snapshot

@@ -48,7 +48,7 @@ def _corner(position: str, margin: int) -> tuple[str, str]:
 
 
 def _even(value: float) -> int:
-    return max(2, int(round(value / 2)) * 2)
+    return max(2, round(value / 2) * 2)
 
 
 def build_args(
@@ -144,8 +144,13 @@ def build_args(
         ffmpeg.output(
             audios[len(rungs)],
             str(audio_dir / "index.m3u8"),
-            **{"c:a": "aac", "b:a": f"{AUDIO_ONLY_KBPS}k", "ac": 2, "t": duration,
-               **_hls(audio_dir, options.segment_s)},
+            **{
+                "c:a": "aac",
+                "b:a": f"{AUDIO_ONLY_KBPS}k",
+                "ac": 2,
+                "t": duration,
+                **_hls(audio_dir, options.segment_s),
+            },
         )
     )
     merged = ffmpeg.merge_outputs(*outputs).global_args(

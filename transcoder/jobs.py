@@ -40,7 +40,10 @@ def _resolve(data_dir: Path, source: str) -> Path:
 
 
 def run_lesson(
-    catalog: Catalog, data_dir: Path, lesson_id: str, options: TranscodeOptions,
+    catalog: Catalog,
+    data_dir: Path,
+    lesson_id: str,
+    options: TranscodeOptions,
     progress: JobProgress | None = None,
 ) -> JobOutcome:
     """Queue, run and record one lesson's job; a current package is not redone."""
@@ -60,15 +63,23 @@ def run_lesson(
             if is_current(out_dir, checksum):
                 with catalog.session() as session:
                     start_job(session, job_id)
-                    finish_job(session, job_id, directory=f"packages/{lesson_id}",
-                               rungs=[p.name for p in out_dir.iterdir() if p.is_dir()],
-                               duration_s=_duration(out_dir), segment_s=options.segment_s,
-                               checksum=checksum)
+                    finish_job(
+                        session,
+                        job_id,
+                        directory=f"packages/{lesson_id}",
+                        rungs=[p.name for p in out_dir.iterdir() if p.is_dir()],
+                        duration_s=_duration(out_dir),
+                        segment_s=options.segment_s,
+                        checksum=checksum,
+                    )
                 return JobOutcome(lesson_id, ok=True, skipped=True)
         with catalog.session() as session:
             start_job(session, job_id)
         result = transcode(
-            lesson_path, out_dir, options, signer_path,
+            lesson_path,
+            out_dir,
+            options,
+            signer_path,
             progress=(lambda share: progress(lesson_id, share)) if progress else None,
         )
     except MediaError as exc:
@@ -76,9 +87,15 @@ def run_lesson(
             fail_job(session, job_id, str(exc))
         return JobOutcome(lesson_id, ok=False, error=str(exc))
     with catalog.session() as session:
-        finish_job(session, job_id, directory=f"packages/{lesson_id}", rungs=result.rungs,
-                   duration_s=result.duration_s, segment_s=result.segment_s,
-                   checksum=result.checksum)
+        finish_job(
+            session,
+            job_id,
+            directory=f"packages/{lesson_id}",
+            rungs=result.rungs,
+            duration_s=result.duration_s,
+            segment_s=result.segment_s,
+            checksum=result.checksum,
+        )
     return JobOutcome(lesson_id, ok=True)
 
 
@@ -87,8 +104,12 @@ def _duration(out_dir: Path) -> float:
 
 
 def run_all(
-    catalog: Catalog, data_dir: Path, lesson_ids: list[str], options: TranscodeOptions,
-    jobs: int = 1, progress: JobProgress | None = None,
+    catalog: Catalog,
+    data_dir: Path,
+    lesson_ids: list[str],
+    options: TranscodeOptions,
+    jobs: int = 1,
+    progress: JobProgress | None = None,
 ) -> list[JobOutcome]:
     """Run the lessons' jobs, `jobs` at a time; outcomes in the order given."""
     outcomes: dict[str, JobOutcome] = {}

@@ -65,10 +65,21 @@ def measure_loudness(info: MediaInfo, target: float) -> Loudness | None:
     """Run loudnorm's first pass; None when the audio is silent (nothing to normalise)."""
     result = subprocess.run(
         [
-            "ffmpeg", "-hide_banner", "-nostats", "-i", str(info.path), "-vn",
-            "-af", f"loudnorm=I={target}:TP=-1.5:LRA=11:print_format=json", "-f", "null", "-",
+            "ffmpeg",
+            "-hide_banner",
+            "-nostats",
+            "-i",
+            str(info.path),
+            "-vn",
+            "-af",
+            f"loudnorm=I={target}:TP=-1.5:LRA=11:print_format=json",
+            "-f",
+            "null",
+            "-",
         ],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if result.returncode != 0:
         raise MediaError(f"{info.path}: audio cannot be decoded ({_last_line(result.stderr)})")
@@ -100,7 +111,8 @@ def _run_ffmpeg(args: list[str], duration_s: float, progress: ProgressFn | None)
     process = subprocess.Popen(
         args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1
     )
-    assert process.stdout is not None and process.stderr is not None
+    assert process.stdout is not None
+    assert process.stderr is not None
     for line in process.stdout:
         key, _, value = line.strip().partition("=")
         if key == "out_time_us" and value.isdigit() and progress is not None:
@@ -110,8 +122,9 @@ def _run_ffmpeg(args: list[str], duration_s: float, progress: ProgressFn | None)
         raise MediaError(f"ffmpeg failed: {_last_line(errors)}")
 
 
-def _variant(directory: Path, uri: str, codecs: str, resolution: tuple[int, int] | None,
-             floor_kbps: int) -> tuple[Variant, int]:
+def _variant(
+    directory: Path, uri: str, codecs: str, resolution: tuple[int, int] | None, floor_kbps: int
+) -> tuple[Variant, int]:
     playlist = m3u8.load(str(directory / uri))
     sizes = [
         ((directory / uri).parent / segment.uri).stat().st_size * 8 / max(segment.duration, 0.1)
@@ -121,7 +134,7 @@ def _variant(directory: Path, uri: str, codecs: str, resolution: tuple[int, int]
         ((directory / uri).parent / s.uri).stat().st_size * 8 for s in playlist.segments
     )
     duration = sum(s.duration for s in playlist.segments) or 1.0
-    peak = int(max(sizes + [floor_kbps * 1000]))
+    peak = int(max([*sizes, floor_kbps * 1000]))
     average = int(total_bits / duration)
     return Variant(uri, peak, average, codecs, resolution), len(playlist.segments)
 
@@ -129,11 +142,24 @@ def _variant(directory: Path, uri: str, codecs: str, resolution: tuple[int, int]
 def _poster(out_dir: Path, rung: str, at_s: float) -> None:
     result = subprocess.run(
         [
-            "ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-ss", f"{at_s:.2f}",
-            "-i", str(out_dir / rung / "index.m3u8"), "-frames:v", "1", "-q:v", "3",
+            "ffmpeg",
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-y",
+            "-ss",
+            f"{at_s:.2f}",
+            "-i",
+            str(out_dir / rung / "index.m3u8"),
+            "-frames:v",
+            "1",
+            "-q:v",
+            "3",
             str(out_dir / "poster.jpg"),
         ],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if result.returncode != 0 or not (out_dir / "poster.jpg").exists():
         raise MediaError(f"poster could not be made: {_last_line(result.stderr)}")
@@ -189,7 +215,10 @@ def transcode(
         segments = 0
         for rung in rungs:
             variant, count = _variant(
-                work, f"{rung.name}/index.m3u8", rung.codecs, (rung.width, rung.height),
+                work,
+                f"{rung.name}/index.m3u8",
+                rung.codecs,
+                (rung.width, rung.height),
                 rung.video_kbps + rung.audio_kbps,
             )
             variants.append(variant)
@@ -204,15 +233,30 @@ def transcode(
             "segment_s": options.segment_s,
             "segments": segments,
             "rungs": [
-                {"name": r.name, "width": r.width, "height": r.height, "codecs": r.codecs,
-                 "bandwidth": v.peak_bps, "average_bandwidth": v.average_bps}
+                {
+                    "name": r.name,
+                    "width": r.width,
+                    "height": r.height,
+                    "codecs": r.codecs,
+                    "bandwidth": v.peak_bps,
+                    "average_bandwidth": v.average_bps,
+                }
                 for r, v in zip(rungs, variants, strict=False)
-            ] + [{"name": AUDIO_RUNG, "codecs": "mp4a.40.2", "bandwidth": audio.peak_bps,
-                  "average_bandwidth": audio.average_bps}],
+            ]
+            + [
+                {
+                    "name": AUDIO_RUNG,
+                    "codecs": "mp4a.40.2",
+                    "bandwidth": audio.peak_bps,
+                    "average_bandwidth": audio.average_bps,
+                }
+            ],
             "signed": signer is not None,
             "loudness_lufs": options.loudness_lufs if loudness is not None else None,
-            "source": {"lesson": lesson_path.name,
-                       "signer": signer_path.name if signer_path else None},
+            "source": {
+                "lesson": lesson_path.name,
+                "signer": signer_path.name if signer_path else None,
+            },
             "checksum": checksum,
             "options": options.to_json(),
             **(metadata or {}),

@@ -45,10 +45,19 @@ def probe(path: Path) -> MediaInfo:
     try:
         result = subprocess.run(
             [
-                "ffprobe", "-v", "error", "-print_format", "json",
-                "-show_format", "-show_streams", str(path),
+                "ffprobe",
+                "-v",
+                "error",
+                "-print_format",
+                "json",
+                "-show_format",
+                "-show_streams",
+                str(path),
             ],
-            capture_output=True, text=True, timeout=120, check=False,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
         )
     except FileNotFoundError:
         raise MediaError("ffprobe is not installed (Debian package ffmpeg)") from None
@@ -57,8 +66,14 @@ def probe(path: Path) -> MediaInfo:
         raise MediaError(f"{path}: not a readable media file ({_short(reason, path)})")
     info = json.loads(result.stdout or "{}")
     streams = info.get("streams", [])
-    video = next((s for s in streams if s.get("codec_type") == "video"
-                  and not s.get("disposition", {}).get("attached_pic")), None)
+    video = next(
+        (
+            s
+            for s in streams
+            if s.get("codec_type") == "video" and not s.get("disposition", {}).get("attached_pic")
+        ),
+        None,
+    )
     if video is None:
         raise MediaError(f"{path}: has no video stream")
     duration = _float(video.get("duration")) or _float(info.get("format", {}).get("duration"))

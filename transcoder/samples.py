@@ -25,7 +25,9 @@ def _run(args: list[str], target: Path) -> Path:
     partial = target.with_name(f".{target.name}.partial{target.suffix}")
     result = subprocess.run(
         ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", *args, str(partial)],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if result.returncode != 0:
         partial.unlink(missing_ok=True)
@@ -35,11 +37,15 @@ def _run(args: list[str], target: Path) -> Path:
 
 
 def make_lesson(
-    target: Path, title: str, duration_s: float, size: str = "854x480",
-    tone_hz: int = 440, audio: bool = True,
+    target: Path,
+    title: str,
+    duration_s: float,
+    size: str = "854x480",
+    tone_hz: int = 440,
+    audio: bool = True,
 ) -> Path:
     """A lecture-like clip: moving test picture, the title drawn large, a tone."""
-    width, height = (int(x) for x in size.split("x"))
+    height = int(size.split("x")[1])
     text = _escape(title)
     draw = (
         f"drawtext=fontfile={FONT}:text='{text}':fontsize={height // 12}:fontcolor=white"
@@ -58,7 +64,7 @@ def make_lesson(
 
 def make_signer(target: Path, duration_s: float, size: str = "480x360") -> Path:
     """A stand-in interpreter: a figure on green, moving, with no sound."""
-    width, height = (int(x) for x in size.split("x"))
+    height = int(size.split("x")[1])
     body = (
         f"drawbox=x=(iw/2-iw/8)+iw/16*sin(t*3):y=ih/4:w=iw/4:h=ih*3/4:color=0x8a5a44:t=fill,"
         f"drawbox=x=iw/2-iw/12:y=ih/10:w=iw/6:h=ih/5:color=0xe0b090:t=fill,"
@@ -66,9 +72,20 @@ def make_signer(target: Path, duration_s: float, size: str = "480x360") -> Path:
         f":fontcolor=white:x=(w-tw)/2:y=h-th-10"
     )
     args = [
-        "-f", "lavfi", "-i", f"color=c=0x00b140:size={size}:rate=25:duration={duration_s}",
-        "-vf", body, "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
-        "-t", str(duration_s),
+        "-f",
+        "lavfi",
+        "-i",
+        f"color=c=0x00b140:size={size}:rate=25:duration={duration_s}",
+        "-vf",
+        body,
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-pix_fmt",
+        "yuv420p",
+        "-t",
+        str(duration_s),
     ]
     return _run(args, target)
 
@@ -76,13 +93,27 @@ def make_signer(target: Path, duration_s: float, size: str = "480x360") -> Path:
 def make_slate(target: Path, channel_name: str, line: str, duration_s: float = 12) -> Path:
     """The off-air picture of a channel: its name and a line of text, quiet tone-free audio."""
     args = [
-        "-f", "lavfi", "-i", f"color=c=0x1d3557:size=1280x720:rate=25:duration={duration_s}",
-        "-f", "lavfi", "-i", f"anullsrc=r=48000:cl=stereo:d={duration_s}",
+        "-f",
+        "lavfi",
+        "-i",
+        f"color=c=0x1d3557:size=1280x720:rate=25:duration={duration_s}",
+        "-f",
+        "lavfi",
+        "-i",
+        f"anullsrc=r=48000:cl=stereo:d={duration_s}",
         "-vf",
         f"drawtext=fontfile={FONT}:text='{_escape(channel_name)}':fontsize=72:fontcolor=white"
         f":x=(w-tw)/2:y=h/3,drawtext=fontfile={FONT}:text='{_escape(line)}':fontsize=40"
         f":fontcolor=0xf1faee:x=(w-tw)/2:y=h/2",
-        "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac",
-        "-t", str(duration_s),
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-pix_fmt",
+        "yuv420p",
+        "-c:a",
+        "aac",
+        "-t",
+        str(duration_s),
     ]
     return _run(args, target)

@@ -1,0 +1,107 @@
+"""Shared fixtures: catalogues on SQLite and (when configured) PostgreSQL, sample media."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from catalog import Catalog, open_catalog
+
+PG_URL = os.environ.get("SABAQ_TEST_DATABASE_URL")
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def _postgres_schema() -> Iterator[tuple[str, str]]:
+    if not PG_URL:
+        pytest.skip("SABAQ_TEST_DATABASE_URL is not set: PostgreSQL tests skipped")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_URL)
+    try:
+        with admin.begin() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    except Exception as exc:  # the server is configured but down: say so, loudly
+        admin.dispose()
+        pytest.fail(f"PostgreSQL at SABAQ_TEST_DATABASE_URL is unreachable: {exc}")
+    try:
+        yield PG_URL, schema
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, str | None]]:
+    """(url, schema) of an empty database: a SQLite file, or a fresh PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'catalog.sqlite3'}", None
+    else:
+        yield from _postgres_schema()
+
+
+@pytest.fixture
+def catalog(database: tuple[str, str | None]) -> Iterator[Catalog]:
+    """A migrated, empty catalogue on each backend."""
+    url, schema = database
+    opened = open_catalog(url, schema=schema)
+    yield opened
+    opened.dispose()
+
+
+@pytest.fixture
+def sqlite_catalog(tmp_path: Path) -> Iterator[Catalog]:
+    """A migrated, empty SQLite catalogue (for tests that are not about the backend)."""
+    opened = open_catalog(f"sqlite:///{tmp_path / 'catalog.sqlite3'}")
+    yield opened
+    opened.dispose()
+
+
+PROBLEM = {
+    "timezone": "Asia/Almaty",
+    "start_date": "2026-09-01",
+    "end_date": "2026-09-30",
+    "weekdays": [1, 2, 3, 4, 5],
+    "holidays": ["2026-09-02"],
+    "break_s": 60,
+    "channels": [
+        {"id": "al-farabi", "name": "Әл-Фараби", "window": ["09:00", "18:00"],
+         "languages": ["kk"]},
+        {"id": "el-arna", "name": "Ел Арна", "window": ["09:00", "18:00"], "languages": ["ru"]},
+    ],
+    "audiences": [{"grade": 1, "language": "kk", "window": ["09:00", "13:00"],
+                   "max_daily_s": 3000}],
+    "series": [
+        {"id": "kk-01-math", "grade": 1, "subject": "math", "language": "kk",
+         "title": "Математика 1"},
+        {"id": "kk-05-math", "grade": 5, "subject": "math", "language": "kk",
+         "title": "Математика 5", "max_per_day": 2},
+        {"id": "ru-05-math", "grade": 5, "subject": "math", "language": "ru",
+         "title": "Математика 5 (рус)"},
+    ],
+    "lessons": [
+        {"id": "a1", "series": "kk-01-math", "episode": 1, "duration_s": 1500,
+         "title": "Бөлшектер: ә ғ қ ң ө ұ ү һ і"},
+        {"id": "a2", "series": "kk-01-math", "episode": 2, "duration_s": 1500, "title": "Қосу"},
+        {"id": "a3", "series": "kk-01-math", "episode": 3, "duration_s": 1500, "title": "Азайту"},
+        {"id": "b1", "series": "kk-05-math", "episode": 1, "duration_s": 1800,
+         "title": "<Теңдеу> & \"шешім\""},
+        {"id": "b2", "series": "kk-05-math", "episode": 2, "duration_s": 1800, "title": "Б2"},
+        {"id": "b3", "series": "kk-05-math", "episode": 3, "duration_s": 1800, "title": "Б3"},
+        {"id": "c1", "series": "ru-05-math", "episode": 1, "duration_s": 1800,
+         "title": "Дроби", "signed": True},
+    ],
+    "pins": [{"lesson": "c1", "channel": "el-arna", "start": "2026-09-01T10:00:00+05:00"}],
+}
+
+
+@pytest.fixture
+def problem_data() -> dict[str, object]:
+    """A small valid problem document (a deep copy, free to change)."""
+    import copy
+
+    return copy.deepcopy(PROBLEM)
