@@ -1,0 +1,182 @@
+"""Real ffmpeg packaging of small generated clips: ladder, keyframes, loudness, errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import m3u8
+import pytest
+
+from transcoder import MediaError, TranscodeOptions, probe, transcode
+
+pytestmark = pytest.mark.slow
+FAST = TranscodeOptions(preset="ultrafast")
+
+
+def keyframe_times(path: Path) -> list[float]:
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", "-select_streams", "v:0", "-skip_frame", "nokey",
+         "-show_entries", "frame=pts_time", "-of", "csv=p=0", str(path)],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    return [float(x.strip(",")) for x in out.split() if x.strip(",")]
+
+
+def integrated_loudness(path: Path) -> float:
+    err = subprocess.run(
+        ["ffmpeg", "-hide_banner", "-nostats", "-i", str(path), "-vn", "-af", "ebur128",
+         "-f", "null", "-"], capture_output=True, text=True, check=True,
+    ).stderr
+    return float(re.findall(r"I:\s+(-?[\d.]+) LUFS", err)[-1])
+
+
+@pytest.fixture(scope="module")
+def package(media, tmp_path_factory):
+    out = tmp_path_factory.mktemp("pkg") / "lesson"
+    shares: list[float] = []
+    result = transcode(media["lesson"], out, FAST, media["signer"], progress=shares.append)
+    return out, result, shares
+
+
+def test_master_playlist_describes_every_rung(package):
+    out, result, shares = package
+    assert result.rungs == ["360p", "234p", "audio"]  # never above the 360p source
+    master = m3u8.load(str(out / "master.m3u8"))
+    assert master.is_variant
+    assert "#EXT-X-INDEPENDENT-SEGMENTS" in (out / "master.m3u8").read_text()
+    video = [p for p in master.playlists if p.stream_info.resolution]
+    audio = [p for p in master.playlists if not p.stream_info.resolution]
+    assert [p.stream_info.resolution for p in video] == [(640, 360), (416, 234)]
+    for playlist in master.playlists:
+        info = playlist.stream_info
+        assert info.bandwidth >= info.average_bandwidth > 0
+        assert info.codecs
+    assert all(p.stream_info.frame_rate == 25 for p in video)
+    assert audio[0].stream_info.codecs == "mp4a.40.2"
+    assert shares and shares[-1] > 0.9
+
+
+def test_segments_are_aligned_across_rungs_with_idr_every_2s(package):
+    out, result, _ = package
+    durations = {}
+    for rung in ("360p", "234p"):
+        media = m3u8.load(str(out / rung / "index.m3u8"))
+        assert media.playlist_type == "vod" and media.is_endlist
+        durations[rung] = [round(s.duration, 2) for s in media.segments]
+        keys = keyframe_times(out / rung / "seg_00000.ts")
+        offsets = [round(k - keys[0], 2) for k in keys]
+        assert offsets == [0.0, 2.0, 4.0]  # IDR every 2 s, none from scene cuts
+    assert durations["360p"] == durations["234p"] == [6.0, 2.0]
+    assert result.segments == 2
+
+
+def test_package_json_poster_and_loudness(package):
+    out, result, _ = package
+    meta = json.loads((out / "package.json").read_text(encoding="utf-8"))
+    assert meta["segment_s"] == 6 and meta["signed"] is True
+    assert meta["checksum"] == result.checksum
+    assert [r["name"] for r in meta["rungs"]] == ["360p", "234p", "audio"]
+    assert (out / "poster.jpg").stat().st_size > 1000
+    loudness = integrated_loudness(out / "audio" / "index.m3u8")
+    assert -25.5 < loudness < -20.5
+
+
+def test_signer_covers_a_sixth_of_the_picture(media, tmp_path):
+    from transcoder.graph import signer_height_share
+
+    signer = probe(media["signer"])  # 4:3
+    share = signer_height_share(signer, (1280, 720), None)
+    width = 720 * share * 4 / 3
+    assert width * 720 * share / (1280 * 720) >= 1 / 6
+
+
+def test_silent_lesson_gets_a_silent_track(media, tmp_path):
+    out = tmp_path / "silent"
+    transcode(media["silent"], out, FAST)
+    streams = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_entries", "stream=codec_type", "-of", "csv=p=0",
+         str(out / "234p" / "seg_00000.ts")], capture_output=True, text=True, check=True,
+    ).stdout.split()
+    assert set(streams) == {"audio", "video"}
+
+
+def test_interlaced_odd_size_source_is_normalised(media, tmp_path):
+    info = probe(media["odd"])
+    assert info.interlaced
+    out = tmp_path / "odd"
+    result = transcode(media["odd"], out, FAST)
+    assert result.rungs == ["234p", "audio"]
+    size = subprocess.run(
+        ["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
+         "stream=width,height,sample_aspect_ratio", "-of", "csv=p=0",
+         str(out / "234p" / "seg_00000.ts")], capture_output=True, text=True, check=True,
+    ).stdout.strip()
+    assert size.startswith("416,234")
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("empty", "empty file (0 bytes)"),
+        ("corrupt", "not a readable media file"),
+        ("truncated", "not a readable media file"),
+        ("audio_only", "has no video stream"),
+    ],
+)
+def test_bad_sources_fail_with_one_line_and_publish_nothing(media, tmp_path, name, reason):
+    out = tmp_path / "out"
+    with pytest.raises(MediaError) as caught:
+        transcode(media[name], out, FAST)
+    message = str(caught.value)
+    assert reason in message and str(media[name]) in message and "\n" not in message
+    assert not out.exists()
+    assert os.listdir(tmp_path) == []
+
+
+def test_missing_path(tmp_path):
+    with pytest.raises(MediaError, match="no such file"):
+        transcode(tmp_path / "nope.mp4", tmp_path / "out", FAST)
+
+
+def test_short_signer_is_refused_with_both_durations(media, tmp_path):
+    with pytest.raises(MediaError) as caught:
+        transcode(media["lesson"], tmp_path / "out", FAST, media["short_signer"])
+    assert "signer lasts 3.0 s" in str(caught.value) and "lasts 8.0 s" in str(caught.value)
+    assert not (tmp_path / "out").exists()
+    allowed = TranscodeOptions(preset="ultrafast", allow_short_signer=True, ladder=(234,))
+    transcode(media["lesson"], tmp_path / "out", allowed, media["short_signer"])
+    assert (tmp_path / "out" / "master.m3u8").exists()
+
+
+def test_unwritable_output(media, tmp_path):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        if os.access(locked, os.W_OK):
+            pytest.skip("running as a user who can write anywhere (root): use a file as parent")
+        with pytest.raises(MediaError, match="cannot be written"):
+            transcode(media["silent"], locked / "out", FAST)
+    finally:
+        locked.chmod(0o700)
+
+
+def test_output_under_a_file_is_refused(media, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(MediaError, match="cannot be written"):
+        transcode(media["silent"], blocker / "out", FAST)
+
+
+def test_failed_rerun_keeps_the_previous_package(media, tmp_path):
+    out = tmp_path / "pkg"
+    transcode(media["silent"], out, FAST)
+    before = (out / "package.json").read_text()
+    with pytest.raises(MediaError):
+        transcode(media["corrupt"], out, FAST)
+    assert (out / "package.json").read_text() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pkg"]
