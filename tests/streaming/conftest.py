@@ -1,0 +1,82 @@
+"""A real data directory: catalogue, packaged lessons, slates, a published schedule."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from catalog import open_catalog
+from catalog.jobs import finish_job, queue_job, start_job
+from catalog.problem_io import import_problem
+from catalog.schedules import publish, save_schedule
+from transcoder import TranscodeOptions, transcode
+from transcoder.samples import make_lesson, make_signer, make_slate
+
+NOW = datetime(2026, 9, 1, 4, 0, 20, tzinfo=UTC)  # 09:00:20 in Almaty
+OPTIONS = TranscodeOptions(preset="ultrafast", ladder=(360, 234))
+TITLE = '</title><script>alert(1)</script> & "Бөлшектер" ә ғ қ ң ө ұ ү һ і'
+
+
+@dataclass
+class Site:
+    data_dir: Path
+    url: str
+    now: datetime
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Site:
+    data = tmp_path_factory.mktemp("site")
+    media = data / "media"
+    problem = {
+        "timezone": "Asia/Almaty", "start_date": "2026-09-01",
+        "channels": [{"id": "al-farabi", "name": "Әл-Фараби", "window": ["09:00", "18:00"],
+                      "languages": ["kk"]}],
+        "series": [{"id": "kk-05-math", "grade": 5, "subject": "math", "language": "kk",
+                    "title": "Математика 5"},
+                   {"id": "ru-01-math", "grade": 1, "subject": "math", "language": "ru",
+                    "title": "Математика 1"}],
+        "lessons": [
+            {"id": "kk-05-math-001", "series": "kk-05-math", "episode": 1, "duration_s": 8,
+             "title": TITLE, "signed": True},
+            {"id": "kk-05-math-002", "series": "kk-05-math", "episode": 2, "duration_s": 8,
+             "title": "Теңдеулер"},
+            {"id": "ru-01-math-001", "series": "ru-01-math", "episode": 1, "duration_s": 8,
+             "title": "Числа"},
+        ],
+    }
+    (data / "problem.json").write_text(json.dumps(problem, ensure_ascii=False), encoding="utf-8")
+    url = f"sqlite:///{data / 'sabaq.sqlite3'}"
+    catalog = open_catalog(url)
+    with catalog.session() as session:
+        import_problem(session, data / "problem.json")
+    signer = make_signer(media / "signer.mp4", 8, size="320x240")
+    for lesson in problem["lessons"][:2]:
+        source = make_lesson(media / f"{lesson['id']}.mp4", "Сабақ", 8, size="640x360")
+        result = transcode(source, data / "packages" / lesson["id"], OPTIONS,
+                           signer if lesson.get("signed") else None)
+        with catalog.session() as session:
+            job = queue_job(session, lesson["id"], OPTIONS.to_json())
+            start_job(session, job.id)
+            finish_job(session, job.id, directory=f"packages/{lesson['id']}",
+                       rungs=result.rungs, duration_s=result.duration_s,
+                       segment_s=result.segment_s, checksum=result.checksum)
+    slate = make_slate(media / "slate.mp4", "Әл-Фараби", "Эфир жақында", 6)
+    transcode(slate, data / "slates" / "al-farabi",
+              TranscodeOptions(preset="ultrafast", ladder=(360, 234), segment_s=2))
+    start = NOW - timedelta(seconds=20)
+    airings = [
+        {"lesson": "kk-05-math-001", "channel": "al-farabi", "start": start.isoformat(),
+         "end": (start + timedelta(seconds=8)).isoformat()},
+        {"lesson": "kk-05-math-002", "channel": "al-farabi",
+         "start": (start + timedelta(seconds=30)).isoformat(),
+         "end": (start + timedelta(seconds=38)).isoformat()},
+    ]
+    with catalog.session() as session:
+        publish(session, save_schedule(session, {"airings": airings}, "Asia/Almaty"))
+    catalog.dispose()
+    return Site(data, url, NOW)

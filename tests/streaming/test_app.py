@@ -1,0 +1,186 @@
+"""The real application over a real data directory, through aiohttp's test client."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import m3u8
+import pytest
+
+from catalog import open_catalog
+from streaming import create_app
+
+from .conftest import TITLE
+
+
+@pytest.fixture
+async def client(site, aiohttp_client):
+    catalog = open_catalog(site.url)
+    clock = {"now": site.now}
+    app = create_app(catalog, site.data_dir, clock=lambda: clock["now"], refresh_s=0)
+    test_client = await aiohttp_client(app)
+    test_client.clock = clock
+    yield test_client
+    catalog.dispose()
+
+
+async def test_lessons_api_filters_and_paginates(client):
+    response = await client.get("/api/lessons", params={"language": "kk"})
+    assert response.status == 200
+    body = await response.json()
+    assert body["total"] == 2
+    first = body["items"][0]
+    assert first["title"] == TITLE
+    assert first["hls_url"] == "/vod/kk-05-math-001/master.m3u8"
+    signed = await (await client.get("/api/lessons?signed=true")).json()
+    assert [x["id"] for x in signed["items"]] == ["kk-05-math-001"]
+    search = await (await client.get("/api/lessons", params={"q": "теңдеу"})).json()
+    assert [x["id"] for x in search["items"]] == ["kk-05-math-002"]
+    page = await (await client.get("/api/lessons?limit=1&offset=1")).json()
+    assert page["total"] == 3 and len(page["items"]) == 1
+    not_ready = await (await client.get("/api/lessons/ru-01-math-001")).json()
+    assert not_ready["hls_url"] is None
+
+
+@pytest.mark.parametrize("query", ["grade=abc", "limit=0", "limit=9999", "offset=-1"])
+async def test_bad_query_gives_json_400(client, query):
+    response = await client.get(f"/api/lessons?{query}")
+    assert response.status == 400
+    assert "error" in await response.json()
+
+
+async def test_unknown_lesson_is_json_404(client):
+    response = await client.get("/api/lessons/nope")
+    assert response.status == 404
+    assert (await response.json())["error"] == "lesson 'nope' not found"
+    assert (await client.get("/api/nothing-here")).status == 404
+
+
+async def test_lesson_has_airings_and_channels_know_now_and_next(client):
+    lesson = await (await client.get("/api/lessons/kk-05-math-001")).json()
+    assert len(lesson["airings"]) == 1
+    channels = await (await client.get("/api/channels")).json()
+    assert channels[0]["now"] is None  # between the two airings at 09:00:20
+    assert channels[0]["next"]["lesson"] == "kk-05-math-002"
+    grid = await (await client.get("/api/channels/al-farabi/schedule?date=2026-09-01")).json()
+    assert [a["lesson"] for a in grid] == ["kk-05-math-001", "kk-05-math-002"]
+    assert (await client.get("/api/channels/al-farabi/schedule?date=soon")).status == 400
+
+
+async def test_openapi_document_lists_every_api_route(client):
+    document = await (await client.get("/api/openapi.json")).json()
+    assert document["openapi"].startswith("3.")
+    assert {"/api/lessons", "/api/lessons/{lesson}", "/api/channels",
+            "/api/channels/{channel}/schedule"} <= set(document["paths"])
+
+
+async def test_vod_serves_package_files_with_types_and_caching(client):
+    master = await client.get("/vod/kk-05-math-001/master.m3u8")
+    assert master.status == 200
+    assert master.headers["Content-Type"] == "application/vnd.apple.mpegurl"
+    playlist = m3u8.loads(await master.text())
+    assert playlist.is_variant
+    segment = await client.get("/vod/kk-05-math-001/234p/seg_00000.ts",
+                               headers={"Range": "bytes=0-187"})
+    assert segment.status == 206
+    assert len(await segment.read()) == 188
+    assert segment.headers["Content-Type"] == "video/mp2t"
+    assert "immutable" in segment.headers["Cache-Control"]
+    assert segment.headers.get("ETag")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/vod/kk-05-math-001/../../sabaq.sqlite3",
+        "/vod/kk-05-math-001/%2e%2e/%2e%2e/sabaq.sqlite3",
+        "/vod/kk-05-math-001/..%2f..%2fsabaq.sqlite3",
+        "/vod/kk-05-math-001/%2Fetc%2Fpasswd",
+        "/vod/kk-05-math-001//etc/passwd",
+        "/vod/kk-05-math-001/234p/../../../problem.json",
+        "/vod/ru-01-math-001/master.m3u8",
+        "/vod/..%2f..%2fetc/passwd",
+        "/slate/al-farabi/..%2f..%2fsabaq.sqlite3",
+        "/static/..%2f..%2fcli.py",
+    ],
+)
+async def test_no_path_outside_a_package_can_be_read(client, path):
+    response = await client.get(path)
+    assert response.status in (400, 404)
+    assert b"SQLite" not in await response.read()
+
+
+async def test_symlink_out_of_a_package_is_refused(client, site):
+    link = site.data_dir / "packages" / "kk-05-math-001" / "leak.json"
+    link.symlink_to(site.data_dir / "problem.json")
+    try:
+        assert (await client.get("/vod/kk-05-math-001/leak.json")).status == 404
+    finally:
+        link.unlink()
+
+
+async def test_live_channel_follows_the_clock(client, site):
+    master = m3u8.loads(await (await client.get("/live/al-farabi/master.m3u8")).text())
+    assert [p.uri for p in master.playlists] == ["360p.m3u8", "234p.m3u8", "audio.m3u8"]
+    client.clock["now"] = site.now - timedelta(seconds=14)  # 6 s into the first lesson
+    response = await client.get("/live/al-farabi/360p.m3u8")
+    assert response.headers["Content-Type"].startswith("application/vnd.apple.mpegurl")
+    playlist = m3u8.loads(await response.text())
+    assert playlist.segments[-1].uri == "/vod/kk-05-math-001/360p/seg_00001.ts"
+    client.clock["now"] = site.now  # in the gap: the slate
+    gap = m3u8.loads(await (await client.get("/live/al-farabi/360p.m3u8")).text())
+    assert gap.segments[-1].uri.startswith("/slate/al-farabi/360p/")
+    assert gap.media_sequence >= playlist.media_sequence
+    assert (await client.get(gap.segments[-1].uri)).status == 200
+    assert (await client.get("/live/nope/master.m3u8")).status == 404
+    assert (await client.get("/live/al-farabi/999p.m3u8")).status == 404
+
+
+async def test_iptv_playlist_and_guide(client):
+    playlist = await client.get("/iptv/playlist.m3u")
+    text = await playlist.text()
+    assert text.startswith("#EXTM3U url-tvg=")
+    assert 'tvg-id="al-farabi.sabaq"' in text
+    guide = await client.get("/iptv/epg.xml")
+    body = await guide.text()
+    assert '<subtitles type="deaf-signed" />' in body or '<subtitles type="deaf-signed"/>' in body
+    assert "&lt;/title&gt;&lt;script&gt;" in body
+
+
+@pytest.mark.parametrize(
+    ("query", "header", "expected"),
+    [
+        ("?lang=ru", "", "Каналы"),
+        ("", "ru-RU,ru;q=0.9,en;q=0.8", "Каналы"),
+        ("", "en-US,en;q=0.9", "Channels"),
+        ("", "fr-FR", "Арналар"),
+        ("?lang=en", "ru", "Channels"),
+        ("?lang=xx", "", "Арналар"),
+    ],
+)
+async def test_pages_speak_the_chosen_language(client, query, header, expected):
+    response = await client.get(f"/{query}", headers={"Accept-Language": header})
+    assert response.status == 200
+    text = await response.text()
+    assert f"<h1>{expected}</h1>" in text
+
+
+async def test_pages_escape_titles(client):
+    text = await (await client.get("/lessons/kk-05-math-001?lang=kk")).text()
+    assert "<script>alert(1)</script>" not in text
+    assert "&lt;/title&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in text
+    assert "ә ғ қ ң ө ұ ү һ і" in text
+    assert 'data-src="/vod/kk-05-math-001/master.m3u8"' in text
+    missing = await client.get("/lessons/nope?lang=en")
+    assert missing.status == 404 and "Not found" in await missing.text()
+    channel = await client.get("/channels/al-farabi?lang=ru")
+    assert "Программа на сегодня" in await channel.text()
+
+
+async def test_health_and_metrics(client):
+    assert (await (await client.get("/healthz")).json()) == {"status": "ok"}
+    await client.get("/live/al-farabi/360p.m3u8")
+    text = await (await client.get("/metrics")).text()
+    assert 'sabaq_live_viewers{channel="al-farabi"} 1' in text
+    assert "sabaq_http_request_duration_seconds_count" in text
+    assert 'route="/live/{channel}/{rung}.m3u8",status="200"' in text

@@ -1,0 +1,74 @@
+"""XMLTV guide valid against the official DTD, read by the XMLTV tools; M3U for IPTV players."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import xml.etree.ElementTree as ET
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from streaming.guide import m3u, xmltv
+from streaming.snapshot import AiringView, ChannelView, LessonView
+
+DTD = "/usr/share/xmltv/xmltv.dtd"
+EVIL = '</title><programme>ә ғ қ ң ө ұ ү һ і & "x"\n#EXTINF:-1,hijack'
+CHANNELS = [ChannelView("al-farabi", EVIL, 1, ("kk",), (1, 5)),
+            ChannelView("el-arna", "Ел Арна", 2, ("ru",), (5,))]
+LESSONS = {
+    "a": LessonView("a", "s", "Математика 5", 5, "math", "kk", 3, EVIL, 1500, True, "ready",
+                    True),
+    "b": LessonView("b", "t", "История", 5, "history", "ru", 1, "Саки", 1500, False, "ready",
+                    False),
+}
+T0 = datetime(2026, 9, 1, 4, 0, tzinfo=UTC)
+AIRINGS = [AiringView("a", "al-farabi", T0, T0 + timedelta(minutes=25)),
+           AiringView("b", "el-arna", T0, T0 + timedelta(minutes=25))]
+
+
+@pytest.fixture
+def guide_file(tmp_path):
+    path = tmp_path / "epg.xml"
+    path.write_bytes(xmltv(CHANNELS, AIRINGS, LESSONS, "Asia/Almaty", "http://tv.example"))
+    return path
+
+
+def test_guide_is_valid_against_the_xmltv_dtd(guide_file):
+    if not shutil.which("xmllint"):
+        pytest.fail("xmllint missing: `make test` installs libxml2-utils")
+    result = subprocess.run(["xmllint", "--noout", "--dtdvalid", DTD, str(guide_file)],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+def test_xmltv_tools_read_it(guide_file):
+    if not shutil.which("tv_cat"):
+        pytest.fail("tv_cat missing: `make test` installs xmltv-util")
+    result = subprocess.run(["tv_cat", str(guide_file)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("<programme ") == 2
+
+
+def test_titles_are_escaped_and_signing_is_marked(guide_file):
+    tree = ET.parse(guide_file)
+    programmes = tree.findall("programme")
+    first = programmes[0]
+    assert first.get("start") == "20260901090000 +0500"
+    assert first.findtext("title") == EVIL
+    assert first.find("title").get("lang") == "kk"
+    assert first.find("subtitles").get("type") == "deaf-signed"
+    assert first.findtext("episode-num") == "Сабақ 3"
+    assert programmes[1].find("subtitles") is None
+    assert [c.text for c in first.findall("category")] == ["math", "Education"]
+
+
+def test_m3u_lines_cannot_be_hijacked_by_names():
+    text = m3u(CHANNELS, "http://tv.example")
+    lines = text.splitlines()
+    assert lines[0].startswith('#EXTM3U url-tvg="http://tv.example/iptv/epg.xml"')
+    assert len(lines) == 5  # header + 2 x (EXTINF, URL): the newline in a name is folded
+    assert lines[1].startswith('#EXTINF:-1 tvg-id="al-farabi.sabaq"')
+    assert 'tvg-chno="1"' in lines[1] and 'group-title="Sabaq kk"' in lines[1]
+    assert lines[2] == "http://tv.example/live/al-farabi/master.m3u8"
+    assert '"x"' not in lines[1]

@@ -1,0 +1,135 @@
+"""Live playlists as a pure function of schedule and instant: continuity under a moving clock."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import m3u8
+import pytest
+
+from streaming.live import EPOCH, live_segments, media_playlist, pick_rung
+from streaming.snapshot import AiringView, Package, Segment
+
+T0 = datetime(2026, 9, 1, 4, 0, tzinfo=UTC)  # 09:00 in Almaty
+
+
+def package(base: str, durations: list[float], rungs=("480p", "234p", "audio")) -> Package:
+    segments = [Segment(f"seg_{i:05d}.ts", d) for i, d in enumerate(durations)]
+    return Package(base, sum(durations), {r: segments for r in rungs}, [])
+
+
+SLATE = package("/slate/c", [2.0] * 15)
+LESSONS = {
+    "a": package("/vod/a", [6.0] * 10 + [0.5]),  # 60.5 s: overruns its 60 s slot a little
+    "b": package("/vod/b", [6.0] * 5),
+    "c": package("/vod/c", [6.0] * 3, rungs=("234p", "audio")),
+}
+AIRINGS = [
+    AiringView("a", "c", T0, T0 + timedelta(seconds=60)),
+    AiringView("b", "c", T0 + timedelta(seconds=60), T0 + timedelta(seconds=90)),
+    AiringView("c", "c", T0 + timedelta(hours=20), T0 + timedelta(hours=20, seconds=18)),
+]
+
+
+def playlist_at(instant: datetime, rung: str = "480p", airings=AIRINGS) -> m3u8.M3U8:
+    segments, sequence, discontinuity = live_segments(airings, LESSONS, SLATE, rung, instant)
+    return m3u8.loads(media_playlist(segments, sequence, discontinuity))
+
+
+def test_lesson_airs_from_its_start_with_discontinuity_and_date():
+    playlist = playlist_at(T0 + timedelta(seconds=13))
+    uris = [s.uri for s in playlist.segments]
+    assert uris[-3:] == ["/vod/a/480p/seg_00000.ts", "/vod/a/480p/seg_00001.ts",
+                         "/vod/a/480p/seg_00002.ts"]
+    first_lesson = next(s for s in playlist.segments if s.uri.startswith("/vod/a"))
+    assert first_lesson.discontinuity
+    assert first_lesson.current_program_date_time == T0
+    assert playlist.target_duration == 6
+    assert not playlist.is_endlist
+
+
+def test_off_air_shows_the_slate():
+    playlist = playlist_at(T0 + timedelta(hours=3))
+    assert all(s.uri.startswith("/slate/c/480p/") for s in playlist.segments)
+    assert sum(s.duration for s in playlist.segments) >= 3 * 6
+
+
+def test_overrun_delays_the_next_lesson_instead_of_cutting():
+    playlist = playlist_at(T0 + timedelta(seconds=62))
+    uris = [s.uri for s in playlist.segments]
+    assert "/vod/a/480p/seg_00010.ts" in uris
+    assert uris[-1] == "/vod/b/480p/seg_00000.ts"
+    b0 = playlist.segments[-1]
+    assert b0.discontinuity
+    assert b0.current_program_date_time == T0 + timedelta(seconds=60.5)
+
+
+def test_missing_rung_falls_back_to_the_nearest_lower():
+    assert pick_rung(LESSONS["c"], "480p") == "234p"
+    playlist = playlist_at(T0 + timedelta(hours=20, seconds=7))
+    assert playlist.segments[-1].uri == "/vod/c/234p/seg_00001.ts"
+
+
+@pytest.mark.parametrize("rung", ["480p", "234p", "audio"])
+def test_a_viewer_for_a_day_never_sees_the_sequence_go_back(rung):
+    """Poll every 3 s across lesson boundaries, gaps and midnight in Almaty (19:00 UTC)."""
+    seen: dict[int, str] = {}
+    eras: dict[int, int] = {}  # media sequence -> discontinuity sequence number of the segment
+    last_sequence = last_discontinuity = -1
+    instant = T0 - timedelta(minutes=2)
+    stop = T0 + timedelta(hours=20, minutes=3)
+    while instant < stop:
+        step = timedelta(seconds=3) if (instant - T0).total_seconds() % 3600 < 300 else \
+            timedelta(seconds=997)
+        playlist = playlist_at(instant, rung)
+        assert playlist.media_sequence >= last_sequence
+        assert playlist.discontinuity_sequence >= last_discontinuity
+        last_sequence = playlist.media_sequence
+        last_discontinuity = playlist.discontinuity_sequence
+        era = playlist.discontinuity_sequence
+        for offset, segment in enumerate(playlist.segments):
+            number = playlist.media_sequence + offset
+            if offset and segment.discontinuity:
+                era += 1
+            if number in seen:  # the same number always names the same segment, same era
+                assert seen[number] == segment.uri
+                assert eras[number] == era
+            seen[number], eras[number] = segment.uri, era
+        instant += step
+
+
+def test_rungs_number_the_same_instant_alike():
+    instant = T0 + timedelta(seconds=75)
+    sequences = {rung: playlist_at(instant, rung).media_sequence for rung in ("480p", "audio")}
+    assert len(set(sequences.values())) == 1
+
+
+def test_restart_and_replicas_give_the_same_playlist():
+    instant = T0 + timedelta(seconds=41, microseconds=5)
+    first = live_segments(AIRINGS, LESSONS, SLATE, "480p", instant)
+    again = live_segments(list(AIRINGS), dict(LESSONS), SLATE, "480p", instant)
+    assert first == again
+
+
+def test_publishing_future_airings_does_not_change_the_past():
+    instant = T0 + timedelta(seconds=30)
+    before = playlist_at(instant)
+    extra = [*AIRINGS, AiringView("b", "c", T0 + timedelta(hours=5), T0 + timedelta(hours=6))]
+    after = playlist_at(instant, airings=extra)
+    assert before.media_sequence == after.media_sequence
+    assert [s.uri for s in before.segments] == [s.uri for s in after.segments]
+
+
+def test_discontinuity_sequence_counts_boundaries_before_the_window():
+    # Just after b starts: the window shows the end of a, then b with its tag.
+    playlist = playlist_at(T0 + timedelta(seconds=61))
+    tags = sum(1 for s in playlist.segments if s.discontinuity)
+    later = playlist_at(T0 + timedelta(seconds=61 + 40))
+    # When a's segments slide out, the count moves from the tags into the header.
+    assert later.discontinuity_sequence >= playlist.discontinuity_sequence
+    assert tags >= 1
+
+
+def test_epoch_is_the_start_of_numbering():
+    segments, sequence, _ = live_segments([], LESSONS, SLATE, "480p", EPOCH + timedelta(seconds=1))
+    assert sequence == 0 and segments[0].url == "/slate/c/480p/seg_00000.ts"
