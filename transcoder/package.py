@@ -43,8 +43,14 @@ class PackageResult:
 
 
 def source_checksum(paths: list[Path], options: TranscodeOptions) -> str:
-    """SHA-256 over the sources' bytes and the options: equal means nothing to redo."""
-    digest = hashlib.sha256(json.dumps(options.to_json(), sort_keys=True).encode())
+    """SHA-256 over the sources' bytes and the options: equal means nothing to redo.
+
+    The ladder counts as the rungs the source really gets (a 480p source gets
+    the same package whether 720 was asked for or not)."""
+    height = probe(paths[0]).display_size[1]
+    effective = [r.height for r in rungs_for(height, options.ladder)]
+    settings = {**options.to_json(), "ladder": effective}
+    digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode())
     for path in paths:
         with path.open("rb") as handle:
             for block in iter(lambda: handle.read(1 << 20), b""):

@@ -13,7 +13,10 @@ from catalog.models import Channel, Lesson, Series
 from catalog.problem_io import export_problem, import_problem
 
 KAZAKH = "Бөлшектер: ә ғ қ ң ө ұ ү һ і"
-HEADER = "lesson_id,series_id,grade,subject,language,series_title,episode,title,duration_s,signed,source\n"
+HEADER = (
+    "lesson_id,series_id,grade,subject,language,series_title,episode,title,duration_s,"
+    "signed,source\n"
+)
 
 
 def _csv(tmp_path, body: str, name: str = "lessons.csv"):
@@ -31,7 +34,7 @@ def test_csv_round_trip_keeps_kazakh_and_russian_titles(catalog, tmp_path):
     path = _csv(
         tmp_path,
         f'kk-05-math-001,kk-05-math,5,math,kk,Математика 5,1,"{KAZAKH}",1500,true,media/a.mp4\n'
-        "kk-05-math-002,kk-05-math,5,math,kk,Математика 5,2,\"<Теңдеу> & \"\"шешім\"\"\",1500,false,\n"
+        'kk-05-math-002,kk-05-math,5,math,kk,Математика 5,2,"<Теңдеу> & ""шешім""",1500,false,\n'
         "ru-05-math-001,ru-05-math,5,math,ru,Математика 5 (рус),1,Дроби,1800,yes,\n",
     )
     with catalog.session() as session:
@@ -61,7 +64,8 @@ def test_bad_csv_rows_are_reported_with_line_numbers_and_nothing_imported(catalo
         import_csv(session, path)
     message = str(caught.value)
     assert "line 3: duration_s: 'abc' is not a whole number" in message
-    assert "(and 2 more)" in message and "nothing imported" in message
+    assert "(and 2 more)" in message
+    assert "nothing imported" in message
     assert any("line 4: language" in line for line in caught.value.details)
     assert any("line 5: id" in line for line in caught.value.details)
     assert _count(catalog, Lesson) == 0
@@ -76,8 +80,9 @@ def test_csv_missing_columns_and_duplicates(catalog, tmp_path):
     dup = _csv(tmp_path, "a,s,5,math,kk,S,1,A,10,false,\na,s,5,math,kk,S,2,A,10,false,\n")
     with catalog.session() as session, pytest.raises(CatalogError, match="duplicate lesson id"):
         import_csv(session, dup)
-    clash = _csv(tmp_path, "a,s,5,math,kk,S,1,A,10,false,\nb,s,5,math,kk,S,1,B,10,false,\n",
-                 "clash.csv")
+    clash = _csv(
+        tmp_path, "a,s,5,math,kk,S,1,A,10,false,\nb,s,5,math,kk,S,1,B,10,false,\n", "clash.csv"
+    )
     with catalog.session() as session, pytest.raises(CatalogError, match="episode 1 is already"):
         import_csv(session, clash)
     assert _count(catalog, Lesson) == 0
@@ -98,8 +103,7 @@ def test_problem_json_round_trip(catalog, tmp_path, problem_data):
     assert (summary.channels, summary.series, summary.lessons) == (2, 3, 7)
     with catalog.session() as session:
         assert session.get_one(Channel, "al-farabi").name == "Әл-Фараби"
-        exported = export_problem(session, {"timezone": "Asia/Almaty",
-                                            "start_date": "2026-09-01"})
+        exported = export_problem(session, {"timezone": "Asia/Almaty", "start_date": "2026-09-01"})
     lessons = {x["id"]: x for x in exported["lessons"]}
     assert lessons["a1"]["title"] == problem_data["lessons"][0]["title"]
     assert lessons["c1"]["signed"] is True

@@ -15,8 +15,12 @@ from catalog.schedules import publish, published_version, save_schedule
 
 DOC = {
     "airings": [
-        {"lesson": "a1", "channel": "al-farabi", "start": "2026-09-01T09:00:00+05:00",
-         "end": "2026-09-01T09:25:00+05:00"},
+        {
+            "lesson": "a1",
+            "channel": "al-farabi",
+            "start": "2026-09-01T09:00:00+05:00",
+            "end": "2026-09-01T09:25:00+05:00",
+        },
     ],
     "stats": {"status": "OPTIMAL"},
 }
@@ -47,7 +51,7 @@ def test_publish_keeps_exactly_one_live_version(loaded):
 
 def test_schedule_naming_unknown_lesson_is_refused(loaded):
     bad = {"airings": [{**DOC["airings"][0], "lesson": "ghost"}]}
-    with loaded.session() as session, pytest.raises(CatalogError, match="airings\\[0\\].lesson"):
+    with loaded.session() as session, pytest.raises(CatalogError, match=r"airings\[0\]\.lesson"):
         save_schedule(session, bad, "Asia/Almaty")
     with loaded.session() as session:
         assert published_version(session) is None

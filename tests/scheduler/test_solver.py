@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import datetime, timedelta
 
 import pytest
@@ -25,7 +26,7 @@ def _solve_and_check(data):
 
 
 def test_sample_problem_is_solved_optimally(problem_data):
-    problem, schedule, report = _solve_and_check(problem_data)
+    _problem, schedule, report = _solve_and_check(problem_data)
     assert schedule.stats["status"] == "OPTIMAL"
     assert report.days_used == 3  # three grade-1 episodes, one a day, under a 50 min cap
     pinned = next(a for a in schedule.airings if a.lesson == "c1")
@@ -35,12 +36,16 @@ def test_sample_problem_is_solved_optimally(problem_data):
 
 def _one_channel(lessons, **extra):
     data = {
-        "timezone": "Asia/Almaty", "start_date": "2026-09-07", "end_date": "2026-09-25",
+        "timezone": "Asia/Almaty",
+        "start_date": "2026-09-07",
+        "end_date": "2026-09-25",
         "break_s": 60,
         "channels": [{"id": "c", "name": "C", "window": ["09:00", "11:00"], "languages": ["kk"]}],
         "series": [{"id": "s", "grade": 5, "subject": "math", "language": "kk", "max_per_day": 9}],
-        "lessons": [{"id": f"l{i}", "series": "s", "episode": i + 1, "duration_s": d}
-                    for i, d in enumerate(lessons)],
+        "lessons": [
+            {"id": f"l{i}", "series": "s", "episode": i + 1, "duration_s": d}
+            for i, d in enumerate(lessons)
+        ],
     }
     data.update(extra)
     return data
@@ -48,10 +53,10 @@ def _one_channel(lessons, **extra):
 
 def test_channel_overlap_and_breaks_fill_a_window_exactly():
     # Four 29-minute lessons and three 1-minute breaks fill 09:00-10:59 of a 2-hour window.
-    problem, schedule, report = _solve_and_check(_one_channel([29 * 60] * 4))
+    _problem, schedule, report = _solve_and_check(_one_channel([29 * 60] * 4))
     assert report.days_used == 1
     starts = sorted(a.start for a in schedule.airings)
-    gaps = [(b - a).total_seconds() for a, b in zip(starts, starts[1:], strict=False)]
+    gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(starts)]
     assert min(gaps) >= 30 * 60
 
 
@@ -63,7 +68,7 @@ def test_one_more_minute_needs_another_day():
 def test_per_day_and_order():
     data = _one_channel([600] * 5)
     data["series"][0]["max_per_day"] = 2
-    problem, schedule, report = _solve_and_check(data)
+    _problem, schedule, report = _solve_and_check(data)
     assert report.days_used == 3
     by_lesson = {a.lesson: a.start for a in schedule.airings}
     assert [by_lesson[f"l{i}"] for i in range(5)] == sorted(by_lesson.values())
@@ -71,8 +76,9 @@ def test_per_day_and_order():
 
 def test_audience_overlap_across_channels_and_audience_window():
     data = _one_channel([3000, 3000])
-    data["channels"].append({"id": "d", "name": "D", "window": ["09:00", "11:00"],
-                             "languages": ["kk"]})
+    data["channels"].append(
+        {"id": "d", "name": "D", "window": ["09:00", "11:00"], "languages": ["kk"]}
+    )
     data["series"].append({"id": "t", "grade": 5, "subject": "art", "language": "kk"})
     data["lessons"] += [{"id": "m1", "series": "t", "episode": 1, "duration_s": 3000}]
     data["audiences"] = [{"grade": 5, "language": "kk", "window": ["09:00", "10:40"]}]
@@ -88,8 +94,15 @@ def test_daily_cap_spreads_lessons():
 def test_eligible_channel_by_grade():
     data = _one_channel([600])
     data["channels"][0]["grades"] = [1, 2, 3]
-    data["channels"].append({"id": "senior", "name": "S", "window": ["12:00", "14:00"],
-                             "languages": ["kk"], "grades": [5]})
+    data["channels"].append(
+        {
+            "id": "senior",
+            "name": "S",
+            "window": ["12:00", "14:00"],
+            "languages": ["kk"],
+            "grades": [5],
+        }
+    )
     _problem, schedule, _report = _solve_and_check(data)
     assert schedule.airings[0].channel == "senior"
 
@@ -99,12 +112,19 @@ def test_eligible_channel_by_grade():
     [
         (lambda d: d["channels"][0].update(languages=["ru"]), "eligible", "lesson l0"),
         (lambda d: d["lessons"][0].update(duration_s=3 * 3600), "window", "lesson l0"),
-        (lambda d: d.update(audiences=[{"grade": 5, "language": "kk", "max_daily_s": 300}]),
-         "daily-cap", "lesson l0"),
+        (
+            lambda d: d.update(audiences=[{"grade": 5, "language": "kk", "max_daily_s": 300}]),
+            "daily-cap",
+            "lesson l0",
+        ),
         (lambda d: d.update(end_date="2026-09-07"), "daily-cap", "audience kk grade 5"),
-        (lambda d: d.update(audiences=[{"grade": 5, "language": "kk",
-                                        "window": ["14:00", "15:00"]}]),
-         "audience-window", "kk grade 5"),
+        (
+            lambda d: d.update(
+                audiences=[{"grade": 5, "language": "kk", "window": ["14:00", "15:00"]}]
+            ),
+            "audience-window",
+            "kk grade 5",
+        ),
     ],
 )
 def test_infeasible_problems_name_rule_and_party(change, rules, names):
@@ -118,8 +138,10 @@ def test_infeasible_problems_name_rule_and_party(change, rules, names):
 
 def test_pins_that_contradict_order_are_infeasible():
     data = _one_channel([600, 600])
-    data["pins"] = [{"lesson": "l1", "channel": "c", "start": "2026-09-07T09:00:00+05:00"},
-                    {"lesson": "l0", "channel": "c", "start": "2026-09-07T10:00:00+05:00"}]
+    data["pins"] = [
+        {"lesson": "l1", "channel": "c", "start": "2026-09-07T09:00:00+05:00"},
+        {"lesson": "l0", "channel": "c", "start": "2026-09-07T10:00:00+05:00"},
+    ]
     with pytest.raises(InfeasibleError, match="order"):
         solve(parse_problem(data), FAST)
 
@@ -140,8 +162,16 @@ def test_checker_names_every_rule_a_bad_schedule_breaks(problem_data):
         type(b1)(a1.start, b1.channel, "b1", a1.start + timedelta(seconds=1800)),
     ]
     found = {v.rule for v in check(problem, broken).violations}
-    assert {"window", "eligible", "audience-window", "once", "pin", "order",
-            "channel-overlap", "per-day"} <= found
+    assert {
+        "window",
+        "eligible",
+        "audience-window",
+        "once",
+        "pin",
+        "order",
+        "channel-overlap",
+        "per-day",
+    } <= found
     assert found <= set(RULES)
 
 
@@ -151,18 +181,36 @@ def small_problems(draw):
     series, lessons = [], []
     for s in range(series_count):
         grade = draw(st.sampled_from([1, 5]))
-        series.append({"id": f"s{s}", "grade": grade, "subject": f"sub{s}", "language": "kk",
-                       "max_per_day": draw(st.integers(1, 2))})
+        series.append(
+            {
+                "id": f"s{s}",
+                "grade": grade,
+                "subject": f"sub{s}",
+                "language": "kk",
+                "max_per_day": draw(st.integers(1, 2)),
+            }
+        )
         for e in range(draw(st.integers(1, 4))):
-            lessons.append({"id": f"s{s}e{e}", "series": f"s{s}", "episode": e + 1,
-                            "duration_s": draw(st.sampled_from([600, 900, 1500, 2700]))})
+            lessons.append(
+                {
+                    "id": f"s{s}e{e}",
+                    "series": f"s{s}",
+                    "episode": e + 1,
+                    "duration_s": draw(st.sampled_from([600, 900, 1500, 2700])),
+                }
+            )
     return {
-        "timezone": "Asia/Almaty", "start_date": "2026-09-07", "end_date": "2026-10-30",
+        "timezone": "Asia/Almaty",
+        "start_date": "2026-09-07",
+        "end_date": "2026-10-30",
         "break_s": draw(st.sampled_from([0, 60, 300])),
-        "channels": [{"id": f"c{i}", "name": "C", "window": ["09:00", "11:00"],
-                      "languages": ["kk"]} for i in range(draw(st.integers(1, 2)))],
-        "audiences": [{"grade": 1, "language": "kk", "window": ["09:00", "10:30"],
-                       "max_daily_s": 3600}],
+        "channels": [
+            {"id": f"c{i}", "name": "C", "window": ["09:00", "11:00"], "languages": ["kk"]}
+            for i in range(draw(st.integers(1, 2)))
+        ],
+        "audiences": [
+            {"grade": 1, "language": "kk", "window": ["09:00", "10:30"], "max_daily_s": 3600}
+        ],
         "series": series,
         "lessons": lessons,
     }

@@ -33,20 +33,55 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Site:
     data = tmp_path_factory.mktemp("site")
     media = data / "media"
     problem = {
-        "timezone": "Asia/Almaty", "start_date": "2026-09-01",
-        "channels": [{"id": "al-farabi", "name": "Әл-Фараби", "window": ["09:00", "18:00"],
-                      "languages": ["kk"]}],
-        "series": [{"id": "kk-05-math", "grade": 5, "subject": "math", "language": "kk",
-                    "title": "Математика 5"},
-                   {"id": "ru-01-math", "grade": 1, "subject": "math", "language": "ru",
-                    "title": "Математика 1"}],
+        "timezone": "Asia/Almaty",
+        "start_date": "2026-09-01",
+        "channels": [
+            {
+                "id": "al-farabi",
+                "name": "Әл-Фараби",
+                "window": ["09:00", "18:00"],
+                "languages": ["kk"],
+            }
+        ],
+        "series": [
+            {
+                "id": "kk-05-math",
+                "grade": 5,
+                "subject": "math",
+                "language": "kk",
+                "title": "Математика 5",
+            },
+            {
+                "id": "ru-01-math",
+                "grade": 1,
+                "subject": "math",
+                "language": "ru",
+                "title": "Математика 1",
+            },
+        ],
         "lessons": [
-            {"id": "kk-05-math-001", "series": "kk-05-math", "episode": 1, "duration_s": 8,
-             "title": TITLE, "signed": True},
-            {"id": "kk-05-math-002", "series": "kk-05-math", "episode": 2, "duration_s": 8,
-             "title": "Теңдеулер"},
-            {"id": "ru-01-math-001", "series": "ru-01-math", "episode": 1, "duration_s": 8,
-             "title": "Числа"},
+            {
+                "id": "kk-05-math-001",
+                "series": "kk-05-math",
+                "episode": 1,
+                "duration_s": 8,
+                "title": TITLE,
+                "signed": True,
+            },
+            {
+                "id": "kk-05-math-002",
+                "series": "kk-05-math",
+                "episode": 2,
+                "duration_s": 8,
+                "title": "Теңдеулер",
+            },
+            {
+                "id": "ru-01-math-001",
+                "series": "ru-01-math",
+                "episode": 1,
+                "duration_s": 8,
+                "title": "Числа",
+            },
         ],
     }
     (data / "problem.json").write_text(json.dumps(problem, ensure_ascii=False), encoding="utf-8")
@@ -57,24 +92,44 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Site:
     signer = make_signer(media / "signer.mp4", 8, size="320x240")
     for lesson in problem["lessons"][:2]:
         source = make_lesson(media / f"{lesson['id']}.mp4", "Сабақ", 8, size="640x360")
-        result = transcode(source, data / "packages" / lesson["id"], OPTIONS,
-                           signer if lesson.get("signed") else None)
+        result = transcode(
+            source,
+            data / "packages" / lesson["id"],
+            OPTIONS,
+            signer if lesson.get("signed") else None,
+        )
         with catalog.session() as session:
             job = queue_job(session, lesson["id"], OPTIONS.to_json())
             start_job(session, job.id)
-            finish_job(session, job.id, directory=f"packages/{lesson['id']}",
-                       rungs=result.rungs, duration_s=result.duration_s,
-                       segment_s=result.segment_s, checksum=result.checksum)
+            finish_job(
+                session,
+                job.id,
+                directory=f"packages/{lesson['id']}",
+                rungs=result.rungs,
+                duration_s=result.duration_s,
+                segment_s=result.segment_s,
+                checksum=result.checksum,
+            )
     slate = make_slate(media / "slate.mp4", "Әл-Фараби", "Эфир жақында", 6)
-    transcode(slate, data / "slates" / "al-farabi",
-              TranscodeOptions(preset="ultrafast", ladder=(360, 234), segment_s=2))
+    transcode(
+        slate,
+        data / "slates" / "al-farabi",
+        TranscodeOptions(preset="ultrafast", ladder=(360, 234), segment_s=2),
+    )
     start = NOW - timedelta(seconds=20)
     airings = [
-        {"lesson": "kk-05-math-001", "channel": "al-farabi", "start": start.isoformat(),
-         "end": (start + timedelta(seconds=8)).isoformat()},
-        {"lesson": "kk-05-math-002", "channel": "al-farabi",
-         "start": (start + timedelta(seconds=30)).isoformat(),
-         "end": (start + timedelta(seconds=38)).isoformat()},
+        {
+            "lesson": "kk-05-math-001",
+            "channel": "al-farabi",
+            "start": start.isoformat(),
+            "end": (start + timedelta(seconds=8)).isoformat(),
+        },
+        {
+            "lesson": "kk-05-math-002",
+            "channel": "al-farabi",
+            "start": (start + timedelta(seconds=30)).isoformat(),
+            "end": (start + timedelta(seconds=38)).isoformat(),
+        },
     ]
     with catalog.session() as session:
         publish(session, save_schedule(session, {"airings": airings}, "Asia/Almaty"))

@@ -37,7 +37,8 @@ async def test_lessons_api_filters_and_paginates(client):
     search = await (await client.get("/api/lessons", params={"q": "теңдеу"})).json()
     assert [x["id"] for x in search["items"]] == ["kk-05-math-002"]
     page = await (await client.get("/api/lessons?limit=1&offset=1")).json()
-    assert page["total"] == 3 and len(page["items"]) == 1
+    assert page["total"] == 3
+    assert len(page["items"]) == 1
     not_ready = await (await client.get("/api/lessons/ru-01-math-001")).json()
     assert not_ready["hls_url"] is None
 
@@ -70,8 +71,12 @@ async def test_lesson_has_airings_and_channels_know_now_and_next(client):
 async def test_openapi_document_lists_every_api_route(client):
     document = await (await client.get("/api/openapi.json")).json()
     assert document["openapi"].startswith("3.")
-    assert {"/api/lessons", "/api/lessons/{lesson}", "/api/channels",
-            "/api/channels/{channel}/schedule"} <= set(document["paths"])
+    assert {
+        "/api/lessons",
+        "/api/lessons/{lesson}",
+        "/api/channels",
+        "/api/channels/{channel}/schedule",
+    } <= set(document["paths"])
 
 
 async def test_vod_serves_package_files_with_types_and_caching(client):
@@ -80,8 +85,9 @@ async def test_vod_serves_package_files_with_types_and_caching(client):
     assert master.headers["Content-Type"] == "application/vnd.apple.mpegurl"
     playlist = m3u8.loads(await master.text())
     assert playlist.is_variant
-    segment = await client.get("/vod/kk-05-math-001/234p/seg_00000.ts",
-                               headers={"Range": "bytes=0-187"})
+    segment = await client.get(
+        "/vod/kk-05-math-001/234p/seg_00000.ts", headers={"Range": "bytes=0-187"}
+    )
     assert segment.status == 206
     assert len(await segment.read()) == 188
     assert segment.headers["Content-Type"] == "video/mp2t"
@@ -172,7 +178,8 @@ async def test_pages_escape_titles(client):
     assert "ә ғ қ ң ө ұ ү һ і" in text
     assert 'data-src="/vod/kk-05-math-001/master.m3u8"' in text
     missing = await client.get("/lessons/nope?lang=en")
-    assert missing.status == 404 and "Not found" in await missing.text()
+    assert missing.status == 404
+    assert "Not found" in await missing.text()
     channel = await client.get("/channels/al-farabi?lang=ru")
     assert "Программа на сегодня" in await channel.text()
 

@@ -14,17 +14,21 @@ from streaming.snapshot import AiringView, ChannelView, LessonView
 
 DTD = "/usr/share/xmltv/xmltv.dtd"
 EVIL = '</title><programme>ә ғ қ ң ө ұ ү һ і & "x"\n#EXTINF:-1,hijack'
-CHANNELS = [ChannelView("al-farabi", EVIL, 1, ("kk",), (1, 5)),
-            ChannelView("el-arna", "Ел Арна", 2, ("ru",), (5,))]
+CHANNELS = [
+    ChannelView("al-farabi", EVIL, 1, ("kk",), (1, 5)),
+    ChannelView("el-arna", "Ел Арна", 2, ("ru",), (5,)),
+]
 LESSONS = {
-    "a": LessonView("a", "s", "Математика 5", 5, "math", "kk", 3, EVIL, 1500, True, "ready",
-                    True),
-    "b": LessonView("b", "t", "История", 5, "history", "ru", 1, "Саки", 1500, False, "ready",
-                    False),
+    "a": LessonView("a", "s", "Математика 5", 5, "math", "kk", 3, EVIL, 1500, True, "ready", True),
+    "b": LessonView(
+        "b", "t", "История", 5, "history", "ru", 1, "Саки", 1500, False, "ready", False
+    ),
 }
 T0 = datetime(2026, 9, 1, 4, 0, tzinfo=UTC)
-AIRINGS = [AiringView("a", "al-farabi", T0, T0 + timedelta(minutes=25)),
-           AiringView("b", "el-arna", T0, T0 + timedelta(minutes=25))]
+AIRINGS = [
+    AiringView("a", "al-farabi", T0, T0 + timedelta(minutes=25)),
+    AiringView("b", "el-arna", T0, T0 + timedelta(minutes=25)),
+]
 
 
 @pytest.fixture
@@ -37,8 +41,9 @@ def guide_file(tmp_path):
 def test_guide_is_valid_against_the_xmltv_dtd(guide_file):
     if not shutil.which("xmllint"):
         pytest.fail("xmllint missing: `make test` installs libxml2-utils")
-    result = subprocess.run(["xmllint", "--noout", "--dtdvalid", DTD, str(guide_file)],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        ["xmllint", "--noout", "--dtdvalid", DTD, str(guide_file)], capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stderr
 
 
@@ -69,6 +74,7 @@ def test_m3u_lines_cannot_be_hijacked_by_names():
     assert lines[0].startswith('#EXTM3U url-tvg="http://tv.example/iptv/epg.xml"')
     assert len(lines) == 5  # header + 2 x (EXTINF, URL): the newline in a name is folded
     assert lines[1].startswith('#EXTINF:-1 tvg-id="al-farabi.sabaq"')
-    assert 'tvg-chno="1"' in lines[1] and 'group-title="Sabaq kk"' in lines[1]
+    assert 'tvg-chno="1"' in lines[1]
+    assert 'group-title="Sabaq kk"' in lines[1]
     assert lines[2] == "http://tv.example/live/al-farabi/master.m3u8"
     assert '"x"' not in lines[1]

@@ -39,8 +39,11 @@ def playlist_at(instant: datetime, rung: str = "480p", airings=AIRINGS) -> m3u8.
 def test_lesson_airs_from_its_start_with_discontinuity_and_date():
     playlist = playlist_at(T0 + timedelta(seconds=13))
     uris = [s.uri for s in playlist.segments]
-    assert uris[-3:] == ["/vod/a/480p/seg_00000.ts", "/vod/a/480p/seg_00001.ts",
-                         "/vod/a/480p/seg_00002.ts"]
+    assert uris[-3:] == [
+        "/vod/a/480p/seg_00000.ts",
+        "/vod/a/480p/seg_00001.ts",
+        "/vod/a/480p/seg_00002.ts",
+    ]
     first_lesson = next(s for s in playlist.segments if s.uri.startswith("/vod/a"))
     assert first_lesson.discontinuity
     assert first_lesson.current_program_date_time == T0
@@ -79,8 +82,11 @@ def test_a_viewer_for_a_day_never_sees_the_sequence_go_back(rung):
     instant = T0 - timedelta(minutes=2)
     stop = T0 + timedelta(hours=20, minutes=3)
     while instant < stop:
-        step = timedelta(seconds=3) if (instant - T0).total_seconds() % 3600 < 300 else \
-            timedelta(seconds=997)
+        step = (
+            timedelta(seconds=3)
+            if (instant - T0).total_seconds() % 3600 < 300
+            else timedelta(seconds=997)
+        )
         playlist = playlist_at(instant, rung)
         assert playlist.media_sequence >= last_sequence
         assert playlist.discontinuity_sequence >= last_discontinuity
@@ -132,4 +138,5 @@ def test_discontinuity_sequence_counts_boundaries_before_the_window():
 
 def test_epoch_is_the_start_of_numbering():
     segments, sequence, _ = live_segments([], LESSONS, SLATE, "480p", EPOCH + timedelta(seconds=1))
-    assert sequence == 0 and segments[0].url == "/slate/c/480p/seg_00000.ts"
+    assert sequence == 0
+    assert segments[0].url == "/slate/c/480p/seg_00000.ts"

@@ -18,8 +18,9 @@ def ffmpeg(*args: str) -> None:
 def media(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("media")
     files = {
-        "lesson": make_lesson(root / "lesson.mp4", "Бөлшектер ә ғ қ ң ө ұ ү һ і", 8,
-                              size="640x360"),
+        "lesson": make_lesson(
+            root / "lesson.mp4", "Бөлшектер ә ғ қ ң ө ұ ү һ і", 8, size="640x360"
+        ),
         "signer": make_signer(root / "signer.mp4", 8, size="320x240"),
         "short_signer": make_signer(root / "short.mp4", 3, size="320x240"),
         "silent": make_lesson(root / "silent.mp4", "Дыбыссыз", 4, size="426x240", audio=False),
@@ -35,9 +36,28 @@ def media(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     ffmpeg("-f", "lavfi", "-i", "sine=duration=2", "-c:a", "aac", str(audio_only))
     files["audio_only"] = audio_only
     odd = root / "odd.mp4"  # interlaced-flagged, odd 4:3 size, quiet tone
-    ffmpeg("-f", "lavfi", "-i", "testsrc=size=350x264:rate=25:duration=3", "-f", "lavfi",
-           "-i", "sine=frequency=300:duration=3", "-vf", "scale=352:264,setfield=tff",
-           "-flags", "+ilme+ildct", "-c:v", "libx264", "-pix_fmt", "yuv420p",
-           "-af", "volume=-30dB", "-c:a", "aac", str(odd))
+    ffmpeg(
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc=size=350x264:rate=25:duration=3",
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=frequency=300:duration=3",
+        "-vf",
+        "scale=352:264,setfield=tff",
+        "-flags",
+        "+ilme+ildct",
+        "-c:v",
+        "libx264",
+        "-pix_fmt",
+        "yuv420p",
+        "-af",
+        "volume=-30dB",
+        "-c:a",
+        "aac",
+        str(odd),
+    )
     files["odd"] = odd
     return files

@@ -19,17 +19,45 @@ FAST = TranscodeOptions(preset="ultrafast")
 
 def keyframe_times(path: Path) -> list[float]:
     out = subprocess.run(
-        ["ffprobe", "-v", "error", "-select_streams", "v:0", "-skip_frame", "nokey",
-         "-show_entries", "frame=pts_time", "-of", "csv=p=0", str(path)],
-        capture_output=True, text=True, check=True,
+        [
+            "ffprobe",
+            "-v",
+            "error",
+            "-select_streams",
+            "v:0",
+            "-skip_frame",
+            "nokey",
+            "-show_entries",
+            "frame=pts_time",
+            "-of",
+            "csv=p=0",
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     return [float(x.strip(",")) for x in out.split() if x.strip(",")]
 
 
 def integrated_loudness(path: Path) -> float:
     err = subprocess.run(
-        ["ffmpeg", "-hide_banner", "-nostats", "-i", str(path), "-vn", "-af", "ebur128",
-         "-f", "null", "-"], capture_output=True, text=True, check=True,
+        [
+            "ffmpeg",
+            "-hide_banner",
+            "-nostats",
+            "-i",
+            str(path),
+            "-vn",
+            "-af",
+            "ebur128",
+            "-f",
+            "null",
+            "-",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stderr
     return float(re.findall(r"I:\s+(-?[\d.]+) LUFS", err)[-1])
 
@@ -57,7 +85,8 @@ def test_master_playlist_describes_every_rung(package):
         assert info.codecs
     assert all(p.stream_info.frame_rate == 25 for p in video)
     assert audio[0].stream_info.codecs == "mp4a.40.2"
-    assert shares and shares[-1] > 0.9
+    assert shares
+    assert shares[-1] > 0.9
 
 
 def test_segments_are_aligned_across_rungs_with_idr_every_2s(package):
@@ -65,7 +94,8 @@ def test_segments_are_aligned_across_rungs_with_idr_every_2s(package):
     durations = {}
     for rung in ("360p", "234p"):
         media = m3u8.load(str(out / rung / "index.m3u8"))
-        assert media.playlist_type == "vod" and media.is_endlist
+        assert media.playlist_type == "vod"
+        assert media.is_endlist
         durations[rung] = [round(s.duration, 2) for s in media.segments]
         keys = keyframe_times(out / rung / "seg_00000.ts")
         offsets = [round(k - keys[0], 2) for k in keys]
@@ -77,7 +107,8 @@ def test_segments_are_aligned_across_rungs_with_idr_every_2s(package):
 def test_package_json_poster_and_loudness(package):
     out, result, _ = package
     meta = json.loads((out / "package.json").read_text(encoding="utf-8"))
-    assert meta["segment_s"] == 6 and meta["signed"] is True
+    assert meta["segment_s"] == 6
+    assert meta["signed"] is True
     assert meta["checksum"] == result.checksum
     assert [r["name"] for r in meta["rungs"]] == ["360p", "234p", "audio"]
     assert (out / "poster.jpg").stat().st_size > 1000
@@ -98,8 +129,19 @@ def test_silent_lesson_gets_a_silent_track(media, tmp_path):
     out = tmp_path / "silent"
     transcode(media["silent"], out, FAST)
     streams = subprocess.run(
-        ["ffprobe", "-v", "error", "-show_entries", "stream=codec_type", "-of", "csv=p=0",
-         str(out / "234p" / "seg_00000.ts")], capture_output=True, text=True, check=True,
+        [
+            "ffprobe",
+            "-v",
+            "error",
+            "-show_entries",
+            "stream=codec_type",
+            "-of",
+            "csv=p=0",
+            str(out / "234p" / "seg_00000.ts"),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.split()
     assert set(streams) == {"audio", "video"}
 
@@ -111,9 +153,21 @@ def test_interlaced_odd_size_source_is_normalised(media, tmp_path):
     result = transcode(media["odd"], out, FAST)
     assert result.rungs == ["234p", "audio"]
     size = subprocess.run(
-        ["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
-         "stream=width,height,sample_aspect_ratio", "-of", "csv=p=0",
-         str(out / "234p" / "seg_00000.ts")], capture_output=True, text=True, check=True,
+        [
+            "ffprobe",
+            "-v",
+            "error",
+            "-select_streams",
+            "v:0",
+            "-show_entries",
+            "stream=width,height,sample_aspect_ratio",
+            "-of",
+            "csv=p=0",
+            str(out / "234p" / "seg_00000.ts"),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.strip()
     assert size.startswith("416,234")
 
@@ -132,7 +186,9 @@ def test_bad_sources_fail_with_one_line_and_publish_nothing(media, tmp_path, nam
     with pytest.raises(MediaError) as caught:
         transcode(media[name], out, FAST)
     message = str(caught.value)
-    assert reason in message and str(media[name]) in message and "\n" not in message
+    assert reason in message
+    assert str(media[name]) in message
+    assert "\n" not in message
     assert not out.exists()
     assert os.listdir(tmp_path) == []
 
@@ -145,7 +201,8 @@ def test_missing_path(tmp_path):
 def test_short_signer_is_refused_with_both_durations(media, tmp_path):
     with pytest.raises(MediaError) as caught:
         transcode(media["lesson"], tmp_path / "out", FAST, media["short_signer"])
-    assert "signer lasts 3.0 s" in str(caught.value) and "lasts 8.0 s" in str(caught.value)
+    assert "signer lasts 3.0 s" in str(caught.value)
+    assert "lasts 8.0 s" in str(caught.value)
     assert not (tmp_path / "out").exists()
     allowed = TranscodeOptions(preset="ultrafast", allow_short_signer=True, ladder=(234,))
     transcode(media["lesson"], tmp_path / "out", allowed, media["short_signer"])

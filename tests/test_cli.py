@@ -1,0 +1,160 @@
+"""The `sabaq` command line: help, exit codes, one-line errors, nothing half-written."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from cli import main
+
+
+@pytest.fixture
+def run(tmp_path, monkeypatch):
+    monkeypatch.delenv("SABAQ_DATABASE_URL", raising=False)
+    runner = CliRunner()
+
+    def invoke(*args: str):
+        return runner.invoke(main, ["--data", str(tmp_path / "data"), *args])
+
+    return invoke
+
+
+def test_help_lists_the_groups(run):
+    result = run("--help")
+    assert result.exit_code == 0
+    for group in ("catalog", "schedule", "transcode", "serve", "demo"):
+        assert group in result.output
+    for args in (
+        ["catalog", "--help"],
+        ["schedule", "solve", "--help"],
+        ["transcode", "--help"],
+        ["serve", "--help"],
+        ["demo", "--help"],
+    ):
+        assert run(*args).exit_code == 0
+
+
+def test_solve_writes_a_checked_schedule(run, tmp_path, problem_data):
+    problem = tmp_path / "problem.json"
+    problem.write_text(json.dumps(problem_data, ensure_ascii=False), encoding="utf-8")
+    out = tmp_path / "schedule.json"
+    result = run(
+        "schedule", "solve", str(problem), "-o", str(out), "--time-limit", "10", "--no-progress"
+    )
+    assert result.exit_code == 0, result.output
+    schedule = json.loads(out.read_text(encoding="utf-8"))
+    assert schedule["stats"]["violations"] == 0
+    assert schedule["stats"]["status"] == "OPTIMAL"
+    check = run("schedule", "check", str(problem), str(out))
+    assert check.exit_code == 0
+    assert '"violations": 0' in check.output
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("{not json", "malformed JSON at line 1 column 2"),
+        ('{"timezone": "Asia/Nowhere"}', "timezone: unknown time zone 'Asia/Nowhere'"),
+        ("[1, 2]", "the top level is not a JSON object"),
+    ],
+)
+def test_bad_problem_exits_2_and_writes_nothing(run, tmp_path, content, expected):
+    problem = tmp_path / "problem.json"
+    problem.write_text(content, encoding="utf-8")
+    out = tmp_path / "schedule.json"
+    result = run("schedule", "solve", str(problem), "-o", str(out))
+    assert result.exit_code == 2
+    assert expected in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert not out.exists()
+
+
+def test_infeasible_problem_exits_1_naming_the_conflict(run, tmp_path, problem_data):
+    problem_data["end_date"] = "2026-09-01"
+    problem = tmp_path / "problem.json"
+    problem.write_text(json.dumps(problem_data), encoding="utf-8")
+    out = tmp_path / "schedule.json"
+    result = run("schedule", "solve", str(problem), "-o", str(out))
+    assert result.exit_code == 1
+    assert "infeasible" in result.output
+    assert "audience kk grade 1" in result.output
+    assert not out.exists()
+
+
+def test_malformed_schedule_is_refused_by_check(run, tmp_path, problem_data):
+    problem = tmp_path / "problem.json"
+    problem.write_text(json.dumps(problem_data), encoding="utf-8")
+    schedule = tmp_path / "schedule.json"
+    schedule.write_text('{"airings": [{"lesson": "a1"}]}', encoding="utf-8")
+    result = run("schedule", "check", str(problem), str(schedule))
+    assert result.exit_code == 2
+    assert "airings[0].channel: is missing" in result.output
+
+
+def test_catalog_import_bad_csv_names_lines_and_imports_nothing(run, tmp_path):
+    csv = tmp_path / "lessons.csv"
+    csv.write_text(
+        "lesson_id,series_id,grade,subject,language,series_title,episode,title,duration_s\n"
+        "a,s,5,math,kk,S,1,Әліппе,1500\n"
+        "b,s,5,math,kk,S,two,Bad,1500\n",
+        encoding="utf-8",
+    )
+    result = run("catalog", "import", str(csv))
+    assert result.exit_code == 2
+    assert "line 3: episode: 'two' is not a whole number" in result.output
+    listed = run("catalog", "export", "--format", "csv")
+    assert listed.exit_code == 0
+    assert "Әліппе" not in listed.output
+
+
+def test_catalog_import_then_export_problem(run, tmp_path, problem_data):
+    problem = tmp_path / "problem.json"
+    problem.write_text(json.dumps(problem_data, ensure_ascii=False), encoding="utf-8")
+    assert run("catalog", "import", str(problem)).exit_code == 0
+    out = tmp_path / "exported.json"
+    result = run("catalog", "export", "-o", str(out), "--start-date", "2026-09-01")
+    assert result.exit_code == 0
+    exported = json.loads(out.read_text(encoding="utf-8"))
+    assert len(exported["lessons"]) == 7
+    assert exported["start_date"] == "2026-09-01"
+
+
+def test_transcode_of_missing_file_is_one_line(run, tmp_path):
+    result = run("transcode", str(tmp_path / "nope.mp4"), "-o", str(tmp_path / "out"))
+    assert result.exit_code == 1
+    assert "nope.mp4: no such file" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--ladder", "1080,999"], "--ladder: 999 is not a supported height"),
+        (["--segment", "5"], "not a positive multiple of the 2 s GOP"),
+    ],
+)
+def test_transcode_bad_options(run, tmp_path, args, expected):
+    result = run("transcode", "x.mp4", "-o", str(tmp_path / "o"), *args)
+    assert result.exit_code == 2
+    assert expected in result.output
+
+
+def test_demo_timezone_must_exist(run):
+    result = run("demo", "--no-serve", "--timezone", "Mars/Base")
+    assert result.exit_code == 2
+    assert "unknown time zone 'Mars/Base'" in result.output
+
+
+@pytest.mark.slow
+def test_demo_builds_everything_and_a_rerun_reuses_packages(run, tmp_path):
+    result = run("demo", "--no-serve", "--lessons", "2", "--duration", "10")
+    assert result.exit_code == 0, result.output
+    data = tmp_path / "data"
+    assert (data / "packages" / "kk-01-math-001" / "master.m3u8").exists()
+    assert (data / "slates" / "al-farabi" / "master.m3u8").exists()
+    assert "published" in result.output
+    again = run("transcode", "--all")
+    assert again.exit_code == 0
+    assert "0 packaged, 2 already current, 0 failed" in again.output
