@@ -70,7 +70,25 @@ class Context:
         return self._catalog
 
 
-pass_context = click.make_pass_decorator(Context)
+_pass_context = click.make_pass_decorator(Context)
+
+
+def _set_data_dir(ctx: click.Context, _param: click.Parameter, value: Path | None) -> None:
+    if value is not None:
+        ctx.ensure_object(Context).data_dir = value
+
+
+def pass_context(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Pass the shared Context, and accept --data after the command name too."""
+    option = click.option(
+        "--data",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        expose_value=False,
+        callback=_set_data_dir,
+        help="Data directory (the same as the global --data).",
+    )
+    return option(_pass_context(command))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

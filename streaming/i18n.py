@@ -28,6 +28,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "The video is not ready yet",
     },
     "schedule": {"kk": "Бүгінгі бағдарлама", "ru": "Программа на сегодня", "en": "Today's grid"},
+    "time": {"kk": "Уақыты", "ru": "Время", "en": "Time"},
     "airings": {"kk": "Эфир уақыты", "ru": "Время эфира", "en": "Airings"},
     "channels": {"kk": "Арналар", "ru": "Каналы", "en": "Channels"},
     "iptv": {

@@ -197,7 +197,8 @@ def channel_page(
             f"{escape(lesson.title)}</a></td><td>{lesson.grade}</td></tr>"
         )
     grid = (
-        f"<h2>{escape(t('schedule', lang))}</h2><table><thead><tr><th>⏰</th>"
+        f"<h2>{escape(t('schedule', lang))}</h2><table><thead><tr>"
+        f"<th>{escape(t('time', lang))}</th>"
         f"<th>{escape(t('lessons', lang))}</th><th>{escape(t('grade', lang))}</th></tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table>"
         if rows

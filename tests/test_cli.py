@@ -141,6 +141,15 @@ def test_transcode_bad_options(run, tmp_path, args, expected):
     assert expected in result.output
 
 
+def test_data_option_after_the_command(tmp_path, problem_data):
+    problem = tmp_path / "problem.json"
+    problem.write_text(json.dumps(problem_data), encoding="utf-8")
+    data = tmp_path / "elsewhere"
+    result = CliRunner().invoke(main, ["catalog", "import", "--data", str(data), str(problem)])
+    assert result.exit_code == 0, result.output
+    assert (data / "sabaq.sqlite3").exists()
+
+
 def test_demo_timezone_must_exist(run):
     result = run("demo", "--no-serve", "--timezone", "Mars/Base")
     assert result.exit_code == 2
