@@ -49,7 +49,7 @@ pytest:
 	$(BIN)/pytest -q -p no:cacheprovider
 
 bench: install
-	$(BIN)/python bench/transcode.py
+	$(BIN)/python bench/transcode.py --repeat 3
 
 clean:
 	rm -rf $(VENV) $(DATA) node_modules .mypy_cache .ruff_cache .pytest_cache

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -119,15 +120,17 @@ def _int_param(request: web.Request, name: str, default: int, low: int, high: in
     try:
         value = int(raw)
     except ValueError:
-        raise web.HTTPBadRequest(
-            text=f'{{"error": "{name}: not a whole number"}}', content_type="application/json"
-        ) from None
+        raise bad_request(f"{name}: {raw!r} is not a whole number") from None
     if not low <= value <= high:
-        raise web.HTTPBadRequest(
-            text=f'{{"error": "{name}: must be from {low} to {high}"}}',
-            content_type="application/json",
-        )
+        raise bad_request(f"{name}: {value} must be from {low} to {high}")
     return value
+
+
+def bad_request(message: str) -> web.HTTPBadRequest:
+    """A 400 with a JSON error body, to raise from inside a handler."""
+    return web.HTTPBadRequest(
+        text=json.dumps({"error": message}, ensure_ascii=False), content_type="application/json"
+    )
 
 
 def filter_lessons(snapshot: Snapshot, query: dict[str, str]) -> list[LessonView]:

@@ -92,8 +92,28 @@ class Snapshot:
         return [a for a in self.airings if a.channel_id == channel_id]
 
 
-def read_package(directory: Path, base_url: str) -> Package | None:
-    """A package's rungs and segments from its package.json and media playlists."""
+PackageCache = dict[Path, tuple[float, Package]]
+"""Packages already read, by directory, with their package.json's modification time."""
+
+
+def read_package(
+    directory: Path, base_url: str, cache: PackageCache | None = None
+) -> Package | None:
+    """A package's rungs and segments from its package.json and media playlists;
+    unchanged packages come from `cache` (a package is only ever replaced whole)."""
+    try:
+        mtime = (directory / "package.json").stat().st_mtime
+    except OSError:
+        return None
+    if cache is not None and directory in cache and cache[directory][0] == mtime:
+        return cache[directory][1]
+    package = _read_package(directory, base_url)
+    if cache is not None and package is not None:
+        cache[directory] = (mtime, package)
+    return package
+
+
+def _read_package(directory: Path, base_url: str) -> Package | None:
     try:
         meta = json.loads((directory / "package.json").read_text(encoding="utf-8"))
         rungs: dict[str, list[Segment]] = {}
@@ -114,7 +134,7 @@ def _segments(playlist: Path) -> list[Segment]:
     return segments
 
 
-def load_snapshot(catalog: Catalog, data_dir: Path) -> Snapshot:
+def load_snapshot(catalog: Catalog, data_dir: Path, cache: PackageCache | None = None) -> Snapshot:
     """Read channels, lessons, the published schedule and the packages."""
     snapshot = Snapshot()
     with catalog.session() as session:
@@ -157,11 +177,11 @@ def load_snapshot(catalog: Catalog, data_dir: Path) -> Snapshot:
             ]
     snapshot.airings.sort(key=lambda a: (a.start, a.channel_id))
     for lesson_id, record in packages.items():
-        package = read_package(data_dir / record.directory, f"/vod/{lesson_id}")
+        package = read_package(data_dir / record.directory, f"/vod/{lesson_id}", cache)
         if package is not None:
             snapshot.packages[lesson_id] = package
     for view in snapshot.channels:
-        slate = read_package(data_dir / "slates" / view.id, f"/slate/{view.id}")
+        slate = read_package(data_dir / "slates" / view.id, f"/slate/{view.id}", cache)
         if slate is not None:
             snapshot.slates[view.id] = slate
     return snapshot

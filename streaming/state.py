@@ -13,7 +13,7 @@ from aiohttp import web
 
 from catalog import Catalog
 from streaming.metrics import Metrics
-from streaming.snapshot import AiringView, Snapshot, load_snapshot
+from streaming.snapshot import AiringView, PackageCache, Snapshot, load_snapshot
 
 Clock = Callable[[], datetime]
 
@@ -35,6 +35,7 @@ class State:
     _snapshot: Snapshot | None = None
     _loaded_at: float = 0.0
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _packages: PackageCache = field(default_factory=dict)
 
     async def snapshot(self) -> Snapshot:
         """The current snapshot, reloaded from the catalogue when stale."""
@@ -44,7 +45,7 @@ class State:
             if self._snapshot is None or time.monotonic() - self._loaded_at >= self.refresh_s:
                 loop = asyncio.get_running_loop()
                 self._snapshot = await loop.run_in_executor(
-                    None, load_snapshot, self.catalog, self.data_dir
+                    None, load_snapshot, self.catalog, self.data_dir, self._packages
                 )
                 self._loaded_at = time.monotonic()
         return self._snapshot

@@ -141,7 +141,8 @@ def test_transcode_bad_options(run, tmp_path, args, expected):
     assert expected in result.output
 
 
-def test_data_option_after_the_command(tmp_path, problem_data):
+def test_data_option_after_the_command(tmp_path, problem_data, monkeypatch):
+    monkeypatch.delenv("SABAQ_DATABASE_URL", raising=False)
     problem = tmp_path / "problem.json"
     problem.write_text(json.dumps(problem_data), encoding="utf-8")
     data = tmp_path / "elsewhere"

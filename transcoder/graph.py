@@ -129,8 +129,9 @@ def build_args(
                     "bufsize": f"{rung.video_kbps * 2}k",
                     "g": gop,
                     "keyint_min": gop,
+                    # Constant frame rate with a fixed GOP and no scene-cut keyframes puts
+                    # an IDR every GOP_S seconds in every rung (cheaper than forcing them).
                     "sc_threshold": 0,
-                    "force_key_frames": f"expr:gte(t,n_forced*{GOP_S})",
                     "c:a": "aac",
                     "b:a": f"{rung.audio_kbps}k",
                     "ac": 2,

@@ -12,6 +12,8 @@ from pathlib import Path
 from transcoder.errors import MediaError
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+# Sample sources are intermediate files: encode them fast and near-losslessly enough.
+FAST_H264 = ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"]
 
 
 def _escape(text: str) -> str:
@@ -44,19 +46,17 @@ def make_lesson(
     tone_hz: int = 440,
     audio: bool = True,
 ) -> Path:
-    """A lecture-like clip: moving test picture, the title drawn large, a tone."""
+    """A test clip: moving test picture (with its own clock), the title drawn large, a tone."""
     height = int(size.split("x")[1])
     text = _escape(title)
     draw = (
         f"drawtext=fontfile={FONT}:text='{text}':fontsize={height // 12}:fontcolor=white"
-        f":box=1:boxcolor=black@0.6:boxborderw={height // 60}:x=(w-tw)/2:y=h/8,"
-        f"drawtext=fontfile={FONT}:text='%{{pts\\:hms}}':fontsize={height // 18}"
-        f":fontcolor=yellow:x=(w-tw)/2:y=h-h/5"
+        f":box=1:boxcolor=black@0.6:boxborderw={height // 60}:x=(w-tw)/2:y=h/8"
     )
     args = ["-f", "lavfi", "-i", f"testsrc2=size={size}:rate=25:duration={duration_s}"]
     if audio:
         args += ["-f", "lavfi", "-i", f"sine=frequency={tone_hz}:duration={duration_s}"]
-    args += ["-vf", draw, "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"]
+    args += ["-vf", draw, *FAST_H264]
     args += ["-c:a", "aac", "-b:a", "96k"] if audio else []
     args += ["-t", str(duration_s)]
     return _run(args, target)
@@ -71,46 +71,32 @@ def make_signer(target: Path, duration_s: float, size: str = "480x360") -> Path:
         f"drawtext=fontfile={FONT}:text='{_escape('Ымдау тілі')}':fontsize={height // 10}"
         f":fontcolor=white:x=(w-tw)/2:y=h-th-10"
     )
-    args = [
-        "-f",
-        "lavfi",
-        "-i",
-        f"color=c=0x00b140:size={size}:rate=25:duration={duration_s}",
-        "-vf",
-        body,
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-pix_fmt",
-        "yuv420p",
-        "-t",
-        str(duration_s),
-    ]
+    source = f"color=c=0x00b140:size={size}:rate=25:duration={duration_s}"
+    args = ["-f", "lavfi", "-i", source, "-vf", body, *FAST_H264, "-t", str(duration_s)]
     return _run(args, target)
 
 
 def make_slate(target: Path, channel_name: str, line: str, duration_s: float = 12) -> Path:
     """The off-air picture of a channel: its name and a line of text, quiet tone-free audio."""
+    picture = f"color=c=0x1d3557:size=1280x720:rate=25:duration={duration_s}"
+    text = (
+        f"drawtext=fontfile={FONT}:text='{_escape(channel_name)}':fontsize=72:fontcolor=white"
+        f":x=(w-tw)/2:y=h/3,drawtext=fontfile={FONT}:text='{_escape(line)}':fontsize=40"
+        f":fontcolor=0xf1faee:x=(w-tw)/2:y=h/2"
+    )
+    silence = f"anullsrc=r=48000:cl=stereo:d={duration_s}"
     args = [
         "-f",
         "lavfi",
         "-i",
-        f"color=c=0x1d3557:size=1280x720:rate=25:duration={duration_s}",
+        picture,
         "-f",
         "lavfi",
         "-i",
-        f"anullsrc=r=48000:cl=stereo:d={duration_s}",
+        silence,
         "-vf",
-        f"drawtext=fontfile={FONT}:text='{_escape(channel_name)}':fontsize=72:fontcolor=white"
-        f":x=(w-tw)/2:y=h/3,drawtext=fontfile={FONT}:text='{_escape(line)}':fontsize=40"
-        f":fontcolor=0xf1faee:x=(w-tw)/2:y=h/2",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-pix_fmt",
-        "yuv420p",
+        text,
+        *FAST_H264,
         "-c:a",
         "aac",
         "-t",
