@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -30,9 +31,11 @@ EXIT_BAD_INPUT = 2
 EXIT_FAILED = 1
 
 
-def fail(message: str, code: int = EXIT_FAILED) -> NoReturn:
-    """Print one line naming what is wrong and exit."""
-    err.print(f"[bold red]error:[/] {message}", markup=True, highlight=False, soft_wrap=True)
+def fail(message: str, code: int = EXIT_FAILED, details: list[str] | None = None) -> NoReturn:
+    """Print one line naming what is wrong (then any further problems, indented) and exit."""
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+    for line in details or []:
+        err.print(f"  {line}", highlight=False, markup=False, soft_wrap=True)
     sys.exit(code)
 
 
@@ -43,10 +46,9 @@ def user_errors() -> Iterator[None]:
 
     try:
         yield
-    except (ProblemError, CatalogError) as exc:
-        if isinstance(exc, CatalogError) and len(exc.details) > 1:
-            for line in exc.details[1:]:
-                err.print(f"  {line}", highlight=False, markup=False)
+    except CatalogError as exc:
+        fail(str(exc), EXIT_BAD_INPUT, exc.details[1:] if len(exc.details) > 1 else None)
+    except ProblemError as exc:
         fail(str(exc), EXIT_BAD_INPUT)
     except InfeasibleError as exc:
         fail(f"infeasible: {exc}")
@@ -64,8 +66,11 @@ class Context:
     def catalog(self) -> Catalog:
         """The catalogue, opened (and migrated) on first use."""
         if self._catalog is None:
-            with user_errors():
+            try:
                 self.data_dir.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                fail(f"data directory {self.data_dir}: {exc.strerror}")
+            with user_errors():
                 self._catalog = open_catalog(default_database_url(self.data_dir))
         return self._catalog
 
@@ -74,8 +79,9 @@ _pass_context = click.make_pass_decorator(Context)
 
 
 def _set_data_dir(ctx: click.Context, _param: click.Parameter, value: Path | None) -> None:
-    if value is not None:
-        ctx.ensure_object(Context).data_dir = value
+    context = ctx.find_object(Context)
+    if value is not None and context is not None:
+        context.data_dir = value
 
 
 def pass_context(command: Callable[..., Any]) -> Callable[..., Any]:
