@@ -271,14 +271,37 @@ def schedule() -> None:
     default=None,
     help="Show best days found vs lower bound (default: on a terminal).",
 )
+@click.option(
+    "--pins",
+    "pins_file",
+    type=click.Path(path_type=Path),
+    help="A schedule whose airings are kept as they are (what has already aired).",
+)
+@click.option(
+    "--pinned-until",
+    default=None,
+    help="With --pins: keep only airings starting before this ISO instant.",
+)
 def schedule_solve(
-    problem_file: Path, output: Path, time_limit: float, workers: int, progress: bool | None
+    problem_file: Path,
+    output: Path,
+    time_limit: float,
+    workers: int,
+    progress: bool | None,
+    pins_file: Path | None,
+    pinned_until: str | None,
 ) -> None:
     """Place every lesson into the channels' daily grids in the fewest broadcast days."""
-    from scheduler import SolveOptions, check, parse_problem, solve
+    from scheduler import SolveOptions, check, parse_problem, parse_schedule, solve
+    from scheduler.problem import parse_instant
+    from scheduler.schedule import pins_from
 
     data = read_json(problem_file)
     with user_errors():
+        if pins_file is not None:
+            until = parse_instant(pinned_until, "--pinned-until") if pinned_until else None
+            frozen = pins_from(parse_schedule(read_json(pins_file)), until)
+            data["pins"] = [*(data.get("pins") or []), *frozen]
         problem = parse_problem(data)
         show = sys.stderr.isatty() if progress is None else progress
         options = SolveOptions(time_limit_s=time_limit, workers=workers)
@@ -302,6 +325,124 @@ def schedule_solve(
         f"(lower bound {stats['lower_bound_days']}), {stats['violations']} violations, "
         f"{stats['solve_s']} s → {output}"
     )
+
+
+@schedule.command("generate")
+@click.option("--lessons", type=click.IntRange(min=1), required=True, help="Lessons in all.")
+@click.option("--channels", type=click.IntRange(min=1), default=2, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True, help="Same seed, same problem.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+def schedule_generate(lessons: int, channels: int, seed: int, output: Path) -> None:
+    """Make a realistic synthetic problem (11 grades x kk/ru, 4-12 subjects a grade)."""
+    from scheduler.generate import generate
+
+    problem = generate(lessons, channels, seed)
+    write_text(output, json.dumps(problem, ensure_ascii=False, indent=1) + "\n")
+    out.print(
+        f"{lessons} lessons in {len(problem['series'])} series on {channels} channels → {output}"
+    )
+
+
+@schedule.command("export")
+@click.argument("schedule_file", metavar="SCHEDULE.json", type=click.Path(path_type=Path))
+@click.option(
+    "--problem",
+    "problem_file",
+    type=click.Path(path_type=Path),
+    help="The problem the schedule solves (default: built from the catalogue).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    required=True,
+    type=click.Choice(["xmltv", "csv", "ics", "ffplayout", "json"]),
+    help="xmltv, csv and json write one file; ics (one calendar per audience) "
+    "and ffplayout (one playlist per channel and day) write a directory.",
+)
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True)
+@click.option(
+    "--timezone",
+    default="Asia/Almaty",
+    show_default=True,
+    help="Broadcast time zone when the problem comes from the catalogue.",
+)
+@click.option(
+    "--filler",
+    default="slate.mp4",
+    show_default=True,
+    help="ffplayout: the clip that fills gaps between lessons.",
+)
+@pass_context
+def schedule_export(
+    context: Context,
+    schedule_file: Path,
+    problem_file: Path | None,
+    fmt: str,
+    output: Path,
+    timezone: str,
+    filler: str,
+) -> None:
+    """Export a schedule for playout (ffplayout), guides (XMLTV), stations (CSV), families (ICS)."""
+    from catalog.problem_io import export_problem
+    from scheduler import parse_problem, parse_schedule
+    from scheduler.exports import export
+
+    document = read_json(schedule_file)
+    with user_errors():
+        schedule = parse_schedule(document)
+        if problem_file is not None:
+            data = read_json(problem_file)
+        else:
+            first = min((a.start for a in schedule.airings), default=None)
+            start = (
+                first.astimezone(ZoneInfo(timezone)).date().isoformat()
+                if first
+                else datetime.now(ZoneInfo(timezone)).date().isoformat()
+            )
+            with context.catalog().session() as session:
+                data = export_problem(
+                    session,
+                    {"timezone": timezone, "start_date": start, "weekdays": [1, 2, 3, 4, 5, 6, 7]},
+                )
+        problem = parse_problem(data)
+        known = {lesson.id for lesson in problem.lessons}
+        unknown = next((a.lesson for a in schedule.airings if a.lesson not in known), None)
+        if unknown is not None:
+            fail(f"{schedule_file}: lesson {unknown!r} is not in the problem", EXIT_BAD_INPUT)
+        sources = {
+            lesson["id"]: lesson["source"]
+            for lesson in data.get("lessons", [])
+            if isinstance(lesson, dict) and lesson.get("source")
+        }
+        files = export(problem, schedule, fmt, sources, filler)
+    _write_files(output, files, single=fmt in ("xmltv", "csv", "json"))
+    out.print(f"wrote {len(files)} file(s) → {output}")
+
+
+def _write_files(output: Path, files: dict[str, str | bytes], single: bool) -> None:
+    """One file, or a directory that appears whole (written beside it, then renamed)."""
+    import shutil
+    import tempfile
+
+    if single:
+        (content,) = files.values()
+        write_text(output, content if isinstance(content, str) else content.decode("utf-8"))
+        return
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        work = Path(tempfile.mkdtemp(prefix=f".{output.name}.", dir=output.parent))
+        for name, content in files.items():
+            path = work / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):
+                path.write_bytes(content)
+            else:
+                path.write_text(content, encoding="utf-8")
+        if output.exists():
+            shutil.rmtree(output)
+        work.rename(output)
+    except OSError as exc:
+        fail(f"{output}: cannot be written ({exc.strerror})")
 
 
 @schedule.command("check")

@@ -43,6 +43,16 @@ class Schedule:
         }
 
 
+def pins_from(schedule: Schedule, until: datetime | None = None) -> list[dict[str, str]]:
+    """Pins (problem JSON form) freezing the schedule's airings that start before `until`
+    (all of them when None), so a re-plan keeps what has already aired."""
+    return [
+        {"lesson": a.lesson, "channel": a.channel, "start": a.start.isoformat()}
+        for a in schedule.airings
+        if until is None or a.start < until
+    ]
+
+
 def parse_schedule(data: Any) -> Schedule:
     """Read a schedule document; ProblemError names the field at fault."""
     if not isinstance(data, dict) or not isinstance(data.get("airings"), list):

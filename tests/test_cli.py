@@ -168,3 +168,74 @@ def test_demo_builds_everything_and_a_rerun_reuses_packages(run, tmp_path):
     again = run("transcode", "--all")
     assert again.exit_code == 0
     assert "0 packaged, 2 already current, 0 failed" in again.output
+
+
+def test_generate_solve_export_round(run, tmp_path):
+    problem, schedule = tmp_path / "p.json", tmp_path / "s.json"
+    assert (
+        run("schedule", "generate", "--lessons", "30", "--seed", "2", "-o", str(problem)).exit_code
+        == 0
+    )
+    assert (
+        run(
+            "schedule",
+            "solve",
+            str(problem),
+            "-o",
+            str(schedule),
+            "--time-limit",
+            "5",
+            "--no-progress",
+        ).exit_code
+        == 0
+    )
+    ics = tmp_path / "calendars"
+    result = run(
+        "schedule",
+        "export",
+        str(schedule),
+        "--problem",
+        str(problem),
+        "--format",
+        "ics",
+        "-o",
+        str(ics),
+    )
+    assert result.exit_code == 0, result.output
+    assert any(p.suffix == ".ics" for p in ics.iterdir())
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no leftovers
+
+
+def test_export_of_a_schedule_naming_unknown_lessons(run, tmp_path, problem_data):
+    problem = tmp_path / "p.json"
+    problem.write_text(json.dumps(problem_data), encoding="utf-8")
+    schedule = tmp_path / "s.json"
+    schedule.write_text(
+        json.dumps(
+            {
+                "airings": [
+                    {
+                        "lesson": "ghost",
+                        "channel": "al-farabi",
+                        "start": "2026-09-01T09:00:00+05:00",
+                        "end": "2026-09-01T09:25:00+05:00",
+                    }
+                ]
+            }
+        ),
+        encoding="utf-8",
+    )
+    out = tmp_path / "epg.xml"
+    result = run(
+        "schedule",
+        "export",
+        str(schedule),
+        "--problem",
+        str(problem),
+        "--format",
+        "xmltv",
+        "-o",
+        str(out),
+    )
+    assert result.exit_code == 2 and "lesson 'ghost' is not in the problem" in result.output
+    assert not out.exists()
