@@ -237,5 +237,6 @@ def test_export_of_a_schedule_naming_unknown_lessons(run, tmp_path, problem_data
         "-o",
         str(out),
     )
-    assert result.exit_code == 2 and "lesson 'ghost' is not in the problem" in result.output
+    assert result.exit_code == 2
+    assert "lesson 'ghost' is not in the problem" in result.output
     assert not out.exists()

@@ -74,11 +74,14 @@ def test_ffplayout_playlists_fill_gaps_and_add_up(solved):
     problem, schedule = solved
     files = export(problem, schedule, "ffplayout", {"a1": "/media/a1.mp4"}, "/media/slate.mp4")
     day = json.loads(files["al-farabi/2026-09-01.json"])
-    assert day["begin"] == "09:00:00" and day["channel"] == "Әл-Фараби"
+    assert day["begin"] == "09:00:00"
+    assert day["channel"] == "Әл-Фараби"
     sources = [item["source"] for item in day["program"]]
-    assert sources[0] == "/media/a1.mp4" and "/media/slate.mp4" in sources
+    assert sources[0] == "/media/a1.mp4"
+    assert "/media/slate.mp4" in sources
     for item in day["program"]:
-        assert item["in"] == 0 and item["out"] == item["duration"] > 0
+        assert item["in"] == 0
+        assert item["out"] == item["duration"] > 0
     # Playing back to back from `begin` reaches each lesson at its scheduled start.
     clock = 9 * 3600
     starts = {}
@@ -98,7 +101,7 @@ def test_unknown_format_is_refused(solved):
 
 
 def test_pins_freeze_what_has_aired(solved, problem_data):
-    problem, schedule = solved
+    _problem, schedule = solved
     until = schedule.airings[3].start
     pins = pins_from(schedule, until)
     assert len(pins) == 3

@@ -14,9 +14,11 @@ def test_same_seed_same_problem_and_valid():
     assert len(problem.lessons) == 300
     assert {c.languages for c in problem.channels} == {frozenset({"kk"}), frozenset({"ru"})}
     durations = {lesson.duration_s for lesson in problem.lessons}
-    assert min(durations) >= 15 * 60 and max(durations) <= 45 * 60
+    assert min(durations) >= 15 * 60
+    assert max(durations) <= 45 * 60
     primary = problem.audiences[(1, "kk")]
-    assert primary.window[1] <= 13 * 3600 and primary.max_daily_s == 7200
+    assert primary.window[1] <= 13 * 3600
+    assert primary.max_daily_s == 7200
     per_grade: dict[tuple[int, str], int] = {}
     for series in problem.series.values():
         per_grade[(series.grade, series.language)] = (
