@@ -114,6 +114,21 @@ def hls(out: Path) -> list[str]:
     ]
 
 
+def with_graph(lesson: Path, signer: Path, graph: str) -> list[str]:
+    """ffmpeg reading the lesson and the signer through a filter graph."""
+    return [
+        "ffmpeg",
+        "-hide_banner",
+        "-y",
+        "-i",
+        str(lesson),
+        "-i",
+        str(signer),
+        "-filter_complex",
+        graph,
+    ]
+
+
 def hand_one_pass(lesson: Path, signer: Path, out: Path, preset: str) -> list[str]:
     """The single ffmpeg command a broadcast engineer would write for the same ladder."""
     rungs = rungs_for(720)
@@ -130,17 +145,7 @@ def hand_one_pass(lesson: Path, signer: Path, out: Path, preset: str) -> list[st
         + f"[0:a]loudnorm=I=-23:TP=-1.5:LRA=11,aresample=48000,asplit={n + 1}"
         + "".join(f"[a{i}]" for i in range(n + 1))
     )
-    args = [
-        "ffmpeg",
-        "-hide_banner",
-        "-y",
-        "-i",
-        str(lesson),
-        "-i",
-        str(signer),
-        "-filter_complex",
-        graph,
-    ]
+    args = with_graph(lesson, signer, graph)
     for i, rung in enumerate(rungs):
         args += [
             "-map",
@@ -170,15 +175,7 @@ def per_rung_runs(lesson: Path, signer: Path, out: Path, preset: str) -> list[li
         )
         runs.append(
             [
-                "ffmpeg",
-                "-hide_banner",
-                "-y",
-                "-i",
-                str(lesson),
-                "-i",
-                str(signer),
-                "-filter_complex",
-                graph,
+                *with_graph(lesson, signer, graph),
                 "-map",
                 "[v]",
                 "-map",

@@ -174,9 +174,15 @@ def _poster(out_dir: Path, rung: str, at_s: float) -> None:
 def _publish(work: Path, out_dir: Path) -> None:
     """Swap the finished work directory into place; the old package goes only after."""
     old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
-    if out_dir.exists():
+    had_old = out_dir.exists()
+    if had_old:
         out_dir.rename(old)
-    work.rename(out_dir)
+    try:
+        work.rename(out_dir)
+    except OSError:
+        if had_old:
+            old.rename(out_dir)  # the previous package stays published
+        raise
     shutil.rmtree(old, ignore_errors=True)
 
 
