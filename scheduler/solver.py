@@ -72,6 +72,14 @@ def solve(
     return schedule
 
 
+def _solver(options: SolveOptions, seconds: float) -> cp_model.CpSolver:
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = seconds
+    solver.parameters.num_workers = max(1, options.workers)
+    solver.parameters.random_seed = options.seed
+    return solver
+
+
 def _stats(status: str, days: int, bound: int, solve_s: float) -> dict[str, object]:
     return {
         "status": status,
@@ -176,19 +184,25 @@ def _solve_within(
     last = model.new_int_var(0, horizon - 1, "last_day")
     model.add_max_equality(last, list(day.values()))
     model.add(last >= bound - 1)
-    # Fewest days dominates; among equals, airings early in their windows keep a
-    # series near one time of day (the appointment-viewing goal, roughly).
-    weight = sum(DAY_S for _ in lessons) + 1
-    model.minimize(last * weight + sum(tod.values()))
-
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = options.time_limit_s
-    solver.parameters.num_workers = max(1, options.workers)
-    solver.parameters.random_seed = options.seed
+    # Phase 1: fewest days. Phase 2: with the days fixed, airings early in their
+    # windows, which keeps a series near one time of day (appointment viewing, roughly).
+    # Two phases, because a proof of the tie-break would eat the whole time limit.
+    started = time.monotonic()
+    model.minimize(last)
+    solver = _solver(options, options.time_limit_s)
     callback = _Progress(last, bound, progress) if progress else None
     status = solver.solve(model, callback)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
+    days_proven = status == cp_model.OPTIMAL
+    model.add(last == solver.value(last))
+    for var in (*start.values(), *on.values()):
+        model.add_hint(var, solver.value(var))
+    model.minimize(sum(tod.values()))
+    remaining = options.time_limit_s - (time.monotonic() - started)
+    polish = _solver(options, max(1.0, min(remaining, 0.25 * options.time_limit_s)))
+    if polish.solve(model) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        solver = polish
     airings = []
     for lesson in lessons:
         lid = lesson.id
@@ -197,8 +211,8 @@ def _solve_within(
         airings.append(Airing(begin, chosen, lid, begin + timedelta(seconds=lesson.duration_s)))
     days_used = int(solver.value(last)) + 1
     # Days are proven minimal when they meet the lower bound, or when CP-SAT proved
-    # the whole objective optimal (days dominate it, and the horizon holds any better plan).
-    proven = days_used == bound or status == cp_model.OPTIMAL
+    # phase 1 optimal (the horizon holds any better plan).
+    proven = days_used == bound or days_proven
     return Schedule(
         sorted(airings), _stats("OPTIMAL" if proven else "FEASIBLE", days_used, bound, 0.0)
     )
