@@ -548,8 +548,11 @@ def schedule_publish(context: Context, schedule_file: Path, timezone: str) -> No
     help="Seconds the signer starts after the lesson.",
 )
 @click.option(
-    "--allow-short-signer", is_flag=True, help="Accept a signer clip shorter than the lesson."
+    "--allow-short-signer",
+    is_flag=True,
+    help="Accept a signer clip shorter than the lesson (the signer then leaves the picture).",
 )
+@click.option("--signer-loop", is_flag=True, help="Repeat a signer clip shorter than the lesson.")
 @click.option(
     "--ladder",
     default="720,480,360,234",
@@ -571,6 +574,7 @@ def transcode_cmd(
     chroma_key: str | None,
     signer_offset: float,
     allow_short_signer: bool,
+    signer_loop: bool,
     ladder: str,
     segment: int,
     preset: str,
@@ -593,6 +597,7 @@ def transcode_cmd(
             chroma_key=chroma_key,
             signer_offset_s=signer_offset,
             allow_short_signer=allow_short_signer,
+            loop_signer=signer_loop,
         )
     except ValueError as exc:
         fail(str(exc), EXIT_BAD_INPUT)

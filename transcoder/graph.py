@@ -74,7 +74,8 @@ def build_args(
     )
     if signer is not None:
         share = signer_height_share(signer, canvas, options.signer_scale)
-        layer = ffmpeg.input(str(signer.path)).video
+        source_options = {"stream_loop": -1} if options.loop_signer else {}
+        layer = ffmpeg.input(str(signer.path), **source_options).video
         if signer.interlaced:
             layer = layer.filter("bwdif", mode="send_frame")
         layer = layer.filter("scale", -2, _even(canvas[1] * share)).filter("fps", FPS)

@@ -23,6 +23,7 @@ class TranscodeOptions:
     chroma_key: str | None = None
     signer_offset_s: float = 0.0
     allow_short_signer: bool = False
+    loop_signer: bool = False  # repeat a short signer clip for the whole lesson
     loudness_lufs: float = -23.0
     extra: dict[str, Any] = field(default_factory=dict)
 

@@ -198,14 +198,14 @@ def transcode(
     options = options or TranscodeOptions()
     lesson = probe(lesson_path)
     signer = probe(signer_path) if signer_path is not None else None
-    if signer is not None and not options.allow_short_signer:
+    if signer is not None and not (options.allow_short_signer or options.loop_signer):
         covered = signer.duration_s + options.signer_offset_s
         if covered + 0.5 < lesson.duration_s:
             raise MediaError(
                 f"{signer.path}: signer lasts {signer.duration_s:.1f} s"
                 f"{f' from {options.signer_offset_s:.1f} s' if options.signer_offset_s else ''}"
                 f" but the lesson {lesson.path} lasts {lesson.duration_s:.1f} s "
-                "(allow it with --allow-short-signer)"
+                "(repeat it with --signer-loop, or allow it with --allow-short-signer)"
             )
     rungs = rungs_for(lesson.display_size[1], options.ladder)
     parent = out_dir.resolve().parent

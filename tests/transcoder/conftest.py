@@ -60,4 +60,19 @@ def media(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         str(odd),
     )
     files["odd"] = odd
+    plain = root / "plain.mp4"
+    ffmpeg(
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc=size=640x360:rate=25:duration=2",
+        "-c:v",
+        "libx264",
+        "-pix_fmt",
+        "yuv420p",
+        str(plain),
+    )
+    rotated = root / "rotated.mp4"  # a phone recording held upright: display matrix 90°
+    ffmpeg("-i", str(plain), "-c", "copy", "-metadata:s:v:0", "rotate=90", str(rotated))
+    files["rotated"] = rotated
     return files

@@ -172,6 +172,75 @@ def test_interlaced_odd_size_source_is_normalised(media, tmp_path):
     assert size.startswith("416,234")
 
 
+def test_rotation_is_honoured(media, tmp_path):
+    info = probe(media["rotated"])
+    assert info.rotation in (90, 270)
+    assert info.display_size == (360, 640)
+    out = tmp_path / "rotated"
+    result = transcode(media["rotated"], out, FAST)
+    assert result.rungs[0] == "480p"  # the upright picture is 640 high: no 720p upscale
+    err = subprocess.run(
+        [
+            "ffmpeg",
+            "-hide_banner",
+            "-i",
+            str(out / "480p" / "index.m3u8"),
+            "-vf",
+            "cropdetect=limit=24:round=2:reset=0",
+            "-f",
+            "null",
+            "-",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stderr
+    width, height = (int(x) for x in re.findall(r"crop=(\d+):(\d+)", err)[-1])
+    assert width < height  # upright content, pillarboxed in the 16:9 frame
+    assert 250 <= width <= 290
+
+
+def pixel(playlist: Path, at_s: float, x: int, y: int) -> tuple[int, ...]:
+    raw = subprocess.run(
+        [
+            "ffmpeg",
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-ss",
+            str(at_s),
+            "-i",
+            str(playlist),
+            "-vf",
+            f"crop=2:2:{x}:{y}",
+            "-frames:v",
+            "1",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "rgb24",
+            "-",
+        ],
+        capture_output=True,
+        check=True,
+    ).stdout
+    return tuple(raw[:3])
+
+
+def test_signer_loop_keeps_the_signer_to_the_end(media, tmp_path):
+    looped = TranscodeOptions(preset="ultrafast", ladder=(234,), loop_signer=True)
+    once = TranscodeOptions(preset="ultrafast", ladder=(234,), allow_short_signer=True)
+    transcode(media["lesson"], tmp_path / "looped", looped, media["short_signer"])
+    transcode(media["lesson"], tmp_path / "once", once, media["short_signer"])
+    # Inside the signer's box (bottom right), on its green backdrop, 7 s in: the 3 s
+    # clip is still there when looped, and gone when it played once.
+    red, green, blue = pixel(tmp_path / "looped" / "234p" / "index.m3u8", 7, 376, 174)
+    assert green > 120
+    assert red < 80
+    assert blue < 110
+    assert pixel(tmp_path / "once" / "234p" / "index.m3u8", 7, 376, 174) != (red, green, blue)
+
+
 @pytest.mark.parametrize(
     ("name", "reason"),
     [
