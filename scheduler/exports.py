@@ -14,8 +14,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-import icalendar
-
+from scheduler.ics import CalendarEvent, write_ics
 from scheduler.problem import Problem
 from scheduler.schedule import Schedule
 from scheduler.xmltv import GuideChannel, Programme, write_xmltv
@@ -124,36 +123,27 @@ def to_ics(problem: Problem, schedule: Schedule) -> Files:
     """One iCalendar per audience (grade x language): `{grade}-{language}.ics`."""
     lessons = {lesson.id: lesson for lesson in problem.lessons}
     channels = {c.id: c for c in problem.channels}
-    calendars: dict[tuple[int, str], icalendar.Calendar] = {}
-    for airing in sorted(schedule.airings):
+    events: dict[tuple[int, str], list[CalendarEvent]] = defaultdict(list)
+    for airing in schedule.airings:
         lesson = lessons[airing.lesson]
         series = problem.series[lesson.series]
-        key = (series.grade, series.language)
-        if key not in calendars:
-            calendar = icalendar.Calendar()
-            calendar.add("prodid", "-//sabaq//schedule//EN")
-            calendar.add("version", "2.0")
-            calendar.add("x-wr-calname", f"sabaq {series.language} grade {series.grade}")
-            calendar.add("x-wr-timezone", problem.timezone)
-            calendars[key] = calendar
-        event = icalendar.Event()
-        event.add("uid", f"{lesson.id}@sabaq")
-        event.add("dtstamp", airing.start)  # the schedule's own instant: output stays pure
-        event.add("dtstart", airing.start.astimezone(problem.tz))
-        event.add("dtend", airing.end.astimezone(problem.tz))
-        event.add("summary", lesson.title)
-        event.add(
-            "description",
-            f"{series.title} · {lesson.episode}" + (" · sign language" if lesson.signed else ""),
+        events[(series.grade, series.language)].append(
+            CalendarEvent(
+                uid=f"{lesson.id}@sabaq",
+                start=airing.start,
+                end=airing.end,
+                summary=lesson.title,
+                description=f"{series.title} · {lesson.episode}"
+                + (" · sign language" if lesson.signed else ""),
+                location=channels[airing.channel].name,
+                category=series.subject,
+            )
         )
-        event.add("location", channels[airing.channel].name)
-        event.add("categories", [series.subject])
-        calendars[key].add_component(event)
-    for calendar in calendars.values():
-        calendar.add_missing_timezones()  # VTIMEZONE for every TZID, as RFC 5545 asks
     return {
-        f"{grade}-{language}.ics": calendar.to_ical()
-        for (grade, language), calendar in sorted(calendars.items())
+        f"{grade}-{language}.ics": write_ics(
+            f"sabaq {language} grade {grade}", problem.timezone, items
+        )
+        for (grade, language), items in sorted(events.items())
     }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -10,6 +11,7 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from catalog import Catalog
+from scheduler.ics import CalendarEvent, write_ics
 from streaming import api, guide, live, pages
 from streaming.files import file_response, safe_path
 from streaming.i18n import negotiate
@@ -188,6 +190,43 @@ async def iptv_epg(request: web.Request) -> web.Response:
     return web.Response(body=body, content_type="application/xml", charset="utf-8")
 
 
+AUDIENCE = re.compile(r"^(\d{1,2})-(kk|ru|en)$")
+
+
+async def calendar(request: web.Request) -> web.Response:
+    """GET /calendar/{grade}-{language}.ics: an audience's airings for calendar apps."""
+    snapshot = await request.app[STATE].snapshot()
+    match = AUDIENCE.match(request.match_info["audience"])
+    if match is None:
+        raise web.HTTPNotFound(text="calendars are named like 5-kk.ics")
+    grade, language = int(match.group(1)), match.group(2)
+    channels = {c.id: c.name for c in snapshot.channels}
+    events = [
+        CalendarEvent(
+            uid=f"{lesson.id}@sabaq",
+            start=a.start,
+            end=a.end,
+            summary=lesson.title,
+            description=f"{lesson.series_title} · {lesson.episode}"
+            + (" · sign language" if lesson.signed else "")
+            + f" · {_base_url(request)}/lessons/{lesson.id}",
+            location=channels.get(a.channel_id, a.channel_id),
+            category=lesson.subject,
+        )
+        for a in snapshot.airings
+        if (lesson := snapshot.lessons.get(a.lesson_id)) is not None
+        and lesson.grade == grade
+        and lesson.language == language
+    ]
+    body = write_ics(f"sabaq {language} grade {grade}", snapshot.timezone, events)
+    return web.Response(
+        body=body,
+        content_type="text/calendar",
+        charset="utf-8",
+        headers={"Cache-Control": "public, max-age=300"},
+    )
+
+
 async def healthz(request: web.Request) -> web.Response:
     """GET /healthz: ok when the catalogue can be read."""
     try:
@@ -261,6 +300,7 @@ def create_app(
     app.router.add_get("/live/{channel}/{rung}.m3u8", live_media)
     app.router.add_get("/iptv/playlist.m3u", iptv_playlist)
     app.router.add_get("/iptv/epg.xml", iptv_epg)
+    app.router.add_get("/calendar/{audience}.ics", calendar)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
     app.router.add_get("/static/{name}", static)

@@ -191,3 +191,18 @@ async def test_health_and_metrics(client):
     assert 'sabaq_live_viewers{channel="al-farabi"} 1' in text
     assert "sabaq_http_request_duration_seconds_count" in text
     assert 'route="/live/{channel}/{rung}.m3u8",status="200"' in text
+
+
+async def test_calendar_per_audience(client):
+    import icalendar
+
+    response = await client.get("/calendar/5-kk.ics")
+    assert response.status == 200
+    assert response.headers["Content-Type"].startswith("text/calendar")
+    calendar = icalendar.Calendar.from_ical(await response.read())
+    summaries = [str(e["summary"]) for e in calendar.walk("VEVENT")]
+    assert summaries == [TITLE, "Теңдеулер"]
+    empty = icalendar.Calendar.from_ical(await (await client.get("/calendar/1-ru.ics")).read())
+    assert list(empty.walk("VEVENT")) == []
+    for bad in ("/calendar/5-xx.ics", "/calendar/..%2f5-kk.ics", "/calendar/123-kk.ics"):
+        assert (await client.get(bad)).status == 404
