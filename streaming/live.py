@@ -13,12 +13,11 @@ same segment alike.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from streaming.snapshot import AiringView, Package, Segment
+from streaming.snapshot import AiringView, Package, rung_height
 
 EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
 WINDOW_S = 36.0  # listed history: at least 3 target durations of 6 s
@@ -36,12 +35,6 @@ class LiveSegment:
     discontinuity: bool
 
 
-def rung_height(name: str) -> int:
-    """480 for '480p'; 0 for the audio rung."""
-    match = re.match(r"(\d+)p$", name)
-    return int(match.group(1)) if match else 0
-
-
 def pick_rung(package: Package, rung: str) -> str:
     """The package's rung of that name, else the nearest lower one, else its lowest."""
     if rung in package.rungs:
@@ -52,12 +45,6 @@ def pick_rung(package: Package, rung: str) -> str:
     if lower:
         return lower[0]
     return video[-1] if video else next(iter(package.rungs))
-
-
-def _reference(package: Package) -> list[Segment]:
-    video = [r for r in package.rungs if rung_height(r)]
-    name = max(video, key=rung_height) if video else next(iter(package.rungs))
-    return package.rungs[name]
 
 
 def _url(package: Package, rung: str, index: int) -> str:
@@ -76,7 +63,7 @@ def live_segments(
 ) -> tuple[list[LiveSegment], int, int]:
     """Segments starting in (now - window_s, now], with the media and discontinuity
     sequence numbers of the first of them."""
-    slate_segments = _reference(slate)
+    slate_segments = slate.reference
     step = slate_segments[0].duration
     loop = len(slate_segments)
     low = now - timedelta(seconds=window_s)
@@ -128,7 +115,13 @@ def live_segments(
         begin = max(airing.start, cursor)
         if begin > cursor:
             slate_block(math.ceil((begin - cursor).total_seconds() / step))
-        reference = _reference(package)
+        reference = package.reference
+        if cursor + package.span <= low:
+            # Wholly before the window: count it without walking its segments.
+            sequence += len(reference)
+            discontinuities += 1
+            cursor += package.span
+            continue
         for index, segment in enumerate(reference):
             start = cursor
             if low < start <= now:

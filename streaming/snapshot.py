@@ -7,8 +7,10 @@ functions (live playlists, guide, pages) work on it.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+from functools import cached_property
 from pathlib import Path
 
 from sqlalchemy import select
@@ -27,6 +29,12 @@ class Segment:
     duration: float
 
 
+def rung_height(name: str) -> int:
+    """480 for '480p'; 0 for the audio rung."""
+    match = re.match(r"(\d+)p$", name)
+    return int(match.group(1)) if match else 0
+
+
 @dataclass(frozen=True)
 class Package:
     """An HLS package on disk, as live stitching needs it."""
@@ -35,6 +43,21 @@ class Package:
     duration_s: float
     rungs: dict[str, list[Segment]]  # rung name -> its segments
     variants: list[dict[str, object]]  # package.json "rungs"
+
+    @cached_property
+    def reference(self) -> list[Segment]:
+        """The rung whose segment durations time the live timeline for every rung."""
+        video = [r for r in self.rungs if rung_height(r)]
+        name = max(video, key=rung_height) if video else next(iter(self.rungs))
+        return self.rungs[name]
+
+    @cached_property
+    def span(self) -> timedelta:
+        """How long the package plays, added up exactly as the live timeline adds it."""
+        total = timedelta()
+        for segment in self.reference:
+            total += timedelta(seconds=segment.duration)
+        return total
 
 
 @dataclass(frozen=True)
