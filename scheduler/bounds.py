@@ -10,7 +10,7 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 
-from scheduler.problem import DAY_S, Audience, Problem
+from scheduler.problem import Audience, Problem
 
 
 @dataclass(frozen=True)
@@ -113,7 +113,3 @@ def lower_bound(problem: Problem) -> Bound:
     """The tightest of the bounds."""
     return max(bounds(problem), key=lambda b: b.days)
 
-
-def window_length(window: tuple[int, int]) -> int:
-    """Seconds in a daily window."""
-    return min(window[1], DAY_S) - window[0]
