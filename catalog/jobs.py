@@ -37,6 +37,11 @@ def start_job(session: Session, job_id: int) -> TranscodeJob:
     return job
 
 
+def set_progress(session: Session, job_id: int, share: float) -> None:
+    """Record how far a running job is (0 to 1)."""
+    session.get_one(TranscodeJob, job_id).progress = max(0.0, min(1.0, share))
+
+
 def finish_job(
     session: Session,
     job_id: int,

@@ -112,4 +112,3 @@ def bounds(problem: Problem) -> list[Bound]:
 def lower_bound(problem: Problem) -> Bound:
     """The tightest of the bounds."""
     return max(bounds(problem), key=lambda b: b.days)
-

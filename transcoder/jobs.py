@@ -8,18 +8,20 @@ reason and the others go on.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
 from catalog import Catalog
-from catalog.jobs import fail_job, finish_job, queue_job, start_job
+from catalog.jobs import fail_job, finish_job, queue_job, set_progress, start_job
 from catalog.models import Lesson
 from transcoder.errors import MediaError
 from transcoder.options import TranscodeOptions
 from transcoder.package import is_current, source_checksum, transcode
 
+PROGRESS_EVERY_S = 2.0  # how often a running job writes its progress to the catalogue
 JobProgress = Callable[[str, float], None]
 """Called with (lesson id, share done)."""
 
@@ -51,6 +53,7 @@ def run_lesson(
         lesson = session.get_one(Lesson, lesson_id)
         source, signer = lesson.source, lesson.signer_source
         job_id = queue_job(session, lesson_id, options.to_json()).id
+        start_job(session, job_id)  # the attempt counts from here, whatever fails next
     out_dir = data_dir / "packages" / lesson_id
     try:
         if not source:
@@ -62,7 +65,6 @@ def run_lesson(
             checksum = source_checksum(paths, options)
             if is_current(out_dir, checksum):
                 with catalog.session() as session:
-                    start_job(session, job_id)
                     finish_job(
                         session,
                         job_id,
@@ -73,15 +75,17 @@ def run_lesson(
                         checksum=checksum,
                     )
                 return JobOutcome(lesson_id, ok=True, skipped=True)
-        with catalog.session() as session:
-            start_job(session, job_id)
-        result = transcode(
-            lesson_path,
-            out_dir,
-            options,
-            signer_path,
-            progress=(lambda share: progress(lesson_id, share)) if progress else None,
-        )
+        recorded = [time.monotonic()]
+
+        def report(share: float) -> None:
+            if progress is not None:
+                progress(lesson_id, share)
+            if time.monotonic() - recorded[0] >= PROGRESS_EVERY_S:
+                recorded[0] = time.monotonic()
+                with catalog.session() as session:
+                    set_progress(session, job_id, share)
+
+        result = transcode(lesson_path, out_dir, options, signer_path, progress=report)
     except MediaError as exc:
         with catalog.session() as session:
             fail_job(session, job_id, str(exc))

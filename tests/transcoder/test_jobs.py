@@ -1,0 +1,80 @@
+"""Transcode jobs keep their state in the catalogue, on every backend."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from sqlalchemy import select
+
+from catalog.models import HlsPackage, JobState, Lesson, LessonStatus, TranscodeJob
+from catalog.problem_io import import_problem
+from transcoder import TranscodeOptions
+from transcoder.jobs import run_all
+
+pytestmark = pytest.mark.slow
+OPTIONS = TranscodeOptions(preset="ultrafast", ladder=(234,))
+
+
+@pytest.fixture
+def loaded(catalog, tmp_path, media):
+    data = tmp_path / "data"
+    (data / "media").mkdir(parents=True)
+    shutil.copy(media["silent"], data / "media" / "good.mp4")
+    shutil.copy(media["corrupt"], data / "media" / "bad.mp4")
+    problem = {
+        "channels": [],
+        "series": [{"id": "s", "grade": 5, "subject": "math", "language": "kk"}],
+        "lessons": [
+            {
+                "id": "good",
+                "series": "s",
+                "episode": 1,
+                "duration_s": 4,
+                "source": "media/good.mp4",
+            },
+            {"id": "bad", "series": "s", "episode": 2, "duration_s": 4, "source": "media/bad.mp4"},
+        ],
+    }
+    path = tmp_path / "problem.json"
+    path.write_text(json.dumps(problem), encoding="utf-8")
+    with catalog.session() as session:
+        import_problem(session, path)
+    return catalog, data
+
+
+def _jobs(catalog):
+    with catalog.session() as session:
+        return {
+            j.lesson_id: (j.state, j.attempts, j.error, j.progress)
+            for j in session.scalars(select(TranscodeJob))
+        }
+
+
+def test_jobs_record_success_failure_and_resume(loaded):
+    catalog, data = loaded
+    outcomes = run_all(catalog, data, ["good", "bad"], OPTIONS, jobs=2)
+    assert [(o.lesson_id, o.ok) for o in outcomes] == [("good", True), ("bad", False)]
+    jobs = _jobs(catalog)
+    assert jobs["good"][:2] == (JobState.done, 1)
+    assert jobs["good"][3] == 1.0
+    assert jobs["bad"][:2] == (JobState.failed, 1)
+    assert "bad.mp4: not a readable media file" in jobs["bad"][2]
+    with catalog.session() as session:
+        assert session.get_one(Lesson, "good").status == LessonStatus.ready
+        assert session.get_one(Lesson, "bad").status == LessonStatus.failed
+        package = session.get_one(HlsPackage, "good")
+        assert package.directory == "packages/good"
+        assert "234p" in package.rungs
+        assert session.get(HlsPackage, "bad") is None
+    assert not (data / "packages" / "bad").exists()
+
+    # A re-run skips the current package and retries the failed job, counting attempts.
+    again = run_all(catalog, data, ["good", "bad"], OPTIONS)
+    assert again[0].skipped
+    assert not again[1].ok
+    jobs = _jobs(catalog)
+    assert jobs["bad"][:2] == (JobState.failed, 2)
+    with catalog.session() as session:
+        assert len(session.scalars(select(TranscodeJob)).all()) == 3  # good: 2 done, bad: 1
