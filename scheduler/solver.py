@@ -21,7 +21,11 @@ from scheduler.bounds import lower_bound
 from scheduler.diagnose import conflicts
 from scheduler.errors import InfeasibleError
 from scheduler.problem import DAY_S, Problem
+from scheduler.rolling import solve_by_day
 from scheduler.schedule import Airing, Schedule
+
+WHOLE_TERM_LIMIT = 400
+"""Above this many lessons the term is filled day by day (rolling.py), not in one model."""
 
 ProgressFn = Callable[[int, int, float], None]
 """Called with (best days found, lower bound, elapsed seconds) on each improvement."""
@@ -57,8 +61,15 @@ def solve(
     bound = lower_bound(problem)
     if not problem.lessons:
         return Schedule([], _stats("OPTIMAL", 0, 0, 0.0))
-    horizon = min(len(problem.days), max(2 * bound.days + 2, bound.days + 5))
     started = time.monotonic()
+    if len(problem.lessons) > WHOLE_TERM_LIMIT:
+        airings, days_used = solve_by_day(
+            problem, options.time_limit_s, options.workers, options.seed
+        )
+        status = "OPTIMAL" if days_used == bound.days else "FEASIBLE"
+        stats = _stats(status, days_used, bound.days, round(time.monotonic() - started, 3))
+        return Schedule(airings, stats)
+    horizon = min(len(problem.days), max(2 * bound.days + 2, bound.days + 5))
     schedule = _solve_within(problem, horizon, bound.days, options, progress)
     if schedule is None and horizon < len(problem.days):
         schedule = _solve_within(problem, len(problem.days), bound.days, options, progress)

@@ -1,0 +1,209 @@
+"""Large problems, day by day: each broadcast day is one small CP-SAT model (pure).
+
+The whole-term model (solver.py) is exact but grows with lessons x days; past
+a few hundred lessons it stalls. Here the term is filled one day at a time:
+the candidates of a day are the next `max_per_day` episodes of every series
+(pins on their own day), and a CP-SAT model chooses which of them air where
+and when, honouring every rule within the day, and maximising the airtime
+filled (weighted towards series with many episodes left, which keeps the
+tail of the term short), then keeping each series near its previous time of
+day. Rules across days (order, per-day, pins) hold by construction.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import timedelta
+from itertools import pairwise
+
+from ortools.sat.python import cp_model
+
+from scheduler.errors import InfeasibleError
+from scheduler.problem import Lesson, Pin, Problem
+from scheduler.schedule import Airing
+
+FILL_WEIGHT = 1000  # per second of airtime, against the small time-of-day penalty
+
+
+@dataclass(frozen=True)
+class Placed:
+    """A lesson placed on a day: channel and second of the day."""
+
+    lesson: Lesson
+    channel: str
+    second: int
+
+
+def solve_by_day(
+    problem: Problem, time_limit_s: float, workers: int, seed: int = 0
+) -> tuple[list[Airing], int]:
+    """Airings of every lesson and the number of days used; InfeasibleError when the
+    term runs out of days."""
+    by_series: dict[str, list[Lesson]] = defaultdict(list)
+    for lesson in problem.lessons:
+        by_series[lesson.series].append(lesson)
+    pinned = {pin.lesson: pin for pin in problem.pins}
+    next_index = {series_id: 0 for series_id in by_series}
+    anchor: dict[str, int] = {}
+    airings: list[Airing] = []
+    remaining = len(problem.lessons)
+    started = time.monotonic()
+    day = 0
+    while remaining:
+        if day >= len(problem.days):
+            raise InfeasibleError(
+                f"window, daily-cap: {remaining} lessons do not fit in the "
+                f"{len(problem.days)} broadcast days of the term"
+            )
+        left = time_limit_s - (time.monotonic() - started)
+        estimate = max(1, remaining // max(1, len(airings) // max(1, day) or 1))
+        budget = max(0.05, min(2.0, left / estimate))
+        placed = _solve_day(
+            problem, day, by_series, next_index, pinned, anchor, budget, workers, seed
+        )
+        for item in placed:
+            begin = problem.instant(day, item.second)
+            airings.append(
+                Airing(
+                    begin,
+                    item.channel,
+                    item.lesson.id,
+                    begin + timedelta(seconds=item.lesson.duration_s),
+                )
+            )
+            anchor[item.lesson.series] = item.second
+            next_index[item.lesson.series] += 1
+            remaining -= 1
+        day += 1
+    return sorted(airings), max((problem.locate(a.start) or (0, 0))[0] for a in airings) + 1
+
+
+def _candidates(
+    problem: Problem,
+    day: int,
+    by_series: dict[str, list[Lesson]],
+    next_index: dict[str, int],
+    pinned: dict[str, Pin],
+) -> list[Lesson]:
+    found = []
+    for series_id, episodes in by_series.items():
+        index = next_index[series_id]
+        for lesson in episodes[index : index + problem.series[series_id].max_per_day]:
+            pin = pinned.get(lesson.id)
+            if pin is not None:
+                located = problem.locate(pin.start)
+                if located is None or located[0] != day:
+                    break  # a later pin: nothing after it may air before it
+            found.append(lesson)
+    return found
+
+
+def _solve_day(
+    problem: Problem,
+    day: int,
+    by_series: dict[str, list[Lesson]],
+    next_index: dict[str, int],
+    pinned: dict[str, Pin],
+    anchor: dict[str, int],
+    budget: float,
+    workers: int,
+    seed: int,
+) -> list[Placed]:
+    candidates = _candidates(problem, day, by_series, next_index, pinned)
+    model = cp_model.CpModel()
+    present: dict[str, cp_model.IntVar] = {}
+    start: dict[str, cp_model.IntVar] = {}
+    on: dict[tuple[str, str], cp_model.IntVar] = {}
+    channel_intervals: dict[str, list[cp_model.IntervalVar]] = defaultdict(list)
+    audience_intervals: dict[tuple[int, str], list[cp_model.IntervalVar]] = defaultdict(list)
+    audience_load: dict[tuple[int, str], list[tuple[int, cp_model.IntVar]]] = defaultdict(list)
+    objective = []
+    for lesson in candidates:
+        audience = problem.audience_of(lesson)
+        options = []
+        for channel in problem.eligible(lesson):
+            lo = max(channel.window[0], audience.window[0])
+            hi = min(channel.window[1], audience.window[1]) - lesson.duration_s
+            if hi >= lo:
+                options.append((channel, lo, hi))
+        if not options:
+            continue
+        lid = lesson.id
+        present[lid] = model.new_bool_var(f"p_{lid}")
+        start[lid] = model.new_int_var(
+            min(o[1] for o in options), max(o[2] for o in options), f"s_{lid}"
+        )
+        choices = []
+        for channel, lo, hi in options:
+            literal = model.new_bool_var(f"on_{lid}_{channel.id}")
+            on[(lid, channel.id)] = literal
+            choices.append(literal)
+            model.add(start[lid] >= lo).only_enforce_if(literal)
+            model.add(start[lid] <= hi).only_enforce_if(literal)
+            length = lesson.duration_s + problem.break_s
+            channel_intervals[channel.id].append(
+                model.new_optional_interval_var(
+                    start[lid], length, start[lid] + length, literal, f"c_{lid}_{channel.id}"
+                )
+            )
+        model.add(sum(choices) == present[lid])
+        audience_intervals[audience.key].append(
+            model.new_optional_interval_var(
+                start[lid],
+                lesson.duration_s,
+                start[lid] + lesson.duration_s,
+                present[lid],
+                f"a_{lid}",
+            )
+        )
+        audience_load[audience.key].append((lesson.duration_s, present[lid]))
+        pin = pinned.get(lid)
+        if pin is not None:
+            located = problem.locate(pin.start)
+            channel_id = pin.channel
+            if located is None or (lid, channel_id) not in on:
+                raise InfeasibleError(f"pin, window: lesson {lid} cannot air at its pin")
+            model.add(present[lid] == 1)
+            model.add(on[(lid, channel_id)] == 1)
+            model.add(start[lid] == located[1])
+        left = len(by_series[lesson.series]) - next_index[lesson.series]
+        objective.append(present[lid] * lesson.duration_s * (FILL_WEIGHT + left))
+        if lesson.series in anchor:
+            drift = model.new_int_var(0, 86400, f"d_{lid}")
+            model.add_abs_equality(drift, start[lid] - anchor[lesson.series])
+            objective.append(-drift)
+    # Episodes of one series on one day: in order, and each only after the one before.
+    durations = {lesson.id: lesson.duration_s for lesson in candidates}
+    for episodes in by_series.values():
+        today = [e.id for e in episodes if e.id in present]
+        for earlier, later in pairwise(today):
+            model.add_implication(present[later], present[earlier])
+            model.add(start[later] >= start[earlier] + durations[earlier]).only_enforce_if(
+                present[later]
+            )
+    for intervals in channel_intervals.values():
+        model.add_no_overlap(intervals)
+    for intervals in audience_intervals.values():
+        model.add_no_overlap(intervals)
+    for key, load in audience_load.items():
+        cap = problem.audiences[key].max_daily_s if key in problem.audiences else None
+        if cap is not None:
+            model.add(sum(seconds * literal for seconds, literal in load) <= cap)
+    model.maximize(sum(objective))
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = budget
+    solver.parameters.num_workers = max(1, workers)
+    solver.parameters.random_seed = seed
+    status = solver.solve(model)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        if any(lesson.id in pinned for lesson in candidates):
+            raise InfeasibleError(f"pin: the pins of {problem.days[day]} conflict")
+        return []
+    placed = []
+    lessons = {lesson.id: lesson for lesson in candidates}
+    for (lid, channel_id), literal in on.items():
+        if solver.value(literal):
+            placed.append(Placed(lessons[lid], channel_id, int(solver.value(start[lid]))))
+    return sorted(placed, key=lambda p: (p.lesson.series, p.lesson.episode))
