@@ -14,26 +14,17 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import timedelta
 from itertools import pairwise
 
 from ortools.sat.python import cp_model
 
 from scheduler.errors import InfeasibleError
+from scheduler.greedy import Placed, fill_day
 from scheduler.problem import Lesson, Pin, Problem
 from scheduler.schedule import Airing
 
 FILL_WEIGHT = 1000  # per second of airtime, against the small time-of-day penalty
-
-
-@dataclass(frozen=True)
-class Placed:
-    """A lesson placed on a day: channel and second of the day."""
-
-    lesson: Lesson
-    channel: str
-    second: int
 
 
 def solve_by_day(
@@ -192,6 +183,16 @@ def _solve_day(
         if cap is not None:
             model.add(sum(seconds * literal for seconds, literal in load) <= cap)
     model.maximize(sum(objective))
+    # Start from the greedy day (never worse in airtime); CP-SAT improves on it.
+    episodes_left = {sid: len(items) - next_index[sid] for sid, items in by_series.items()}
+    free_candidates = [c for c in candidates if c.id in present and c.id not in pinned]
+    hinted = {p.lesson.id: p for p in fill_day(problem, free_candidates, episodes_left)}
+    for lid, literal in present.items():
+        model.add_hint(literal, 1 if lid in hinted else 0)
+        if lid in hinted:
+            model.add_hint(start[lid], hinted[lid].second)
+    for (lid, channel_id), on_literal in on.items():
+        model.add_hint(on_literal, 1 if lid in hinted and hinted[lid].channel == channel_id else 0)
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = budget
     solver.parameters.num_workers = max(1, workers)
