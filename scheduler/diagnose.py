@@ -20,12 +20,7 @@ def conflicts(problem: Problem) -> list[str]:
             )
             continue
         audience = problem.audience_of(lesson)
-        fits = any(
-            min(c.window[1], audience.window[1]) - max(c.window[0], audience.window[0])
-            >= lesson.duration_s
-            for c in channels
-        )
-        if not fits:
+        if not problem.start_ranges(lesson):
             found.append(
                 f"window, audience-window: lesson {lesson.id} lasts {lesson.duration_s} s, "
                 "longer than any channel window inside its audience's window"

@@ -113,6 +113,19 @@ class Problem:
             c for c in self.channels if series.language in c.languages and series.grade in c.grades
         ]
 
+    def start_ranges(self, lesson: Lesson) -> list[tuple[Channel, int, int]]:
+        """(channel, earliest, latest second of the day) at which the lesson may start on
+        each eligible channel: inside the channel's window and its audience's window.
+        Channels where it cannot fit are left out."""
+        audience = self.audience_of(lesson)
+        ranges = []
+        for channel in self.eligible(lesson):
+            earliest = max(channel.window[0], audience.window[0])
+            latest = min(channel.window[1], audience.window[1]) - lesson.duration_s
+            if latest >= earliest:
+                ranges.append((channel, earliest, latest))
+        return ranges
+
     def instant(self, day_index: int, second_of_day: int) -> datetime:
         """The aware local instant of a second of a broadcast day."""
         day = self.days[day_index]

@@ -19,6 +19,7 @@ from itertools import pairwise
 
 from ortools.sat.python import cp_model
 
+from scheduler.cpsat import new_solver
 from scheduler.errors import InfeasibleError
 from scheduler.greedy import Placed, fill_day
 from scheduler.problem import Lesson, Pin, Problem
@@ -41,16 +42,18 @@ def solve_by_day(
     airings: list[Airing] = []
     remaining = len(problem.lessons)
     started = time.monotonic()
-    day = 0
+    day = last_used = 0
     while remaining:
         if day >= len(problem.days):
             raise InfeasibleError(
                 f"window, daily-cap: {remaining} lessons do not fit in the "
                 f"{len(problem.days)} broadcast days of the term"
             )
+        # Share the time left over the days still to fill, at the pace so far.
         left = time_limit_s - (time.monotonic() - started)
-        estimate = max(1, remaining // max(1, len(airings) // max(1, day) or 1))
-        budget = max(0.05, min(2.0, left / estimate))
+        per_day = max(1, len(airings) // max(1, day))
+        days_to_go = max(1, remaining // per_day)
+        budget = max(0.05, min(2.0, left / days_to_go))
         placed = _solve_day(
             problem, day, by_series, next_index, pinned, anchor, budget, workers, seed
         )
@@ -67,8 +70,10 @@ def solve_by_day(
             anchor[item.lesson.series] = item.second
             next_index[item.lesson.series] += 1
             remaining -= 1
+        if placed:
+            last_used = day
         day += 1
-    return sorted(airings), max((problem.locate(a.start) or (0, 0))[0] for a in airings) + 1
+    return sorted(airings), last_used + 1
 
 
 def _candidates(
@@ -113,12 +118,7 @@ def _solve_day(
     objective = []
     for lesson in candidates:
         audience = problem.audience_of(lesson)
-        options = []
-        for channel in problem.eligible(lesson):
-            lo = max(channel.window[0], audience.window[0])
-            hi = min(channel.window[1], audience.window[1]) - lesson.duration_s
-            if hi >= lo:
-                options.append((channel, lo, hi))
+        options = problem.start_ranges(lesson)
         if not options:
             continue
         lid = lesson.id
@@ -193,10 +193,7 @@ def _solve_day(
             model.add_hint(start[lid], hinted[lid].second)
     for (lid, channel_id), on_literal in on.items():
         model.add_hint(on_literal, 1 if lid in hinted and hinted[lid].channel == channel_id else 0)
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = budget
-    solver.parameters.num_workers = max(1, workers)
-    solver.parameters.random_seed = seed
+    solver = new_solver(budget, workers, seed)
     status = solver.solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         if any(lesson.id in pinned for lesson in candidates):

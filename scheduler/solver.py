@@ -18,6 +18,7 @@ from itertools import pairwise
 from ortools.sat.python import cp_model
 
 from scheduler.bounds import lower_bound
+from scheduler.cpsat import new_solver
 from scheduler.diagnose import conflicts
 from scheduler.errors import InfeasibleError
 from scheduler.problem import DAY_S, Problem
@@ -83,14 +84,6 @@ def solve(
     return schedule
 
 
-def _solver(options: SolveOptions, seconds: float) -> cp_model.CpSolver:
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = seconds
-    solver.parameters.num_workers = max(1, options.workers)
-    solver.parameters.random_seed = options.seed
-    return solver
-
-
 def _stats(status: str, days: int, bound: int, solve_s: float) -> dict[str, object]:
     return {
         "status": status,
@@ -121,11 +114,11 @@ def _solve_within(
 
     for lesson in lessons:
         audience = problem.audience_of(lesson)
-        channels = problem.eligible(lesson)
-        earliest = min(max(c.window[0], audience.window[0]) for c in channels)
-        latest = max(min(c.window[1], audience.window[1]) for c in channels) - lesson.duration_s
+        ranges = problem.start_ranges(lesson)  # not empty: checked by diagnose.conflicts
         lid = lesson.id
-        tod[lid] = model.new_int_var(earliest, max(earliest, latest), f"tod_{lid}")
+        tod[lid] = model.new_int_var(
+            min(r[1] for r in ranges), max(r[2] for r in ranges), f"tod_{lid}"
+        )
         day[lid] = model.new_int_var(0, horizon - 1, f"day_{lid}")
         start[lid] = model.new_int_var(0, horizon * DAY_S, f"start_{lid}")
         model.add(start[lid] == day[lid] * DAY_S + tod[lid])
@@ -136,11 +129,7 @@ def _solve_within(
         )
         audience_lessons[audience.key].append(lid)
         choices = []
-        for channel in channels:
-            lo = max(channel.window[0], audience.window[0])
-            hi = min(channel.window[1], audience.window[1]) - lesson.duration_s
-            if hi < lo:
-                continue
+        for channel, lo, hi in ranges:
             present = model.new_bool_var(f"on_{lid}_{channel.id}")
             on[(lid, channel.id)] = present
             choices.append(present)
@@ -200,7 +189,7 @@ def _solve_within(
     # Two phases, because a proof of the tie-break would eat the whole time limit.
     started = time.monotonic()
     model.minimize(last)
-    solver = _solver(options, options.time_limit_s)
+    solver = new_solver(options.time_limit_s, options.workers, options.seed)
     callback = _Progress(last, bound, progress) if progress else None
     status = solver.solve(model, callback)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -211,7 +200,9 @@ def _solve_within(
         model.add_hint(var, solver.value(var))
     model.minimize(sum(tod.values()))
     remaining = options.time_limit_s - (time.monotonic() - started)
-    polish = _solver(options, max(1.0, min(remaining, 0.25 * options.time_limit_s)))
+    polish = new_solver(
+        max(1.0, min(remaining, 0.25 * options.time_limit_s)), options.workers, options.seed
+    )
     if polish.solve(model) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         solver = polish
     airings = []
