@@ -20,6 +20,7 @@ from catalog.models import Lesson
 from transcoder.errors import MediaError
 from transcoder.options import TranscodeOptions
 from transcoder.package import is_current, source_checksum, transcode
+from transcoder.probe import probe
 
 PROGRESS_EVERY_S = 2.0  # how often a running job writes its progress to the catalogue
 JobProgress = Callable[[str, float], None]
@@ -60,9 +61,10 @@ def run_lesson(
             raise MediaError(f"lesson {lesson_id}: has no source media")
         lesson_path = _resolve(data_dir, source)
         signer_path = _resolve(data_dir, signer) if signer else None
+        checksum: str | None = None  # a missing source fails in transcode, with its name
         if lesson_path.exists() and (signer_path is None or signer_path.exists()):
             paths = [lesson_path] + ([signer_path] if signer_path else [])
-            checksum = source_checksum(paths, options)
+            checksum = source_checksum(paths, options, probe(lesson_path).display_size[1])
             if is_current(out_dir, checksum):
                 with catalog.session() as session:
                     finish_job(
@@ -85,7 +87,9 @@ def run_lesson(
                 with catalog.session() as session:
                     set_progress(session, job_id, share)
 
-        result = transcode(lesson_path, out_dir, options, signer_path, progress=report)
+        result = transcode(
+            lesson_path, out_dir, options, signer_path, progress=report, checksum=checksum
+        )
     except MediaError as exc:
         with catalog.session() as session:
             fail_job(session, job_id, str(exc))

@@ -42,13 +42,12 @@ class PackageResult:
     checksum: str
 
 
-def source_checksum(paths: list[Path], options: TranscodeOptions) -> str:
+def source_checksum(paths: list[Path], options: TranscodeOptions, source_height: int) -> str:
     """SHA-256 over the sources' bytes and the options: equal means nothing to redo.
 
     The ladder counts as the rungs the source really gets (a 480p source gets
-    the same package whether 720 was asked for or not)."""
-    height = probe(paths[0]).display_size[1]
-    effective = [r.height for r in rungs_for(height, options.ladder)]
+    the same package whether 720 was asked for or not), hence its height."""
+    effective = [r.height for r in rungs_for(source_height, options.ladder)]
     settings = {**options.to_json(), "ladder": effective}
     digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode())
     for path in paths:
@@ -193,8 +192,10 @@ def transcode(
     signer_path: Path | None = None,
     progress: ProgressFn | None = None,
     metadata: dict[str, Any] | None = None,
+    checksum: str | None = None,
 ) -> PackageResult:
-    """Package a lesson into out_dir; out_dir appears only when the package is complete."""
+    """Package a lesson into out_dir; out_dir appears only when the package is complete.
+    `checksum` is the sources' source_checksum when the caller has it already."""
     options = options or TranscodeOptions()
     lesson = probe(lesson_path)
     signer = probe(signer_path) if signer_path is not None else None
@@ -219,7 +220,8 @@ def transcode(
         raise MediaError(f"{out_dir}: cannot be written ({exc.strerror})") from None
     try:
         sources = [lesson_path] + ([signer_path] if signer_path is not None else [])
-        checksum = source_checksum(sources, options)
+        if checksum is None:
+            checksum = source_checksum(sources, options, lesson.display_size[1])
         loudness = measure_loudness(lesson, options.loudness_lufs) if lesson.has_audio else None
         args = build_args(lesson, signer, rungs, work, options, loudness)
         _run_ffmpeg(args, lesson.duration_s, progress)
