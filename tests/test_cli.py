@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from cli import main
+
+
+def write_problem(tmp_path: Path, data: object) -> Path:
+    """The problem document as a file, the way a broadcaster hands it over."""
+    path = tmp_path / "problem.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return path
 
 
 @pytest.fixture
@@ -37,8 +45,7 @@ def test_help_lists_the_groups(run):
 
 
 def test_solve_writes_a_checked_schedule(run, tmp_path, problem_data):
-    problem = tmp_path / "problem.json"
-    problem.write_text(json.dumps(problem_data, ensure_ascii=False), encoding="utf-8")
+    problem = write_problem(tmp_path, problem_data)
     out = tmp_path / "schedule.json"
     result = run(
         "schedule", "solve", str(problem), "-o", str(out), "--time-limit", "10", "--no-progress"
@@ -73,8 +80,7 @@ def test_bad_problem_exits_2_and_writes_nothing(run, tmp_path, content, expected
 
 def test_infeasible_problem_exits_1_naming_the_conflict(run, tmp_path, problem_data):
     problem_data["end_date"] = "2026-09-01"
-    problem = tmp_path / "problem.json"
-    problem.write_text(json.dumps(problem_data), encoding="utf-8")
+    problem = write_problem(tmp_path, problem_data)
     out = tmp_path / "schedule.json"
     result = run("schedule", "solve", str(problem), "-o", str(out))
     assert result.exit_code == 1
@@ -84,8 +90,7 @@ def test_infeasible_problem_exits_1_naming_the_conflict(run, tmp_path, problem_d
 
 
 def test_malformed_schedule_is_refused_by_check(run, tmp_path, problem_data):
-    problem = tmp_path / "problem.json"
-    problem.write_text(json.dumps(problem_data), encoding="utf-8")
+    problem = write_problem(tmp_path, problem_data)
     schedule = tmp_path / "schedule.json"
     schedule.write_text('{"airings": [{"lesson": "a1"}]}', encoding="utf-8")
     result = run("schedule", "check", str(problem), str(schedule))
@@ -110,8 +115,7 @@ def test_catalog_import_bad_csv_names_lines_and_imports_nothing(run, tmp_path):
 
 
 def test_catalog_import_then_export_problem(run, tmp_path, problem_data):
-    problem = tmp_path / "problem.json"
-    problem.write_text(json.dumps(problem_data, ensure_ascii=False), encoding="utf-8")
+    problem = write_problem(tmp_path, problem_data)
     assert run("catalog", "import", str(problem)).exit_code == 0
     out = tmp_path / "exported.json"
     result = run("catalog", "export", "-o", str(out), "--start-date", "2026-09-01")
@@ -143,8 +147,7 @@ def test_transcode_bad_options(run, tmp_path, args, expected):
 
 def test_data_option_after_the_command(tmp_path, problem_data, monkeypatch):
     monkeypatch.delenv("SABAQ_DATABASE_URL", raising=False)
-    problem = tmp_path / "problem.json"
-    problem.write_text(json.dumps(problem_data), encoding="utf-8")
+    problem = write_problem(tmp_path, problem_data)
     data = tmp_path / "elsewhere"
     result = CliRunner().invoke(main, ["catalog", "import", "--data", str(data), str(problem)])
     assert result.exit_code == 0, result.output
@@ -207,8 +210,7 @@ def test_generate_solve_export_round(run, tmp_path):
 
 
 def test_export_of_a_schedule_naming_unknown_lessons(run, tmp_path, problem_data):
-    problem = tmp_path / "p.json"
-    problem.write_text(json.dumps(problem_data), encoding="utf-8")
+    problem = write_problem(tmp_path, problem_data)
     schedule = tmp_path / "s.json"
     schedule.write_text(
         json.dumps(

@@ -40,25 +40,18 @@ def keyframe_times(path: Path) -> list[float]:
     return [float(x.strip(",")) for x in out.split() if x.strip(",")]
 
 
-def integrated_loudness(path: Path) -> float:
-    err = subprocess.run(
-        [
-            "ffmpeg",
-            "-hide_banner",
-            "-nostats",
-            "-i",
-            str(path),
-            "-vn",
-            "-af",
-            "ebur128",
-            "-f",
-            "null",
-            "-",
-        ],
+def filter_log(path: Path, *args: str) -> str:
+    """What ffmpeg logs while running `args` (an analysis filter) over `path` into nothing."""
+    return subprocess.run(
+        ["ffmpeg", "-hide_banner", "-nostats", "-i", str(path), *args, "-f", "null", "-"],
         capture_output=True,
         text=True,
         check=True,
     ).stderr
+
+
+def integrated_loudness(path: Path) -> float:
+    err = filter_log(path, "-vn", "-af", "ebur128")
     return float(re.findall(r"I:\s+(-?[\d.]+) LUFS", err)[-1])
 
 
@@ -179,22 +172,7 @@ def test_rotation_is_honoured(media, tmp_path):
     out = tmp_path / "rotated"
     result = transcode(media["rotated"], out, FAST)
     assert result.rungs[0] == "480p"  # the upright picture is 640 high: no 720p upscale
-    err = subprocess.run(
-        [
-            "ffmpeg",
-            "-hide_banner",
-            "-i",
-            str(out / "480p" / "index.m3u8"),
-            "-vf",
-            "cropdetect=limit=24:round=2:reset=0",
-            "-f",
-            "null",
-            "-",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stderr
+    err = filter_log(out / "480p" / "index.m3u8", "-vf", "cropdetect=limit=24:round=2:reset=0")
     width, height = (int(x) for x in re.findall(r"crop=(\d+):(\d+)", err)[-1])
     assert width < height  # upright content, pillarboxed in the 16:9 frame
     assert 250 <= width <= 290
