@@ -23,6 +23,7 @@ from rich.table import Table
 
 from catalog import Catalog, CatalogError, default_database_url, open_catalog
 from scheduler import InfeasibleError, ProblemError
+from scheduler.exports import FORMATS, SINGLE_FILE
 
 err = Console(stderr=True)
 out = Console()
@@ -355,7 +356,7 @@ def schedule_generate(lessons: int, channels: int, seed: int, output: Path) -> N
     "--format",
     "fmt",
     required=True,
-    type=click.Choice(["xmltv", "csv", "ics", "ffplayout", "json"]),
+    type=click.Choice(FORMATS),
     help="xmltv, csv and json write one file; ics (one calendar per audience) "
     "and ffplayout (one playlist per channel and day) write a directory.",
 )
@@ -415,7 +416,7 @@ def schedule_export(
             if isinstance(lesson, dict) and lesson.get("source")
         }
         files = export(problem, schedule, fmt, sources, filler)
-    _write_files(output, files, single=fmt in ("xmltv", "csv", "json"))
+    _write_files(output, files, single=fmt in SINGLE_FILE)
     out.print(f"wrote {len(files)} file(s) → {output}")
 
 

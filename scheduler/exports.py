@@ -20,6 +20,7 @@ from scheduler.schedule import Schedule
 from scheduler.xmltv import GuideChannel, Programme, write_xmltv
 
 FORMATS = ("xmltv", "csv", "ics", "ffplayout", "json")
+SINGLE_FILE = ("xmltv", "csv", "json")  # the others write a directory of files
 Files = dict[str, str | bytes]
 
 
@@ -129,14 +130,15 @@ def to_ics(problem: Problem, schedule: Schedule) -> Files:
         series = problem.series[lesson.series]
         events[(series.grade, series.language)].append(
             CalendarEvent(
-                uid=f"{lesson.id}@sabaq",
-                start=airing.start,
-                end=airing.end,
-                summary=lesson.title,
-                description=f"{series.title} · {lesson.episode}"
-                + (" · sign language" if lesson.signed else ""),
-                location=channels[airing.channel].name,
-                category=series.subject,
+                lesson.id,
+                airing.start,
+                airing.end,
+                lesson.title,
+                series.title,
+                lesson.episode,
+                lesson.signed,
+                channels[airing.channel].name,
+                series.subject,
             )
         )
     return {

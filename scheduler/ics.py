@@ -16,15 +16,18 @@ import icalendar
 
 @dataclass(frozen=True)
 class CalendarEvent:
-    """One airing as a calendar event."""
+    """One airing, as the calendar shows it."""
 
-    uid: str
+    lesson_id: str
     start: datetime
     end: datetime
-    summary: str
-    description: str
-    location: str
-    category: str
+    title: str
+    series_title: str
+    episode: int
+    signed: bool
+    channel: str  # the channel's name, shown as the event's location
+    subject: str
+    url: str | None = None
 
 
 def write_ics(name: str, timezone: str, events: Sequence[CalendarEvent]) -> bytes:
@@ -35,16 +38,19 @@ def write_ics(name: str, timezone: str, events: Sequence[CalendarEvent]) -> byte
     calendar.add("version", "2.0")
     calendar.add("x-wr-calname", name)
     calendar.add("x-wr-timezone", timezone)
-    for item in sorted(events, key=lambda e: (e.start, e.uid)):
+    for item in sorted(events, key=lambda e: (e.start, e.lesson_id)):
         event = icalendar.Event()
-        event.add("uid", item.uid)
+        event.add("uid", f"{item.lesson_id}@sabaq")
         event.add("dtstamp", item.start)  # an instant of the data itself: output stays pure
         event.add("dtstart", item.start.astimezone(zone))
         event.add("dtend", item.end.astimezone(zone))
-        event.add("summary", item.summary)
-        event.add("description", item.description)
-        event.add("location", item.location)
-        event.add("categories", [item.category])
+        event.add("summary", item.title)
+        details = [item.series_title, str(item.episode)]
+        details += ["sign language"] if item.signed else []
+        details += [item.url] if item.url else []
+        event.add("description", " · ".join(details))
+        event.add("location", item.channel)
+        event.add("categories", [item.subject])
         calendar.add_component(event)
     calendar.add_missing_timezones()
     return bytes(calendar.to_ical())

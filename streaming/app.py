@@ -203,15 +203,16 @@ async def calendar(request: web.Request) -> web.Response:
     channels = {c.id: c.name for c in snapshot.channels}
     events = [
         CalendarEvent(
-            uid=f"{lesson.id}@sabaq",
-            start=a.start,
-            end=a.end,
-            summary=lesson.title,
-            description=f"{lesson.series_title} · {lesson.episode}"
-            + (" · sign language" if lesson.signed else "")
-            + f" · {_base_url(request)}/lessons/{lesson.id}",
-            location=channels.get(a.channel_id, a.channel_id),
-            category=lesson.subject,
+            lesson.id,
+            a.start,
+            a.end,
+            lesson.title,
+            lesson.series_title,
+            lesson.episode,
+            lesson.signed,
+            channels.get(a.channel_id, a.channel_id),
+            lesson.subject,
+            url=f"{_base_url(request)}/lessons/{lesson.id}",
         )
         for a in snapshot.airings
         if (lesson := snapshot.lessons.get(a.lesson_id)) is not None
