@@ -486,7 +486,12 @@ def schedule_check(problem_file: Path, schedule_file: Path) -> None:
 )
 @pass_context
 def schedule_publish(context: Context, schedule_file: Path, timezone: str) -> None:
-    """Store a schedule as a new version and make it the live one."""
+    """Store a schedule as a new version and make it the live one.
+
+    Airings already aired or on air are kept as they were: the new schedule
+    takes effect from the next airing boundary of each channel.
+    """
+    from catalog.models import utcnow
     from catalog.schedules import publish, save_schedule
     from scheduler import parse_schedule
 
@@ -495,7 +500,9 @@ def schedule_publish(context: Context, schedule_file: Path, timezone: str) -> No
         parse_schedule(data)
         with context.catalog().session() as session:
             version = save_schedule(session, data, timezone)
-            publish(session, version)
+            notes = publish(session, version, utcnow())
+    for note in notes:
+        err.print(f"[yellow]note:[/] {escape(note)}", highlight=False)
     out.print(f"published schedule version {version} ({len(data['airings'])} airings)")
 
 
@@ -518,6 +525,12 @@ def schedule_publish(context: Context, schedule_file: Path, timezone: str) -> No
     "all_lessons",
     is_flag=True,
     help="Transcode every catalogue lesson that is not packaged yet.",
+)
+@click.option(
+    "--queued",
+    is_flag=True,
+    help="Run the jobs queued in the catalogue (e.g. through the server's API), "
+    "each with the options it was queued with.",
 )
 @click.option(
     "--jobs",
@@ -569,6 +582,7 @@ def transcode_cmd(
     signer: Path | None,
     output: Path | None,
     all_lessons: bool,
+    queued: bool,
     jobs: int,
     signer_position: str,
     signer_scale: float | None,
@@ -602,11 +616,11 @@ def transcode_cmd(
         )
     except ValueError as exc:
         fail(str(exc), EXIT_BAD_INPUT)
-    if all_lessons:
-        _transcode_all(context, options, jobs)
+    if all_lessons or queued:
+        _transcode_all(context, options, jobs, queued)
         return
     if lesson is None or output is None:
-        fail("give LESSON and -o DIR, or --all", EXIT_BAD_INPUT)
+        fail("give LESSON and -o DIR, or --all, or --queued", EXIT_BAD_INPUT)
     with user_errors(), _progress() as bar:
         task = bar.add_task(lesson.name, total=1.0)
         result = transcode(
@@ -622,17 +636,42 @@ def transcode_cmd(
     )
 
 
-def _transcode_all(context: Context, options: Any, jobs: int) -> None:
+def _transcode_all(context: Context, options: Any, jobs: int, queued: bool = False) -> None:
     from sqlalchemy import select
 
-    from catalog.models import Lesson
+    from catalog.models import JobState, Lesson, TranscodeJob
+    from transcoder import TranscodeOptions
 
     catalog_ = context.catalog()
+    groups: dict[str, tuple[Any, list[str]]] = {}
     with catalog_.session() as session:
-        ids = list(session.scalars(select(Lesson.id).order_by(Lesson.series_id, Lesson.episode)))
-    if not ids:
+        if queued:
+            rows = session.execute(
+                select(TranscodeJob.lesson_id, TranscodeJob.options)
+                .where(TranscodeJob.state == JobState.queued)
+                .order_by(TranscodeJob.id)
+            )
+            for lesson_id, stored in rows:
+                try:
+                    job_options = TranscodeOptions.from_json(stored)
+                except ValueError as exc:
+                    fail(f"queued job of lesson {lesson_id}: {exc}", EXIT_BAD_INPUT)
+                key = json.dumps(job_options.to_json(), sort_keys=True)
+                groups.setdefault(key, (job_options, []))[1].append(lesson_id)
+        else:
+            ids = list(
+                session.scalars(select(Lesson.id).order_by(Lesson.series_id, Lesson.episode))
+            )
+            if ids:
+                groups["all"] = (options, ids)
+    if not groups:
+        if queued:
+            out.print("no queued jobs")
+            return
         fail("the catalogue has no lessons; import some with `sabaq catalog import`")
-    outcomes = _run_jobs(catalog_, context.data_dir, ids, options, jobs)
+    outcomes = []
+    for group_options, ids in groups.values():
+        outcomes += _run_jobs(catalog_, context.data_dir, ids, group_options, jobs)
     failed = [o for o in outcomes if not o.ok]
     for outcome in failed:
         err.print(f"[red]failed[/] {outcome.lesson_id}: {outcome.error}", highlight=False)
@@ -671,24 +710,85 @@ def _progress() -> Progress:
     )
 
 
+# ------------------------------------------------------------------- token
+@main.group()
+def token() -> None:
+    """Bearer tokens for producer actions on the server (upload, transcode, publish)."""
+
+
+@token.command("create")
+@click.argument("name")
+@pass_context
+def token_create(context: Context, name: str) -> None:
+    """Make a token called NAME and print it once (only its digest is stored)."""
+    from catalog.tokens import create_token
+
+    with user_errors(), context.catalog().session() as session:
+        secret = create_token(session, name)
+    err.print(f"token {escape(name)} created; keep it now, it cannot be shown again:")
+    click.echo(secret)
+
+
+@token.command("list")
+@pass_context
+def token_list(context: Context) -> None:
+    """Token names with when they were made and revoked (never the tokens)."""
+    from catalog.tokens import list_tokens
+
+    with context.catalog().session() as session:
+        infos = list_tokens(session)
+    table = Table("name", "created", "revoked")
+    for info in infos:
+        revoked = info.revoked_at.isoformat(timespec="seconds") if info.revoked_at else ""
+        table.add_row(info.name, info.created_at.isoformat(timespec="seconds"), revoked)
+    out.print(table)
+
+
+@token.command("revoke")
+@click.argument("name")
+@pass_context
+def token_revoke(context: Context, name: str) -> None:
+    """Stop the token called NAME from working."""
+    from catalog.tokens import revoke_token
+
+    with user_errors(), context.catalog().session() as session:
+        revoke_token(session, name)
+    out.print(f"token {escape(name)} revoked")
+
+
 # ------------------------------------------------------------------- serve
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True)
+@click.option(
+    "--max-upload-mb",
+    type=click.IntRange(min=1),
+    default=2048,
+    show_default=True,
+    help="Largest lesson upload accepted by the producer API.",
+)
 @pass_context
-def serve(context: Context, host: str, port: int) -> None:
-    """Serve pages, the API, VOD, live channels, the M3U list and the XMLTV guide."""
-    _serve(context, host, port)
+def serve(context: Context, host: str, port: int, max_upload_mb: int) -> None:
+    """Serve pages, the API, VOD, live channels, the M3U list and the XMLTV guide.
+
+    Reading is public; producer actions (upload, queue transcoding, publish)
+    need a bearer token from `sabaq token create`.
+    """
+    _serve(context, host, port, max_upload_bytes=max_upload_mb * 1024**2)
 
 
 def _serve(
-    context: Context, host: str, port: int, banner: Callable[[], None] | None = None
+    context: Context,
+    host: str,
+    port: int,
+    banner: Callable[[], None] | None = None,
+    max_upload_bytes: int = 2 * 1024**3,
 ) -> None:
     from aiohttp import web
 
     from streaming import create_app
 
-    app = create_app(context.catalog(), context.data_dir)
+    app = create_app(context.catalog(), context.data_dir, max_upload_bytes=max_upload_bytes)
     if banner:
         banner()
     try:
@@ -823,7 +923,7 @@ def _build_demo(context: Context, count: int, duration: int, zone: ZoneInfo) -> 
     result = solve(parse_problem(problem), SolveOptions(time_limit_s=20))
     with catalog_.session() as session:
         version = save_schedule(session, result.to_json(), problem["timezone"])
-        publish(session, version)
+        publish(session, version, datetime.now(zone))
     summary = (
         f"{len(outcomes)} lessons, schedule {result.stats['status']} in "
         f"{result.stats['days_used']} day(s), version {version} published"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -15,6 +16,10 @@ from catalog.models import Airing, Channel, Lesson, ScheduleVersion
 
 def save_schedule(session: Session, document: Mapping[str, Any], timezone: str) -> int:
     """Store a schedule document (DESIGN.md format) as a new, unpublished version."""
+    try:
+        ZoneInfo(timezone)
+    except (ValueError, KeyError):
+        raise CatalogError(f"timezone: unknown time zone {timezone!r}") from None
     airings = document.get("airings")
     if not isinstance(airings, list):
         raise CatalogError("schedule: 'airings' is not a list")
@@ -42,11 +47,51 @@ def save_schedule(session: Session, document: Mapping[str, Any], timezone: str) 
     return version.id
 
 
-def publish(session: Session, version_id: int) -> None:
-    """Make `version_id` the one live schedule, in one transaction."""
+def publish(session: Session, version_id: int, now: datetime) -> list[str]:
+    """Make `version_id` the one live schedule, in one transaction, keeping the past.
+
+    Airings of the live schedule that started before `now` (aired, or on air)
+    are copied into the new version in place of its own airings before `now`,
+    so publishing never rewrites what viewers saw nor cuts a lesson short: a
+    change takes effect at the next airing boundary. An airing of the new
+    version that would start while a kept one is still on air on its channel
+    is dropped, and named in the returned notes.
+
+    Concurrent publishers are serialised by a row lock on the live version
+    (PostgreSQL `SELECT ... FOR UPDATE`); SQLite allows one writer at a time.
+    """
+    if now.tzinfo is None:
+        raise ValueError("publish needs an aware instant")
     version = session.get(ScheduleVersion, version_id)
     if version is None:
         raise CatalogError(f"schedule version {version_id} does not exist")
+    live = session.scalars(
+        select(ScheduleVersion).where(ScheduleVersion.published.is_(True)).with_for_update()
+    ).all()
+    notes: list[str] = []
+    previous = next((v for v in live if v.id != version_id), None)
+    if previous is not None:
+        kept = [a for a in previous.airings if a.start < now]
+        on_until = {a.channel_id: a.end for a in kept}  # airings come in start order
+        for airing in list(version.airings):
+            if airing.start < now:
+                version.airings.remove(airing)
+            elif airing.start < on_until.get(airing.channel_id, airing.start):
+                notes.append(
+                    f"{airing.lesson_id} at {airing.start.isoformat()} on {airing.channel_id} "
+                    "dropped: the lesson on air there runs until "
+                    f"{on_until[airing.channel_id].isoformat()}"
+                )
+                version.airings.remove(airing)
+        for airing in kept:
+            version.airings.append(
+                Airing(
+                    lesson_id=airing.lesson_id,
+                    channel_id=airing.channel_id,
+                    start=airing.start,
+                    end=airing.end,
+                )
+            )
     session.execute(
         update(ScheduleVersion)
         .where(ScheduleVersion.published.is_(True), ScheduleVersion.id != version_id)
@@ -54,6 +99,7 @@ def publish(session: Session, version_id: int) -> None:
     )
     version.published = True
     session.flush()
+    return notes
 
 
 def published_version(session: Session) -> ScheduleVersion | None:

@@ -36,6 +36,11 @@ class Endpoint:
     handler: Handler
     params: list[Param] = field(default_factory=list)
     response: dict[str, Any] = field(default_factory=dict)
+    method: str = "get"
+    body: dict[str, Any] | None = None  # media type -> schema of the request body
+    secured: bool = False  # needs a producer's bearer token
+    status: int = 200
+    errors: dict[int, str] = field(default_factory=dict)  # further error statuses
 
 
 ENDPOINTS: list[Endpoint] = []
@@ -79,11 +84,15 @@ def api(
     summary: str,
     params: list[Param] | None = None,
     response: dict[str, Any] | None = None,
+    **more: Any,
 ) -> Callable[[Handler], Handler]:
-    """Declare an API handler; the declaration feeds both the router and the document."""
+    """Declare an API handler; the declaration feeds both the router and the document.
+
+    `more` holds the rest of `Endpoint` (method, body, secured, status, errors).
+    """
 
     def register(handler: Handler) -> Handler:
-        ENDPOINTS.append(Endpoint(path, summary, handler, params or [], response or {}))
+        ENDPOINTS.append(Endpoint(path, summary, handler, params or [], response or {}, **more))
         return handler
 
     return register
@@ -272,48 +281,63 @@ async def channel_schedule(request: web.Request) -> web.Response:
     )
 
 
+def _json(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"application/json": {"schema": schema}}
+
+
+def _operation(endpoint: Endpoint) -> dict[str, Any]:
+    errors = {400: "Bad request", 404: "Not found", **endpoint.errors}
+    if endpoint.secured:
+        errors[401] = "Missing, unknown or revoked bearer token"
+    operation: dict[str, Any] = {
+        "summary": endpoint.summary,
+        "operationId": endpoint.handler.__name__,
+        "parameters": [
+            {
+                "name": p.name,
+                "in": p.where,
+                "required": p.where == "path",
+                "schema": p.schema,
+                **({"description": p.description} if p.description else {}),
+            }
+            for p in endpoint.params
+        ],
+        "responses": {
+            str(endpoint.status): {"description": "OK", "content": _json(endpoint.response)},
+            **{
+                str(code): {"description": text, "content": _json(ERROR_SCHEMA)}
+                for code, text in sorted(errors.items())
+            },
+        },
+    }
+    if endpoint.body is not None:
+        operation["requestBody"] = {
+            "required": True,
+            "content": {kind: {"schema": schema} for kind, schema in endpoint.body.items()},
+        }
+    if endpoint.secured:
+        operation["security"] = [{"bearer": []}]
+    return operation
+
+
 def openapi_document() -> dict[str, Any]:
     """The OpenAPI 3.1 document of every declared endpoint."""
     paths: dict[str, Any] = {}
     for endpoint in ENDPOINTS:
-        paths[endpoint.path] = {
-            "get": {
-                "summary": endpoint.summary,
-                "operationId": endpoint.handler.__name__,
-                "parameters": [
-                    {
-                        "name": p.name,
-                        "in": p.where,
-                        "required": p.where == "path",
-                        "schema": p.schema,
-                        **({"description": p.description} if p.description else {}),
-                    }
-                    for p in endpoint.params
-                ],
-                "responses": {
-                    "200": {
-                        "description": "OK",
-                        "content": {"application/json": {"schema": endpoint.response}},
-                    },
-                    "400": {
-                        "description": "Bad request",
-                        "content": {"application/json": {"schema": ERROR_SCHEMA}},
-                    },
-                    "404": {
-                        "description": "Not found",
-                        "content": {"application/json": {"schema": ERROR_SCHEMA}},
-                    },
-                },
-            }
-        }
+        paths.setdefault(endpoint.path, {})[endpoint.method] = _operation(endpoint)
     return {
         "openapi": "3.1.0",
         "info": {
             "title": "sabaq",
             "version": "0.1.0",
-            "description": "Televised school lessons: catalogue, schedule and streams.",
+            "description": "Televised school lessons: catalogue, schedule and streams. "
+            "Reading is public; producer actions need a bearer token from "
+            "`sabaq token create`.",
         },
         "paths": paths,
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
     }
 
 
@@ -325,5 +349,5 @@ async def openapi(request: web.Request) -> web.Response:
 def add_routes(app: web.Application) -> None:
     """Register every API route."""
     for endpoint in ENDPOINTS:
-        app.router.add_get(endpoint.path, endpoint.handler)
+        app.router.add_route(endpoint.method.upper(), endpoint.path, endpoint.handler)
     app.router.add_get("/api/openapi.json", openapi)

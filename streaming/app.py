@@ -13,6 +13,7 @@ from aiohttp import web
 from catalog import Catalog
 from scheduler.ics import CalendarEvent, write_ics
 from streaming import api, guide, live, pages
+from streaming import producer as _producer  # noqa: F401  (registers the producer routes)
 from streaming.files import file_response, safe_path
 from streaming.i18n import negotiate
 from streaming.state import STATE, Clock, State, now_and_next, system_clock
@@ -286,15 +287,25 @@ async def observe(request: web.Request, handler: api.Handler) -> web.StreamRespo
 
 
 def create_app(
-    catalog: Catalog, data_dir: Path, clock: Clock = system_clock, refresh_s: float = 5.0
+    catalog: Catalog,
+    data_dir: Path,
+    clock: Clock = system_clock,
+    refresh_s: float = 5.0,
+    max_upload_bytes: int = 2 * 1024**3,
 ) -> web.Application:
     """The server application over a catalogue and its data directory."""
-    app = web.Application(middlewares=[observe], client_max_size=1024**2)
-    app[STATE] = State(catalog=catalog, data_dir=data_dir, clock=clock, refresh_s=refresh_s)
+    app = web.Application(middlewares=[observe], client_max_size=32 * 1024**2)
+    app[STATE] = State(
+        catalog=catalog,
+        data_dir=data_dir,
+        clock=clock,
+        refresh_s=refresh_s,
+        max_upload_bytes=max_upload_bytes,
+    )
     app.router.add_get("/", home)
     app.router.add_get("/lessons/{lesson}", lesson_page)
     app.router.add_get("/channels/{channel}", channel_page)
-    api.add_routes(app)
+    api.add_routes(app)  # the read-only API and the producer routes (`producer`)
     app.router.add_get("/vod/{lesson}/{tail:.+}", vod)
     app.router.add_get("/slate/{channel}/{tail:.+}", slate)
     app.router.add_get("/live/{channel}/master.m3u8", live_master)

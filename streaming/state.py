@@ -8,14 +8,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 from aiohttp import web
+from sqlalchemy.orm import Session
 
 from catalog import Catalog
 from streaming.metrics import Metrics
 from streaming.snapshot import AiringView, PackageCache, Snapshot, load_snapshot
 
 Clock = Callable[[], datetime]
+T = TypeVar("T")
 
 
 def system_clock() -> datetime:
@@ -31,6 +34,7 @@ class State:
     data_dir: Path
     clock: Clock = system_clock
     refresh_s: float = 5.0
+    max_upload_bytes: int = 2 * 1024**3
     metrics: Metrics = field(default_factory=Metrics)
     _snapshot: Snapshot | None = None
     _loaded_at: float = 0.0
@@ -49,6 +53,23 @@ class State:
                 )
                 self._loaded_at = time.monotonic()
         return self._snapshot
+
+    def invalidate(self) -> None:
+        """Reload the snapshot on the next request (after a producer changed the catalogue)."""
+        self._loaded_at = 0.0
+
+    async def transaction(self, action: Callable[[Session], T], changes: bool = True) -> T:
+        """Run `action` in one catalogue transaction, off the event loop; when it
+        `changes` the catalogue, the next request sees a fresh snapshot."""
+
+        def run() -> T:
+            with self.catalog.session() as session:
+                return action(session)
+
+        result = await asyncio.get_running_loop().run_in_executor(None, run)
+        if changes:
+            self.invalidate()
+        return result
 
 
 STATE = web.AppKey("state", State)

@@ -32,7 +32,7 @@ def run(tmp_path, monkeypatch):
 def test_help_lists_the_groups(run):
     result = run("--help")
     assert result.exit_code == 0
-    for group in ("catalog", "schedule", "transcode", "serve", "demo"):
+    for group in ("catalog", "schedule", "transcode", "serve", "demo", "token"):
         assert group in result.output
     for args in (
         ["catalog", "--help"],
@@ -242,3 +242,67 @@ def test_export_of_a_schedule_naming_unknown_lessons(run, tmp_path, problem_data
     assert result.exit_code == 2
     assert "lesson 'ghost' is not in the problem" in result.output
     assert not out.exists()
+
+
+def test_token_create_prints_it_once_and_lists_only_names(run):
+    made = run("token", "create", "studio-1")
+    assert made.exit_code == 0, made.output
+    secret = made.stdout.strip().splitlines()[-1]
+    assert secret.startswith("sabaq_")
+    listed = run("token", "list")
+    assert "studio-1" in listed.output
+    assert secret not in listed.output
+    again = run("token", "create", "studio-1")
+    assert again.exit_code == 2
+    assert "taken" in again.output
+    assert run("token", "revoke", "studio-1").exit_code == 0
+    assert run("token", "revoke", "ghost").exit_code == 2
+
+
+def test_queued_with_nothing_queued(run, tmp_path, problem_data):
+    assert run("catalog", "import", str(write_problem(tmp_path, problem_data))).exit_code == 0
+    result = run("transcode", "--queued")
+    assert result.exit_code == 0
+    assert "no queued jobs" in result.output
+
+
+@pytest.mark.slow
+def test_queued_jobs_run_with_their_own_options(run, tmp_path):
+    from catalog import open_catalog
+    from catalog.jobs import queue_job
+    from catalog.models import JobState, Lesson, TranscodeJob
+    from transcoder.samples import make_lesson
+
+    problem = {
+        "timezone": "Asia/Almaty",
+        "start_date": "2026-09-01",
+        "channels": [{"id": "c", "name": "C", "window": ["09:00", "18:00"], "languages": ["kk"]}],
+        "series": [{"id": "s", "grade": 5, "subject": "math", "language": "kk"}],
+        "lessons": [{"id": f"s-{i}", "series": "s", "episode": i, "duration_s": 4} for i in (1, 2)],
+    }
+    assert run("catalog", "import", str(write_problem(tmp_path, problem))).exit_code == 0
+    data = tmp_path / "data"
+    catalog = open_catalog(f"sqlite:///{data / 'sabaq.sqlite3'}")
+    with catalog.session() as session:
+        for lesson_id in ("s-1", "s-2"):
+            make_lesson(data / "media" / f"{lesson_id}.mp4", "Сабақ", 4, size="320x180")
+            session.get_one(Lesson, lesson_id).source = f"media/{lesson_id}.mp4"
+        queue_job(session, "s-1", {"ladder": [234], "preset": "ultrafast", "segment_s": 2})
+    result = run("transcode", "--queued")
+    assert result.exit_code == 0, result.output
+    assert "1 packaged" in result.output
+    assert (data / "packages" / "s-1" / "234p" / "index.m3u8").exists()
+    assert not (data / "packages" / "s-2").exists()
+    with catalog.session() as session:
+        job = session.query(TranscodeJob).one()
+        assert (job.state, job.attempts) == (JobState.done, 1)
+    catalog.dispose()
+
+
+def test_publish_with_unknown_timezone(run, tmp_path, problem_data):
+    assert run("catalog", "import", str(write_problem(tmp_path, problem_data))).exit_code == 0
+    schedule = tmp_path / "schedule.json"
+    schedule.write_text(json.dumps({"airings": []}), encoding="utf-8")
+    result = run("schedule", "publish", str(schedule), "--timezone", "Mars/Base")
+    assert result.exit_code == 2
+    assert "timezone: unknown time zone 'Mars/Base'" in result.output

@@ -24,6 +24,7 @@ class MediaInfo:
     rotation: int
     has_audio: bool
     sample_aspect: Fraction = Fraction(1)
+    format_name: str = ""  # ffprobe's container names, e.g. "mov,mp4,m4a,3gp,3g2,mj2"
 
     @property
     def display_size(self) -> tuple[int, int]:
@@ -92,6 +93,7 @@ def probe(path: Path) -> MediaInfo:
         rotation=_rotation(video),
         has_audio=any(s.get("codec_type") == "audio" for s in streams),
         sample_aspect=_aspect(video.get("sample_aspect_ratio")),
+        format_name=str(info.get("format", {}).get("format_name", "")),
     )
 
 

@@ -132,6 +132,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Site:
         },
     ]
     with catalog.session() as session:
-        publish(session, save_schedule(session, {"airings": airings}, "Asia/Almaty"))
+        publish(session, save_schedule(session, {"airings": airings}, "Asia/Almaty"), start)
     catalog.dispose()
     return Site(data, url, NOW)

@@ -44,7 +44,7 @@ def server(site, tmp_path_factory):
         }
     ]
     with catalog.session() as session:
-        publish(session, save_schedule(session, {"airings": airings}, "Asia/Almaty"))
+        publish(session, save_schedule(session, {"airings": airings}, "Asia/Almaty"), start)
     catalog.dispose()
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k != "SABAQ_DATABASE_URL"}

@@ -1,0 +1,357 @@
+"""Producer actions over HTTP: upload a lesson's media, queue transcoding, publish a schedule.
+
+Every route here needs `Authorization: Bearer <token>` with a token made by
+`sabaq token create`; without a valid one the answer is 401 and nothing is
+read or changed. Tokens are compared as digests in constant time and never
+logged. Uploads are streamed to a hidden file beside their destination,
+limited in size while they arrive, sniffed with ffprobe, and only then
+renamed into place, so a refused or interrupted upload leaves nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import json
+import os
+import re
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from catalog import CatalogError
+from catalog.jobs import queue_job
+from catalog.models import Lesson, LessonStatus
+from catalog.schedules import publish, save_schedule
+from catalog.tokens import token_owner
+from scheduler import ProblemError, parse_schedule
+from streaming.api import Handler, Param, api, bad_request, error
+from streaming.state import STATE, State
+from transcoder import MediaError, TranscodeOptions
+from transcoder.probe import probe
+
+CHUNK = 1 << 20
+UPLOAD_DIR = "media/uploads"
+KINDS = {"source": "source", "signer": "signer_source"}
+UPLOAD_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "lesson": {"type": "string"},
+        "kind": {"type": "string"},
+        "path": {"type": "string"},
+        "bytes": {"type": "integer"},
+        "duration_s": {"type": "number"},
+        "width": {"type": "integer"},
+        "height": {"type": "integer"},
+        "has_audio": {"type": "boolean"},
+    },
+}
+SCHEDULE_BODY = {
+    "type": "object",
+    "properties": {
+        "airings": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "lesson": {"type": "string"},
+                    "channel": {"type": "string"},
+                    "start": {"type": "string", "format": "date-time"},
+                    "end": {"type": "string", "format": "date-time"},
+                },
+                "required": ["lesson", "channel", "start", "end"],
+            },
+        },
+        "timezone": {"type": "string"},
+        "stats": {"type": "object"},
+    },
+    "required": ["airings"],
+}
+
+
+async def authorise(request: web.Request) -> str:
+    """The name of the caller's token; 401 (JSON) without a valid one."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, presented = header.partition(" ")
+    if scheme.lower() != "bearer" or not presented.strip():
+        raise _unauthorised("a bearer token is needed (sabaq token create)")
+    state = request.app[STATE]
+    owner = await state.transaction(lambda s: token_owner(s, presented.strip()), changes=False)
+    if owner is None:
+        raise _unauthorised("the bearer token is unknown or revoked")
+    return owner
+
+
+def _unauthorised(message: str) -> web.HTTPUnauthorized:
+    return web.HTTPUnauthorized(
+        text=json.dumps({"error": message}),
+        content_type="application/json",
+        headers={"WWW-Authenticate": 'Bearer realm="sabaq"'},
+    )
+
+
+class Refused(Exception):
+    """An upload refused with an HTTP status and a one-line reason."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+async def _json_body(request: web.Request) -> Any:
+    try:
+        return await request.json()
+    except (ValueError, UnicodeDecodeError):
+        raise bad_request("body: not valid JSON") from None
+
+
+def _extension(format_name: str) -> str:
+    names = format_name.split(",")
+    for name, ext in (("mp4", ".mp4"), ("matroska", ".mkv"), ("mpegts", ".ts"), ("avi", ".avi")):
+        if name in names:
+            return ext
+    return ".media"
+
+
+async def _receive(request: web.Request, state: State, part: Path) -> int:
+    """Stream the body into `part`, refusing it past the size limit; the byte count."""
+    limit = state.max_upload_bytes
+    if request.content_length is not None and request.content_length > limit:
+        raise Refused(
+            413, f"upload of {request.content_length} bytes is over the limit of {limit} bytes"
+        )
+    received = 0
+    loop = asyncio.get_running_loop()
+    with part.open("wb") as sink:
+        async for chunk in request.content.iter_chunked(CHUNK):
+            received += len(chunk)
+            if received > limit:
+                raise Refused(413, f"upload is over the limit of {limit} bytes")
+            await loop.run_in_executor(None, sink.write, chunk)
+    if received == 0:
+        raise Refused(400, "body: empty upload (0 bytes)")
+    return received
+
+
+def _upload_route(kind: str) -> Callable[[Handler], Handler]:
+    return api(
+        f"/api/lessons/{{lesson}}/{kind}",
+        f"Upload the lesson's {'recording' if kind == 'source' else 'sign-language recording'}",
+        [Param("lesson", "path", {"type": "string"})],
+        UPLOAD_SCHEMA,
+        method="put",
+        body={"application/octet-stream": {"type": "string", "format": "binary"}},
+        secured=True,
+        status=201,
+        errors={413: "Upload too large", 415: "Not a playable video", 507: "Disk full"},
+    )
+
+
+async def _upload(request: web.Request, kind: str) -> web.Response:
+    await authorise(request)
+    state = request.app[STATE]
+    lesson_id = request.match_info["lesson"]
+    snapshot = await state.snapshot()
+    if lesson_id not in snapshot.lessons:  # ids come from the catalogue, never from the path
+        return error(404, f"lesson {lesson_id!r} not found")
+    folder = state.data_dir / UPLOAD_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    part = folder / f".part-{uuid.uuid4().hex}"
+    try:
+        try:
+            size = await _receive(request, state, part)
+        except OSError as exc:
+            if exc.errno == errno.ENOSPC:
+                raise Refused(507, "the server's disk is full; upload refused") from None
+            raise
+        loop = asyncio.get_running_loop()
+        try:
+            info = await loop.run_in_executor(None, probe, part)
+        except MediaError as exc:
+            reason = str(exc).replace(str(part), "upload")
+            raise Refused(415, reason) from None
+        name = f"{lesson_id}-{kind}{_extension(info.format_name)}"
+        os.replace(part, folder / name)
+    except Refused as refused:
+        return error(refused.status, str(refused))
+    finally:
+        part.unlink(missing_ok=True)
+    relative = f"{UPLOAD_DIR}/{name}"
+
+    def record(session: Session) -> None:
+        lesson = session.get_one(Lesson, lesson_id)
+        setattr(lesson, KINDS[kind], relative)
+        if kind == "signer":
+            lesson.signed = True
+        lesson.status = LessonStatus.imported
+
+    await state.transaction(record)
+    width, height = info.display_size
+    return web.json_response(
+        {
+            "lesson": lesson_id,
+            "kind": kind,
+            "path": relative,
+            "bytes": size,
+            "duration_s": info.duration_s,
+            "width": width,
+            "height": height,
+            "has_audio": info.has_audio,
+        },
+        status=201,
+    )
+
+
+@_upload_route("source")
+async def upload_source(request: web.Request) -> web.Response:
+    """PUT /api/lessons/{lesson}/source: the lesson's recording."""
+    return await _upload(request, "source")
+
+
+@_upload_route("signer")
+async def upload_signer(request: web.Request) -> web.Response:
+    """PUT /api/lessons/{lesson}/signer: the interpreter's recording."""
+    return await _upload(request, "signer")
+
+
+@api(
+    "/api/transcode",
+    "Queue transcode jobs (run by `sabaq transcode --queued` or a worker)",
+    response={
+        "type": "object",
+        "properties": {"queued": {"type": "array", "items": {"type": "string"}}},
+    },
+    method="post",
+    body={
+        "application/json": {
+            "type": "object",
+            "properties": {
+                "lessons": {"type": "array", "items": {"type": "string"}},
+                "all": {"type": "boolean"},
+                "options": {"type": "object"},
+            },
+        }
+    },
+    secured=True,
+    status=202,
+    errors={409: "A lesson has no source media"},
+)
+async def queue_transcode(request: web.Request) -> web.Response:
+    """POST /api/transcode: {"lessons": [...]} or {"all": true}, optional "options"."""
+    await authorise(request)
+    body = await _json_body(request)
+    if not isinstance(body, dict):
+        raise bad_request("body: expected an object")
+    try:
+        options = TranscodeOptions.from_json(body.get("options") or {})
+    except ValueError as exc:
+        raise bad_request(str(exc)) from None
+    wanted = body.get("lessons")
+    if body.get("all") is True:
+        wanted = None
+    elif not isinstance(wanted, list) or not wanted or not all(isinstance(x, str) for x in wanted):
+        raise bad_request('lessons: give a list of lesson ids, or "all": true')
+
+    def queue(session: Session) -> list[str] | web.Response:
+        query = select(Lesson).order_by(Lesson.series_id, Lesson.episode)
+        if wanted is not None:
+            query = query.where(Lesson.id.in_(wanted))
+        lessons = list(session.scalars(query))
+        missing = sorted(set(wanted or []) - {x.id for x in lessons})
+        if missing:
+            return error(404, f"lesson {missing[0]!r} not found")
+        no_media = [x.id for x in lessons if not x.source]
+        if no_media and wanted is not None:
+            return error(409, f"lesson {no_media[0]!r} has no source media; upload it first")
+        queued = [x.id for x in lessons if x.source]
+        for lesson_id in queued:
+            queue_job(session, lesson_id, options.to_json())
+        return queued
+
+    result = await _transaction_or_error(request.app[STATE], queue)
+    if isinstance(result, web.Response):
+        return result
+    return web.json_response({"queued": result}, status=202)
+
+
+async def _transaction_or_error(state: State, action: Any) -> Any:
+    try:
+        return await state.transaction(action)
+    except CatalogError as exc:
+        raise bad_request(str(exc)) from None
+
+
+@api(
+    "/api/schedules",
+    "Store a schedule as a new version and (by default) publish it",
+    [Param("publish", "query", {"type": "string", "enum": ["true", "false"]})],
+    {
+        "type": "object",
+        "properties": {
+            "version": {"type": "integer"},
+            "published": {"type": "boolean"},
+            "notes": {"type": "array", "items": {"type": "string"}},
+        },
+    },
+    method="post",
+    body={"application/json": SCHEDULE_BODY},
+    secured=True,
+    status=201,
+)
+async def post_schedule(request: web.Request) -> web.Response:
+    """POST /api/schedules: a schedule document (DESIGN.md), published unless ?publish=false.
+
+    Airings already aired or on air stay as they were (see catalog.schedules.publish).
+    """
+    await authorise(request)
+    document = await _json_body(request)
+    try:
+        parse_schedule(document)
+    except ProblemError as exc:
+        raise bad_request(str(exc)) from None
+    timezone = document.get("timezone", "Asia/Almaty")
+    if not isinstance(timezone, str):
+        raise bad_request("timezone: expected a time zone name such as Asia/Almaty")
+    publish_now = request.query.get("publish", "true") != "false"
+    now = request.app[STATE].clock()
+
+    def store(session: Session) -> tuple[int, list[str]]:
+        version = save_schedule(session, document, timezone)
+        notes = publish(session, version, now) if publish_now else []
+        return version, notes
+
+    version, notes = await _transaction_or_error(request.app[STATE], store)
+    return web.json_response(
+        {"version": version, "published": publish_now, "notes": notes}, status=201
+    )
+
+
+@api(
+    "/api/schedules/{version}/publish",
+    "Publish a stored schedule version",
+    [Param("version", "path", {"type": "integer", "minimum": 1})],
+    {"type": "object", "properties": {"version": {"type": "integer"}}},
+    method="post",
+    secured=True,
+)
+async def publish_version(request: web.Request) -> web.Response:
+    """POST /api/schedules/{version}/publish."""
+    await authorise(request)
+    raw = request.match_info["version"]
+    if not re.fullmatch(r"[0-9]{1,9}", raw):
+        raise bad_request(f"version: {raw!r} is not a version number")
+    version, now = int(raw), request.app[STATE].clock()
+
+    def store(session: Session) -> list[str]:
+        return publish(session, version, now)
+
+    try:
+        notes = await request.app[STATE].transaction(store)
+    except CatalogError as exc:
+        return error(404, str(exc))
+    return web.json_response({"version": version, "published": True, "notes": notes})

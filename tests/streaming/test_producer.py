@@ -1,0 +1,245 @@
+"""Producer routes: bearer tokens, uploads sniffed and size-limited, jobs queued, publishing."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import subprocess
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from catalog import open_catalog
+from catalog.models import JobState, Lesson, ScheduleVersion, TranscodeJob
+from catalog.schedules import published_version
+from catalog.tokens import create_token, revoke_token
+from streaming import create_app
+from transcoder.samples import make_lesson
+
+LESSON = "ru-01-math-001"  # in the catalogue, not packaged yet
+
+
+@pytest.fixture
+async def producer(site, tmp_path, aiohttp_client):
+    """A private copy of the site (these tests change it), a client and a valid token."""
+    data = tmp_path / "site"
+    shutil.copytree(site.data_dir, data)
+    catalog = open_catalog(f"sqlite:///{data / 'sabaq.sqlite3'}")
+    with catalog.session() as session:
+        token = create_token(session, "studio")
+        revoked = create_token(session, "old-studio")
+        revoke_token(session, "old-studio")
+    app = create_app(catalog, data, clock=lambda: site.now, refresh_s=0, max_upload_bytes=2_000_000)
+    client = await aiohttp_client(app)
+    client.data_dir, client.catalog, client.site = data, catalog, site
+    client.auth = {"Authorization": f"Bearer {token}"}
+    client.revoked = {"Authorization": f"Bearer {revoked}"}
+    yield client
+    catalog.dispose()
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory):
+    return make_lesson(tmp_path_factory.mktemp("up") / "clip.mp4", "Жүктеу", 2, size="320x180")
+
+
+def _uploads(client) -> list[str]:
+    folder = client.data_dir / "media" / "uploads"
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+
+
+def _state(client) -> tuple[object, int, int]:
+    with client.catalog.session() as session:
+        lesson = session.get_one(Lesson, LESSON)
+        versions = session.scalar(select(func.count()).select_from(ScheduleVersion))
+        jobs = session.scalar(select(func.count()).select_from(TranscodeJob))
+        return lesson.source, versions, jobs
+
+
+SCHEDULE = {
+    "airings": [
+        {
+            "lesson": "kk-05-math-002",
+            "channel": "al-farabi",
+            "start": "2026-09-01T09:10:00+05:00",
+            "end": "2026-09-01T09:10:08+05:00",
+        }
+    ]
+}
+ACTIONS = [
+    ("PUT", f"/api/lessons/{LESSON}/source", {"data": b"\x00" * 10}),
+    ("PUT", f"/api/lessons/{LESSON}/signer", {"data": b"\x00" * 10}),
+    ("POST", "/api/transcode", {"json": {"all": True}}),
+    ("POST", "/api/schedules", {"json": SCHEDULE}),
+    ("POST", "/api/schedules/1/publish", {}),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body"), ACTIONS)
+@pytest.mark.parametrize("who", ["none", "wrong", "revoked", "not-bearer"])
+async def test_producer_actions_need_a_valid_token(producer, method, path, body, who):
+    headers = {
+        "none": {},
+        "wrong": {"Authorization": "Bearer sabaq_guess"},
+        "revoked": producer.revoked,
+        "not-bearer": {"Authorization": "Basic c3R1ZGlvOnNlY3JldA=="},
+    }[who]
+    before = _state(producer)
+    response = await producer.request(method, path, headers=headers, **body)
+    assert response.status == 401
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+    assert "error" in await response.json()
+    assert _state(producer) == before
+    assert _uploads(producer) == []
+
+
+async def test_upload_then_queue_a_transcode(producer, clip, caplog):
+    caplog.set_level(logging.DEBUG)
+    response = await producer.put(
+        f"/api/lessons/{LESSON}/source", data=clip.read_bytes(), headers=producer.auth
+    )
+    assert response.status == 201, await response.text()
+    body = await response.json()
+    assert body["path"] == f"media/uploads/{LESSON}-source.mp4"
+    assert (body["width"], body["height"], body["has_audio"]) == (320, 180, True)
+    assert _uploads(producer) == [f"{LESSON}-source.mp4"]
+    assert (producer.data_dir / body["path"]).read_bytes() == clip.read_bytes()
+    assert _state(producer)[0] == body["path"]
+    queued = await producer.post(
+        "/api/transcode", json={"lessons": [LESSON]}, headers=producer.auth
+    )
+    assert queued.status == 202
+    assert (await queued.json()) == {"queued": [LESSON]}
+    with producer.catalog.session() as session:
+        job = session.scalars(select(TranscodeJob).where(TranscodeJob.lesson_id == LESSON)).one()
+        assert job.state == JobState.queued
+    token = producer.auth["Authorization"].split()[1]
+    assert token not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("make", "status", "reason"),
+    [
+        (lambda clip, tmp: b"not a video at all " * 100, 415, "not a readable media file"),
+        (lambda clip, tmp: clip.read_bytes()[:3000], 415, "upload"),
+        (lambda clip, tmp: _audio_only(tmp), 415, "has no video stream"),
+        (lambda clip, tmp: b"", 400, "empty upload"),
+        (lambda clip, tmp: b"\x00" * 2_000_001, 413, "over the limit"),
+    ],
+    ids=["garbage", "truncated", "audio-only", "empty", "too-large"],
+)
+async def test_bad_uploads_are_refused_and_leave_nothing(
+    producer, clip, tmp_path, make, status, reason
+):
+    before = _state(producer)
+    response = await producer.put(
+        f"/api/lessons/{LESSON}/source", data=make(clip, tmp_path), headers=producer.auth
+    )
+    assert response.status == status
+    message = (await response.json())["error"]
+    assert reason in message
+    assert str(producer.data_dir) not in message  # no server paths in answers
+    assert _uploads(producer) == []
+    assert _state(producer) == before
+
+
+def _audio_only(tmp) -> bytes:
+    target = tmp / "tone.m4a"
+    tone = ["-f", "lavfi", "-i", "sine=duration=1", "-c:a", "aac"]
+    subprocess.run(["ffmpeg", "-v", "error", *tone, str(target)], check=True)
+    return target.read_bytes()
+
+
+async def test_upload_for_unknown_lesson_is_404(producer, clip):
+    response = await producer.put(
+        "/api/lessons/..%2f..%2fetc/source", data=clip.read_bytes(), headers=producer.auth
+    )
+    assert response.status == 404
+    assert _uploads(producer) == []
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "reason"),
+    [
+        ("{not json", 400, "not valid JSON"),
+        ([], 400, "expected an object"),
+        ({"lessons": []}, 400, "lessons:"),
+        ({"lessons": ["ghost"]}, 404, "'ghost' not found"),
+        ({"lessons": [LESSON]}, 409, "no source media"),
+        ({"all": True, "options": {"preset": 5}}, 400, "options.preset"),
+        ({"all": True, "options": {"bogus": 1}}, 400, "unknown key 'bogus'"),
+        ({"all": True, "options": {"ladder": "720"}}, 400, "options.ladder"),
+        ({"all": True, "options": {"signer_position": "middle"}}, 400, "signer position"),
+        ({"all": True, "options": {"ladder": [180]}}, 400, "supported heights"),
+    ],
+)
+async def test_bad_transcode_requests(producer, body, status, reason):
+    kwargs = {"data": body} if isinstance(body, str) else {"json": body}
+    before = _state(producer)
+    response = await producer.post("/api/transcode", headers=producer.auth, **kwargs)
+    assert response.status == status
+    assert reason in (await response.json())["error"]
+    assert _state(producer) == before
+
+
+async def test_publish_a_schedule_keeps_what_has_aired(producer):
+    site = producer.site
+    later = site.now + timedelta(minutes=10)
+    document = {
+        "timezone": "Asia/Almaty",
+        "airings": [
+            {
+                "lesson": "kk-05-math-002",
+                "channel": "al-farabi",
+                "start": later.isoformat(),
+                "end": (later + timedelta(seconds=8)).isoformat(),
+            }
+        ],
+    }
+    response = await producer.post("/api/schedules", json=document, headers=producer.auth)
+    assert response.status == 201, await response.text()
+    body = await response.json()
+    assert body["published"] is True
+    with producer.catalog.session() as session:
+        live = published_version(session)
+        assert live.id == body["version"]
+        starts = [(a.lesson_id, a.start) for a in live.airings]
+    # The first lesson started before "now" and is kept; the second moved to later.
+    assert starts[0][0] == "kk-05-math-001"
+    assert starts[-1] == ("kk-05-math-002", later)
+    schedule = await (await producer.get("/api/channels/al-farabi/schedule?date=2026-09-01")).json()
+    assert [x["lesson"] for x in schedule] == ["kk-05-math-001", "kk-05-math-002"]
+
+
+@pytest.mark.parametrize(
+    ("document", "reason"),
+    [
+        ({"airings": "none"}, "airings"),
+        ({"airings": [{**SCHEDULE["airings"][0], "lesson": "ghost"}]}, "ghost"),
+        ({**SCHEDULE, "timezone": "Mars/Base"}, "unknown time zone"),
+        ({"airings": [{**SCHEDULE["airings"][0], "start": "yesterday"}]}, "start"),
+    ],
+)
+async def test_bad_schedules_are_refused(producer, document, reason):
+    before = _state(producer)
+    response = await producer.post("/api/schedules", json=document, headers=producer.auth)
+    assert response.status == 400
+    assert reason in (await response.json())["error"]
+    assert _state(producer) == before
+
+
+async def test_publish_an_unknown_version(producer):
+    missing = await producer.post("/api/schedules/999/publish", headers=producer.auth)
+    assert missing.status == 404
+    bad = await producer.post("/api/schedules/abc/publish", headers=producer.auth)
+    assert bad.status == 400
+
+
+async def test_openapi_declares_the_bearer_scheme(producer):
+    document = await (await producer.get("/api/openapi.json")).json()
+    assert document["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+    upload = document["paths"]["/api/lessons/{lesson}/source"]["put"]
+    assert upload["security"] == [{"bearer": []}]
+    assert {"401", "413", "415"} <= set(upload["responses"])
+    assert "security" not in document["paths"]["/api/lessons"]["get"]
