@@ -710,6 +710,80 @@ def _progress() -> Progress:
     )
 
 
+# ------------------------------------------------------------------- slate
+@main.group()
+def slate() -> None:
+    """Off-air slates that live channels loop between airings."""
+
+
+@slate.command("render")
+@click.option(
+    "--hours",
+    type=click.FloatRange(min=0),
+    default=48,
+    show_default=True,
+    help="Make the 'next lesson' slates of airings starting within this many hours.",
+)
+@click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option(
+    "--ladder",
+    default="720,480,360,234",
+    show_default=True,
+    help="Rung heights; use the lessons' ladder so live channels keep every rung.",
+)
+@click.option("--preset", default="veryfast", show_default=True, help="libx264 preset.")
+@click.option("--force", is_flag=True, help="Make them again even if they exist.")
+@pass_context
+def slate_render(
+    context: Context, hours: float, jobs: int, ladder: str, preset: str, force: bool
+) -> None:
+    """Make each channel's slate, and one per coming airing naming that lesson and its time.
+
+    Run it after publishing a schedule (and daily, e.g. from cron): the server
+    never runs ffmpeg, it only loops the slates made here. Slates of airings
+    more than a day old are removed.
+    """
+    from catalog.models import utcnow
+    from transcoder.ladder import parse_ladder
+    from transcoder.slate import slate_options
+
+    try:
+        options = slate_options(parse_ladder(ladder), preset)
+    except ValueError as exc:
+        fail(str(exc), EXIT_BAD_INPUT)
+    with user_errors():
+        made, total, removed = _render_slates(context, utcnow(), hours, jobs, options, force)
+    out.print(f"{made} slates made, {total - made} already there, {removed} old ones removed")
+
+
+def _render_slates(
+    context: Context, now: datetime, hours: float, jobs: int, options: Any, force: bool = False
+) -> tuple[int, int, int]:
+    from sqlalchemy import select
+
+    from catalog.models import Channel, Lesson
+    from catalog.schedules import published_version
+    from transcoder.slate import plan_slates, prune_slates, render_slates
+
+    with context.catalog().session() as session:
+        channels = {c.id: c.name for c in session.scalars(select(Channel).order_by(Channel.id))}
+        titles = {i: t for i, t in session.execute(select(Lesson.id, Lesson.title))}
+        version = published_version(session)
+        timezone = version.timezone if version else "UTC"
+        airings = [(a.lesson_id, a.channel_id, a.start) for a in version.airings] if version else []
+    if not channels:
+        fail("the catalogue has no channels; import a problem with `sabaq catalog import`")
+    if version is None:
+        err.print("no published schedule: only the channels' own slates are made")
+    plan = plan_slates(channels, airings, titles, timezone, now, hours)
+    with _progress() as bar:
+        task = bar.add_task("slates", total=len(plan))
+        made = render_slates(
+            context.data_dir, plan, options, jobs, force, done=lambda _: bar.advance(task)
+        )
+    return made, len(plan), prune_slates(context.data_dir, now)
+
+
 # ------------------------------------------------------------------- token
 @main.group()
 def token() -> None:
@@ -873,8 +947,9 @@ def _build_demo(context: Context, count: int, duration: int, zone: ZoneInfo) -> 
     from catalog.schedules import publish, save_schedule
     from scheduler import SolveOptions, parse_problem, solve
     from scheduler.samples import demo_problem
-    from transcoder import TranscodeOptions, transcode
-    from transcoder.samples import make_lesson, make_signer, make_slate
+    from transcoder import TranscodeOptions
+    from transcoder.samples import make_lesson, make_signer
+    from transcoder.slate import slate_options
 
     data = context.data_dir
     media = data / "media"
@@ -906,16 +981,6 @@ def _build_demo(context: Context, count: int, duration: int, zone: ZoneInfo) -> 
     failed = [o for o in outcomes if not o.ok]
     if failed:
         fail(f"lesson {failed[0].lesson_id} could not be transcoded: {failed[0].error}")
-    for channel in problem["channels"]:
-        slate_dir = data / "slates" / channel["id"]
-        if not (slate_dir / "master.m3u8").exists():
-            source = make_slate(
-                media / f"slate-{channel['id']}.mp4",
-                channel["name"],
-                "Эфир жақында · Скоро в эфире · Back soon",
-                30,
-            )
-            transcode(source, slate_dir, TranscodeOptions(ladder=(480, 360, 234), segment_s=2))
     # The windows open now (not when the demo started), so the first lessons air at once.
     problem = {**demo_problem(datetime.now(zone), count, duration), "lessons": problem["lessons"]}
     write_text(problem_path, json.dumps(problem, ensure_ascii=False, indent=2))
@@ -924,6 +989,8 @@ def _build_demo(context: Context, count: int, duration: int, zone: ZoneInfo) -> 
     with catalog_.session() as session:
         version = save_schedule(session, result.to_json(), problem["timezone"])
         publish(session, version, datetime.now(zone))
+    out.print("making the off-air slates (channel name, next lesson and its time)")
+    _render_slates(context, datetime.now(zone), 48, 2, slate_options((480, 360, 234)))
     summary = (
         f"{len(outcomes)} lessons, schedule {result.stats['status']} in "
         f"{result.stats['days_used']} day(s), version {version} published"

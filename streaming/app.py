@@ -18,6 +18,7 @@ from streaming.files import file_response, safe_path
 from streaming.i18n import negotiate
 from streaming.state import STATE, Clock, State, now_and_next, system_clock
 from transcoder.master import Variant, master_playlist
+from transcoder.slate import NEXT_DIR
 
 STATIC = Path(__file__).with_name("static")
 HLS_JS_CANDIDATES = (
@@ -125,6 +126,19 @@ async def slate(request: web.Request) -> web.StreamResponse:
     return file_response(path)
 
 
+async def next_slate(request: web.Request) -> web.StreamResponse:
+    """GET /slate/{channel}/next/{key}/{path}: the slate made for the airing after a gap."""
+    state = request.app[STATE]
+    snapshot = await state.snapshot()
+    channel_id, key = request.match_info["channel"], request.match_info["key"]
+    if key not in snapshot.next_slates.get(channel_id, {}):
+        raise web.HTTPNotFound(text="no such slate")
+    path = safe_path(state.data_dir / NEXT_DIR / channel_id / key, request.match_info["tail"])
+    if path is None:
+        raise web.HTTPNotFound(text="no such file in the slate")
+    return file_response(path)
+
+
 async def live_master(request: web.Request) -> web.Response:
     """GET /live/{channel}/master.m3u8: the channel's rungs (those of its slate)."""
     snapshot = await request.app[STATE].snapshot()
@@ -162,7 +176,12 @@ async def live_media(request: web.Request) -> web.Response:
         raise web.HTTPNotFound(text="no such channel or rung")
     now = state.clock()
     segments, sequence, discontinuity = live.live_segments(
-        snapshot.airings_of(channel_id), snapshot.packages, slate_package, rung, now
+        snapshot.airings_of(channel_id),
+        snapshot.packages,
+        slate_package,
+        rung,
+        now,
+        next_slates=snapshot.next_slates.get(channel_id),
     )
     state.metrics.saw_viewer(channel_id, request.remote or "?")
     return web.Response(
@@ -307,6 +326,7 @@ def create_app(
     app.router.add_get("/channels/{channel}", channel_page)
     api.add_routes(app)  # the read-only API and the producer routes (`producer`)
     app.router.add_get("/vod/{lesson}/{tail:.+}", vod)
+    app.router.add_get("/slate/{channel}/next/{key}/{tail:.+}", next_slate)
     app.router.add_get("/slate/{channel}/{tail:.+}", slate)
     app.router.add_get("/live/{channel}/master.m3u8", live_master)
     app.router.add_get("/live/{channel}/{rung}.m3u8", live_media)

@@ -1,7 +1,9 @@
 """Virtual live channels: a playlist is a pure function of the schedule and the instant.
 
 The channel's timeline runs from a fixed epoch: off-air slate segments fill
-every gap, each airing plays its lesson's VOD segments from its start (or
+every gap (the slate made for the airing after the gap when there is one,
+else the channel's own; all slates have the same shape, so which one fills
+a gap never changes the count), each airing plays its lesson's VOD segments from its start (or
 from the end of what overran), and every segment gets a sequence number by
 counting segments since the epoch. Only airings that started before the
 instant affect the count, and publishing never changes the past, so the
@@ -13,11 +15,12 @@ same segment alike.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from streaming.snapshot import AiringView, Package, rung_height
+from transcoder.slate import slate_key
 
 EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
 WINDOW_S = 36.0  # listed history: at least 3 target durations of 6 s
@@ -60,12 +63,24 @@ def live_segments(
     rung: str,
     now: datetime,
     window_s: float = WINDOW_S,
+    next_slates: Mapping[str, Package] | None = None,
 ) -> tuple[list[LiveSegment], int, int]:
     """Segments starting in (now - window_s, now], with the media and discontinuity
-    sequence numbers of the first of them."""
+    sequence numbers of the first of them. `next_slates` holds slates made for the
+    airing after a gap, by slate key."""
     slate_segments = slate.reference
     step = slate_segments[0].duration
     loop = len(slate_segments)
+    shape = [s.duration for s in slate_segments]
+
+    def gap_slate(following: AiringView | None) -> Package:
+        if following is None or not next_slates:
+            return slate
+        made = next_slates.get(slate_key(following.lesson_id, following.start))
+        if made is None or [s.duration for s in made.reference] != shape:
+            return slate  # missing, or not a slate's shape: the channel's own slate
+        return made
+
     low = now - timedelta(seconds=window_s)
     listed: list[LiveSegment] = []
     cursor, sequence, discontinuities = EPOCH, 0, 0
@@ -80,7 +95,7 @@ def live_segments(
             first_discontinuities = before + (1 if segment.discontinuity else 0)
         listed.append(segment)
 
-    def slate_block(count: int) -> None:
+    def slate_block(count: int, filler: Package) -> None:
         nonlocal cursor, sequence, discontinuities
         # Only the part of the block that can reach the window is walked.
         skip = 0
@@ -97,7 +112,7 @@ def live_segments(
                         sequence + index,
                         start,
                         slate_segments[index % loop].duration,
-                        _url(slate, rung, index % loop),
+                        _url(filler, rung, index % loop),
                         index % loop == 0,
                     ),
                     marks,
@@ -106,15 +121,19 @@ def live_segments(
         sequence += count
         cursor += timedelta(seconds=count * step)
 
+    upcoming: AiringView | None = None
     for airing in airings:
         package = packages.get(airing.lesson_id)
-        if package is None or airing.start > now:
+        if package is None:
+            continue
+        if airing.start > now:
+            upcoming = upcoming or airing
             continue
         if airing.start + timedelta(seconds=package.duration_s) <= cursor:
             continue  # wholly overrun by what came before: skipped, as a playout would
         begin = max(airing.start, cursor)
         if begin > cursor:
-            slate_block(math.ceil((begin - cursor).total_seconds() / step))
+            slate_block(math.ceil((begin - cursor).total_seconds() / step), gap_slate(airing))
         reference = package.reference
         if cursor + package.span <= low:
             # Wholly before the window: count it without walking its segments.
@@ -136,7 +155,7 @@ def live_segments(
             sequence += 1
             cursor += timedelta(seconds=segment.duration)
     if cursor <= now:
-        slate_block(math.floor((now - cursor).total_seconds() / step) + 1)
+        slate_block(math.floor((now - cursor).total_seconds() / step) + 1, gap_slate(upcoming))
     return listed, max(first_sequence, 0), max(first_discontinuities, 0)
 
 

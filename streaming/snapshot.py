@@ -7,6 +7,7 @@ functions (live playlists, guide, pages) work on it.
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -19,6 +20,7 @@ from sqlalchemy.orm import selectinload
 from catalog import Catalog
 from catalog.models import Channel, HlsPackage, Lesson
 from catalog.schedules import published_version
+from transcoder.slate import NEXT_DIR
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,8 @@ class Snapshot:
     airings: list[AiringView] = field(default_factory=list)
     packages: dict[str, Package] = field(default_factory=dict)
     slates: dict[str, Package] = field(default_factory=dict)
+    # Slates made for the airing after a gap: channel id -> slate key of that airing -> package.
+    next_slates: dict[str, dict[str, Package]] = field(default_factory=dict)
     timezone: str = "Asia/Almaty"
 
     def airings_of(self, channel_id: str) -> list[AiringView]:
@@ -207,4 +211,13 @@ def load_snapshot(catalog: Catalog, data_dir: Path, cache: PackageCache | None =
         slate = read_package(data_dir / "slates" / view.id, f"/slate/{view.id}", cache)
         if slate is not None:
             snapshot.slates[view.id] = slate
+        folder = data_dir / NEXT_DIR / view.id
+        try:
+            keys = {entry.name for entry in os.scandir(folder) if not entry.name.startswith(".")}
+        except OSError:
+            keys = set()
+        for key in sorted(keys):  # render_slates prunes those of long-gone airings
+            made = read_package(folder / key, f"/slate/{view.id}/next/{key}", cache)
+            if made is not None:
+                snapshot.next_slates.setdefault(view.id, {})[key] = made
     return snapshot

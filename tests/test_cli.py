@@ -32,7 +32,7 @@ def run(tmp_path, monkeypatch):
 def test_help_lists_the_groups(run):
     result = run("--help")
     assert result.exit_code == 0
-    for group in ("catalog", "schedule", "transcode", "serve", "demo", "token"):
+    for group in ("catalog", "schedule", "transcode", "serve", "demo", "token", "slate"):
         assert group in result.output
     for args in (
         ["catalog", "--help"],
@@ -306,3 +306,12 @@ def test_publish_with_unknown_timezone(run, tmp_path, problem_data):
     result = run("schedule", "publish", str(schedule), "--timezone", "Mars/Base")
     assert result.exit_code == 2
     assert "timezone: unknown time zone 'Mars/Base'" in result.output
+
+
+def test_slate_render_needs_channels_and_a_known_ladder(run):
+    result = run("slate", "render")
+    assert result.exit_code == 1
+    assert "no channels" in result.output
+    bad = run("slate", "render", "--ladder", "999")
+    assert bad.exit_code == 2
+    assert "999 is not a supported height" in bad.output

@@ -1,4 +1,4 @@
-"""Sample media made with ffmpeg's lavfi sources: lessons, a signer, a slate.
+"""Sample media made with ffmpeg's lavfi sources: lessons and a signer (slates: slate.py).
 
 No downloads: pictures come from testsrc2/colour sources with the title drawn
 on them, sound from sine tones.
@@ -73,33 +73,4 @@ def make_signer(target: Path, duration_s: float, size: str = "480x360") -> Path:
     )
     source = f"color=c=0x00b140:size={size}:rate=25:duration={duration_s}"
     args = ["-f", "lavfi", "-i", source, "-vf", body, *FAST_H264, "-t", str(duration_s)]
-    return _run(args, target)
-
-
-def make_slate(target: Path, channel_name: str, line: str, duration_s: float = 12) -> Path:
-    """The off-air picture of a channel: its name and a line of text, quiet tone-free audio."""
-    picture = f"color=c=0x1d3557:size=1280x720:rate=25:duration={duration_s}"
-    text = (
-        f"drawtext=fontfile={FONT}:text='{_escape(channel_name)}':fontsize=72:fontcolor=white"
-        f":x=(w-tw)/2:y=h/3,drawtext=fontfile={FONT}:text='{_escape(line)}':fontsize=40"
-        f":fontcolor=0xf1faee:x=(w-tw)/2:y=h/2"
-    )
-    silence = f"anullsrc=r=48000:cl=stereo:d={duration_s}"
-    args = [
-        "-f",
-        "lavfi",
-        "-i",
-        picture,
-        "-f",
-        "lavfi",
-        "-i",
-        silence,
-        "-vf",
-        text,
-        *FAST_H264,
-        "-c:a",
-        "aac",
-        "-t",
-        str(duration_s),
-    ]
     return _run(args, target)

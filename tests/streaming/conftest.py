@@ -14,7 +14,8 @@ from catalog.jobs import finish_job, queue_job, start_job
 from catalog.problem_io import import_problem
 from catalog.schedules import publish, save_schedule
 from transcoder import TranscodeOptions, transcode
-from transcoder.samples import make_lesson, make_signer, make_slate
+from transcoder.samples import make_lesson, make_signer
+from transcoder.slate import plan_slates, render_slates, slate_options
 
 NOW = datetime(2026, 9, 1, 4, 0, 20, tzinfo=UTC)  # 09:00:20 in Almaty
 OPTIONS = TranscodeOptions(preset="ultrafast", ladder=(360, 234))
@@ -110,13 +111,16 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Site:
                 segment_s=result.segment_s,
                 checksum=result.checksum,
             )
-    slate = make_slate(media / "slate.mp4", "Әл-Фараби", "Эфир жақында", 6)
-    transcode(
-        slate,
-        data / "slates" / "al-farabi",
-        TranscodeOptions(preset="ultrafast", ladder=(360, 234), segment_s=2),
-    )
     start = NOW - timedelta(seconds=20)
+    slates = plan_slates(
+        {"al-farabi": "Әл-Фараби"},
+        [("kk-05-math-002", "al-farabi", start + timedelta(seconds=30))],
+        {"kk-05-math-002": "Теңдеулер"},
+        "Asia/Almaty",
+        start,
+        1,
+    )
+    render_slates(data, slates, slate_options((360, 234), "ultrafast"), workers=2)
     airings = [
         {
             "lesson": "kk-05-math-001",

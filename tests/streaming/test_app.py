@@ -107,6 +107,8 @@ async def test_vod_serves_package_files_with_types_and_caching(client):
         "/vod/ru-01-math-001/master.m3u8",
         "/vod/..%2f..%2fetc/passwd",
         "/slate/al-farabi/..%2f..%2fsabaq.sqlite3",
+        "/slate/al-farabi/next/..%2f..%2f..%2fsabaq.sqlite3",
+        "/slate/al-farabi/next/20260901T040030Z-kk-05-math-002/..%2f..%2f..%2fsabaq.sqlite3",
         "/static/..%2f..%2fcli.py",
     ],
 )
@@ -133,9 +135,10 @@ async def test_live_channel_follows_the_clock(client, site):
     assert response.headers["Content-Type"].startswith("application/vnd.apple.mpegurl")
     playlist = m3u8.loads(await response.text())
     assert playlist.segments[-1].uri == "/vod/kk-05-math-001/360p/seg_00001.ts"
-    client.clock["now"] = site.now  # in the gap: the slate
+    client.clock["now"] = site.now  # in the gap: the slate announcing the next lesson
     gap = m3u8.loads(await (await client.get("/live/al-farabi/360p.m3u8")).text())
-    assert gap.segments[-1].uri.startswith("/slate/al-farabi/360p/")
+    key = "20260901T040030Z-kk-05-math-002"
+    assert gap.segments[-1].uri.startswith(f"/slate/al-farabi/next/{key}/360p/")
     assert gap.media_sequence >= playlist.media_sequence
     assert (await client.get(gap.segments[-1].uri)).status == 200
     assert (await client.get("/live/nope/master.m3u8")).status == 404

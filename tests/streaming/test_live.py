@@ -9,6 +9,7 @@ import pytest
 
 from streaming.live import EPOCH, live_segments, media_playlist, pick_rung
 from streaming.snapshot import AiringView, Package, Segment
+from transcoder.slate import slate_key
 
 T0 = datetime(2026, 9, 1, 4, 0, tzinfo=UTC)  # 09:00 in Almaty
 
@@ -140,3 +141,35 @@ def test_epoch_is_the_start_of_numbering():
     segments, sequence, _ = live_segments([], LESSONS, SLATE, "480p", EPOCH + timedelta(seconds=1))
     assert sequence == 0
     assert segments[0].url == "/slate/c/480p/seg_00000.ts"
+
+
+NEXT_C = {slate_key("c", AIRINGS[2].start): package("/slate/c/next/k", [2.0] * 15)}
+
+
+def test_gap_before_an_airing_loops_the_slate_made_for_it():
+    instant = T0 + timedelta(hours=3)
+    segments, _, _ = live_segments(AIRINGS, LESSONS, SLATE, "480p", instant, next_slates=NEXT_C)
+    assert all(s.url.startswith("/slate/c/next/k/480p/") for s in segments)
+    # Before the first airing, nothing was made for "a": the channel's own slate.
+    early, _, _ = live_segments(
+        AIRINGS, LESSONS, SLATE, "480p", T0 - timedelta(minutes=1), next_slates=NEXT_C
+    )
+    assert all(s.url.startswith("/slate/c/480p/") for s in early)
+
+
+def test_which_slate_fills_a_gap_never_changes_the_numbering():
+    for instant in (T0 + timedelta(hours=3), T0 + timedelta(hours=20, seconds=5)):
+        plain = live_segments(AIRINGS, LESSONS, SLATE, "480p", instant)
+        made = live_segments(AIRINGS, LESSONS, SLATE, "480p", instant, next_slates=NEXT_C)
+        assert plain[1:] == made[1:]
+        assert [(s.sequence, s.start, s.discontinuity) for s in plain[0]] == [
+            (s.sequence, s.start, s.discontinuity) for s in made[0]
+        ]
+
+
+def test_a_slate_of_another_shape_is_not_used():
+    odd = {slate_key("c", AIRINGS[2].start): package("/slate/c/next/k", [6.0] * 2)}
+    segments, _, _ = live_segments(
+        AIRINGS, LESSONS, SLATE, "480p", T0 + timedelta(hours=3), next_slates=odd
+    )
+    assert all(s.url.startswith("/slate/c/480p/") for s in segments)

@@ -1,0 +1,209 @@
+"""Off-air slates: a still picture with the channel's name and what airs next, packaged once.
+
+Live channels loop a slate through every gap between airings. Every slate
+has the same shape (SLATE_SEGMENTS segments of SLATE_SEGMENT_S seconds), so
+the live timeline counts slate segments alike whichever slate fills a gap:
+the generic one of the channel, or the one made for the airing that follows
+the gap ("Next: <title>, <date> <time>"). Text is handed to drawtext through
+files, so titles with quotes, colons, `<&">` or Kazakh letters need no escaping.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from transcoder.errors import MediaError
+from transcoder.options import TranscodeOptions
+from transcoder.package import PackageResult, transcode
+
+NEXT_DIR = "slates-next"  # data/slates-next/{channel}/{slate key}; channel slates: data/slates/
+KEEP_PAST = timedelta(days=1)  # slates of airings older than this are removed by render_slates
+SLATE_SEGMENT_S = 2
+SLATE_SEGMENTS = 5  # a slate loops every 10 s
+FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+BOLD = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
+OFF_AIR = "Эфир жақында · Скоро в эфире · Back soon"
+NEXT = "Келесі · Далее · Next"
+MAX_TITLE = 44  # characters that fit a line at the title's size on a 1280 px picture
+
+
+@dataclass(frozen=True)
+class SlateText:
+    """What a slate says: the channel, then either 'back soon' or the next airing."""
+
+    channel_name: str
+    next_title: str | None = None
+    next_time: str | None = None  # local date and time, already formatted
+
+    def lines(self) -> list[tuple[str, int, str]]:
+        """(text, font size, colour) from the top of the picture down."""
+        if self.next_title is None:
+            return [(self.channel_name, 72, "white"), (OFF_AIR, 38, "0xf1faee")]
+        title = self.next_title.replace("\n", " ").replace("\r", " ").strip()
+        if len(title) > MAX_TITLE:
+            title = title[: MAX_TITLE - 1].rstrip() + "…"
+        return [
+            (self.channel_name, 64, "white"),
+            (NEXT, 34, "0xa8dadc"),
+            (title, 46, "white"),
+            (self.next_time or "", 40, "0xf1faee"),
+        ]
+
+
+def slate_key(lesson_id: str, start: datetime) -> str:
+    """The directory name of the slate before an airing: its UTC start, then its lesson."""
+    return f"{start.astimezone(UTC).strftime('%Y%m%dT%H%M%SZ')}-{lesson_id}"
+
+
+def slate_options(ladder: tuple[int, ...], preset: str = "veryfast") -> TranscodeOptions:
+    """How every slate is packaged: the channel's rungs, 2 s segments."""
+    return TranscodeOptions(ladder=ladder, segment_s=SLATE_SEGMENT_S, preset=preset)
+
+
+def _picture(target: Path, text: SlateText, work: Path) -> Path:
+    """A silent 1280x720 still clip of SLATE_SEGMENTS x SLATE_SEGMENT_S seconds."""
+    duration = SLATE_SEGMENTS * SLATE_SEGMENT_S
+    lines = text.lines()
+    filters = []
+    top = 720 // 2 - sum(size + 24 for _, size, _ in lines) // 2
+    for index, (line, size, colour) in enumerate(lines):
+        path = work / f"line{index}.txt"
+        path.write_text(line, encoding="utf-8")
+        font = BOLD if index == 0 else FONT
+        filters.append(
+            f"drawtext=fontfile={font}:textfile={path}:expansion=none"
+            f":fontsize={size}:fontcolor={colour}"
+            f":x=(w-tw)/2:y={top}"
+        )
+        top += size + 24
+    args = [
+        "ffmpeg",
+        "-hide_banner",
+        "-loglevel",
+        "error",
+        "-y",
+        "-f",
+        "lavfi",
+        "-i",
+        f"color=c=0x1d3557:size=1280x720:rate=25:duration={duration}",
+        "-vf",
+        ",".join(filters),
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-tune",
+        "stillimage",
+        "-pix_fmt",
+        "yuv420p",
+        "-t",
+        str(duration),
+        str(target),
+    ]
+    result = subprocess.run(args, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise MediaError(f"slate picture could not be drawn ({result.stderr.strip()[-300:]})")
+    return target
+
+
+def render_slate(out_dir: Path, text: SlateText, options: TranscodeOptions) -> PackageResult:
+    """Draw and package a slate into out_dir (which appears only when complete)."""
+    if options.segment_s != SLATE_SEGMENT_S:
+        raise ValueError(f"slates use {SLATE_SEGMENT_S} s segments, not {options.segment_s}")
+    work = Path(tempfile.mkdtemp(prefix=".slate-", dir=_existing_parent(out_dir)))
+    try:
+        source = _picture(work / "slate.mp4", text, work)
+        return transcode(source, out_dir, options, metadata={"slate": text.lines()[0][0]})
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _existing_parent(path: Path) -> Path:
+    parent = path.resolve().parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise MediaError(f"{path}: cannot be written ({exc.strerror})") from None
+    return parent
+
+
+@dataclass(frozen=True)
+class SlateJob:
+    """One slate to make: a channel's own (key None) or the one before an airing."""
+
+    channel_id: str
+    key: str | None
+    text: SlateText
+
+    def directory(self, data_dir: Path) -> Path:
+        """Where the slate's package lives in the data directory."""
+        if self.key is None:
+            return data_dir / "slates" / self.channel_id
+        return data_dir / NEXT_DIR / self.channel_id / self.key
+
+
+def plan_slates(
+    channels: Mapping[str, str],
+    airings: Sequence[tuple[str, str, datetime]],
+    titles: Mapping[str, str],
+    timezone: str,
+    now: datetime,
+    hours: float,
+) -> list[SlateJob]:
+    """The channels' own slates, and one per airing (lesson, channel, start) that starts
+    within `hours` of `now`, saying what comes next in the broadcast's local time."""
+    zone = ZoneInfo(timezone)
+    jobs = [SlateJob(channel, None, SlateText(name)) for channel, name in channels.items()]
+    until = now + timedelta(hours=hours)
+    for lesson_id, channel_id, start in airings:
+        if channel_id in channels and now <= start <= until:
+            local = start.astimezone(zone).strftime("%d.%m.%Y %H:%M")
+            text = SlateText(channels[channel_id], titles.get(lesson_id, lesson_id), local)
+            jobs.append(SlateJob(channel_id, slate_key(lesson_id, start), text))
+    return jobs
+
+
+def render_slates(
+    data_dir: Path,
+    jobs: Sequence[SlateJob],
+    options: TranscodeOptions,
+    workers: int = 1,
+    force: bool = False,
+    done: Callable[[SlateJob], None] | None = None,
+) -> int:
+    """Make the slates not made yet (all with `force`), `workers` at a time; how many made."""
+    todo = [j for j in jobs if force or not (j.directory(data_dir) / "package.json").exists()]
+
+    def make(job: SlateJob) -> None:
+        render_slate(job.directory(data_dir), job.text, options)
+        if done is not None:
+            done(job)
+
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        list(pool.map(make, todo))
+    for job in jobs:
+        if job not in todo and done is not None:
+            done(job)
+    return len(todo)
+
+
+def prune_slates(data_dir: Path, now: datetime) -> int:
+    """Remove slates of airings that started more than KEEP_PAST ago; how many removed."""
+    removed = 0
+    for folder in sorted((data_dir / NEXT_DIR).glob("*/*")):
+        try:
+            start = datetime.strptime(folder.name[:16], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+        except ValueError:
+            continue
+        if start < now - KEEP_PAST:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed += 1
+    return removed
