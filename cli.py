@@ -841,14 +841,33 @@ def token_revoke(context: Context, name: str) -> None:
     show_default=True,
     help="Largest lesson upload accepted by the producer API.",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Server processes sharing the port (one per core is a good start).",
+)
+@click.option(
+    "--access-log/--no-access-log", default=True, show_default=True, help="Log each request."
+)
 @pass_context
-def serve(context: Context, host: str, port: int, max_upload_mb: int) -> None:
+def serve(
+    context: Context, host: str, port: int, max_upload_mb: int, workers: int, access_log: bool
+) -> None:
     """Serve pages, the API, VOD, live channels, the M3U list and the XMLTV guide.
 
     Reading is public; producer actions (upload, queue transcoding, publish)
     need a bearer token from `sabaq token create`.
     """
-    _serve(context, host, port, max_upload_bytes=max_upload_mb * 1024**2)
+    _serve(
+        context,
+        host,
+        port,
+        max_upload_bytes=max_upload_mb * 1024**2,
+        workers=workers,
+        access_log=access_log,
+    )
 
 
 def _serve(
@@ -857,20 +876,28 @@ def _serve(
     port: int,
     banner: Callable[[], None] | None = None,
     max_upload_bytes: int = 2 * 1024**3,
+    workers: int = 1,
+    access_log: bool = True,
 ) -> None:
-    from aiohttp import web
+    from streaming.serve import run_server
 
-    from streaming import create_app
-
-    app = create_app(context.catalog(), context.data_dir, max_upload_bytes=max_upload_bytes)
+    context.catalog()  # opened and migrated once, before any worker starts
+    url = default_database_url(context.data_dir)
     if banner:
         banner()
+    processes = f", {workers} processes" if workers > 1 else ""
     try:
-        web.run_app(
-            app,
-            host=host,
-            port=port,
-            print=lambda _: out.print(f"serving on http://{host}:{port} (Ctrl+C to stop)"),
+        run_server(
+            lambda: open_catalog(url, migrate=False),
+            context.data_dir,
+            host,
+            port,
+            workers,
+            max_upload_bytes,
+            announce=lambda _: out.print(
+                f"serving on http://{host}:{port}{processes} (Ctrl+C to stop)"
+            ),
+            access_log=access_log,
         )
     except OSError as exc:
         fail(f"cannot listen on {host}:{port} ({exc.strerror})")

@@ -16,7 +16,7 @@ from streaming import api, guide, live, pages
 from streaming import producer as _producer  # noqa: F401  (registers the producer routes)
 from streaming.files import file_response, safe_path
 from streaming.i18n import negotiate
-from streaming.state import STATE, Clock, State, now_and_next, system_clock
+from streaming.state import STATE, CachedPlaylist, Clock, State, now_and_next, system_clock
 from transcoder.master import Variant, master_playlist
 from transcoder.slate import NEXT_DIR
 
@@ -167,7 +167,12 @@ async def live_master(request: web.Request) -> web.Response:
 
 
 async def live_media(request: web.Request) -> web.Response:
-    """GET /live/{channel}/{rung}.m3u8: the sliding window at this instant."""
+    """GET /live/{channel}/{rung}.m3u8: the sliding window at this instant.
+
+    The playlist only changes at segment boundaries, so it is computed once per
+    boundary (and per snapshot) and served from memory in between; Cache-Control
+    lets a CDN or nginx keep it just as long.
+    """
     state = request.app[STATE]
     snapshot = await state.snapshot()
     channel_id, rung = request.match_info["channel"], request.match_info["rung"]
@@ -175,19 +180,25 @@ async def live_media(request: web.Request) -> web.Response:
     if slate_package is None or rung not in slate_package.rungs:
         raise web.HTTPNotFound(text="no such channel or rung")
     now = state.clock()
-    segments, sequence, discontinuity = live.live_segments(
-        snapshot.airings_of(channel_id),
-        snapshot.packages,
-        slate_package,
-        rung,
-        now,
-        next_slates=snapshot.next_slates.get(channel_id),
-    )
+    cached = state.live_cache.get((channel_id, rung))
+    if cached is None or cached.snapshot is not snapshot or not cached.since <= now < cached.until:
+        window = live.live_window(
+            snapshot.airings_of(channel_id),
+            snapshot.packages,
+            slate_package,
+            rung,
+            now,
+            next_slates=snapshot.next_slates.get(channel_id),
+        )
+        body = live.media_playlist(window.segments, window.sequence, window.discontinuity)
+        cached = CachedPlaylist(snapshot, now, window.until, body.encode())
+        state.live_cache[channel_id, rung] = cached
     state.metrics.saw_viewer(channel_id, request.remote or "?")
+    fresh_s = max(1, min(live.TARGET_S, int((cached.until - now).total_seconds())))
     return web.Response(
-        text=live.media_playlist(segments, sequence, discontinuity),
+        body=cached.body,
         content_type=PLAYLIST_TYPE,
-        headers={"Cache-Control": "public, max-age=1"},
+        headers={"Cache-Control": f"public, max-age={fresh_s}"},
     )
 
 

@@ -56,6 +56,16 @@ def _url(package: Package, rung: str, index: int) -> str:
     return f"{package.base_url}/{name}/{segments[min(index, len(segments) - 1)].uri}"
 
 
+@dataclass(frozen=True)
+class LiveWindow:
+    """A live playlist's content at an instant, and until when it stays the same."""
+
+    segments: list[LiveSegment]
+    sequence: int
+    discontinuity: int
+    until: datetime  # the next segment starts, or the oldest listed one slides out
+
+
 def live_segments(
     airings: Sequence[AiringView],
     packages: dict[str, Package],
@@ -66,8 +76,24 @@ def live_segments(
     next_slates: Mapping[str, Package] | None = None,
 ) -> tuple[list[LiveSegment], int, int]:
     """Segments starting in (now - window_s, now], with the media and discontinuity
-    sequence numbers of the first of them. `next_slates` holds slates made for the
-    airing after a gap, by slate key."""
+    sequence numbers of the first of them (see `live_window`)."""
+    window = live_window(airings, packages, slate, rung, now, window_s, next_slates)
+    return window.segments, window.sequence, window.discontinuity
+
+
+def live_window(
+    airings: Sequence[AiringView],
+    packages: dict[str, Package],
+    slate: Package,
+    rung: str,
+    now: datetime,
+    window_s: float = WINDOW_S,
+    next_slates: Mapping[str, Package] | None = None,
+) -> LiveWindow:
+    """Segments starting in (now - window_s, now], with the media and discontinuity
+    sequence numbers of the first of them, and the instant the list next changes
+    (so a server or a CDN may reuse it until then). `next_slates` holds slates made
+    for the airing after a gap, by slate key."""
     slate_segments = slate.reference
     step = slate_segments[0].duration
     loop = len(slate_segments)
@@ -85,6 +111,7 @@ def live_segments(
     listed: list[LiveSegment] = []
     cursor, sequence, discontinuities = EPOCH, 0, 0
     first_sequence = first_discontinuities = -1
+    following: datetime | None = None  # the first segment start after now
 
     def emit(segment: LiveSegment, before: int) -> None:
         # The playlist's first segment carries no DISCONTINUITY tag, so its own
@@ -96,7 +123,7 @@ def live_segments(
         listed.append(segment)
 
     def slate_block(count: int, filler: Package) -> None:
-        nonlocal cursor, sequence, discontinuities
+        nonlocal cursor, sequence, discontinuities, following
         # Only the part of the block that can reach the window is walked.
         skip = 0
         if cursor < low:
@@ -104,6 +131,7 @@ def live_segments(
         for index in range(skip, count):
             start = cursor + timedelta(seconds=index * step)
             if start > now:
+                following = following or start
                 break
             if start > low:
                 marks = discontinuities + (index + loop - 1) // loop
@@ -143,7 +171,9 @@ def live_segments(
             continue
         for index, segment in enumerate(reference):
             start = cursor
-            if low < start <= now:
+            if start > now:
+                following = following or start
+            elif start > low:
                 emit(
                     LiveSegment(
                         sequence, start, segment.duration, _url(package, rung, index), index == 0
@@ -156,7 +186,10 @@ def live_segments(
             cursor += timedelta(seconds=segment.duration)
     if cursor <= now:
         slate_block(math.floor((now - cursor).total_seconds() / step) + 1, gap_slate(upcoming))
-    return listed, max(first_sequence, 0), max(first_discontinuities, 0)
+    until = following or cursor
+    if listed:
+        until = min(until, listed[0].start + timedelta(seconds=window_s))
+    return LiveWindow(listed, max(first_sequence, 0), max(first_discontinuities, 0), until)
 
 
 def media_playlist(segments: list[LiveSegment], sequence: int, discontinuity: int) -> str:

@@ -116,7 +116,15 @@ class Snapshot:
 
     def airings_of(self, channel_id: str) -> list[AiringView]:
         """A channel's airings in time order."""
-        return [a for a in self.airings if a.channel_id == channel_id]
+        return self._by_channel.get(channel_id, [])
+
+    @cached_property
+    def _by_channel(self) -> dict[str, list[AiringView]]:
+        # Built on first use, after loading; a snapshot is never changed once served.
+        channels: dict[str, list[AiringView]] = {}
+        for airing in self.airings:
+            channels.setdefault(airing.channel_id, []).append(airing)
+        return channels
 
 
 PackageCache = dict[Path, tuple[float, Package]]

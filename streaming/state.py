@@ -26,6 +26,16 @@ def system_clock() -> datetime:
     return datetime.now(UTC)
 
 
+@dataclass(frozen=True)
+class CachedPlaylist:
+    """A live media playlist, good from `since` until `until` for this snapshot."""
+
+    snapshot: Snapshot
+    since: datetime
+    until: datetime
+    body: bytes
+
+
 @dataclass
 class State:
     """What handlers read; the snapshot is reloaded at most every `refresh_s` seconds."""
@@ -40,6 +50,8 @@ class State:
     _loaded_at: float = 0.0
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     _packages: PackageCache = field(default_factory=dict)
+    # Live playlists by (channel, rung): recomputed only at segment boundaries.
+    live_cache: dict[tuple[str, str], CachedPlaylist] = field(default_factory=dict)
 
     async def snapshot(self) -> Snapshot:
         """The current snapshot, reloaded from the catalogue when stale."""

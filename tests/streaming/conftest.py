@@ -3,6 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -139,3 +147,40 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Site:
         publish(session, save_schedule(session, {"airings": airings}, "Asia/Almaty"), start)
     catalog.dispose()
     return Site(data, url, NOW)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def running_server(data: Path, *options: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`sabaq serve` on a free port over `data` (its SQLite catalogue): (base URL, process)."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k != "SABAQ_DATABASE_URL"}
+    command = [sys.executable, "-m", "cli", "--data", str(data), "serve", "--port", str(port)]
+    process = subprocess.Popen(
+        [*command, "--no-access-log", *options],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(150):
+        try:
+            urllib.request.urlopen(f"{base}/healthz", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.1)
+    else:
+        process.kill()
+        output = process.stdout.read().decode() if process.stdout else ""
+        pytest.fail(f"server did not start: {output[-2000:]}")
+    try:
+        yield base, process
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

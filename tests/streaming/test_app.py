@@ -209,3 +209,17 @@ async def test_calendar_per_audience(client):
     assert list(empty.walk("VEVENT")) == []
     for bad in ("/calendar/5-xx.ics", "/calendar/..%2f5-kk.ics", "/calendar/123-kk.ics"):
         assert (await client.get(bad)).status == 404
+
+
+async def test_live_playlist_is_reused_until_the_next_boundary(client, site):
+    client.clock["now"] = site.now - timedelta(seconds=14)
+    first = await client.get("/live/al-farabi/360p.m3u8")
+    age = int(first.headers["Cache-Control"].split("max-age=")[1])
+    assert 1 <= age <= 6
+    body = await first.text()
+    client.clock["now"] += timedelta(seconds=0.5)
+    assert await (await client.get("/live/al-farabi/360p.m3u8")).text() == body
+    client.clock["now"] += timedelta(seconds=6)
+    moved = await (await client.get("/live/al-farabi/360p.m3u8")).text()
+    assert moved != body
+    assert m3u8.loads(moved).media_sequence >= m3u8.loads(body).media_sequence

@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -17,14 +12,10 @@ import pytest
 from catalog import open_catalog
 from catalog.schedules import publish, save_schedule
 
+from .conftest import running_server
+
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 CHROMIUM = "/usr/bin/chromium"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -46,28 +37,8 @@ def server(site, tmp_path_factory):
     with catalog.session() as session:
         publish(session, save_schedule(session, {"airings": airings}, "Asia/Almaty"), start)
     catalog.dispose()
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if k != "SABAQ_DATABASE_URL"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "cli", "--data", str(data), "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        cwd=Path(__file__).resolve().parents[2],
-    )
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(f"{base}/healthz", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.1)
-    else:
-        process.kill()
-        pytest.fail(f"server did not start: {process.stdout.read().decode()[-2000:]}")
-    yield base
-    process.terminate()
-    process.wait(timeout=10)
+    with running_server(data) as (base, _process):
+        yield base
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import m3u8
 import pytest
 
-from streaming.live import EPOCH, live_segments, media_playlist, pick_rung
+from streaming.live import EPOCH, live_segments, live_window, media_playlist, pick_rung
 from streaming.snapshot import AiringView, Package, Segment
 from transcoder.slate import slate_key
 
@@ -173,3 +173,28 @@ def test_a_slate_of_another_shape_is_not_used():
         AIRINGS, LESSONS, SLATE, "480p", T0 + timedelta(hours=3), next_slates=odd
     )
     assert all(s.url.startswith("/slate/c/480p/") for s in segments)
+
+
+@pytest.mark.parametrize(
+    "offset_s",
+    [-130, -1, 0, 0.5, 13, 59.9, 60.2, 61, 75, 91, 400, 3 * 3600, 20 * 3600 + 7, 20 * 3600 + 30],
+)
+def test_a_window_holds_until_its_stated_instant_and_no_longer(offset_s):
+    now = T0 + timedelta(seconds=offset_s)
+    window = live_window(AIRINGS, LESSONS, SLATE, "480p", now, next_slates=NEXT_C)
+    assert window.until > now
+    later = live_window(
+        AIRINGS,
+        LESSONS,
+        SLATE,
+        "480p",
+        window.until - timedelta(microseconds=1),
+        next_slates=NEXT_C,
+    )
+    assert (later.segments, later.sequence, later.discontinuity) == (
+        window.segments,
+        window.sequence,
+        window.discontinuity,
+    )
+    moved = live_window(AIRINGS, LESSONS, SLATE, "480p", window.until, next_slates=NEXT_C)
+    assert moved.segments != window.segments
