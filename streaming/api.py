@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -98,9 +98,9 @@ def api(
     return register
 
 
-def error(status: int, message: str) -> web.Response:
+def error(status: int, message: str, headers: Mapping[str, str] | None = None) -> web.Response:
     """A JSON error body with the given status."""
-    return web.json_response({"error": message}, status=status)
+    return web.json_response({"error": message}, status=status, headers=headers)
 
 
 def lesson_json(lesson: LessonView) -> dict[str, Any]:
@@ -124,7 +124,7 @@ def airing_json(airing: AiringView) -> dict[str, str]:
 
 def _int_param(request: web.Request, name: str, default: int, low: int, high: int) -> int:
     raw = request.query.get(name)
-    if raw is None or raw == "":
+    if raw is None:
         return default
     try:
         value = int(raw)
@@ -177,7 +177,7 @@ def filter_lessons(snapshot: Snapshot, query: dict[str, str]) -> list[LessonView
         Param("signed", "query", {"type": "string", "enum": ["true", "false"]}),
         Param("q", "query", {"type": "string"}, "text searched in titles"),
         Param("limit", "query", {"type": "integer", "minimum": 1, "maximum": 500}),
-        Param("offset", "query", {"type": "integer", "minimum": 0}),
+        Param("offset", "query", {"type": "integer", "minimum": 0, "maximum": 10**9}),
     ],
     {
         "type": "object",
@@ -191,6 +191,10 @@ async def list_lessons(request: web.Request) -> web.Response:
     """GET /api/lessons."""
     snapshot = await request.app[STATE].snapshot()
     _int_param(request, "grade", 0, 0, 12)
+    for name, allowed in (("signed", ("true", "false")), ("language", ("kk", "ru", "en"))):
+        value = request.query.get(name)
+        if value is not None and value not in allowed:
+            raise bad_request(f"{name}: {value!r} is not one of {', '.join(allowed)}")
     limit = _int_param(request, "limit", 50, 1, 500)
     offset = _int_param(request, "offset", 0, 0, 10**9)
     lessons = filter_lessons(snapshot, dict(request.query))
@@ -266,12 +270,9 @@ async def channel_schedule(request: web.Request) -> web.Response:
     if channel_id not in {c.id for c in snapshot.channels}:
         return error(404, f"channel {channel_id!r} not found")
     zone = ZoneInfo(snapshot.timezone)
+    raw = request.query.get("date")
     try:
-        day = (
-            date.fromisoformat(request.query["date"])
-            if request.query.get("date")
-            else state.clock().astimezone(zone).date()
-        )
+        day = date.fromisoformat(raw) if raw is not None else state.clock().astimezone(zone).date()
     except ValueError:
         return error(400, "date: not a date YYYY-MM-DD")
     begin = datetime.combine(day, time(0), tzinfo=zone)

@@ -310,7 +310,8 @@ async def observe(request: web.Request, handler: api.Handler) -> web.StreamRespo
     except web.HTTPException as exc:
         status = exc.status
         if request.path.startswith("/api/") and exc.content_type != "application/json":
-            return api.error(exc.status, exc.reason)
+            kept = {k: v for k, v in exc.headers.items() if k in ("Allow", "WWW-Authenticate")}
+            return api.error(exc.status, exc.reason, kept)
         raise
     finally:
         request.app[STATE].metrics.observe(name, status, time.perf_counter() - started)

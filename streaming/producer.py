@@ -67,7 +67,7 @@ SCHEDULE_BODY = {
                 "required": ["lesson", "channel", "start", "end"],
             },
         },
-        "timezone": {"type": "string"},
+        "timezone": {"type": "string", "minLength": 1},
         "stats": {"type": "object"},
     },
     "required": ["airings"],
@@ -231,10 +231,11 @@ async def upload_signer(request: web.Request) -> web.Response:
         "application/json": {
             "type": "object",
             "properties": {
-                "lessons": {"type": "array", "items": {"type": "string"}},
-                "all": {"type": "boolean"},
+                "lessons": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+                "all": {"type": "boolean", "const": True},
                 "options": {"type": "object"},
             },
+            "anyOf": [{"required": ["lessons"]}, {"required": ["all"]}],
         }
     },
     secured=True,

@@ -19,6 +19,10 @@ from catalog import Catalog
 from streaming.app import create_app
 
 Announce = Callable[[str], None]
+# Connections waiting to be accepted: a crowd reconnecting at once (a channel starting,
+# a replica restarting) would overflow aiohttp's default of 128 and wait a second for
+# the SYN to be retried. The kernel caps it at net.core.somaxconn.
+BACKLOG = 4096
 
 
 def run_server(
@@ -51,6 +55,7 @@ def run_server(
             host=host,
             port=port,
             reuse_port=reuse_port or None,
+            backlog=BACKLOG,
             print=say,
             access_log=access_logger if access_log else None,
         )

@@ -43,11 +43,23 @@ async def test_lessons_api_filters_and_paginates(client):
     assert not_ready["hls_url"] is None
 
 
-@pytest.mark.parametrize("query", ["grade=abc", "limit=0", "limit=9999", "offset=-1"])
+@pytest.mark.parametrize(
+    "query",
+    ["grade=abc", "grade=", "limit=0", "limit=9999", "offset=-1", "signed=AAA", "language=fr"],
+)
 async def test_bad_query_gives_json_400(client, query):
     response = await client.get(f"/api/lessons?{query}")
     assert response.status == 400
     assert "error" in await response.json()
+
+
+async def test_schedule_date_must_be_a_date_and_methods_are_named(client):
+    response = await client.get("/api/channels/al-farabi/schedule?date=")
+    assert response.status == 400
+    wrong = await client.delete("/api/channels")
+    assert wrong.status == 405
+    assert "GET" in wrong.headers["Allow"]
+    assert "error" in await wrong.json()
 
 
 async def test_unknown_lesson_is_json_404(client):
