@@ -4,12 +4,14 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 DATA ?= sabaq-data
-# Debian packages: ffmpeg for media; the rest only for the test suite's real clients.
+# Debian packages: ffmpeg for media; the rest only for the test suite's real clients
+# (nginx: the sample front-end config is tested) and for the serving benchmark (wrk).
 APT_RUNTIME := ffmpeg fonts-dejavu-core
-APT_TEST := chromium xmltv-util libxml2-utils
+APT_TEST := chromium xmltv-util libxml2-utils nginx
+APT_BENCH := wrk nginx
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install install-test-tools demo test lint typecheck pytest bench clean
+.PHONY: install install-test-tools install-bench-tools demo test lint typecheck pytest bench bench-serve clean
 
 install: $(VENV)/.installed node_modules/hls.js/package.json
 
@@ -48,8 +50,16 @@ typecheck:
 pytest:
 	$(BIN)/pytest -q -p no:cacheprovider
 
+install-bench-tools:
+	@missing=""; for p in $(APT_BENCH); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; fi
+
 bench: install
 	$(BIN)/python bench/transcode.py --repeat 3
+
+bench-serve: install install-bench-tools
+	$(BIN)/python bench/serve.py --duration 10
 
 clean:
 	rm -rf $(VENV) $(DATA) node_modules .mypy_cache .ruff_cache .pytest_cache

@@ -259,6 +259,8 @@ def main() -> None:
         wait_for(f"{nginx_url}/live.m3u8", nginx)
 
         d, c, many = args.duration, args.connections, args.many
+        for url in (sabaq_url + live_path, f"{nginx_url}/live.m3u8"):  # steady state only
+            wrk(url, many, 2)
         figures = {
             "live_playlist": {
                 "sabaq": wrk(sabaq_url + live_path, c, d),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from datetime import datetime, timedelta
@@ -209,6 +210,7 @@ async def iptv_playlist(request: web.Request) -> web.Response:
         text=guide.m3u(snapshot.channels, _base_url(request)),
         content_type="audio/x-mpegurl",
         charset="utf-8",
+        headers={"Cache-Control": "public, max-age=300"},
     )
 
 
@@ -218,7 +220,12 @@ async def iptv_epg(request: web.Request) -> web.Response:
     body = guide.xmltv(
         snapshot.channels, snapshot.airings, snapshot.lessons, snapshot.timezone, _base_url(request)
     )
-    return web.Response(body=body, content_type="application/xml", charset="utf-8")
+    return web.Response(
+        body=body,
+        content_type="application/xml",
+        charset="utf-8",
+        headers={"Cache-Control": "public, max-age=300"},
+    )
 
 
 AUDIENCE = re.compile(r"^(\d{1,2})-(kk|ru|en)$")
@@ -260,11 +267,18 @@ async def calendar(request: web.Request) -> web.Response:
 
 
 async def healthz(request: web.Request) -> web.Response:
-    """GET /healthz: ok when the catalogue can be read."""
+    """GET /healthz: ok when the catalogue can be read; degraded (503) when it cannot,
+    even while the last snapshot is still being served."""
+    state = request.app[STATE]
     try:
-        await request.app[STATE].snapshot()
+        await state.snapshot()
     except Exception as exc:  # any failure means degraded, and says why
         return web.json_response({"status": "degraded", "reason": str(exc)[:200]}, status=503)
+    if state.reload_error is not None:
+        return web.json_response(
+            {"status": "degraded", "reason": state.reload_error, "serving": "last snapshot"},
+            status=503,
+        )
     return web.json_response({"status": "ok"})
 
 
@@ -317,6 +331,14 @@ async def observe(request: web.Request, handler: api.Handler) -> web.StreamRespo
         request.app[STATE].metrics.observe(name, status, time.perf_counter() - started)
 
 
+async def _warm(app: web.Application) -> None:
+    """Load the first snapshot before listening, so the first crowd does not wait on it."""
+    try:
+        await app[STATE].snapshot()
+    except Exception as exc:  # served as degraded until the catalogue answers
+        logging.getLogger("sabaq").warning("catalogue not readable at start: %s", exc)
+
+
 def create_app(
     catalog: Catalog,
     data_dir: Path,
@@ -333,6 +355,7 @@ def create_app(
         refresh_s=refresh_s,
         max_upload_bytes=max_upload_bytes,
     )
+    app.on_startup.append(_warm)
     app.router.add_get("/", home)
     app.router.add_get("/lessons/{lesson}", lesson_page)
     app.router.add_get("/channels/{channel}", channel_page)

@@ -49,22 +49,46 @@ class State:
     _snapshot: Snapshot | None = None
     _loaded_at: float = 0.0
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _reloading: asyncio.Task[None] | None = None
+    reload_error: str | None = None  # why the last background reload failed, if it did
     _packages: PackageCache = field(default_factory=dict)
     # Live playlists by (channel, rung): recomputed only at segment boundaries.
     live_cache: dict[tuple[str, str], CachedPlaylist] = field(default_factory=dict)
 
     async def snapshot(self) -> Snapshot:
-        """The current snapshot, reloaded from the catalogue when stale."""
-        if self._snapshot is not None and time.monotonic() - self._loaded_at < self.refresh_s:
+        """The current snapshot. A stale one is still served while a single background
+        task reloads it, so requests never queue behind the catalogue."""
+        if self._snapshot is None:
+            async with self._lock:
+                if self._snapshot is None:
+                    await self._reload()
+            assert self._snapshot is not None
             return self._snapshot
-        async with self._lock:
-            if self._snapshot is None or time.monotonic() - self._loaded_at >= self.refresh_s:
-                loop = asyncio.get_running_loop()
-                self._snapshot = await loop.run_in_executor(
-                    None, load_snapshot, self.catalog, self.data_dir, self._packages
-                )
-                self._loaded_at = time.monotonic()
+        stale = time.monotonic() - self._loaded_at >= self.refresh_s
+        if stale and (self._reloading is None or self._reloading.done()):
+            if self.refresh_s <= 0:  # tests: always fresh, read in line
+                await self._reload()
+            else:
+                self._reloading = asyncio.get_running_loop().create_task(self._refresh())
         return self._snapshot
+
+    async def _reload(self) -> None:
+        loop = asyncio.get_running_loop()
+        started = time.monotonic()
+        self._snapshot = await loop.run_in_executor(
+            None, load_snapshot, self.catalog, self.data_dir, self._packages
+        )
+        self._loaded_at = started
+        self.reload_error = None
+
+    async def _refresh(self) -> None:
+        """A background reload: on failure the last snapshot stays in service, the
+        error is kept for /healthz, and the next try waits `refresh_s`."""
+        try:
+            await self._reload()
+        except Exception as exc:  # the catalogue is unreachable: keep serving what we have
+            self.reload_error = f"{type(exc).__name__}: {str(exc)[:200]}"
+            self._loaded_at = time.monotonic()
 
     def invalidate(self) -> None:
         """Reload the snapshot on the next request (after a producer changed the catalogue)."""

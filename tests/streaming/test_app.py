@@ -235,3 +235,37 @@ async def test_live_playlist_is_reused_until_the_next_boundary(client, site):
     moved = await (await client.get("/live/al-farabi/360p.m3u8")).text()
     assert moved != body
     assert m3u8.loads(moved).media_sequence >= m3u8.loads(body).media_sequence
+
+
+async def test_catalogue_outage_keeps_serving_the_last_snapshot(site, aiohttp_client, monkeypatch):
+    import asyncio
+
+    import streaming.state
+
+    catalog = open_catalog(site.url)
+    app = create_app(catalog, site.data_dir, clock=lambda: site.now, refresh_s=0.05)
+    client = await aiohttp_client(app)
+    assert (await client.get("/healthz")).status == 200
+
+    def down(*_args, **_kwargs):
+        raise ConnectionError("database at 127.0.0.1:5432 refused the connection")
+
+    real = streaming.state.load_snapshot
+    monkeypatch.setattr(streaming.state, "load_snapshot", down)
+    await asyncio.sleep(0.1)
+    await client.get("/api/lessons")  # starts the background reload, which fails
+    await asyncio.sleep(0.05)
+    lessons = await client.get("/api/lessons")
+    assert lessons.status == 200
+    assert (await lessons.json())["total"] == 3
+    health = await client.get("/healthz")
+    assert health.status == 503
+    body = await health.json()
+    assert body["status"] == "degraded"
+    assert "refused" in body["reason"]
+    monkeypatch.setattr(streaming.state, "load_snapshot", real)
+    await asyncio.sleep(0.1)
+    await client.get("/api/lessons")
+    await asyncio.sleep(0.05)
+    assert (await client.get("/healthz")).status == 200
+    catalog.dispose()

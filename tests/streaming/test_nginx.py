@@ -1,0 +1,130 @@
+"""The sample nginx site (docs/nginx.conf) in front of a real `sabaq serve`: it works as shipped."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from .conftest import free_port, running_server
+
+pytestmark = pytest.mark.slow
+SAMPLE = Path(__file__).resolve().parents[2] / "docs" / "nginx.conf"
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+MAIN = """
+worker_processes 1;
+daemon off;
+pid {work}/nginx.pid;
+error_log {work}/error.log warn;
+{user}
+events {{ worker_connections 256; }}
+http {{
+    access_log off;
+    client_body_temp_path {work}/body;
+    proxy_temp_path {work}/proxy;
+    fastcgi_temp_path {work}/fastcgi;
+    uwsgi_temp_path {work}/uwsgi;
+    scgi_temp_path {work}/scgi;
+    include {work}/site.conf;
+}}
+"""
+
+
+def _get(url: str) -> tuple[int, dict[str, str], bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, dict(exc.headers), exc.read()
+
+
+@pytest.fixture(scope="module")
+def front(site, tmp_path_factory):
+    if not Path(NGINX).exists():
+        pytest.fail("nginx missing: `make test` installs Debian's nginx")
+    work = tmp_path_factory.mktemp("nginx")
+    for name in ("body", "proxy", "fastcgi", "uwsgi", "scgi", "cache"):
+        (work / name).mkdir()
+    port = free_port()
+    with running_server(site.data_dir) as (base, _process):
+        site_conf = (
+            SAMPLE.read_text(encoding="utf-8")
+            .replace("/srv/sabaq/data", str(site.data_dir))
+            .replace("/var/cache/nginx/sabaq-live", str(work / "cache"))
+            .replace("server 127.0.0.1:8080;", f"server {base.removeprefix('http://')};")
+            .replace("listen 80;", f"listen 127.0.0.1:{port};")
+        )
+        (work / "site.conf").write_text(site_conf, encoding="utf-8")
+        user = "user root;" if os.geteuid() == 0 else ""
+        (work / "nginx.conf").write_text(MAIN.format(work=work, user=user), encoding="utf-8")
+        check = subprocess.run(
+            [NGINX, "-t", "-p", str(work), "-c", str(work / "nginx.conf")],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert check.returncode == 0, check.stderr
+        nginx = subprocess.Popen([NGINX, "-p", str(work), "-c", str(work / "nginx.conf")])
+        url = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"{url}/healthz", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.05)
+        try:
+            yield url
+        finally:
+            nginx.terminate()
+            nginx.wait(timeout=10)
+
+
+def test_segments_come_from_disk_and_are_immutable(front, site):
+    status, headers, body = _get(f"{front}/vod/kk-05-math-001/360p/seg_00000.ts")
+    assert status == 200
+    assert "immutable" in headers["Cache-Control"]
+    assert headers["Content-Type"] == "video/mp2t"
+    expected = site.data_dir / "packages" / "kk-05-math-001" / "360p" / "seg_00000.ts"
+    assert body == expected.read_bytes()
+    status, headers, _ = _get(f"{front}/vod/kk-05-math-001/master.m3u8")
+    assert (status, headers["Cache-Control"]) == (200, "public, max-age=30")
+
+
+def test_live_playlists_are_cached_until_the_boundary(front):
+    first = _get(f"{front}/live/al-farabi/360p.m3u8")
+    second = _get(f"{front}/live/al-farabi/360p.m3u8")
+    assert first[0] == second[0] == 200
+    assert first[2].startswith(b"#EXTM3U")
+    assert second[1]["X-Cache"] in ("HIT", "UPDATING")
+
+
+def test_api_pages_and_slates_pass_through(front):
+    status, headers, _ = _get(f"{front}/api/lessons?limit=1")
+    assert status == 200
+    assert headers["Content-Type"].startswith("application/json")
+    assert _get(f"{front}/")[0] == 200
+    key = "20260901T040030Z-kk-05-math-002"
+    assert _get(f"{front}/slate/al-farabi/next/{key}/360p/index.m3u8")[0] == 200
+    assert _get(f"{front}/slate/al-farabi/360p/index.m3u8")[0] == 200
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/vod/kk-05-math-001/../../sabaq.sqlite3",
+        "/vod/kk-05-math-001/..%2f..%2fsabaq.sqlite3",
+        "/vod/kk-05-math-001/%2e%2e/%2e%2e/sabaq.sqlite3",
+        "/slate/al-farabi/..%2f..%2fsabaq.sqlite3",
+        "/vod/.kk-05-math-001.partial-1/360p/index.m3u8",
+    ],
+)
+def test_nothing_outside_the_packages_is_served(front, path):
+    status, _, body = _get(front + path)
+    assert status in (400, 403, 404)
+    assert b"SQLite" not in body
