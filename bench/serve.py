@@ -8,7 +8,9 @@ with 2 processes, on 127.0.0.1 only, and wrk drives them for a bounded time:
   the same size;
 - segment: a 480p lesson segment from sabaq's /vod/ against the same file from
   nginx (both with sendfile);
-- p99 latency of the live playlist at 500 concurrent connections.
+- p99 latency of the live playlist at 500 concurrent connections;
+- for scale, a minimal aiohttp server (2 processes) answering the playlist's bytes
+  from memory: the ceiling of any aiohttp handler on this machine.
 
 Compare the ratios, not the absolute figures: wrk shares the 2 cores with the
 servers, and the machine is shared.
@@ -70,6 +72,21 @@ http {{
         location ~ \\.m3u8$ {{ add_header Cache-Control "public, max-age=1"; }}
     }}
 }}
+"""
+
+
+# The least an aiohttp server can do per request: the same bytes from memory, no routing
+# logic, no middleware. Shows how much of the gap to nginx is aiohttp itself.
+MINIMAL = """
+import sys
+from aiohttp import web
+body = open(sys.argv[2], "rb").read()
+async def handle(request):
+    return web.Response(body=body, content_type="application/vnd.apple.mpegurl")
+app = web.Application()
+app.router.add_get("/live.m3u8", handle)
+web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), reuse_port=True, access_log=None,
+            print=None, backlog=4096)
 """
 
 
@@ -205,6 +222,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="sabaq-bench-serve-"))
     os.chmod(work, 0o755)
     sabaq = nginx = None
+    minimal: list[subprocess.Popen[bytes]] = []
     try:
         data = work / "data"
         data.mkdir()
@@ -257,6 +275,21 @@ def main() -> None:
         )
         nginx_url = f"http://127.0.0.1:{nginx_port}"
         wait_for(f"{nginx_url}/live.m3u8", nginx)
+        minimal_port = free_port()
+        (work / "minimal.py").write_text(MINIMAL, encoding="utf-8")
+        minimal = [
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    str(work / "minimal.py"),
+                    str(minimal_port),
+                    str(static / "live.m3u8"),
+                ]
+            )
+            for _ in range(2)
+        ]
+        minimal_url = f"http://127.0.0.1:{minimal_port}"
+        wait_for(f"{minimal_url}/live.m3u8", minimal[0])
 
         d, c, many = args.duration, args.connections, args.many
         for url in (sabaq_url + live_path, f"{nginx_url}/live.m3u8"):  # steady state only
@@ -265,6 +298,7 @@ def main() -> None:
             "live_playlist": {
                 "sabaq": wrk(sabaq_url + live_path, c, d),
                 "nginx_static_same_size": wrk(f"{nginx_url}/live.m3u8", c, d),
+                "aiohttp_minimal_same_bytes": wrk(f"{minimal_url}/live.m3u8", c, d),
             },
             "segment": {
                 "sabaq": wrk(sabaq_url + segment_path, c, d),
@@ -291,6 +325,11 @@ def main() -> None:
                     / max(live["nginx_static_same_size"]["requests_per_s"], 1e-9),
                     3,
                 ),
+                "live_playlist_rate_vs_minimal_aiohttp": round(
+                    live["sabaq"]["requests_per_s"]
+                    / max(live["aiohttp_minimal_same_bytes"]["requests_per_s"], 1e-9),
+                    3,
+                ),
                 "segment_throughput_vs_nginx": round(
                     seg["sabaq"]["mb_per_s"] / max(seg["nginx"]["mb_per_s"], 1e-9), 3
                 ),
@@ -300,6 +339,9 @@ def main() -> None:
         }
         print(json.dumps(report, indent=2))
     finally:
+        for process in minimal:
+            process.terminate()
+            process.wait(timeout=10)
         for process in (sabaq, nginx):
             if process is not None and process.poll() is None:
                 if process is sabaq:
