@@ -40,10 +40,10 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from catalog import open_catalog  # noqa: E402
-from catalog.jobs import finish_job, queue_job, start_job  # noqa: E402
 from catalog.problem_io import import_problem  # noqa: E402
 from catalog.schedules import publish, save_schedule  # noqa: E402
 from transcoder import TranscodeOptions, transcode  # noqa: E402
+from transcoder.jobs import record_package  # noqa: E402
 from transcoder.samples import make_lesson  # noqa: E402
 from transcoder.slate import plan_slates, render_slates, slate_options  # noqa: E402
 
@@ -117,18 +117,7 @@ def build_site(data: Path) -> tuple[str, str]:
     source = make_lesson(data / "media" / "lesson.mp4", "Теңдеулер", 24, size="854x480")
     options = TranscodeOptions(ladder=LADDER, preset="veryfast")
     result = transcode(source, data / "packages" / lesson_id, options)
-    with catalog.session() as session:
-        job = queue_job(session, lesson_id, options.to_json())
-        start_job(session, job.id)
-        finish_job(
-            session,
-            job.id,
-            directory=f"packages/{lesson_id}",
-            rungs=result.rungs,
-            duration_s=result.duration_s,
-            segment_s=result.segment_s,
-            checksum=result.checksum,
-        )
+    record_package(catalog, lesson_id, options, result)
     now = datetime.now(UTC).replace(microsecond=0)
     airings = []
     for n in range(-20, 200):  # the lesson repeats every 30 s: boundaries all the time

@@ -156,8 +156,8 @@ async def _upload(request: web.Request, kind: str) -> web.Response:
     await authorise(request)
     state = request.app[STATE]
     lesson_id = request.match_info["lesson"]
-    snapshot = await state.snapshot()
-    if lesson_id not in snapshot.lessons:  # ids come from the catalogue, never from the path
+    known = await state.transaction(lambda s: s.get(Lesson, lesson_id) is not None, changes=False)
+    if not known:  # the file name comes from a catalogue id, never from the path alone
         return error(404, f"lesson {lesson_id!r} not found")
     folder = state.data_dir / UPLOAD_DIR
     folder.mkdir(parents=True, exist_ok=True)

@@ -14,12 +14,14 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy.orm import Session
+
 from catalog import Catalog
 from catalog.jobs import fail_job, finish_job, queue_job, set_progress, start_job
 from catalog.models import Lesson
 from transcoder.errors import MediaError
 from transcoder.options import TranscodeOptions
-from transcoder.package import is_current, source_checksum, transcode
+from transcoder.package import PackageResult, is_current, source_checksum, transcode
 from transcoder.probe import probe
 
 PROGRESS_EVERY_S = 2.0  # how often a running job writes its progress to the catalogue
@@ -95,16 +97,30 @@ def run_lesson(
             fail_job(session, job_id, str(exc))
         return JobOutcome(lesson_id, ok=False, error=str(exc))
     with catalog.session() as session:
-        finish_job(
-            session,
-            job_id,
-            directory=f"packages/{lesson_id}",
-            rungs=result.rungs,
-            duration_s=result.duration_s,
-            segment_s=result.segment_s,
-            checksum=result.checksum,
-        )
+        _finish(session, job_id, lesson_id, result)
     return JobOutcome(lesson_id, ok=True)
+
+
+def _finish(session: Session, job_id: int, lesson_id: str, result: PackageResult) -> None:
+    finish_job(
+        session,
+        job_id,
+        directory=f"packages/{lesson_id}",
+        rungs=result.rungs,
+        duration_s=result.duration_s,
+        segment_s=result.segment_s,
+        checksum=result.checksum,
+    )
+
+
+def record_package(
+    catalog: Catalog, lesson_id: str, options: TranscodeOptions, result: PackageResult
+) -> None:
+    """Record a package made outside the job runner (in DATA/packages/LESSON) as a done job."""
+    with catalog.session() as session:
+        job_id = queue_job(session, lesson_id, options.to_json()).id
+        start_job(session, job_id)
+        _finish(session, job_id, lesson_id, result)
 
 
 def _duration(out_dir: Path) -> float:

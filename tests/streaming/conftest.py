@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 
 from catalog import open_catalog
-from catalog.jobs import finish_job, queue_job, start_job
 from catalog.problem_io import import_problem
 from catalog.schedules import publish, save_schedule
 from transcoder import TranscodeOptions, transcode
+from transcoder.jobs import record_package
 from transcoder.samples import make_lesson, make_signer
 from transcoder.slate import plan_slates, render_slates, slate_options
 
@@ -107,18 +107,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Site:
             OPTIONS,
             signer if lesson.get("signed") else None,
         )
-        with catalog.session() as session:
-            job = queue_job(session, lesson["id"], OPTIONS.to_json())
-            start_job(session, job.id)
-            finish_job(
-                session,
-                job.id,
-                directory=f"packages/{lesson['id']}",
-                rungs=result.rungs,
-                duration_s=result.duration_s,
-                segment_s=result.segment_s,
-                checksum=result.checksum,
-            )
+        record_package(catalog, lesson["id"], OPTIONS, result)
     start = NOW - timedelta(seconds=20)
     slates = plan_slates(
         {"al-farabi": "Әл-Фараби"},
@@ -149,6 +138,17 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Site:
     return Site(data, url, NOW)
 
 
+def answers(url: str, tries: int = 150) -> bool:
+    """Whether `url` answers within `tries` tenths of a second (a server starting up)."""
+    for _ in range(tries):
+        try:
+            urllib.request.urlopen(url, timeout=1)
+            return True
+        except OSError:
+            time.sleep(0.1)
+    return False
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -169,13 +169,7 @@ def running_server(data: Path, *options: str) -> Iterator[tuple[str, subprocess.
         cwd=Path(__file__).resolve().parents[2],
     )
     base = f"http://127.0.0.1:{port}"
-    for _ in range(150):
-        try:
-            urllib.request.urlopen(f"{base}/healthz", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.1)
-    else:
+    if not answers(f"{base}/healthz"):
         process.kill()
         output = process.stdout.read().decode() if process.stdout else ""
         pytest.fail(f"server did not start: {output[-2000:]}")

@@ -5,14 +5,13 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-from .conftest import free_port, running_server
+from .conftest import answers, free_port, running_server
 
 pytestmark = pytest.mark.slow
 SAMPLE = Path(__file__).resolve().parents[2] / "docs" / "nginx.conf"
@@ -72,12 +71,7 @@ def front(site, tmp_path_factory):
         assert check.returncode == 0, check.stderr
         nginx = subprocess.Popen([NGINX, "-p", str(work), "-c", str(work / "nginx.conf")])
         url = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"{url}/healthz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.05)
+        assert answers(f"{url}/healthz"), (work / "error.log").read_text(encoding="utf-8")
         try:
             yield url
         finally:
