@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -275,11 +275,7 @@ async def channel_schedule(request: web.Request) -> web.Response:
         day = date.fromisoformat(raw) if raw is not None else state.clock().astimezone(zone).date()
     except ValueError:
         return error(400, "date: not a date YYYY-MM-DD")
-    begin = datetime.combine(day, time(0), tzinfo=zone)
-    end = begin + timedelta(days=1)
-    return web.json_response(
-        [airing_json(a) for a in snapshot.airings_of(channel_id) if begin <= a.start < end]
-    )
+    return web.json_response([airing_json(a) for a in snapshot.airings_on(channel_id, day)])
 
 
 def _json(schema: dict[str, Any]) -> dict[str, Any]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import re
 import time
-from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -90,14 +89,7 @@ async def channel_page(request: web.Request) -> web.Response:
     channel = next((c for c in snapshot.channels if c.id == request.match_info["channel"]), None)
     if channel is None:
         return _html(pages.not_found(lang), 404)
-    zone = ZoneInfo(snapshot.timezone)
-    local = now.astimezone(zone)
-    midnight = datetime(local.year, local.month, local.day, tzinfo=zone)
-    today = [
-        a
-        for a in snapshot.airings_of(channel.id)
-        if midnight <= a.start < midnight + timedelta(days=1)
-    ]
+    today = snapshot.airings_on(channel.id, now.astimezone(ZoneInfo(snapshot.timezone)).date())
     return _html(pages.channel_page(lang, channel, today, snapshot.lessons, snapshot.timezone, now))
 
 

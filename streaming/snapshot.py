@@ -10,9 +10,10 @@ import json
 import os
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import cached_property
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -113,6 +114,13 @@ class Snapshot:
     # Slates made for the airing after a gap: channel id -> slate key of that airing -> package.
     next_slates: dict[str, dict[str, Package]] = field(default_factory=dict)
     timezone: str = "Asia/Almaty"
+
+    def airings_on(self, channel_id: str, day: date) -> list[AiringView]:
+        """A channel's airings starting on a local date of the broadcast's time zone."""
+        zone = ZoneInfo(self.timezone)
+        begin = datetime.combine(day, time(0), tzinfo=zone)
+        end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
+        return [a for a in self.airings_of(channel_id) if begin <= a.start < end]
 
     def airings_of(self, channel_id: str) -> list[AiringView]:
         """A channel's airings in time order."""
