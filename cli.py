@@ -20,8 +20,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from sqlalchemy.exc import OperationalError
 
 from catalog import Catalog, CatalogError, default_database_url, open_catalog
+from catalog.errors import CatalogUnavailable
 from scheduler import InfeasibleError, ProblemError
 from scheduler.exports import FORMATS, SINGLE_FILE
 
@@ -47,6 +49,8 @@ def user_errors() -> Iterator[None]:
 
     try:
         yield
+    except CatalogUnavailable as exc:
+        fail(str(exc))
     except CatalogError as exc:
         fail(str(exc), EXIT_BAD_INPUT, exc.details[1:] if len(exc.details) > 1 else None)
     except ProblemError as exc:
@@ -55,6 +59,11 @@ def user_errors() -> Iterator[None]:
         fail(f"infeasible: {exc}")
     except MediaError as exc:
         fail(str(exc))
+    except OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        if "locked" in reason:
+            fail("the catalogue is busy: another command is writing to it; try again")
+        fail(f"database error: {reason}")
 
 
 class Context:
@@ -64,15 +73,22 @@ class Context:
         self.data_dir = data_dir
         self._catalog: Catalog | None = None
 
-    def catalog(self) -> Catalog:
-        """The catalogue, opened (and migrated) on first use."""
+    def catalog(self, wait_s: float = 0.0) -> Catalog:
+        """The catalogue, opened (and migrated) on first use; a database that does not
+        answer is tried again for up to `wait_s` seconds."""
         if self._catalog is None:
             try:
                 self.data_dir.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 fail(f"data directory {self.data_dir}: {exc.strerror}")
+
+            def retrying(reason: str, delay: float) -> None:
+                err.print(f"[yellow]{escape(reason)}[/]; trying again in {delay:.1f} s")
+
             with user_errors():
-                self._catalog = open_catalog(default_database_url(self.data_dir))
+                self._catalog = open_catalog(
+                    default_database_url(self.data_dir), wait_s=wait_s, on_retry=retrying
+                )
         return self._catalog
 
 
@@ -530,7 +546,7 @@ def schedule_publish(context: Context, schedule_file: Path, timezone: str) -> No
     "--queued",
     is_flag=True,
     help="Run the jobs queued in the catalogue (e.g. through the server's API), "
-    "each with the options it was queued with.",
+    "each with the options it was queued with; several runners may share the queue.",
 )
 @click.option(
     "--jobs",
@@ -639,39 +655,22 @@ def transcode_cmd(
 def _transcode_all(context: Context, options: Any, jobs: int, queued: bool = False) -> None:
     from sqlalchemy import select
 
-    from catalog.models import JobState, Lesson, TranscodeJob
-    from transcoder import TranscodeOptions
+    from catalog.models import Lesson
 
     catalog_ = context.catalog()
-    groups: dict[str, tuple[Any, list[str]]] = {}
-    with catalog_.session() as session:
-        if queued:
-            rows = session.execute(
-                select(TranscodeJob.lesson_id, TranscodeJob.options)
-                .where(TranscodeJob.state == JobState.queued)
-                .order_by(TranscodeJob.id)
-            )
-            for lesson_id, stored in rows:
-                try:
-                    job_options = TranscodeOptions.from_json(stored)
-                except ValueError as exc:
-                    fail(f"queued job of lesson {lesson_id}: {exc}", EXIT_BAD_INPUT)
-                key = json.dumps(job_options.to_json(), sort_keys=True)
-                groups.setdefault(key, (job_options, []))[1].append(lesson_id)
-        else:
+    if queued:
+        outcomes = _run_queued(catalog_, context.data_dir, jobs)
+        if not outcomes:
+            out.print("no queued jobs")
+            return
+    else:
+        with catalog_.session() as session:
             ids = list(
                 session.scalars(select(Lesson.id).order_by(Lesson.series_id, Lesson.episode))
             )
-            if ids:
-                groups["all"] = (options, ids)
-    if not groups:
-        if queued:
-            out.print("no queued jobs")
-            return
-        fail("the catalogue has no lessons; import some with `sabaq catalog import`")
-    outcomes = []
-    for group_options, ids in groups.values():
-        outcomes += _run_jobs(catalog_, context.data_dir, ids, group_options, jobs)
+        if not ids:
+            fail("the catalogue has no lessons; import some with `sabaq catalog import`")
+        outcomes = _run_jobs(catalog_, context.data_dir, ids, options, jobs)
     failed = [o for o in outcomes if not o.ok]
     for outcome in failed:
         err.print(f"[red]failed[/] {outcome.lesson_id}: {outcome.error}", highlight=False)
@@ -696,6 +695,24 @@ def _run_jobs(
             options,
             jobs,
             progress=lambda lid, share: bar.update(tasks[lid], completed=share),
+        )
+
+
+def _run_queued(catalog_: Catalog, data_dir: Path, jobs: int) -> list[Any]:
+    from transcoder.jobs import run_queued
+
+    with _progress() as bar:
+        tasks: dict[str, TaskID] = {}
+
+        def started(lesson_id: str) -> None:
+            tasks[lesson_id] = bar.add_task(lesson_id, total=1.0)
+
+        return run_queued(
+            catalog_,
+            data_dir,
+            jobs,
+            progress=lambda lid, share: bar.update(tasks[lid], completed=share),
+            started=started,
         )
 
 
@@ -851,9 +868,22 @@ def token_revoke(context: Context, name: str) -> None:
 @click.option(
     "--access-log/--no-access-log", default=True, show_default=True, help="Log each request."
 )
+@click.option(
+    "--db-wait",
+    type=click.FloatRange(min=0),
+    default=60,
+    show_default=True,
+    help="Seconds to keep trying a database that does not answer at start.",
+)
 @pass_context
 def serve(
-    context: Context, host: str, port: int, max_upload_mb: int, workers: int, access_log: bool
+    context: Context,
+    host: str,
+    port: int,
+    max_upload_mb: int,
+    workers: int,
+    access_log: bool,
+    db_wait: float,
 ) -> None:
     """Serve pages, the API, VOD, live channels, the M3U list and the XMLTV guide.
 
@@ -867,6 +897,7 @@ def serve(
         max_upload_bytes=max_upload_mb * 1024**2,
         workers=workers,
         access_log=access_log,
+        db_wait_s=db_wait,
     )
 
 
@@ -878,10 +909,11 @@ def _serve(
     max_upload_bytes: int = 2 * 1024**3,
     workers: int = 1,
     access_log: bool = True,
+    db_wait_s: float = 0.0,
 ) -> None:
     from streaming.serve import run_server
 
-    context.catalog()  # opened and migrated once, before any worker starts
+    context.catalog(db_wait_s)  # opened and migrated once, before any worker starts
     url = default_database_url(context.data_dir)
     if banner:
         banner()

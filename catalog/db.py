@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from catalog.errors import CatalogError
+from catalog.errors import CatalogError, CatalogUnavailable
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -91,12 +92,37 @@ def _enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def open_catalog(url: str, *, migrate: bool = True, schema: str | None = None) -> Catalog:
+def open_catalog(
+    url: str,
+    *,
+    migrate: bool = True,
+    schema: str | None = None,
+    wait_s: float = 0.0,
+    on_retry: Callable[[str, float], None] | None = None,
+) -> Catalog:
     """Open the catalogue at `url`, creating and migrating it on first use.
 
     `schema` (PostgreSQL only) confines every table to that schema, which
-    lets tests share one database without seeing each other's rows.
+    lets tests share one database without seeing each other's rows. A database
+    that does not answer is tried again with exponential backoff for up to
+    `wait_s` seconds (`on_retry` hears the reason and the delay), then the
+    CatalogError says why.
     """
+    delay, waited = 0.5, 0.0
+    while True:
+        try:
+            return _open(url, migrate, schema)
+        except CatalogUnavailable as exc:
+            if waited + delay > wait_s:
+                raise
+            if on_retry is not None:
+                on_retry(str(exc), delay)
+            time.sleep(delay)
+            waited += delay
+            delay = min(delay * 2, 10.0)
+
+
+def _open(url: str, migrate: bool, schema: str | None) -> Catalog:
     connect_args: dict[str, Any] = {}
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
@@ -117,5 +143,5 @@ def open_catalog(url: str, *, migrate: bool = True, schema: str | None = None) -
         except OperationalError as exc:
             engine.dispose()
             reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-            raise CatalogError(f"database {engine.url!r} is unavailable: {reason}") from exc
+            raise CatalogUnavailable(f"database {engine.url!r} is unavailable: {reason}") from exc
     return catalog

@@ -12,3 +12,7 @@ class CatalogError(Exception):
     def __init__(self, message: str, details: Sequence[str] = ()) -> None:
         super().__init__(message)
         self.details = list(details) or [message]
+
+
+class CatalogUnavailable(CatalogError):
+    """The database did not answer (down, unreachable, refusing connections)."""

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from catalog.models import HlsPackage, JobState, Lesson, LessonStatus, TranscodeJob
+from catalog.models import HlsPackage, JobState, Lesson, LessonStatus, TranscodeJob, utcnow
 
 
 def queue_job(session: Session, lesson_id: str, options: dict[str, Any]) -> TranscodeJob:
@@ -25,6 +25,44 @@ def queue_job(session: Session, lesson_id: str, options: dict[str, Any]) -> Tran
         job.state, job.options, job.progress = JobState.queued, options, 0.0
     session.flush()
     return job
+
+
+def claim_job(session: Session) -> TranscodeJob | None:
+    """Take the oldest queued job for this worker (running, attempt counted), or None.
+
+    Safe with any number of workers at once: on PostgreSQL the candidate row is
+    locked with `FOR UPDATE SKIP LOCKED`, so workers pass over each other's
+    claims; on every backend the claim is a compare-and-set (`UPDATE ... WHERE
+    state = 'queued'`), so a job another worker took first is never taken twice.
+    Commit the session right after, so the claim is visible to the others.
+    """
+    while True:
+        candidate = session.scalars(
+            select(TranscodeJob.id)
+            .where(TranscodeJob.state == JobState.queued)
+            .order_by(TranscodeJob.id)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        ).first()
+        if candidate is None:
+            return None
+        taken = session.execute(
+            update(TranscodeJob)
+            .where(TranscodeJob.id == candidate, TranscodeJob.state == JobState.queued)
+            .values(
+                state=JobState.running,
+                attempts=TranscodeJob.attempts + 1,
+                error=None,
+                progress=0.0,
+                updated_at=utcnow(),
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(taken, "rowcount", 0) == 1:
+            job = session.get_one(TranscodeJob, candidate, populate_existing=True)
+            session.get_one(Lesson, job.lesson_id).status = LessonStatus.transcoding
+            session.flush()
+            return job
 
 
 def start_job(session: Session, job_id: int) -> TranscodeJob:

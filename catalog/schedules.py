@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
 from catalog.errors import CatalogError
@@ -47,6 +47,9 @@ def save_schedule(session: Session, document: Mapping[str, Any], timezone: str) 
     return version.id
 
 
+PUBLISH_LOCK = 0x5AB4_0001  # the advisory lock key of publishing, on PostgreSQL
+
+
 def publish(session: Session, version_id: int, now: datetime) -> list[str]:
     """Make `version_id` the one live schedule, in one transaction, keeping the past.
 
@@ -57,17 +60,19 @@ def publish(session: Session, version_id: int, now: datetime) -> list[str]:
     version that would start while a kept one is still on air on its channel
     is dropped, and named in the returned notes.
 
-    Concurrent publishers are serialised by a row lock on the live version
-    (PostgreSQL `SELECT ... FOR UPDATE`); SQLite allows one writer at a time.
+    Concurrent publishers are serialised: on PostgreSQL by a transaction-scoped
+    advisory lock (held until commit); SQLite lets one writer in at a time and
+    refuses the other with "database is locked", changing nothing.
     """
     if now.tzinfo is None:
         raise ValueError("publish needs an aware instant")
+    if session.get_bind().dialect.name == "postgresql":
+        # One publisher at a time, even when nothing is live yet (no row to lock).
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PUBLISH_LOCK})
     version = session.get(ScheduleVersion, version_id)
     if version is None:
         raise CatalogError(f"schedule version {version_id} does not exist")
-    live = session.scalars(
-        select(ScheduleVersion).where(ScheduleVersion.published.is_(True)).with_for_update()
-    ).all()
+    live = session.scalars(select(ScheduleVersion).where(ScheduleVersion.published.is_(True))).all()
     notes: list[str] = []
     previous = next((v for v in live if v.id != version_id), None)
     if previous is not None:

@@ -315,3 +315,17 @@ def test_slate_render_needs_channels_and_a_known_ladder(run):
     bad = run("slate", "render", "--ladder", "999")
     assert bad.exit_code == 2
     assert "999 is not a supported height" in bad.output
+
+
+def test_serve_waits_for_the_database_then_says_why(tmp_path, monkeypatch):
+    import socket
+
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    monkeypatch.setenv("SABAQ_DATABASE_URL", f"postgresql+psycopg://postgres@127.0.0.1:{port}/x")
+    result = CliRunner().invoke(main, ["--data", str(tmp_path), "serve", "--db-wait", "1"])
+    assert result.exit_code == 1
+    assert "trying again in 0.5 s" in result.output
+    assert result.output.strip().splitlines()[-1].startswith("error: database")
+    assert "is unavailable" in result.output

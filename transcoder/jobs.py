@@ -14,11 +14,12 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from catalog import Catalog
-from catalog.jobs import fail_job, finish_job, queue_job, set_progress, start_job
-from catalog.models import Lesson
+from catalog.jobs import claim_job, fail_job, finish_job, queue_job, set_progress, start_job
+from catalog.models import Lesson, TranscodeJob
 from transcoder.errors import MediaError
 from transcoder.options import TranscodeOptions
 from transcoder.package import PackageResult, is_current, source_checksum, transcode
@@ -53,11 +54,28 @@ def run_lesson(
 ) -> JobOutcome:
     """Queue, run and record one lesson's job; a current package is not redone."""
     with catalog.session() as session:
-        lesson = session.get_one(Lesson, lesson_id)
-        source, signer = lesson.source, lesson.signer_source
         job_id = queue_job(session, lesson_id, options.to_json()).id
         start_job(session, job_id)  # the attempt counts from here, whatever fails next
+    return run_job(catalog, data_dir, job_id, progress)
+
+
+def run_job(
+    catalog: Catalog, data_dir: Path, job_id: int, progress: JobProgress | None = None
+) -> JobOutcome:
+    """Run a started (or claimed) job with its stored options and record how it ended."""
+    with catalog.session() as session:
+        job = session.get_one(TranscodeJob, job_id)
+        lesson_id = job.lesson_id
+        lesson = session.get_one(Lesson, lesson_id)
+        source, signer = lesson.source, lesson.signer_source
+        stored = dict(job.options)
     out_dir = data_dir / "packages" / lesson_id
+    try:
+        options = TranscodeOptions.from_json(stored)
+    except ValueError as exc:
+        with catalog.session() as session:
+            fail_job(session, job_id, f"job {job_id}: {exc}")
+        return JobOutcome(lesson_id, ok=False, error=str(exc))
     try:
         if not source:
             raise MediaError(f"lesson {lesson_id}: has no source media")
@@ -125,6 +143,52 @@ def record_package(
 
 def _duration(out_dir: Path) -> float:
     return float(json.loads((out_dir / "package.json").read_text(encoding="utf-8"))["duration_s"])
+
+
+def claim(catalog: Catalog, tries: int = 50) -> int | None:
+    """Claim the next queued job (see catalog.jobs.claim_job); None when none is left.
+
+    SQLite lets one writer in at a time: a claim that meets another writer's lock
+    is tried again a little later.
+    """
+    for attempt in range(tries):
+        try:
+            with catalog.session() as session:
+                job = claim_job(session)
+                return job.id if job is not None else None
+        except OperationalError as exc:
+            if "locked" not in str(exc) or attempt == tries - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+    return None
+
+
+def run_queued(
+    catalog: Catalog,
+    data_dir: Path,
+    jobs: int = 1,
+    progress: JobProgress | None = None,
+    started: Callable[[str], None] | None = None,
+) -> list[JobOutcome]:
+    """Work through the queued jobs, `jobs` at a time, until none is left.
+
+    Any number of such runners (processes, machines) may share one catalogue:
+    every job is claimed by exactly one of them. `started` hears each lesson
+    as its job is claimed.
+    """
+
+    def worker() -> list[JobOutcome]:
+        done = []
+        while (job_id := claim(catalog)) is not None:
+            if started is not None:
+                with catalog.session() as session:
+                    started(session.get_one(TranscodeJob, job_id).lesson_id)
+            done.append(run_job(catalog, data_dir, job_id, progress))
+        return done
+
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        futures = [pool.submit(worker) for _ in range(max(1, jobs))]
+        return [outcome for future in futures for outcome in future.result()]
 
 
 def run_all(
