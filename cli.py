@@ -543,6 +543,12 @@ def schedule_publish(context: Context, schedule_file: Path, timezone: str) -> No
     help="Transcode every catalogue lesson that is not packaged yet.",
 )
 @click.option(
+    "--queue",
+    "queue_only",
+    is_flag=True,
+    help="With --all: only queue a job per lesson with media, for `--queued` runners.",
+)
+@click.option(
     "--queued",
     is_flag=True,
     help="Run the jobs queued in the catalogue (e.g. through the server's API), "
@@ -598,6 +604,7 @@ def transcode_cmd(
     signer: Path | None,
     output: Path | None,
     all_lessons: bool,
+    queue_only: bool,
     queued: bool,
     jobs: int,
     signer_position: str,
@@ -632,6 +639,11 @@ def transcode_cmd(
         )
     except ValueError as exc:
         fail(str(exc), EXIT_BAD_INPUT)
+    if queue_only:
+        if not all_lessons:
+            fail("--queue goes with --all", EXIT_BAD_INPUT)
+        _queue_all(context, options)
+        return
     if all_lessons or queued:
         _transcode_all(context, options, jobs, queued)
         return
@@ -649,6 +661,25 @@ def transcode_cmd(
     out.print(
         f"packaged {lesson} → {result.directory} ({', '.join(result.rungs)}; "
         f"{result.segments} segments of {result.segment_s} s)"
+    )
+
+
+def _queue_all(context: Context, options: Any) -> None:
+    from sqlalchemy import select
+
+    from catalog.jobs import queue_job
+    from catalog.models import Lesson
+
+    with context.catalog().session() as session:
+        lessons = list(session.scalars(select(Lesson).order_by(Lesson.series_id, Lesson.episode)))
+        with_media = [x.id for x in lessons if x.source]
+        for lesson_id in with_media:
+            queue_job(session, lesson_id, options.to_json())
+    missing = len(lessons) - len(with_media)
+    out.print(
+        f"{len(with_media)} jobs queued"
+        + (f", {missing} lessons without media left out" if missing else "")
+        + "; run them with `sabaq transcode --queued`"
     )
 
 

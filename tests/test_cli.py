@@ -329,3 +329,24 @@ def test_serve_waits_for_the_database_then_says_why(tmp_path, monkeypatch):
     assert "trying again in 0.5 s" in result.output
     assert result.output.strip().splitlines()[-1].startswith("error: database")
     assert "is unavailable" in result.output
+
+
+def test_queue_all_queues_lessons_with_media_only(run, tmp_path, problem_data):
+    assert run("transcode", "--queue").exit_code == 2
+    data = dict(problem_data)
+    data["lessons"] = [dict(x) for x in problem_data["lessons"]]
+    data["lessons"][0]["source"] = "media/a.mp4"
+    assert run("catalog", "import", str(write_problem(tmp_path, data))).exit_code == 0
+    result = run("transcode", "--all", "--queue", "--ladder", "234")
+    assert result.exit_code == 0, result.output
+    assert "1 jobs queued" in result.output
+    assert "without media left out" in result.output
+    from catalog import open_catalog
+    from catalog.models import JobState, TranscodeJob
+
+    catalog = open_catalog(f"sqlite:///{tmp_path / 'data' / 'sabaq.sqlite3'}")
+    with catalog.session() as session:
+        job = session.query(TranscodeJob).one()
+        assert job.state == JobState.queued
+        assert job.options["ladder"] == [234]
+    catalog.dispose()
