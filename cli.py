@@ -669,18 +669,22 @@ def _queue_all(context: Context, options: Any) -> None:
 
     from catalog.jobs import queue_job
     from catalog.models import Lesson
+    from transcoder.farm import broker_url, enqueue, shown
 
     with context.catalog().session() as session:
         lessons = list(session.scalars(select(Lesson).order_by(Lesson.series_id, Lesson.episode)))
-        with_media = [x.id for x in lessons if x.source]
-        for lesson_id in with_media:
-            queue_job(session, lesson_id, options.to_json())
-    missing = len(lessons) - len(with_media)
-    out.print(
-        f"{len(with_media)} jobs queued"
-        + (f", {missing} lessons without media left out" if missing else "")
-        + "; run them with `sabaq transcode --queued`"
-    )
+        jobs = [queue_job(session, x.id, options.to_json()).id for x in lessons if x.source]
+    missing = len(lessons) - len(jobs)
+    left_out = f", {missing} lessons without media left out" if missing else ""
+    broker = broker_url()
+    if broker is None:
+        out.print(f"{len(jobs)} jobs queued{left_out}; run them with `sabaq transcode --queued`")
+        return
+    try:
+        enqueue(jobs, broker)
+    except Exception as exc:  # the broker is down: the jobs stay queued in the catalogue
+        fail(f"broker {shown(broker)}: {exc}; the {len(jobs)} jobs stay queued in the catalogue")
+    out.print(f"{len(jobs)} jobs queued{left_out} and sent to the workers at {shown(broker)}")
 
 
 def _transcode_all(context: Context, options: Any, jobs: int, queued: bool = False) -> None:
@@ -830,6 +834,89 @@ def _render_slates(
             context.data_dir, plan, options, jobs, force, done=lambda _: bar.advance(task)
         )
     return made, len(plan), prune_slates(context.data_dir, now)
+
+
+# -------------------------------------------------------------------- jobs
+@main.command()
+@click.option("--follow", is_flag=True, help="Show live progress until no job is left to run.")
+@click.option("--every", type=click.FloatRange(0.2, 60), default=1.0, show_default=True)
+@pass_context
+def jobs(context: Context, follow: bool, every: float) -> None:
+    """Transcode jobs as the catalogue records them, from every runner and worker."""
+    import time
+
+    from sqlalchemy import select
+
+    from catalog.models import JobState, TranscodeJob
+
+    catalog_ = context.catalog()
+
+    def read() -> list[TranscodeJob]:
+        with catalog_.session() as session:
+            rows = list(session.scalars(select(TranscodeJob).order_by(TranscodeJob.id)))
+            session.expunge_all()
+            return rows
+
+    open_states = (JobState.queued, JobState.running)
+    if follow:
+        with _progress() as bar:
+            tasks: dict[int, TaskID] = {}
+            while True:
+                rows = read()
+                for job in rows:
+                    label = f"{job.lesson_id} [{job.state}]"
+                    if job.id not in tasks:
+                        tasks[job.id] = bar.add_task(label, total=1.0)
+                    bar.update(tasks[job.id], completed=job.progress, description=label)
+                if not any(job.state in open_states for job in rows):
+                    break
+                time.sleep(every)
+    rows = read()
+    table = Table("job", "lesson", "state", "progress", "attempts", "error")
+    for job in rows:
+        table.add_row(
+            str(job.id),
+            job.lesson_id,
+            str(job.state),
+            f"{job.progress:.0%}",
+            str(job.attempts),
+            escape(job.error or ""),
+        )
+    out.print(table)
+
+
+# ------------------------------------------------------------------ worker
+@main.command()
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Jobs this worker runs at once (each ffmpeg uses every core it is given).",
+)
+@click.option("--name", default=None, help="Worker name (default: the host name).")
+@pass_context
+def worker(context: Context, concurrency: int, name: str | None) -> None:
+    """Run a transcoding worker of the farm (Celery, broker at SABAQ_BROKER_URL).
+
+    It takes the jobs queued with `sabaq transcode --all --queue` or over the
+    server's API. Several workers on several machines share the work; a job whose
+    worker is killed is run again by another one.
+    """
+    import os
+
+    from transcoder.farm import broker_url, run_worker
+
+    broker = broker_url()
+    if broker is None:
+        fail(
+            "SABAQ_BROKER_URL is not set (e.g. redis://127.0.0.1:6379/0); without a broker "
+            "run the queue locally with `sabaq transcode --queued`",
+            EXIT_BAD_INPUT,
+        )
+    context.catalog()  # migrated once, before the worker forks
+    os.environ["SABAQ_DATA_DIR"] = str(context.data_dir.resolve())
+    run_worker(broker, concurrency, name)
 
 
 # ------------------------------------------------------------------- token

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from catalog.models import HlsPackage, JobState, Lesson, LessonStatus, TranscodeJob, utcnow
@@ -27,28 +28,45 @@ def queue_job(session: Session, lesson_id: str, options: dict[str, Any]) -> Tran
     return job
 
 
-def claim_job(session: Session) -> TranscodeJob | None:
-    """Take the oldest queued job for this worker (running, attempt counted), or None.
+LEASE_S = 60.0
+"""A running job whose heartbeat is older than this is taken to be abandoned (its
+runner was killed) and may be claimed again. Runners beat every HEARTBEAT_S."""
+HEARTBEAT_S = 5.0
 
-    Safe with any number of workers at once: on PostgreSQL the candidate row is
-    locked with `FOR UPDATE SKIP LOCKED`, so workers pass over each other's
-    claims; on every backend the claim is a compare-and-set (`UPDATE ... WHERE
-    state = 'queued'`), so a job another worker took first is never taken twice.
+
+def claimable(lease_s: float = LEASE_S) -> ColumnElement[bool]:
+    """Queued jobs, and running ones whose runner stopped beating `lease_s` ago."""
+    stale = utcnow() - timedelta(seconds=lease_s)
+    return or_(
+        TranscodeJob.state == JobState.queued,
+        and_(TranscodeJob.state == JobState.running, TranscodeJob.updated_at < stale),
+    )
+
+
+def claim_job(
+    session: Session, job_id: int | None = None, lease_s: float = LEASE_S
+) -> TranscodeJob | None:
+    """Take the oldest claimable job (or job `job_id` if it is claimable) for this
+    runner: running, attempt counted. None when there is nothing to take.
+
+    Safe with any number of runners at once: on PostgreSQL the candidate row is
+    locked with `FOR UPDATE SKIP LOCKED`, so runners pass over each other's
+    claims; on every backend the claim is a compare-and-set (`UPDATE ... WHERE`
+    still claimable), so a job another runner took first is never taken twice.
     Commit the session right after, so the claim is visible to the others.
     """
     while True:
+        query = select(TranscodeJob.id).where(claimable(lease_s))
+        if job_id is not None:
+            query = query.where(TranscodeJob.id == job_id)
         candidate = session.scalars(
-            select(TranscodeJob.id)
-            .where(TranscodeJob.state == JobState.queued)
-            .order_by(TranscodeJob.id)
-            .limit(1)
-            .with_for_update(skip_locked=True)
+            query.order_by(TranscodeJob.id).limit(1).with_for_update(skip_locked=True)
         ).first()
         if candidate is None:
             return None
         taken = session.execute(
             update(TranscodeJob)
-            .where(TranscodeJob.id == candidate, TranscodeJob.state == JobState.queued)
+            .where(TranscodeJob.id == candidate, claimable(lease_s))
             .values(
                 state=JobState.running,
                 attempts=TranscodeJob.attempts + 1,
@@ -63,6 +81,18 @@ def claim_job(session: Session) -> TranscodeJob | None:
             session.get_one(Lesson, job.lesson_id).status = LessonStatus.transcoding
             session.flush()
             return job
+        if job_id is not None:
+            return None
+
+
+def beat(session: Session, job_id: int) -> None:
+    """A running job's heartbeat: its runner is alive."""
+    session.execute(
+        update(TranscodeJob)
+        .where(TranscodeJob.id == job_id, TranscodeJob.state == JobState.running)
+        .values(updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
 
 
 def start_job(session: Session, job_id: int) -> TranscodeJob:

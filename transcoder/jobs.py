@@ -8,17 +8,29 @@ reason and the others go on.
 from __future__ import annotations
 
 import json
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from catalog import Catalog
-from catalog.jobs import claim_job, fail_job, finish_job, queue_job, set_progress, start_job
+from catalog.jobs import (
+    HEARTBEAT_S,
+    LEASE_S,
+    beat,
+    claim_job,
+    fail_job,
+    finish_job,
+    queue_job,
+    set_progress,
+    start_job,
+)
 from catalog.models import Lesson, TranscodeJob
 from transcoder.errors import MediaError
 from transcoder.options import TranscodeOptions
@@ -60,22 +72,64 @@ def run_lesson(
 
 
 def run_job(
-    catalog: Catalog, data_dir: Path, job_id: int, progress: JobProgress | None = None
+    catalog: Catalog,
+    data_dir: Path,
+    job_id: int,
+    progress: JobProgress | None = None,
+    heartbeat_s: float = HEARTBEAT_S,
 ) -> JobOutcome:
-    """Run a started (or claimed) job with its stored options and record how it ended."""
+    """Run a started (or claimed) job with its stored options and record how it ended;
+    the job's heartbeat is written every `heartbeat_s` while it runs."""
     with catalog.session() as session:
         job = session.get_one(TranscodeJob, job_id)
         lesson_id = job.lesson_id
         lesson = session.get_one(Lesson, lesson_id)
         source, signer = lesson.source, lesson.signer_source
         stored = dict(job.options)
-    out_dir = data_dir / "packages" / lesson_id
     try:
         options = TranscodeOptions.from_json(stored)
     except ValueError as exc:
         with catalog.session() as session:
             fail_job(session, job_id, f"job {job_id}: {exc}")
         return JobOutcome(lesson_id, ok=False, error=str(exc))
+    with _heartbeat(catalog, job_id, heartbeat_s):
+        return _work(catalog, data_dir, job_id, lesson_id, source, signer, options, progress)
+
+
+@contextmanager
+def _heartbeat(catalog: Catalog, job_id: int, every_s: float) -> Iterator[None]:
+    """Beat for the job every `every_s` while it runs, so that only a runner that
+    died lets its job be claimed again (see catalog.jobs.claim_job)."""
+    stop = threading.Event()
+
+    def beating() -> None:
+        while not stop.wait(every_s):
+            try:
+                with catalog.session() as session:
+                    beat(session, job_id)
+            except SQLAlchemyError:
+                continue  # the next beat tries again; a long outage lets the lease lapse
+
+    thread = threading.Thread(target=beating, name=f"heartbeat-{job_id}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
+def _work(
+    catalog: Catalog,
+    data_dir: Path,
+    job_id: int,
+    lesson_id: str,
+    source: str | None,
+    signer: str | None,
+    options: TranscodeOptions,
+    progress: JobProgress | None,
+) -> JobOutcome:
+    out_dir = data_dir / "packages" / lesson_id
     try:
         if not source:
             raise MediaError(f"lesson {lesson_id}: has no source media")
@@ -145,8 +199,11 @@ def _duration(out_dir: Path) -> float:
     return float(json.loads((out_dir / "package.json").read_text(encoding="utf-8"))["duration_s"])
 
 
-def claim(catalog: Catalog, tries: int = 50) -> int | None:
-    """Claim the next queued job (see catalog.jobs.claim_job); None when none is left.
+def claim(
+    catalog: Catalog, job_id: int | None = None, lease_s: float = LEASE_S, tries: int = 50
+) -> int | None:
+    """Claim the next claimable job, or job `job_id` (see catalog.jobs.claim_job);
+    None when there is none.
 
     SQLite lets one writer in at a time: a claim that meets another writer's lock
     is tried again a little later.
@@ -154,7 +211,7 @@ def claim(catalog: Catalog, tries: int = 50) -> int | None:
     for attempt in range(tries):
         try:
             with catalog.session() as session:
-                job = claim_job(session)
+                job = claim_job(session, job_id, lease_s)
                 return job.id if job is not None else None
         except OperationalError as exc:
             if "locked" not in str(exc) or attempt == tries - 1:
