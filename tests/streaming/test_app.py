@@ -122,6 +122,10 @@ async def test_vod_serves_package_files_with_types_and_caching(client):
         "/slate/al-farabi/next/..%2f..%2f..%2fsabaq.sqlite3",
         "/slate/al-farabi/next/20260901T040030Z-kk-05-math-002/..%2f..%2f..%2fsabaq.sqlite3",
         "/static/..%2f..%2fcli.py",
+        "/live/al-farabi/..%2f..%2fsabaq.sqlite3",
+        "/live/..%2f..%2fsabaq/master.m3u8",
+        "/calendar/..%2f..%2fsabaq.sqlite3.ics",
+        "/lessons/..%2f..%2fsabaq.sqlite3",
     ],
 )
 async def test_no_path_outside_a_package_can_be_read(client, path):

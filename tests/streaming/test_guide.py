@@ -78,3 +78,23 @@ def test_m3u_lines_cannot_be_hijacked_by_names():
     assert 'group-title="Sabaq kk"' in lines[1]
     assert lines[2] == "http://tv.example/live/al-farabi/master.m3u8"
     assert '"x"' not in lines[1]
+
+
+def test_ics_lines_cannot_be_hijacked_by_titles():
+    from datetime import UTC, datetime, timedelta
+
+    from scheduler.ics import CalendarEvent, write_ics
+
+    start = datetime(2026, 9, 1, 4, 0, tzinfo=UTC)
+    evil = 'Бөлшектер\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nSUMMARY:injected; <&">'
+    body = write_ics(
+        "sabaq kk grade 5",
+        "Asia/Almaty",
+        [CalendarEvent("l-1", start, start + timedelta(minutes=25), evil, "S", 1, True, "C", "m")],
+    ).decode("utf-8")
+    lines = body.replace("\r\n ", "").split("\r\n")  # unfolded content lines
+    assert lines.count("BEGIN:VEVENT") == 1
+    assert lines.count("END:VEVENT") == 1
+    assert not any(line.startswith("SUMMARY:injected") for line in lines)
+    unfolded = "\r\n".join(lines)
+    assert "Бөлшектер\\nEND:VEVENT" in unfolded

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import subprocess
+import time
 import urllib.request
 
 import pytest
@@ -37,3 +38,50 @@ def test_worker_processes_share_the_port_and_stop_with_the_parent(site):
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=10)
         assert not any(_alive(pid) for pid in children)
+
+
+def test_a_viewer_sees_no_step_back_across_a_server_restart(site, tmp_path):
+    import shutil
+    from datetime import UTC, datetime, timedelta
+
+    import m3u8
+
+    from catalog import open_catalog
+    from catalog.schedules import publish, save_schedule
+
+    data = tmp_path / "data"
+    shutil.copytree(site.data_dir, data, symlinks=True)
+    catalog = open_catalog(f"sqlite:///{data / 'sabaq.sqlite3'}")
+    now = datetime.now(UTC).replace(microsecond=0)
+    airings = [  # the two lessons, one after the other, around now
+        {
+            "lesson": lesson,
+            "channel": "al-farabi",
+            "start": (now + timedelta(seconds=offset)).isoformat(),
+            "end": (now + timedelta(seconds=offset + 8)).isoformat(),
+        }
+        for lesson, offset in (("kk-05-math-001", -4), ("kk-05-math-002", 6))
+    ]
+    with catalog.session() as session:
+        publish(session, save_schedule(session, {"airings": airings}, "Asia/Almaty"), now)
+    catalog.dispose()
+    seen: dict[int, str] = {}
+    last = -1
+
+    def follow(base: str, polls: int) -> None:
+        nonlocal last
+        for _ in range(polls):
+            with urllib.request.urlopen(f"{base}/live/al-farabi/360p.m3u8", timeout=5) as r:
+                playlist = m3u8.loads(r.read().decode())
+            assert playlist.media_sequence >= last
+            last = playlist.media_sequence
+            for offset, segment in enumerate(playlist.segments):
+                number = playlist.media_sequence + offset
+                assert seen.setdefault(number, segment.uri) == segment.uri
+            time.sleep(1)
+
+    with running_server(data) as (base, _process):
+        follow(base, 4)
+    with running_server(data) as (base, _process):  # a new process, maybe another port
+        follow(base, 4)
+    assert len(seen) >= 4
