@@ -11,7 +11,7 @@ APT_TEST := chromium xmltv-util libxml2-utils nginx
 APT_BENCH := wrk nginx
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install install-test-tools install-bench-tools demo test lint typecheck pytest bench bench-serve clean
+.PHONY: install install-test-tools install-bench-tools demo test lint typecheck pytest bench bench-serve bench-load clean
 
 install: $(VENV)/.installed node_modules/hls.js/package.json
 
@@ -60,6 +60,9 @@ bench: install
 
 bench-serve: install install-bench-tools
 	$(BIN)/python bench/serve.py --duration 10
+
+bench-load: install install-bench-tools
+	$(BIN)/python bench/load.py --players 2000 --seconds 60
 
 clean:
 	rm -rf $(VENV) $(DATA) node_modules .mypy_cache .ruff_cache .pytest_cache
