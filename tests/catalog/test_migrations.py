@@ -17,6 +17,7 @@ TABLES = {
     "schedule_versions",
     "airings",
     "transcode_jobs",
+    "api_tokens",
 }
 
 
