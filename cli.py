@@ -546,20 +546,22 @@ def schedule_publish(context: Context, schedule_file: Path, timezone: str) -> No
     "--queue",
     "queue_only",
     is_flag=True,
-    help="With --all: only queue a job per lesson with media, for `--queued` runners.",
+    help="With --all: only queue a job per lesson with media, and ring the workers "
+    "(`sabaq worker`) when SABAQ_BROKER_URL is set; else run them with --queued.",
 )
 @click.option(
     "--queued",
     is_flag=True,
     help="Run the jobs queued in the catalogue (e.g. through the server's API), "
-    "each with the options it was queued with; several runners may share the queue.",
+    "each with the options it was queued with; several runners may share the queue, "
+    "and a job whose runner died is taken again after a minute without heartbeat.",
 )
 @click.option(
     "--jobs",
     type=click.IntRange(min=1),
     default=1,
     show_default=True,
-    help="Lessons transcoded at once with --all.",
+    help="Lessons transcoded at once with --all or --queued.",
 )
 @click.option(
     "--signer-position",
