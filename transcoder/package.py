@@ -18,7 +18,7 @@ from typing import Any
 import m3u8
 
 from transcoder.errors import MediaError
-from transcoder.graph import Loudness, build_args
+from transcoder.graph import POSTER, Loudness, build_args
 from transcoder.ladder import AUDIO_ONLY_KBPS, AUDIO_RUNG, rungs_for
 from transcoder.master import Variant, master_playlist
 from transcoder.options import TranscodeOptions
@@ -66,8 +66,13 @@ def is_current(out_dir: Path, checksum: str) -> bool:
     return bool(meta.get("checksum") == checksum and (out_dir / "master.m3u8").exists())
 
 
-def measure_loudness(info: MediaInfo, target: float) -> Loudness | None:
-    """Run loudnorm's first pass; None when the audio is silent (nothing to normalise)."""
+def measure_loudness(info: MediaInfo) -> Loudness | None:
+    """First pass of the two-pass normalisation: the source's integrated loudness,
+    loudness range, gate threshold and true peak (ITU-R BS.1770, EBU R128).
+
+    Measured with ffmpeg's ebur128 filter, which is what loudnorm's own first pass
+    measures but about three times faster (loudnorm works at 192 kHz throughout).
+    None when the audio is silent (nothing to normalise)."""
     result = subprocess.run(
         [
             "ffmpeg",
@@ -75,9 +80,10 @@ def measure_loudness(info: MediaInfo, target: float) -> Loudness | None:
             "-nostats",
             "-i",
             str(info.path),
-            "-vn",
+            "-map",
+            "0:a:0",
             "-af",
-            f"loudnorm=I={target}:TP=-1.5:LRA=11:print_format=json",
+            "ebur128=peak=true:framelog=verbose",
             "-f",
             "null",
             "-",
@@ -88,23 +94,31 @@ def measure_loudness(info: MediaInfo, target: float) -> Loudness | None:
     )
     if result.returncode != 0:
         raise MediaError(f"{info.path}: audio cannot be decoded ({_last_line(result.stderr)})")
-    match = re.search(r"\{[^{}]*\"input_i\"[^{}]*\}", result.stderr)
-    if match is None:
-        raise MediaError(f"{info.path}: loudness could not be measured")
-    values = json.loads(match.group(0))
-    try:
-        loudness = Loudness(
-            input_i=float(values["input_i"]),
-            input_tp=float(values["input_tp"]),
-            input_lra=float(values["input_lra"]),
-            input_thresh=float(values["input_thresh"]),
-            target_offset=float(values["target_offset"]),
+    summary = result.stderr.rpartition("Summary:")[2]
+    values = {
+        name: re.search(pattern, summary)
+        for name, pattern in (
+            ("i", r"I:\s+(\S+) LUFS"),
+            ("thresh", r"Integrated loudness:\s+I:[^\n]*\n\s+Threshold:\s+(\S+) LUFS"),
+            ("lra", r"LRA:\s+(\S+) LU"),
+            ("tp", r"Peak:\s+(\S+) dBFS"),
         )
-    except (KeyError, ValueError):
+    }
+    if not summary or any(match is None for match in values.values()):
+        raise MediaError(f"{info.path}: loudness could not be measured")
+    try:
+        figures = {name: float(match.group(1)) for name, match in values.items() if match}
+    except ValueError:
         return None
-    if not all(math.isfinite(v) for v in loudness.__dict__.values()):
-        return None
-    return loudness
+    if not all(math.isfinite(v) for v in figures.values()) or figures["i"] <= -70.0:
+        return None  # silence: ebur128 reports -70 LUFS (its absolute gate) and -inf peaks
+    return Loudness(
+        input_i=figures["i"],
+        input_tp=figures["tp"],
+        input_lra=figures["lra"],
+        input_thresh=figures["thresh"],
+        target_offset=0.0,
+    )
 
 
 def _last_line(text: str) -> str:
@@ -160,13 +174,13 @@ def _poster(out_dir: Path, rung: str, at_s: float) -> None:
             "1",
             "-q:v",
             "3",
-            str(out_dir / "poster.jpg"),
+            str(out_dir / POSTER),
         ],
         capture_output=True,
         text=True,
         check=False,
     )
-    if result.returncode != 0 or not (out_dir / "poster.jpg").exists():
+    if result.returncode != 0 or not (out_dir / POSTER).exists():
         raise MediaError(f"poster could not be made: {_last_line(result.stderr)}")
 
 
@@ -222,7 +236,7 @@ def transcode(
         sources = [lesson_path] + ([signer_path] if signer_path is not None else [])
         if checksum is None:
             checksum = source_checksum(sources, options, lesson.display_size[1])
-        loudness = measure_loudness(lesson, options.loudness_lufs) if lesson.has_audio else None
+        loudness = measure_loudness(lesson) if lesson.has_audio else None
         args = build_args(lesson, signer, rungs, work, options, loudness)
         _run_ffmpeg(args, lesson.duration_s, progress)
         variants = []
@@ -240,7 +254,8 @@ def transcode(
         audio, _ = _variant(work, f"{AUDIO_RUNG}/index.m3u8", "mp4a.40.2", None, AUDIO_ONLY_KBPS)
         variants.append(audio)
         (work / "master.m3u8").write_text(master_playlist(variants), encoding="utf-8")
-        _poster(work, rungs[-1 if len(rungs) == 1 else 0].name, min(5.0, lesson.duration_s / 3))
+        if not (work / POSTER).exists():  # the video stream ended before the poster's frame
+            _poster(work, rungs[0].name, 0.0)
         description = {
             "format": PACKAGE_FORMAT,
             "duration_s": round(lesson.duration_s, 3),

@@ -106,7 +106,102 @@ def test_package_json_poster_and_loudness(package):
     assert [r["name"] for r in meta["rungs"]] == ["360p", "234p", "audio"]
     assert (out / "poster.jpg").stat().st_size > 1000
     loudness = integrated_loudness(out / "audio" / "index.m3u8")
-    assert -25.5 < loudness < -20.5
+    assert -24.0 < loudness < -22.0  # EBU R128: -23 LUFS, within a unit
+
+
+def audio_streams(path: Path) -> list[str]:
+    out = subprocess.run(
+        [
+            "ffprobe",
+            "-v",
+            "error",
+            "-select_streams",
+            "a",
+            "-show_entries",
+            "stream=codec_name,channels,sample_rate",
+            "-of",
+            "csv",
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    # MPEG-TS lists each stream twice: in its program and in the streams section.
+    return [line.removeprefix("stream,") for line in out.split() if line.startswith("stream,")]
+
+
+def test_mono_source_becomes_stereo_48k_aac_in_every_rung(media, package):
+    out, result, _ = package
+    assert audio_streams(media["lesson"]) == ["aac,44100,1"]  # sine: a mono source
+    for rung in result.rungs:
+        assert audio_streams(out / rung / "seg_00000.ts") == ["aac,48000,2"]
+
+
+def test_loudness_measure_agrees_with_loudnorms_first_pass(media):
+    from transcoder.package import measure_loudness
+
+    measured = measure_loudness(probe(media["lesson"]))
+    assert measured is not None
+    err = filter_log(media["lesson"], "-vn", "-af", "loudnorm=print_format=json")
+    first_pass = json.loads(err[err.rindex("{") :])
+    assert abs(measured.input_i - float(first_pass["input_i"])) <= 0.3
+    assert abs(measured.input_tp - float(first_pass["input_tp"])) <= 0.3
+    assert abs(measured.input_thresh - float(first_pass["input_thresh"])) <= 0.3
+
+
+def test_silence_measures_as_nothing_to_normalise(tmp_path):
+    from transcoder.package import measure_loudness
+
+    quiet = tmp_path / "quiet.mp4"
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "color=size=160x90:duration=2",
+            "-f",
+            "lavfi",
+            "-i",
+            "anullsrc=r=48000:cl=stereo",
+            "-t",
+            "2",
+            "-c:v",
+            "libx264",
+            "-c:a",
+            "aac",
+            str(quiet),
+        ],
+        check=True,
+    )
+    assert measure_loudness(probe(quiet)) is None
+    out = tmp_path / "pkg"
+    transcode(quiet, out, FAST)
+    assert audio_streams(out / "audio" / "seg_00000.ts") == ["aac,48000,2"]
+
+
+def test_poster_is_a_frame_of_the_top_rung_made_in_the_same_pass(package):
+    out, _, _ = package
+    size = subprocess.run(
+        [
+            "ffprobe",
+            "-v",
+            "error",
+            "-show_entries",
+            "stream=width,height",
+            "-of",
+            "csv=p=0",
+            str(out / "poster.jpg"),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert size == "640,360"
 
 
 def test_signer_covers_a_sixth_of_the_picture(media, tmp_path):
