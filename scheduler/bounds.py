@@ -94,6 +94,7 @@ def bounds(problem: Problem) -> list[Bound]:
                     f"channels air {_hours(capacity)} a day",
                 )
             )
+    found.extend(_grade_range_bounds(problem))
     for series_id, count in by_series.items():
         per_day = problem.series[series_id].max_per_day
         found.append(
@@ -106,6 +107,54 @@ def bounds(problem: Problem) -> list[Bound]:
         located = problem.locate(pin.start)
         if located is not None:
             found.append(Bound(located[0] + 1, f"pin of {pin.lesson} on day {located[0] + 1}"))
+    return found
+
+
+def _grade_range_bounds(problem: Problem) -> list[Bound]:
+    """Network capacity per language and contiguous range of grades: the range's lessons
+    and breaks against what the channels carrying some grade of the range can air of
+    them in a day (inside the windows of the range's audiences). This is what binds
+    when a large network splits its channels by grades."""
+    load: dict[tuple[str, int], int] = defaultdict(int)
+    for lesson in problem.lessons:
+        series = problem.series[lesson.series]
+        load[(series.language, series.grade)] += lesson.duration_s + problem.break_s
+    found = []
+    for language in sorted({language for language, _ in load}):
+        grades = sorted(grade for lang, grade in load if lang == language)
+        for i, low in enumerate(grades):
+            for high in grades[i + 1 :]:  # single grades are the audience bounds' job
+                in_range = [g for g in grades if low <= g <= high]
+                total = sum(load[(language, g)] for g in in_range)
+                capacity = 0
+                for channel in problem.channels:
+                    carried = [
+                        g for g in in_range if language in channel.languages and g in channel.grades
+                    ]
+                    if not carried:
+                        continue
+                    spans = []
+                    for grade in carried:
+                        audience = problem.audiences.get((grade, language)) or Audience(
+                            grade, language
+                        )
+                        spans.append(
+                            (
+                                max(channel.window[0], audience.window[0]),
+                                min(channel.window[1], audience.window[1]),
+                            )
+                        )
+                    seconds = _union_length([span for span in spans if span[1] > span[0]])
+                    capacity += seconds + problem.break_s if seconds else 0
+                if capacity:
+                    found.append(
+                        Bound(
+                            math.ceil(total / capacity),
+                            f"language {language}, grades {low}-{high}: {_hours(total)} of lessons "
+                            f"and breaks, but the channels carrying them air {_hours(capacity)} "
+                            "of them a day",
+                        )
+                    )
     return found
 
 

@@ -103,7 +103,8 @@ def generate(
                 }
             )
     used = {lesson["series"] for lesson in lesson_docs}
-    audiences = [
+    by_id = {doc["id"]: doc for doc in series}
+    audiences: list[dict[str, Any]] = [
         {
             "grade": grade,
             "language": lang,
@@ -113,10 +114,20 @@ def generate(
         for lang in LANGUAGES
         for grade in range(1, 12)
     ]
+    # A term long enough for the content: two years, or half again what the most
+    # loaded audience needs at its daily cap (weekdays only), whichever is longer.
+    need: dict[tuple[int, str], int] = {}
+    for lesson in lesson_docs:
+        doc = by_id[lesson["series"]]
+        key = (doc["grade"], doc["language"])
+        need[key] = need.get(key, 0) + lesson["duration_s"]
+    cap = {(a["grade"], a["language"]): a["max_daily_s"] for a in audiences}
+    days = max(-(-seconds // cap[key]) for key, seconds in need.items())
+    calendar_days = max(2 * 365, days * 7 * 3 // (5 * 2) + 14)
     return {
         "timezone": "Asia/Almaty",
         "start_date": start.isoformat(),
-        "end_date": (start + timedelta(days=2 * 365)).isoformat(),
+        "end_date": (start + timedelta(days=calendar_days)).isoformat(),
         "weekdays": [1, 2, 3, 4, 5],
         "holidays": [],
         "break_s": 60,

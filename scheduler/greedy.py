@@ -1,20 +1,42 @@
-"""A plain greedy list scheduler (pure): fast, valid, and the baseline to beat.
+"""Greedy list scheduling (pure): the baseline to beat, and the appointment heuristic.
 
-The earliest free channel takes the next episode of the eligible series with
-the most episodes left that fits every rule. The day-by-day solver uses one
-day of it as the starting point (hint) of its CP-SAT model; the benchmark
-uses the whole of it as the baseline.
+Plain (the benchmark's baseline): the earliest free channel takes the next
+episode of the eligible series with the most episodes left that fits every rule.
+
+Refinements make the heuristic that large problems start from:
+
+- `home`: each series remembers the time of day it first aired, and a channel
+  prefers a series whose home is within HOME_TOLERANCE_S of the slot it is
+  filling (appointment viewing: the same series at the same time of day);
+- `pack`: in the last PACK_WINDOW_S of what a channel can still air today (its
+  window, or its candidates' audience windows when they close earlier), a
+  candidate is ranked by how much of that time it lets the remaining candidates
+  fill (a subset-sum over their lengths in minutes), so days end with little dead air;
+- `urgency`: a series with at least this share of the most episodes left among the
+  fitting candidates goes before any home preference, so long series that set the
+  end of the term are not held back for the sake of appointments;
+- `bottleneck` (greedy_schedule): series ranked by the days they still need at the
+  least, by their own episodes or by their audience's remaining minutes over what
+  it can watch in a day, so a capped audience is not starved by its neighbours.
+
+They only change which fitting candidate is taken, never whether a rule holds.
 """
 
 from __future__ import annotations
 
 import heapq
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from scheduler.problem import Lesson, Problem
+from scheduler.bounds import audience_daily_capacity
+from scheduler.problem import Channel, Lesson, Problem
 from scheduler.schedule import Airing, Schedule
+
+HOME_TOLERANCE_S = 600  # the checker's slot consistency counts starts within 10 minutes
+PACK_WINDOW_S = 150 * 60  # look for an exact end of day in the last 2.5 hours
+_MINUTE = 60
 
 
 @dataclass(frozen=True)
@@ -26,9 +48,17 @@ class Placed:
     second: int
 
 
-def fill_day(problem: Problem, candidates: list[Lesson], left: dict[str, int]) -> list[Placed]:
+def fill_day(
+    problem: Problem,
+    candidates: list[Lesson],
+    left: dict[str, int],
+    home: dict[str, int] | None = None,
+    pack: bool = False,
+    urgency: float | None = None,
+) -> list[Placed]:
     """Place as many candidates as fit in one day, greedily. Candidates of a series come
-    in episode order; `left` counts each series' episodes still to air (priority)."""
+    in episode order; `left` counts each series' episodes still to air (priority);
+    `home` (series -> second of the day), `pack` and `urgency` are the refinements above."""
     queues: dict[str, list[Lesson]] = defaultdict(list)
     for lesson in candidates:
         queues[lesson.series].append(lesson)
@@ -42,7 +72,7 @@ def fill_day(problem: Problem, candidates: list[Lesson], left: dict[str, int]) -
     while free:
         cursor, channel_id = heapq.heappop(free)
         channel = channels[channel_id]
-        best: tuple[tuple[int, int], Lesson, int] | None = None
+        fitting: list[tuple[Lesson, int]] = []
         for series_id, queue in queues.items():
             if not queue:
                 continue
@@ -59,11 +89,24 @@ def fill_day(problem: Problem, candidates: list[Lesson], left: dict[str, int]) -
             cap = audience.max_daily_s
             if cap is not None and watched[audience.key] + lesson.duration_s > cap:
                 continue
-            rank = (-left.get(series_id, 0), begin)
+            fitting.append((lesson, begin))
+        if not fitting:
+            continue  # nothing more fits on this channel today
+        fill = _fill_after(problem, channel, cursor, fitting) if pack else None
+        best: tuple[tuple[int, int, int, int, int], Lesson, int] | None = None
+        most = max(left.get(lesson.series, 0) for lesson, _ in fitting)
+        for lesson, begin in fitting:
+            urgent = urgency is not None and left.get(lesson.series, 0) >= urgency * most
+            rank = (
+                -fill(lesson, begin) if fill is not None else 0,
+                0 if urgent else 1,
+                _home_class(home, lesson.series, begin),
+                -left.get(lesson.series, 0),
+                begin,
+            )
             if best is None or rank < best[0]:
                 best = (rank, lesson, begin)
-        if best is None:
-            continue  # nothing more fits on this channel today
+        assert best is not None
         _, lesson, begin = best
         queues[lesson.series].pop(0)
         left[lesson.series] = left.get(lesson.series, 1) - 1
@@ -76,12 +119,70 @@ def fill_day(problem: Problem, candidates: list[Lesson], left: dict[str, int]) -
     return placed
 
 
-def greedy_schedule(problem: Problem) -> Schedule:
-    """The whole term, greedily, day after day (pins are not supported here)."""
+def _home_class(home: dict[str, int] | None, series_id: str, begin: int) -> int:
+    """0: at its home time, 1: no home yet (or no homes kept), 2: away from home."""
+    if home is None or series_id not in home:
+        return 1
+    return 0 if abs(begin - home[series_id]) <= HOME_TOLERANCE_S else 2
+
+
+def _minutes(lesson: Lesson, problem: Problem) -> int:
+    return -(-(lesson.duration_s + problem.break_s) // _MINUTE)
+
+
+def _fill_after(
+    problem: Problem, channel: Channel, cursor: int, fitting: list[tuple[Lesson, int]]
+) -> Callable[[Lesson, int], int] | None:
+    """In the last PACK_WINDOW_S of the day: a function giving the minutes of the day a
+    candidate fills, itself plus the best subset of the others after it. Lengths are
+    rounded up to whole minutes, so a fill it promises always fits."""
+    end = max(
+        min(channel.window[1], problem.audience_of(lesson).window[1]) for lesson, _ in fitting
+    )
+    room = (end - cursor + problem.break_s) // _MINUTE
+    if room * _MINUTE > PACK_WINDOW_S:
+        return None
+    reach = 1  # bit x set: x minutes can be filled exactly
+    mask = (1 << (room + 1)) - 1
+    for lesson, _ in fitting:
+        reach = (reach | (reach << _minutes(lesson, problem))) & mask
+    best_upto = []
+    best = 0
+    for minutes in range(room + 1):
+        if reach >> minutes & 1:
+            best = minutes
+        best_upto.append(best)
+
+    def fill(lesson: Lesson, begin: int) -> int:
+        own = _minutes(lesson, problem)
+        after = (end - begin - lesson.duration_s) // _MINUTE
+        return own + best_upto[max(0, min(room - own, after))]
+
+    return fill
+
+
+def greedy_schedule(
+    problem: Problem,
+    home: bool = False,
+    pack: bool = False,
+    urgency: float | None = None,
+    bottleneck: bool = False,
+) -> Schedule:
+    """The whole term, greedily, day after day (pins are not supported here); plain by
+    default, with the refinements above when `home`, `pack` or `urgency` say so.
+    `bottleneck` ranks a series by the days it still needs at the least, by its own
+    episodes or by its audience's remaining minutes over what the audience can watch
+    in a day, instead of by its episodes alone. ValueError when the days run out."""
     episodes: dict[str, list[Lesson]] = defaultdict(list)
     for lesson in problem.lessons:
         episodes[lesson.series].append(lesson)
     left = {series_id: len(items) for series_id, items in episodes.items()}
+    audience_of = {lesson.series: problem.audience_of(lesson) for lesson in problem.lessons}
+    audience_left: dict[tuple[int, str], int] = defaultdict(int)
+    for lesson in problem.lessons:
+        audience_left[audience_of[lesson.series].key] += lesson.duration_s
+    daily = {a.key: max(1, audience_daily_capacity(problem, a)) for a in audience_of.values()}
+    homes: dict[str, int] | None = {} if home else None
     airings: list[Airing] = []
     day = 0
     while any(episodes.values()):
@@ -92,8 +193,25 @@ def greedy_schedule(problem: Problem) -> Schedule:
             for series_id, items in episodes.items()
             for lesson in items[: problem.series[series_id].max_per_day]
         ]
-        for item in fill_day(problem, candidates, left):
+        if bottleneck:
+            priority = {
+                sid: 100
+                * max(
+                    count // problem.series[sid].max_per_day,
+                    audience_left[audience_of[sid].key] // daily[audience_of[sid].key],
+                )
+                + count
+                for sid, count in left.items()
+                if count
+            }
+        else:
+            priority = dict(left)
+        for item in fill_day(problem, candidates, priority, homes, pack, urgency):
             episodes[item.lesson.series].remove(item.lesson)
+            left[item.lesson.series] -= 1
+            audience_left[audience_of[item.lesson.series].key] -= item.lesson.duration_s
+            if homes is not None:
+                homes.setdefault(item.lesson.series, item.second)
             start = problem.instant(day, item.second)
             airings.append(
                 Airing(

@@ -16,7 +16,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from scheduler.errors import ProblemError
 
 DAY_S = 24 * 3600
-MAX_HORIZON_DAYS = 2 * 366
+MAX_HORIZON_DAYS = 5 * 366  # an explicit end_date may lie this far ahead (large networks)
+DEFAULT_HORIZON_DAYS = 2 * 366  # without end_date: two school years
 
 
 @dataclass(frozen=True)
@@ -235,7 +236,7 @@ def parse_problem(data: Any) -> Problem:
         if end_date < start_date:
             raise ProblemError(f"end_date: {end_date} is before start_date {start_date}")
     else:
-        end_date = start_date + timedelta(days=MAX_HORIZON_DAYS - 1)
+        end_date = start_date + timedelta(days=DEFAULT_HORIZON_DAYS - 1)
     if (end_date - start_date).days >= MAX_HORIZON_DAYS:
         raise ProblemError(f"end_date: the horizon is longer than {MAX_HORIZON_DAYS} days")
     weekdays_raw = data.get("weekdays", [1, 2, 3, 4, 5])

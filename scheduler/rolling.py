@@ -186,7 +186,10 @@ def _solve_day(
     # Start from the greedy day (never worse in airtime); CP-SAT improves on it.
     episodes_left = {sid: len(items) - next_index[sid] for sid, items in by_series.items()}
     free_candidates = [c for c in candidates if c.id in present and c.id not in pinned]
-    hinted = {p.lesson.id: p for p in fill_day(problem, free_candidates, episodes_left)}
+    hinted = {
+        p.lesson.id: p
+        for p in fill_day(problem, free_candidates, episodes_left, home=anchor, pack=True)
+    }
     for lid, literal in present.items():
         model.add_hint(literal, 1 if lid in hinted else 0)
         if lid in hinted:

@@ -18,15 +18,31 @@ from itertools import pairwise
 from ortools.sat.python import cp_model
 
 from scheduler.bounds import lower_bound
+from scheduler.checker import slot_consistency
 from scheduler.cpsat import new_solver
 from scheduler.diagnose import conflicts
 from scheduler.errors import InfeasibleError
+from scheduler.greedy import greedy_schedule
 from scheduler.problem import DAY_S, Problem
 from scheduler.rolling import solve_by_day
 from scheduler.schedule import Airing, Schedule
 
 WHOLE_TERM_LIMIT = 400
-"""Above this many lessons the term is filled day by day (rolling.py), not in one model."""
+"""Above this many lessons the term is built by the appointment heuristic and day by
+day (rolling.py), not in one model."""
+HEURISTICS = (
+    (True, 0.8, False),
+    (True, 0.6, False),
+    (True, None, False),
+    (False, None, False),
+    (True, 0.8, True),
+    (False, None, True),
+)
+"""The appointment heuristic's variants tried on large problems (home times kept,
+urgency share, bottleneck priority): none is best on every network shape (see
+scheduler/README.md), and each takes a few seconds at 50,000 lessons."""
+ROLLING_MIN_S = 5.0
+"""The day-by-day model runs after the heuristic only with at least this much time left."""
 
 ProgressFn = Callable[[int, int, float], None]
 """Called with (best days found, lower bound, elapsed seconds) on each improvement."""
@@ -64,9 +80,7 @@ def solve(
         return Schedule([], _stats("OPTIMAL", 0, 0, 0.0))
     started = time.monotonic()
     if len(problem.lessons) > WHOLE_TERM_LIMIT:
-        airings, days_used = solve_by_day(
-            problem, options.time_limit_s, options.workers, options.seed
-        )
+        airings, days_used = _solve_large(problem, bound.days, options, progress)
         status = "OPTIMAL" if days_used == bound.days else "FEASIBLE"
         stats = _stats(status, days_used, bound.days, round(time.monotonic() - started, 3))
         return Schedule(airings, stats)
@@ -82,6 +96,46 @@ def solve(
         )
     schedule.stats["solve_s"] = round(time.monotonic() - started, 3)
     return schedule
+
+
+def _solve_large(
+    problem: Problem, bound: int, options: SolveOptions, progress: ProgressFn | None
+) -> tuple[list[Airing], int]:
+    """Large problems: the appointment heuristic (greedy.py, with and without homes),
+    then, while days remain above the bound and time is left, the day-by-day CP-SAT
+    model (rolling.py, which is also the path for pinned problems). Best by days, then
+    slot consistency."""
+    started = time.monotonic()
+    best: tuple[int, float, list[Airing]] | None = None
+
+    def consider(airings: list[Airing]) -> None:
+        nonlocal best
+        placed = {a.lesson: a for a in airings}
+        days = 1 + max(located[0] for a in airings if (located := problem.locate(a.start)))
+        score = slot_consistency(problem, placed)
+        if best is None or (days, -score) < (best[0], -best[1]):
+            best = (days, score, airings)
+            if progress is not None:
+                progress(days, bound, time.monotonic() - started)
+
+    if not problem.pins:
+        for home, urgency, bottleneck in HEURISTICS:
+            try:
+                variant = greedy_schedule(problem, home, True, urgency, bottleneck)
+                consider(variant.airings)
+            except ValueError:
+                continue  # this variant ran out of days; the others may not
+    left = options.time_limit_s - (time.monotonic() - started)
+    if best is None or (best[0] > bound and left >= ROLLING_MIN_S):
+        try:
+            airings, _ = solve_by_day(problem, max(left, 1.0), options.workers, options.seed)
+        except InfeasibleError:
+            if best is None:
+                raise
+        else:
+            consider(airings)
+    assert best is not None
+    return best[2], best[0]
 
 
 def _stats(status: str, days: int, bound: int, solve_s: float) -> dict[str, object]:

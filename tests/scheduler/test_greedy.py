@@ -22,3 +22,80 @@ def test_fill_day_keeps_episode_order_within_a_day(problem_data):
     assert list(placed) == ["b1", "b2", "b3"]
     assert placed["b2"].second >= placed["b1"].second + 1800
     assert placed["b3"].second >= placed["b2"].second + 1800
+
+
+def _one_channel(minutes: list[tuple[str, int, int]], window: str = "10:00") -> dict[str, object]:
+    """One channel from 09:00 to `window`, one lesson per (series, minutes, episodes left)."""
+    return {
+        "timezone": "Asia/Almaty",
+        "start_date": "2026-09-01",
+        "end_date": "2026-09-30",
+        "weekdays": [1, 2, 3, 4, 5],
+        "break_s": 0,
+        "channels": [{"id": "ch", "name": "Ch", "window": ["09:00", window], "languages": ["kk"]}],
+        "series": [
+            {"id": sid, "grade": 5, "subject": sid, "language": "kk", "title": sid}
+            for sid, _, _ in minutes
+        ],
+        "lessons": [
+            {"id": f"{sid}-{e}", "series": sid, "episode": e, "duration_s": m * 60}
+            for sid, m, count in minutes
+            for e in range(1, count + 1)
+        ],
+    }
+
+
+def test_pack_fills_the_end_of_the_day_exactly():
+    # Plain greedy takes the series with most episodes left (40 min) and strands 20 min;
+    # packing sees that 30 + 30 fill the hour.
+    problem = parse_problem(_one_channel([("long", 40, 3), ("a", 30, 2), ("b", 30, 1)]))
+    firsts = [lesson for lesson in problem.lessons if lesson.episode == 1]
+    left = {"long": 3, "a": 2, "b": 1}
+    plain = fill_day(problem, firsts, dict(left))
+    packed = fill_day(problem, firsts, dict(left), pack=True)
+    assert sum(p.lesson.duration_s for p in plain) == 40 * 60
+    assert sum(p.lesson.duration_s for p in packed) == 60 * 60
+    assert [p.lesson.series for p in packed] == ["a", "b"]  # the most left first, on a tie
+
+
+def test_home_keeps_a_series_at_its_time_of_day():
+    problem = parse_problem(_one_channel([("x", 30, 2), ("y", 30, 5)]))
+    firsts = [lesson for lesson in problem.lessons if lesson.episode == 1]
+    left = {"x": 2, "y": 5}
+    assert fill_day(problem, firsts, dict(left))[0].lesson.series == "y"  # most left
+    home = {"x": 9 * 3600}  # x aired at 09:00 before: it keeps its slot
+    placed = fill_day(problem, firsts, dict(left), home=home)
+    assert [(p.lesson.series, p.second) for p in placed] == [("x", 9 * 3600), ("y", 34200)]
+    # ... unless y is urgent: it has far more episodes left
+    urgent = fill_day(problem, firsts, dict(left), home=home, urgency=0.8)
+    assert urgent[0].lesson.series == "y"
+
+
+def test_appointment_heuristic_beats_plain_greedy_on_consistency():
+    problem = parse_problem(generate(1200, 2, seed=3))
+    plain = check(problem, greedy_schedule(problem))
+    for urgency in (0.8, None):
+        report = check(problem, greedy_schedule(problem, True, pack=True, urgency=urgency))
+        assert report.violations == []
+        assert report.days_used <= plain.days_used
+        assert report.slot_consistency >= plain.slot_consistency + 0.3
+
+
+def test_bottleneck_priority_does_not_starve_a_capped_audience():
+    # q has more episodes, so plain greedy airs all of it on day 1 and leaves p (grade 1,
+    # an hour a day at most) two more days; ranking by the days still needed airs p's
+    # hour first every day and fits the term in two days.
+    data = _one_channel([("q", 20, 6)], window="11:00")
+    data["series"][0]["max_per_day"] = 6
+    data["series"].append(
+        {"id": "p", "grade": 1, "subject": "p", "language": "kk", "title": "p", "max_per_day": 1}
+    )
+    data["lessons"] += [
+        {"id": f"p-{e}", "series": "p", "episode": e, "duration_s": 3600} for e in range(1, 3)
+    ]
+    data["audiences"] = [{"grade": 1, "language": "kk", "max_daily_s": 3600}]
+    problem = parse_problem(data)
+    plain = check(problem, greedy_schedule(problem))
+    ranked = check(problem, greedy_schedule(problem, bottleneck=True))
+    assert plain.violations == ranked.violations == []
+    assert (plain.days_used, ranked.days_used, ranked.lower_bound_days) == (3, 2, 2)

@@ -14,6 +14,7 @@ from scheduler import ProblemError, parse_problem
         (lambda p: p.pop("timezone"), "timezone: is missing"),
         (lambda p: p.update(start_date="2026-13-01"), "start_date: '2026-13-01' is not a date"),
         (lambda p: p.update(end_date="2026-08-01"), "end_date: 2026-08-01 is before"),
+        (lambda p: p.update(end_date="2032-09-01"), "end_date: the horizon is longer than"),
         (lambda p: p["lessons"][1].update(id="a1"), "lessons[1].id: duplicate lesson id 'a1'"),
         (lambda p: p["lessons"][0].update(series="x"), "lessons[0].series: unknown series 'x'"),
         (lambda p: p["lessons"][0].update(duration_s=0), "lessons[0].duration_s: 0 must be"),

@@ -6,18 +6,36 @@ import pytest
 
 from scheduler import SolveOptions, check, parse_problem, solve
 from scheduler.generate import generate
+from scheduler.greedy import greedy_schedule
 from scheduler.rolling import solve_by_day
 from scheduler.schedule import Schedule
 from scheduler.solver import WHOLE_TERM_LIMIT
 
 
 @pytest.mark.slow
-def test_large_problem_goes_day_by_day_and_passes_the_checker():
-    problem = parse_problem(generate(WHOLE_TERM_LIMIT + 100, 2, seed=4))
+@pytest.mark.parametrize(("lessons", "channels"), [(WHOLE_TERM_LIMIT + 100, 2), (1500, 4)])
+def test_large_problem_passes_the_checker_and_beats_greedy(lessons, channels):
+    problem = parse_problem(generate(lessons, channels, seed=4))
     schedule = solve(problem, SolveOptions(time_limit_s=20))
     report = check(problem, schedule)
     assert report.violations == []
     assert schedule.stats["days_used"] == report.days_used >= report.lower_bound_days
+    plain = check(problem, greedy_schedule(problem))
+    assert report.days_used <= plain.days_used
+    assert report.slot_consistency > plain.slot_consistency
+
+
+def test_large_pinned_problem_goes_day_by_day():
+    problem = parse_problem(generate(WHOLE_TERM_LIMIT + 50, 2, seed=6))
+    first = problem.lessons[0]
+    data = generate(WHOLE_TERM_LIMIT + 50, 2, seed=6)
+    channel = next(
+        c["id"] for c in data["channels"] if problem.series[first.series].language in c["languages"]
+    )
+    data["pins"] = [{"lesson": first.id, "channel": channel, "start": "2026-09-01T09:00:00+05:00"}]
+    pinned = parse_problem(data)
+    report = check(pinned, solve(pinned, SolveOptions(time_limit_s=10)))
+    assert report.violations == []
 
 
 def test_day_by_day_keeps_pins_caps_and_windows(problem_data):

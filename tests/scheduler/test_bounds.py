@@ -1,0 +1,78 @@
+"""Lower bounds: each capacity argument binds where it should, and never above a solution."""
+
+from __future__ import annotations
+
+from scheduler import SolveOptions, check, parse_problem, solve
+from scheduler.bounds import bounds, lower_bound
+
+
+def _split_network() -> dict[str, object]:
+    """Two kk channels split by grades, one hour a day each; grades 1-2 have four hours
+    of lessons, grades 3-4 half an hour: only the range bound sees four days."""
+    lessons = [
+        {"id": f"g{grade}-{e}", "series": f"s{grade}", "episode": e, "duration_s": 1800}
+        for grade, count in ((1, 4), (2, 4), (3, 1))
+        for e in range(1, count + 1)
+    ]
+    return {
+        "timezone": "Asia/Almaty",
+        "start_date": "2026-09-01",
+        "end_date": "2026-09-30",
+        "weekdays": [1, 2, 3, 4, 5],
+        "break_s": 0,
+        "channels": [
+            {
+                "id": "a",
+                "name": "A",
+                "window": ["09:00", "10:00"],
+                "languages": ["kk"],
+                "grades": [1, 2],
+            },
+            {
+                "id": "b",
+                "name": "B",
+                "window": ["09:00", "10:00"],
+                "languages": ["kk"],
+                "grades": [3, 4],
+            },
+        ],
+        "series": [
+            {
+                "id": f"s{g}",
+                "grade": g,
+                "subject": "math",
+                "language": "kk",
+                "title": f"M{g}",
+                "max_per_day": 2,
+            }
+            for g in (1, 2, 3)
+        ],
+        "lessons": lessons,
+    }
+
+
+def test_grade_range_capacity_binds_on_a_network_split_by_grades():
+    problem = parse_problem(_split_network())
+    found = {b.reason.split(":")[0]: b.days for b in bounds(problem)}
+    assert found["language kk"] == 3  # 4.5 h over two channels of 1 h
+    assert found["audience kk grade 1"] == 2  # 2 h in 1 h a day
+    assert found["language kk, grades 1-2"] == 4  # 4 h on the one channel carrying them
+    best = lower_bound(problem)
+    assert best.days == 4
+    assert "grades 1-2" in best.reason
+    schedule = solve(problem, SolveOptions(time_limit_s=10))
+    report = check(problem, schedule)
+    assert report.violations == []
+    assert report.days_used == 4
+    assert schedule.stats["status"] == "OPTIMAL"
+
+
+def test_range_window_is_the_union_of_its_audiences_windows():
+    data = _split_network()
+    data["audiences"] = [
+        {"grade": 1, "language": "kk", "window": ["09:00", "09:30"]},
+        {"grade": 2, "language": "kk", "window": ["09:30", "10:00"]},
+    ]
+    found = {b.reason.split(":")[0]: b.days for b in bounds(parse_problem(data))}
+    assert found["language kk, grades 1-2"] == 4  # two half-hour windows: still one hour
+    assert found["audience kk grade 1"] == 4  # 2 h at half an hour a day
