@@ -128,7 +128,9 @@ def _solve_large(
     left = options.time_limit_s - (time.monotonic() - started)
     if best is None or (best[0] > bound and left >= ROLLING_MIN_S):
         try:
-            airings, _ = solve_by_day(problem, max(left, 1.0), options.workers, options.seed)
+            # 5 % kept back: building each day's model is not counted in its budget
+            budget = max(left * 0.95, 1.0)
+            airings, _ = solve_by_day(problem, budget, options.workers, options.seed)
         except InfeasibleError:
             if best is None:
                 raise
