@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from scheduler import SolveOptions, check, parse_problem, solve
 from scheduler.bounds import bounds, lower_bound
+from tests.scheduler import TERM
 
 
 def _split_network() -> dict[str, object]:
@@ -15,11 +16,7 @@ def _split_network() -> dict[str, object]:
         for e in range(1, count + 1)
     ]
     return {
-        "timezone": "Asia/Almaty",
-        "start_date": "2026-09-01",
-        "end_date": "2026-09-30",
-        "weekdays": [1, 2, 3, 4, 5],
-        "break_s": 0,
+        **TERM,
         "channels": [
             {
                 "id": "a",

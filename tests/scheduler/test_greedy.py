@@ -5,6 +5,7 @@ from __future__ import annotations
 from scheduler import check, parse_problem
 from scheduler.generate import generate
 from scheduler.greedy import fill_day, greedy_schedule
+from tests.scheduler import TERM
 
 
 def test_greedy_schedule_passes_the_checker():
@@ -27,11 +28,7 @@ def test_fill_day_keeps_episode_order_within_a_day(problem_data):
 def _one_channel(minutes: list[tuple[str, int, int]], window: str = "10:00") -> dict[str, object]:
     """One channel from 09:00 to `window`, one lesson per (series, minutes, episodes left)."""
     return {
-        "timezone": "Asia/Almaty",
-        "start_date": "2026-09-01",
-        "end_date": "2026-09-30",
-        "weekdays": [1, 2, 3, 4, 5],
-        "break_s": 0,
+        **TERM,
         "channels": [{"id": "ch", "name": "Ch", "window": ["09:00", window], "languages": ["kk"]}],
         "series": [
             {"id": sid, "grade": 5, "subject": sid, "language": "kk", "title": sid}

@@ -17,26 +17,25 @@ pytestmark = pytest.mark.slow
 FAST = TranscodeOptions(preset="ultrafast")
 
 
-def keyframe_times(path: Path) -> list[float]:
-    out = subprocess.run(
-        [
-            "ffprobe",
-            "-v",
-            "error",
-            "-select_streams",
-            "v:0",
-            "-skip_frame",
-            "nokey",
-            "-show_entries",
-            "frame=pts_time",
-            "-of",
-            "csv=p=0",
-            str(path),
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
+def ffprobe(path: Path, *args: str) -> str:
+    """What ffprobe prints for `args` about `path` (errors only on stderr)."""
+    return subprocess.run(
+        ["ffprobe", "-v", "error", *args, str(path)], capture_output=True, text=True, check=True
     ).stdout
+
+
+def keyframe_times(path: Path) -> list[float]:
+    out = ffprobe(
+        path,
+        "-select_streams",
+        "v:0",
+        "-skip_frame",
+        "nokey",
+        "-show_entries",
+        "frame=pts_time",
+        "-of",
+        "csv=p=0",
+    )
     return [float(x.strip(",")) for x in out.split() if x.strip(",")]
 
 
@@ -110,23 +109,15 @@ def test_package_json_poster_and_loudness(package):
 
 
 def audio_streams(path: Path) -> list[str]:
-    out = subprocess.run(
-        [
-            "ffprobe",
-            "-v",
-            "error",
-            "-select_streams",
-            "a",
-            "-show_entries",
-            "stream=codec_name,channels,sample_rate",
-            "-of",
-            "csv",
-            str(path),
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    out = ffprobe(
+        path,
+        "-select_streams",
+        "a",
+        "-show_entries",
+        "stream=codec_name,channels,sample_rate",
+        "-of",
+        "csv",
+    )
     # MPEG-TS lists each stream twice: in its program and in the streams section.
     return [line.removeprefix("stream,") for line in out.split() if line.startswith("stream,")]
 
@@ -186,21 +177,9 @@ def test_silence_measures_as_nothing_to_normalise(tmp_path):
 
 def test_poster_is_a_frame_of_the_top_rung_made_in_the_same_pass(package):
     out, _, _ = package
-    size = subprocess.run(
-        [
-            "ffprobe",
-            "-v",
-            "error",
-            "-show_entries",
-            "stream=width,height",
-            "-of",
-            "csv=p=0",
-            str(out / "poster.jpg"),
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
+    size = ffprobe(
+        out / "poster.jpg", "-show_entries", "stream=width,height", "-of", "csv=p=0"
+    ).strip()
     assert size == "640,360"
 
 
@@ -216,21 +195,9 @@ def test_signer_covers_a_sixth_of_the_picture(media, tmp_path):
 def test_silent_lesson_gets_a_silent_track(media, tmp_path):
     out = tmp_path / "silent"
     transcode(media["silent"], out, FAST)
-    streams = subprocess.run(
-        [
-            "ffprobe",
-            "-v",
-            "error",
-            "-show_entries",
-            "stream=codec_type",
-            "-of",
-            "csv=p=0",
-            str(out / "234p" / "seg_00000.ts"),
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.split()
+    streams = ffprobe(
+        out / "234p" / "seg_00000.ts", "-show_entries", "stream=codec_type", "-of", "csv=p=0"
+    ).split()
     assert set(streams) == {"audio", "video"}
 
 
@@ -240,23 +207,15 @@ def test_interlaced_odd_size_source_is_normalised(media, tmp_path):
     out = tmp_path / "odd"
     result = transcode(media["odd"], out, FAST)
     assert result.rungs == ["234p", "audio"]
-    size = subprocess.run(
-        [
-            "ffprobe",
-            "-v",
-            "error",
-            "-select_streams",
-            "v:0",
-            "-show_entries",
-            "stream=width,height,sample_aspect_ratio",
-            "-of",
-            "csv=p=0",
-            str(out / "234p" / "seg_00000.ts"),
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
+    size = ffprobe(
+        out / "234p" / "seg_00000.ts",
+        "-select_streams",
+        "v:0",
+        "-show_entries",
+        "stream=width,height,sample_aspect_ratio",
+        "-of",
+        "csv=p=0",
+    ).strip()
     assert size.startswith("416,234")
 
 
