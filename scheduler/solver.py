@@ -101,10 +101,10 @@ def solve(
 def _solve_large(
     problem: Problem, bound: int, options: SolveOptions, progress: ProgressFn | None
 ) -> tuple[list[Airing], int]:
-    """Large problems: the appointment heuristic (greedy.py, with and without homes),
-    then, while days remain above the bound and time is left, the day-by-day CP-SAT
-    model (rolling.py, which is also the path for pinned problems). Best by days, then
-    slot consistency."""
+    """Large problems: the appointment heuristic's variants (greedy.py) while time is
+    left, then, while days remain above the bound and time is left, the day-by-day
+    CP-SAT model (rolling.py, which is also the path for pinned problems). Best by
+    days, then slot consistency."""
     started = time.monotonic()
     best: tuple[int, float, list[Airing]] | None = None
 
@@ -120,6 +120,8 @@ def _solve_large(
 
     if not problem.pins:
         for home, urgency, bottleneck in HEURISTICS:
+            if best is not None and time.monotonic() - started > options.time_limit_s:
+                break
             try:
                 variant = greedy_schedule(problem, home, True, urgency, bottleneck)
                 consider(variant.airings)
