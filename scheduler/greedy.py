@@ -15,6 +15,9 @@ Refinements make the heuristic that large problems start from:
 - `urgency`: a series with at least this share of the most episodes left among the
   fitting candidates goes before any home preference, so long series that set the
   end of the term are not held back for the sake of appointments;
+- `caps`: right after channel packing, a candidate is ranked by the minutes of its
+  audience's daily cap it would strand (what no subset of the audience's other
+  candidates can fill), so a capped audience watches its full cap;
 - `bottleneck` (greedy_schedule): series ranked by the days they still need at the
   least, by their own episodes or by their audience's remaining minutes over what
   it can watch in a day, so a capped audience is not starved by its neighbours.
@@ -55,10 +58,12 @@ def fill_day(
     home: dict[str, int] | None = None,
     pack: bool = False,
     urgency: float | None = None,
+    caps: bool = False,
 ) -> list[Placed]:
     """Place as many candidates as fit in one day, greedily. Candidates of a series come
     in episode order; `left` counts each series' episodes still to air (priority);
-    `home` (series -> second of the day), `pack` and `urgency` are the refinements above."""
+    `home` (series -> second of the day), `pack`, `urgency` and `caps` are the
+    refinements above."""
     queues: dict[str, list[Lesson]] = defaultdict(list)
     for lesson in candidates:
         queues[lesson.series].append(lesson)
@@ -93,12 +98,14 @@ def fill_day(
         if not fitting:
             continue  # nothing more fits on this channel today
         fill = _fill_after(problem, channel, cursor, fitting) if pack else None
-        best: tuple[tuple[int, int, int, int, int], Lesson, int] | None = None
+        stranded = _cap_stranded(problem, fitting, watched) if caps else None
+        best: tuple[tuple[int, ...], Lesson, int] | None = None
         most = max(left.get(lesson.series, 0) for lesson, _ in fitting)
         for lesson, begin in fitting:
             urgent = urgency is not None and left.get(lesson.series, 0) >= urgency * most
             rank = (
                 -fill(lesson, begin) if fill is not None else 0,
+                stranded(lesson) if stranded is not None else 0,
                 0 if urgent else 1,
                 _home_class(home, lesson.series, begin),
                 -left.get(lesson.series, 0),
@@ -142,16 +149,7 @@ def _fill_after(
     room = (end - cursor + problem.break_s) // _MINUTE
     if room * _MINUTE > PACK_WINDOW_S:
         return None
-    reach = 1  # bit x set: x minutes can be filled exactly
-    mask = (1 << (room + 1)) - 1
-    for lesson, _ in fitting:
-        reach = (reach | (reach << _minutes(lesson, problem))) & mask
-    best_upto = []
-    best = 0
-    for minutes in range(room + 1):
-        if reach >> minutes & 1:
-            best = minutes
-        best_upto.append(best)
+    best_upto = _best_fills([_minutes(lesson, problem) for lesson, _ in fitting], room)
 
     def fill(lesson: Lesson, begin: int) -> int:
         own = _minutes(lesson, problem)
@@ -161,12 +159,57 @@ def _fill_after(
     return fill
 
 
+def _cap_stranded(
+    problem: Problem, fitting: list[tuple[Lesson, int]], watched: dict[tuple[int, str], int]
+) -> Callable[[Lesson], int]:
+    """A function giving the minutes of its audience's daily cap a candidate would leave
+    unusable: what is left after it that no subset of the audience's other candidates
+    fills (0 for audiences without a cap)."""
+    lengths: dict[tuple[int, str], list[int]] = defaultdict(list)
+    for lesson, _ in fitting:
+        audience = problem.audience_of(lesson)
+        if audience.max_daily_s is not None:
+            lengths[audience.key].append(-(-lesson.duration_s // _MINUTE))
+    room: dict[tuple[int, str], int] = {}
+    best_upto: dict[tuple[int, str], list[int]] = {}
+    for key, minutes in lengths.items():
+        cap = problem.audiences[key].max_daily_s
+        assert cap is not None
+        room[key] = (cap - watched[key]) // _MINUTE
+        best_upto[key] = _best_fills(minutes, room[key])
+
+    def stranded(lesson: Lesson) -> int:
+        key = problem.audience_of(lesson).key
+        if key not in room:
+            return 0
+        own = -(-lesson.duration_s // _MINUTE)
+        return room[key] - own - best_upto[key][max(0, room[key] - own)]
+
+    return stranded
+
+
+def _best_fills(lengths: list[int], room: int) -> list[int]:
+    """For every x up to room: the largest sum of a subset of `lengths` not above x."""
+    reach = 1  # bit x set: x can be filled exactly
+    mask = (1 << (room + 1)) - 1
+    for length in lengths:
+        reach = (reach | (reach << length)) & mask
+    found = []
+    best = 0
+    for minutes in range(room + 1):
+        if reach >> minutes & 1:
+            best = minutes
+        found.append(best)
+    return found
+
+
 def greedy_schedule(
     problem: Problem,
     home: bool = False,
     pack: bool = False,
     urgency: float | None = None,
     bottleneck: bool = False,
+    caps: bool = False,
 ) -> Schedule:
     """The whole term, greedily, day after day (pins are not supported here); plain by
     default, with the refinements above when `home`, `pack` or `urgency` say so.
@@ -206,7 +249,7 @@ def greedy_schedule(
             }
         else:
             priority = dict(left)
-        for item in fill_day(problem, candidates, priority, homes, pack, urgency):
+        for item in fill_day(problem, candidates, priority, homes, pack, urgency, caps):
             episodes[item.lesson.series].remove(item.lesson)
             left[item.lesson.series] -= 1
             audience_left[audience_of[item.lesson.series].key] -= item.lesson.duration_s

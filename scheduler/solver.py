@@ -24,6 +24,7 @@ from scheduler.diagnose import conflicts
 from scheduler.errors import InfeasibleError
 from scheduler.greedy import greedy_schedule
 from scheduler.problem import DAY_S, Problem
+from scheduler.resequence import resequence
 from scheduler.rolling import solve_by_day
 from scheduler.schedule import Airing, Schedule
 
@@ -31,16 +32,18 @@ WHOLE_TERM_LIMIT = 400
 """Above this many lessons the term is built by the appointment heuristic and day by
 day (rolling.py), not in one model."""
 HEURISTICS = (
-    (True, 0.8, False),
-    (True, 0.6, False),
-    (True, None, False),
-    (False, None, False),
-    (True, 0.8, True),
-    (False, None, True),
+    (True, 0.8, False, False),
+    (True, 0.6, False, False),
+    (True, None, False, False),
+    (False, None, False, False),
+    (True, 0.8, True, False),
+    (False, None, True, False),
+    (True, 0.8, False, True),
+    (False, None, True, True),
 )
 """The appointment heuristic's variants tried on large problems (home times kept,
-urgency share, bottleneck priority): none is best on every network shape (see
-scheduler/README.md), and each takes a few seconds at 50,000 lessons."""
+urgency share, bottleneck priority, cap packing): none is best on every network
+shape (see scheduler/README.md); each takes 2 to 8 s at 50,000 lessons."""
 ROLLING_MIN_S = 5.0
 """The day-by-day model runs after the heuristic only with at least this much time left."""
 
@@ -110,20 +113,23 @@ def _solve_large(
 
     def consider(airings: list[Airing]) -> None:
         nonlocal best
-        placed = {a.lesson: a for a in airings}
         days = 1 + max(located[0] for a in airings if (located := problem.locate(a.start)))
-        score = slot_consistency(problem, placed)
-        if best is None or (days, -score) < (best[0], -best[1]):
-            best = (days, score, airings)
-            if progress is not None:
-                progress(days, bound, time.monotonic() - started)
+        # Re-sequencing within days keeps the days; it helps where the heuristic did
+        # not keep homes, and pinned lessons must not move.
+        orders = [airings] if problem.pins else [airings, resequence(problem, airings)]
+        for order in orders:
+            score = slot_consistency(problem, {a.lesson: a for a in order})
+            if best is None or (days, -score) < (best[0], -best[1]):
+                best = (days, score, order)
+                if progress is not None:
+                    progress(days, bound, time.monotonic() - started)
 
     if not problem.pins:
-        for home, urgency, bottleneck in HEURISTICS:
+        for home, urgency, bottleneck, caps in HEURISTICS:
             if best is not None and time.monotonic() - started > options.time_limit_s:
                 break
             try:
-                variant = greedy_schedule(problem, home, True, urgency, bottleneck)
+                variant = greedy_schedule(problem, home, True, urgency, bottleneck, caps)
                 consider(variant.airings)
             except ValueError:
                 continue  # this variant ran out of days; the others may not
