@@ -19,6 +19,7 @@ if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
     sys.path.pop(0)
 
 from scheduler import SolveOptions, check, parse_problem, solve
+from scheduler.balance import daily_load_spread
 from scheduler.generate import generate
 from scheduler.greedy import greedy_schedule
 
@@ -53,6 +54,7 @@ def main() -> None:
                     "violations": len(ours.violations),
                     "slot_consistency": ours.slot_consistency,
                     "dead_air": ours.dead_air_share,
+                    "daily_load_spread": daily_load_spread(problem, solved.airings),
                     "solve_s": round(sabaq_s, 2),
                     "status": solved.stats["status"],
                 },
@@ -61,6 +63,7 @@ def main() -> None:
                     "violations": len(theirs.violations),
                     "slot_consistency": theirs.slot_consistency,
                     "dead_air": theirs.dead_air_share,
+                    "daily_load_spread": daily_load_spread(problem, baseline.airings),
                     "solve_s": round(greedy_s, 2),
                 },
                 "days_vs_bound": round(ours.days_used / max(1, ours.lower_bound_days), 3),

@@ -17,6 +17,7 @@ from itertools import pairwise
 
 from ortools.sat.python import cp_model
 
+from scheduler.balance import balance
 from scheduler.bounds import lower_bound
 from scheduler.checker import slot_consistency
 from scheduler.cpsat import new_solver
@@ -84,6 +85,7 @@ def solve(
     started = time.monotonic()
     if len(problem.lessons) > WHOLE_TERM_LIMIT:
         airings, days_used = _solve_large(problem, bound.days, options, progress)
+        airings = balance(problem, airings)  # third goal: even daily load
         status = "OPTIMAL" if days_used == bound.days else "FEASIBLE"
         stats = _stats(status, days_used, bound.days, round(time.monotonic() - started, 3))
         return Schedule(airings, stats)
@@ -97,6 +99,7 @@ def solve(
             f"rule within the {len(problem.days)} broadcast days of the term "
             f"(lower bound {bound.days} days: {bound.reason})"
         )
+    schedule.airings = balance(problem, schedule.airings)  # third goal: even daily load
     schedule.stats["solve_s"] = round(time.monotonic() - started, 3)
     return schedule
 
