@@ -327,7 +327,13 @@ def schedule_solve(
                 task = bar.add_task("solving", total=None)
 
                 def report(days: int, bound: int, elapsed: float) -> None:
-                    bar.update(task, description=f"best {days} days, lower bound {bound}")
+                    # The bar fills as the best schedule closes in on the lower bound.
+                    bar.update(
+                        task,
+                        description=f"best {days} days, lower bound {bound}",
+                        total=1.0,
+                        completed=bound / days if days else 1.0,
+                    )
 
                 result = solve(problem, options, report)
         else:
