@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
-from datetime import timedelta
 
 from scheduler.problem import Lesson, Problem
-from scheduler.schedule import Airing
+from scheduler.schedule import Airing, airing_at
 
 
 def daily_load_spread(problem: Problem, airings: list[Airing]) -> float:
@@ -137,9 +136,7 @@ def balance(problem: Problem, airings: list[Airing]) -> list[Airing]:
                 state.move(lesson_id, target)
                 light_first.sort(key=lambda d: state.load[d])
                 break
-    result = []
-    for lesson_id, (day, second, channel) in state.at.items():
-        begin = problem.instant(day, second)
-        length = timedelta(seconds=state.lessons[lesson_id].duration_s)
-        result.append(Airing(begin, channel, lesson_id, begin + length))
-    return sorted(result)
+    return sorted(
+        airing_at(problem, state.lessons[lesson_id], day, second, channel)
+        for lesson_id, (day, second, channel) in state.at.items()
+    )

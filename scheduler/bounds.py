@@ -10,7 +10,7 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 
-from scheduler.problem import Audience, Problem
+from scheduler.problem import Audience, Channel, Problem
 
 
 @dataclass(frozen=True)
@@ -21,13 +21,10 @@ class Bound:
     reason: str
 
 
-def _overlap(a: tuple[int, int], b: tuple[int, int]) -> int:
-    return max(0, min(a[1], b[1]) - max(a[0], b[0]))
-
-
 def _union_length(spans: list[tuple[int, int]]) -> int:
+    """Seconds covered by the spans (empty ones count for nothing)."""
     total, end = 0, -1
-    for start, stop in sorted(spans):
+    for start, stop in sorted(s for s in spans if s[1] > s[0]):
         if stop <= end:
             continue
         total += stop - max(start, end)
@@ -38,13 +35,22 @@ def _union_length(spans: list[tuple[int, int]]) -> int:
 def audience_daily_capacity(problem: Problem, audience: Audience) -> int:
     """Seconds one audience can watch on one broadcast day: one lesson at a time,
     inside its window and the windows of the channels that carry it, up to its cap."""
-    spans = [
-        (max(c.window[0], audience.window[0]), min(c.window[1], audience.window[1]))
-        for c in problem.channels
-        if audience.language in c.languages and audience.grade in c.grades
-    ]
-    seconds = _union_length([s for s in spans if s[1] > s[0]])
+    seconds = _union_length(
+        [
+            _span(c, audience)
+            for c in problem.channels
+            if audience.language in c.languages and audience.grade in c.grades
+        ]
+    )
     return seconds if audience.max_daily_s is None else min(seconds, audience.max_daily_s)
+
+
+def _span(channel: Channel, audience: Audience) -> tuple[int, int]:
+    """Where the channel's window and the audience's meet (may be empty)."""
+    return (
+        max(channel.window[0], audience.window[0]),
+        min(channel.window[1], audience.window[1]),
+    )
 
 
 def _hours(seconds: float) -> str:
@@ -63,7 +69,7 @@ def bounds(problem: Problem) -> list[Bound]:
         by_language[series.language] += lesson.duration_s + problem.break_s
         by_series[lesson.series] += 1
     for (grade, language), total in by_audience.items():
-        audience = problem.audiences.get((grade, language)) or Audience(grade, language)
+        audience = problem.audience(grade, language)
         capacity = audience_daily_capacity(problem, audience)
         if capacity <= 0:
             found.append(
@@ -133,18 +139,9 @@ def _grade_range_bounds(problem: Problem) -> list[Bound]:
                     ]
                     if not carried:
                         continue
-                    spans = []
-                    for grade in carried:
-                        audience = problem.audiences.get((grade, language)) or Audience(
-                            grade, language
-                        )
-                        spans.append(
-                            (
-                                max(channel.window[0], audience.window[0]),
-                                min(channel.window[1], audience.window[1]),
-                            )
-                        )
-                    seconds = _union_length([span for span in spans if span[1] > span[0]])
+                    seconds = _union_length(
+                        [_span(channel, problem.audience(g, language)) for g in carried]
+                    )
                     capacity += seconds + problem.break_s if seconds else 0
                 if capacity:
                     found.append(

@@ -31,11 +31,10 @@ import heapq
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
 
 from scheduler.bounds import audience_daily_capacity
 from scheduler.problem import Channel, Lesson, Problem
-from scheduler.schedule import Airing, Schedule
+from scheduler.schedule import Airing, Schedule, airing_at
 
 HOME_TOLERANCE_S = 600  # the checker's slot consistency counts starts within 10 minutes
 PACK_WINDOW_S = 150 * 60  # look for an exact end of day in the last 2.5 hours
@@ -133,8 +132,13 @@ def _home_class(home: dict[str, int] | None, series_id: str, begin: int) -> int:
     return 0 if abs(begin - home[series_id]) <= HOME_TOLERANCE_S else 2
 
 
+def _ceil_minutes(seconds: int) -> int:
+    return -(-seconds // _MINUTE)
+
+
 def _minutes(lesson: Lesson, problem: Problem) -> int:
-    return -(-(lesson.duration_s + problem.break_s) // _MINUTE)
+    """A lesson and its break in whole minutes, rounded up."""
+    return _ceil_minutes(lesson.duration_s + problem.break_s)
 
 
 def _fill_after(
@@ -169,7 +173,7 @@ def _cap_stranded(
     for lesson, _ in fitting:
         audience = problem.audience_of(lesson)
         if audience.max_daily_s is not None:
-            lengths[audience.key].append(-(-lesson.duration_s // _MINUTE))
+            lengths[audience.key].append(_ceil_minutes(lesson.duration_s))
     room: dict[tuple[int, str], int] = {}
     best_upto: dict[tuple[int, str], list[int]] = {}
     for key, minutes in lengths.items():
@@ -182,7 +186,7 @@ def _cap_stranded(
         key = problem.audience_of(lesson).key
         if key not in room:
             return 0
-        own = -(-lesson.duration_s // _MINUTE)
+        own = _ceil_minutes(lesson.duration_s)
         return room[key] - own - best_upto[key][max(0, room[key] - own)]
 
     return stranded
@@ -212,7 +216,7 @@ def greedy_schedule(
     caps: bool = False,
 ) -> Schedule:
     """The whole term, greedily, day after day (pins are not supported here); plain by
-    default, with the refinements above when `home`, `pack` or `urgency` say so.
+    default, with the refinements above when `home`, `pack`, `urgency` or `caps` say so.
     `bottleneck` ranks a series by the days it still needs at the least, by its own
     episodes or by its audience's remaining minutes over what the audience can watch
     in a day, instead of by its episodes alone. ValueError when the days run out."""
@@ -255,14 +259,6 @@ def greedy_schedule(
             audience_left[audience_of[item.lesson.series].key] -= item.lesson.duration_s
             if homes is not None:
                 homes.setdefault(item.lesson.series, item.second)
-            start = problem.instant(day, item.second)
-            airings.append(
-                Airing(
-                    start,
-                    item.channel,
-                    item.lesson.id,
-                    start + timedelta(seconds=item.lesson.duration_s),
-                )
-            )
+            airings.append(airing_at(problem, item.lesson, day, item.second, item.channel))
         day += 1
     return Schedule(sorted(airings))

@@ -101,11 +101,14 @@ class Problem:
         """The broadcast time zone."""
         return ZoneInfo(self.timezone)
 
+    def audience(self, grade: int, language: str) -> Audience:
+        """The audience of a grade and language (no window or cap when not listed)."""
+        return self.audiences.get((grade, language)) or Audience(grade, language)
+
     def audience_of(self, lesson: Lesson) -> Audience:
         """The audience (grade x language) a lesson is for."""
         series = self.series[lesson.series]
-        key = (series.grade, series.language)
-        return self.audiences.get(key) or Audience(series.grade, series.language)
+        return self.audience(series.grade, series.language)
 
     def eligible(self, lesson: Lesson) -> list[Channel]:
         """Channels that may carry a lesson."""

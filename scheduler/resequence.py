@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
-from datetime import timedelta
 
 from scheduler.problem import Lesson, Problem
-from scheduler.schedule import Airing
+from scheduler.schedule import Airing, airing_at
 
 ROUNDS = 3
 
@@ -29,21 +28,24 @@ def resequence(problem: Problem, airings: list[Airing]) -> list[Airing]:
         if located is None:
             return airings  # not a schedule this pass understands: leave it alone
         placed[airing.lesson] = (located[0], located[1], airing.channel)
+    shared = _shared(problem)
     for _ in range(ROUNDS):
-        if not _round(problem, lessons, placed):
+        if not _round(problem, lessons, placed, shared):
             break
-    result = []
-    for lesson_id, (day, second, channel) in placed.items():
-        begin = problem.instant(day, second)
-        duration = timedelta(seconds=lessons[lesson_id].duration_s)
-        result.append(Airing(begin, channel, lesson_id, begin + duration))
-    return sorted(result)
+    return sorted(
+        airing_at(problem, lessons[lesson_id], day, second, channel)
+        for lesson_id, (day, second, channel) in placed.items()
+    )
 
 
 def _round(
-    problem: Problem, lessons: dict[str, Lesson], placed: dict[str, tuple[int, int, str]]
+    problem: Problem,
+    lessons: dict[str, Lesson],
+    placed: dict[str, tuple[int, int, str]],
+    shared: bool,
 ) -> bool:
-    """One pass over every channel-day; True when anything moved."""
+    """One pass over every channel-day; True when anything moved. `shared`: some audience
+    is on several channels, so a moved channel-day changes what the others may do."""
     times: dict[str, list[int]] = defaultdict(list)
     groups: dict[tuple[int, str], list[str]] = defaultdict(list)
     for lesson_id, (day, second, channel) in placed.items():
@@ -66,7 +68,7 @@ def _round(
         if _valid(problem, lessons, day, channel, proposal, busy):
             for lesson_id, second in proposal.items():
                 placed[lesson_id] = (day, second, channel)
-            busy = _audience_busy(problem, lessons, placed) if _shared(problem) else busy
+            busy = _audience_busy(problem, lessons, placed) if shared else busy
             moved = True
     return moved
 

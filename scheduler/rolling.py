@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from datetime import timedelta
 from itertools import pairwise
 
 from ortools.sat.python import cp_model
@@ -23,7 +22,7 @@ from scheduler.cpsat import new_solver
 from scheduler.errors import InfeasibleError
 from scheduler.greedy import Placed, fill_day
 from scheduler.problem import Lesson, Pin, Problem
-from scheduler.schedule import Airing
+from scheduler.schedule import Airing, airing_at
 
 FILL_WEIGHT = 1000  # per second of airtime, against the small time-of-day penalty
 
@@ -58,15 +57,7 @@ def solve_by_day(
             problem, day, by_series, next_index, pinned, anchor, budget, workers, seed
         )
         for item in placed:
-            begin = problem.instant(day, item.second)
-            airings.append(
-                Airing(
-                    begin,
-                    item.channel,
-                    item.lesson.id,
-                    begin + timedelta(seconds=item.lesson.duration_s),
-                )
-            )
+            airings.append(airing_at(problem, item.lesson, day, item.second, item.channel))
             anchor[item.lesson.series] = item.second
             next_index[item.lesson.series] += 1
             remaining -= 1

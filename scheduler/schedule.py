@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from scheduler.errors import ProblemError
-from scheduler.problem import parse_instant
+from scheduler.problem import Lesson, Problem, parse_instant
 
 
 @dataclass(frozen=True, order=True)
@@ -18,6 +18,12 @@ class Airing:
     channel: str
     lesson: str
     end: datetime
+
+
+def airing_at(problem: Problem, lesson: Lesson, day: int, second: int, channel: str) -> Airing:
+    """The airing of a lesson on a channel from a second of a broadcast day."""
+    begin = problem.instant(day, second)
+    return Airing(begin, channel, lesson.id, begin + timedelta(seconds=lesson.duration_s))
 
 
 @dataclass

@@ -12,7 +12,6 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
 from itertools import pairwise
 
 from ortools.sat.python import cp_model
@@ -27,7 +26,7 @@ from scheduler.greedy import greedy_schedule
 from scheduler.problem import DAY_S, Problem
 from scheduler.resequence import resequence
 from scheduler.rolling import solve_by_day
-from scheduler.schedule import Airing, Schedule
+from scheduler.schedule import Airing, Schedule, airing_at
 
 WHOLE_TERM_LIMIT = 400
 """Above this many lessons the term is built by the appointment heuristic and day by
@@ -276,8 +275,9 @@ def _solve_within(
     for lesson in lessons:
         lid = lesson.id
         chosen = next(c for (l_id, c), var in on.items() if l_id == lid and solver.value(var))
-        begin = problem.instant(solver.value(day[lid]), solver.value(tod[lid]))
-        airings.append(Airing(begin, chosen, lid, begin + timedelta(seconds=lesson.duration_s)))
+        airings.append(
+            airing_at(problem, lesson, solver.value(day[lid]), solver.value(tod[lid]), chosen)
+        )
     days_used = int(solver.value(last)) + 1
     # Days are proven minimal when they meet the lower bound, or when CP-SAT proved
     # phase 1 optimal (the horizon holds any better plan).
