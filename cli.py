@@ -20,11 +20,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from sqlalchemy.exc import OperationalError
 
-from catalog import Catalog, CatalogError, default_database_url, open_catalog
-from catalog.errors import CatalogUnavailable
-from scheduler import InfeasibleError, ProblemError
+from catalog import Catalog, default_database_url, open_catalog
+from catalog.errors import BadInput, Infeasible, SabaqError
 from scheduler.exports import FORMATS, SINGLE_FILE
 
 err = Console(stderr=True)
@@ -42,28 +40,37 @@ def fail(message: str, code: int = EXIT_FAILED, details: list[str] | None = None
     sys.exit(code)
 
 
+EXIT_CODES: dict[type[SabaqError], int] = {BadInput: EXIT_BAD_INPUT}
+"""The one place where errors become exit codes: bad input 2, everything else 1."""
+PREFIXES: dict[type[SabaqError], str] = {Infeasible: "infeasible: "}
+
+
 @contextmanager
 def user_errors() -> Iterator[None]:
-    """Turn the packages' user-facing errors into exit codes (never a traceback)."""
-    from transcoder import MediaError
-
+    """Turn sabaq's errors (catalog.errors) into one line and an exit code, never a
+    traceback; further problems of the same input follow, indented."""
     try:
         yield
-    except CatalogUnavailable as exc:
-        fail(str(exc))
-    except CatalogError as exc:
-        fail(str(exc), EXIT_BAD_INPUT, exc.details[1:] if len(exc.details) > 1 else None)
-    except ProblemError as exc:
-        fail(str(exc), EXIT_BAD_INPUT)
-    except InfeasibleError as exc:
-        fail(f"infeasible: {exc}")
-    except MediaError as exc:
-        fail(str(exc))
-    except OperationalError as exc:
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-        if "locked" in reason:
-            fail("the catalogue is busy: another command is writing to it; try again")
-        fail(f"database error: {reason}")
+    except SabaqError as exc:
+        code = next((c for k, c in EXIT_CODES.items() if isinstance(exc, k)), EXIT_FAILED)
+        prefix = next((p for k, p in PREFIXES.items() if isinstance(exc, k)), "")
+        fail(f"{prefix}{exc}", code, exc.details[1:] if len(exc.details) > 1 else None)
+
+
+class Ladder(click.ParamType):  # type: ignore[type-arg]  # generic only in newer click
+    """Rung heights such as 720,480,360,234; a bad one is a usage error naming the option."""
+
+    name = "heights"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from transcoder.ladder import parse_ladder
+
+        if isinstance(value, tuple):
+            return value
+        try:
+            return parse_ladder(str(value))
+        except BadInput as exc:
+            self.fail(str(exc).removeprefix("ladder: "), param, ctx)
 
 
 class Context:
@@ -599,6 +606,7 @@ def schedule_publish(context: Context, schedule_file: Path, timezone: str) -> No
 @click.option("--signer-loop", is_flag=True, help="Repeat a signer clip shorter than the lesson.")
 @click.option(
     "--ladder",
+    type=Ladder(),
     default="720,480,360,234",
     show_default=True,
     help="Rung heights; never above the source's height.",
@@ -621,7 +629,7 @@ def transcode_cmd(
     signer_offset: float,
     allow_short_signer: bool,
     signer_loop: bool,
-    ladder: str,
+    ladder: tuple[int, ...],
     segment: int,
     preset: str,
 ) -> None:
@@ -631,11 +639,10 @@ def transcode_cmd(
     normalise loudness to -23 LUFS, encode every rung with aligned 2 s GOPs.
     """
     from transcoder import TranscodeOptions, transcode
-    from transcoder.ladder import parse_ladder
 
     try:
         options = TranscodeOptions(
-            ladder=parse_ladder(ladder),
+            ladder=ladder,
             segment_s=segment,
             preset=preset,
             signer_position=signer_position,
@@ -645,7 +652,7 @@ def transcode_cmd(
             allow_short_signer=allow_short_signer,
             loop_signer=signer_loop,
         )
-    except ValueError as exc:
+    except BadInput as exc:
         fail(str(exc), EXIT_BAD_INPUT)
     if queue_only:
         if not all_lessons:
@@ -787,6 +794,7 @@ def slate() -> None:
 @click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True)
 @click.option(
     "--ladder",
+    type=Ladder(),
     default="720,480,360,234",
     show_default=True,
     help="Rung heights; use the lessons' ladder so live channels keep every rung.",
@@ -795,7 +803,12 @@ def slate() -> None:
 @click.option("--force", is_flag=True, help="Make them again even if they exist.")
 @pass_context
 def slate_render(
-    context: Context, hours: float, jobs: int, ladder: str, preset: str, force: bool
+    context: Context,
+    hours: float,
+    jobs: int,
+    ladder: tuple[int, ...],
+    preset: str,
+    force: bool,
 ) -> None:
     """Make each channel's slate, and one per coming airing naming that lesson and its time.
 
@@ -804,12 +817,11 @@ def slate_render(
     more than a day old are removed.
     """
     from catalog.models import utcnow
-    from transcoder.ladder import parse_ladder
     from transcoder.slate import slate_options
 
     try:
-        options = slate_options(parse_ladder(ladder), preset)
-    except ValueError as exc:
+        options = slate_options(ladder, preset)
+    except BadInput as exc:
         fail(str(exc), EXIT_BAD_INPUT)
     with user_errors():
         made, total, removed = _render_slates(context, utcnow(), hours, jobs, options, force)

@@ -13,7 +13,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from catalog.errors import CatalogError
+from catalog.errors import BadInput
 from catalog.models import Lesson, Series
 from catalog.records import FieldError, LessonRecord, SeriesRecord
 from catalog.store import ImportBatch, ImportSummary, apply
@@ -41,7 +41,7 @@ def read_csv(text: str, source: str) -> ImportBatch:
     header = reader.fieldnames or []
     missing = [column for column in REQUIRED if column not in header]
     if missing:
-        raise CatalogError(f"{source} line 1: header lacks column(s) {', '.join(missing)}")
+        raise BadInput(f"{source} line 1: header lacks column(s) {', '.join(missing)}")
     series_seen: dict[str, tuple[str, SeriesRecord]] = {}
     for row in reader:
         where = f"line {reader.line_num}"
@@ -90,9 +90,9 @@ def import_csv(session: Session, path: Path) -> ImportSummary:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise CatalogError(f"{path}: no such file") from None
+        raise BadInput(f"{path}: no such file") from None
     except UnicodeDecodeError as exc:
-        raise CatalogError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+        raise BadInput(f"{path}: not UTF-8 text (byte {exc.start})") from None
     return apply(session, read_csv(text, str(path)), str(path))
 
 

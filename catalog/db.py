@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -14,10 +15,10 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DataError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from catalog.errors import CatalogError, CatalogUnavailable
+from catalog.errors import BadInput, Busy, SabaqError, Unavailable
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -51,8 +52,11 @@ class Catalog:
         try:
             yield session
             session.commit()
+        except (OperationalError, DataError) as exc:
+            _rollback(session)
+            raise database_error(exc) from exc
         except BaseException:
-            session.rollback()
+            _rollback(session)
             raise
         finally:
             session.close()
@@ -85,6 +89,35 @@ class Catalog:
         self.engine.dispose()
 
 
+def _rollback(session: Session) -> None:
+    # When the connection is gone the rollback fails too; closing releases what is left.
+    with contextlib.suppress(SQLAlchemyError):
+        session.rollback()
+
+
+SQLITE_BUSY, SQLITE_LOCKED = 5, 6
+# PostgreSQL SQLSTATEs of a writer meeting another: lock_not_available,
+# serialization_failure, deadlock_detected, query_canceled (a statement timeout).
+POSTGRES_BUSY = {"55P03", "40001", "40P01", "57014"}
+
+
+def database_error(exc: OperationalError | DataError) -> SabaqError:
+    """The error tree's reading of a database error: a refused value is bad input,
+    another writer holding a lock is busy, anything else means unavailable.
+
+    Told apart by the drivers' error codes, never by their (localised) text."""
+    original = exc.orig
+    reason = str(original).strip().splitlines()[0] if original is not None else str(exc)
+    if isinstance(exc, DataError):
+        return BadInput(f"the database refused a value: {reason}")
+    sqlite_code = getattr(original, "sqlite_errorcode", None)
+    if isinstance(sqlite_code, int) and sqlite_code & 0xFF in (SQLITE_BUSY, SQLITE_LOCKED):
+        return Busy("the catalogue is busy: another command is writing to it; try again")
+    if getattr(original, "sqlstate", None) in POSTGRES_BUSY:
+        return Busy(f"the catalogue is busy ({reason}); try again")
+    return Unavailable(f"database error: {reason}")
+
+
 def _enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -106,13 +139,13 @@ def open_catalog(
     lets tests share one database without seeing each other's rows. A database
     that does not answer is tried again with exponential backoff for up to
     `wait_s` seconds (`on_retry` hears the reason and the delay), then the
-    CatalogError says why.
+    BadInput says why.
     """
     delay, waited = 0.5, 0.0
     while True:
         try:
             return _open(url, migrate, schema)
-        except CatalogUnavailable as exc:
+        except Unavailable as exc:
             if waited + delay > wait_s:
                 raise
             if on_retry is not None:
@@ -133,7 +166,7 @@ def _open(url: str, migrate: bool, schema: str | None) -> Catalog:
     try:
         engine = create_engine(url, connect_args=connect_args)
     except (SQLAlchemyError, ImportError, ValueError) as exc:
-        raise CatalogError(f"database URL {url!r} cannot be used: {exc}") from exc
+        raise BadInput(f"database URL {url!r} cannot be used: {exc}") from exc
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _enable_sqlite_foreign_keys)
     catalog = Catalog(engine)
@@ -143,5 +176,6 @@ def _open(url: str, migrate: bool, schema: str | None) -> Catalog:
         except OperationalError as exc:
             engine.dispose()
             reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-            raise CatalogUnavailable(f"database {engine.url!r} is unavailable: {reason}") from exc
+            shown = engine.url.render_as_string(hide_password=True)
+            raise Unavailable(f"database {shown} is unavailable: {reason}") from exc
     return catalog

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from catalog.errors import CatalogError
+from catalog.errors import BadInput
 from catalog.models import Channel, Lesson, Series
 from catalog.records import ChannelRecord, FieldError, LessonRecord, SeriesRecord
 from catalog.store import ImportBatch, ImportSummary, apply
@@ -21,15 +21,15 @@ def load_json(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise CatalogError(f"{path}: no such file") from None
+        raise BadInput(f"{path}: no such file") from None
     except UnicodeDecodeError as exc:
-        raise CatalogError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+        raise BadInput(f"{path}: not UTF-8 text (byte {exc.start})") from None
     except json.JSONDecodeError as exc:
-        raise CatalogError(
+        raise BadInput(
             f"{path}: malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
         ) from None
     if not isinstance(data, dict):
-        raise CatalogError(f"{path}: the top level is not a JSON object")
+        raise BadInput(f"{path}: the top level is not a JSON object")
     return data
 
 

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
-from catalog.errors import CatalogError
+from catalog.errors import BadInput
 from catalog.models import Airing, Channel, Lesson, ScheduleVersion
 
 
@@ -19,26 +19,26 @@ def save_schedule(session: Session, document: Mapping[str, Any], timezone: str) 
     try:
         ZoneInfo(timezone)
     except (ValueError, KeyError):
-        raise CatalogError(f"timezone: unknown time zone {timezone!r}") from None
+        raise BadInput(f"timezone: unknown time zone {timezone!r}") from None
     airings = document.get("airings")
     if not isinstance(airings, list):
-        raise CatalogError("schedule: 'airings' is not a list")
+        raise BadInput("schedule: 'airings' is not a list")
     lessons = set(session.scalars(select(Lesson.id)))
     channels = set(session.scalars(select(Channel.id)))
     version = ScheduleVersion(timezone=timezone, stats=dict(document.get("stats") or {}))
     for index, item in enumerate(airings):
         where = f"airings[{index}]"
         if item.get("lesson") not in lessons:
-            raise CatalogError(f"{where}.lesson: {item.get('lesson')!r} is not in the catalogue")
+            raise BadInput(f"{where}.lesson: {item.get('lesson')!r} is not in the catalogue")
         if item.get("channel") not in channels:
-            raise CatalogError(f"{where}.channel: {item.get('channel')!r} is not in the catalogue")
+            raise BadInput(f"{where}.channel: {item.get('channel')!r} is not in the catalogue")
         try:
             start = datetime.fromisoformat(item["start"])
             end = datetime.fromisoformat(item["end"])
         except (KeyError, TypeError, ValueError):
-            raise CatalogError(f"{where}: start and end must be ISO 8601 instants") from None
+            raise BadInput(f"{where}: start and end must be ISO 8601 instants") from None
         if start.tzinfo is None or end.tzinfo is None:
-            raise CatalogError(f"{where}: start and end need a UTC offset")
+            raise BadInput(f"{where}: start and end need a UTC offset")
         version.airings.append(
             Airing(lesson_id=item["lesson"], channel_id=item["channel"], start=start, end=end)
         )
@@ -71,7 +71,7 @@ def publish(session: Session, version_id: int, now: datetime) -> list[str]:
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PUBLISH_LOCK})
     version = session.get(ScheduleVersion, version_id)
     if version is None:
-        raise CatalogError(f"schedule version {version_id} does not exist")
+        raise BadInput(f"schedule version {version_id} does not exist")
     live = session.scalars(select(ScheduleVersion).where(ScheduleVersion.published.is_(True))).all()
     notes: list[str] = []
     previous = next((v for v in live if v.id != version_id), None)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from catalog.errors import CatalogError
+from catalog.errors import BadInput
 from catalog.models import Channel, Lesson, Series
 from catalog.records import ChannelRecord, LessonRecord, SeriesRecord
 
@@ -33,11 +33,11 @@ class ImportSummary:
 
 
 def raise_errors(errors: Sequence[str], source: str) -> None:
-    """Raise one CatalogError for all the errors found in `source`, if any."""
+    """Raise one BadInput for all the errors found in `source`, if any."""
     if not errors:
         return
     more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-    raise CatalogError(f"{source}: {errors[0]}{more}; nothing imported", list(errors))
+    raise BadInput(f"{source}: {errors[0]}{more}; nothing imported", list(errors))
 
 
 def _check_duplicates(batch: ImportBatch) -> None:

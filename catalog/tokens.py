@@ -18,7 +18,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from catalog.errors import CatalogError
+from catalog.errors import BadInput
 from catalog.models import ApiToken, utcnow
 
 PREFIX = "sabaq_"
@@ -42,11 +42,9 @@ def digest(token: str) -> str:
 def create_token(session: Session, name: str) -> str:
     """A new token for `name`; the only time its text exists outside the caller."""
     if not NAME.match(name):
-        raise CatalogError(
-            f"token name {name!r}: use 1 to 100 letters, digits, '.', '_', '@' or '-'"
-        )
+        raise BadInput(f"token name {name!r}: use 1 to 100 letters, digits, '.', '_', '@' or '-'")
     if session.scalars(select(ApiToken).where(ApiToken.name == name)).first() is not None:
-        raise CatalogError(f"token name {name!r} is taken; revoke it or choose another name")
+        raise BadInput(f"token name {name!r} is taken; revoke it or choose another name")
     token = PREFIX + secrets.token_urlsafe(32)
     session.add(ApiToken(name=name, digest=digest(token)))
     session.flush()
@@ -57,7 +55,7 @@ def revoke_token(session: Session, name: str) -> None:
     """Stop a token from working (its row stays, for the record)."""
     row = session.scalars(select(ApiToken).where(ApiToken.name == name)).first()
     if row is None:
-        raise CatalogError(f"no token named {name!r}")
+        raise BadInput(f"no token named {name!r}")
     if row.revoked_at is None:
         row.revoked_at = utcnow()
 

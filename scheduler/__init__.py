@@ -1,14 +1,14 @@
 """Broadcast scheduling: problem model, CP-SAT solver, lower bounds and checker (pure)."""
 
 from scheduler.checker import Report, Violation, check
-from scheduler.errors import InfeasibleError, ProblemError
+from scheduler.errors import Infeasible, ProblemError
 from scheduler.problem import Problem, parse_problem
 from scheduler.schedule import Airing, Schedule, parse_schedule
 from scheduler.solver import SolveOptions, solve
 
 __all__ = [
     "Airing",
-    "InfeasibleError",
+    "Infeasible",
     "Problem",
     "ProblemError",
     "Report",

@@ -1,9 +1,10 @@
-"""Errors of the scheduler, each meant for the user as one line."""
+"""Errors of the scheduler: members of sabaq's one error tree (catalog.errors)."""
+
+from catalog.errors import BadInput, Infeasible
 
 
-class ProblemError(ValueError):
+class ProblemError(BadInput):
     """A malformed problem or schedule document; names the field at fault (exit code 2)."""
 
 
-class InfeasibleError(Exception):
-    """No schedule can honour every rule; the message names the rules and parties in conflict."""
+__all__ = ["Infeasible", "ProblemError"]

@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from catalog.errors import BadInput
 from scheduler.ics import CalendarEvent, write_ics
 from scheduler.problem import Problem
 from scheduler.schedule import Schedule
@@ -42,7 +43,7 @@ def export(
         },
     }
     if fmt not in writers:
-        raise ValueError(f"--format: {fmt!r} is not one of {', '.join(FORMATS)}")
+        raise BadInput(f"format: {fmt!r} is not one of {', '.join(FORMATS)}")
     return writers[fmt]()
 
 

@@ -33,6 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from scheduler.bounds import audience_daily_capacity
+from scheduler.errors import Infeasible
 from scheduler.problem import Channel, Lesson, Problem
 from scheduler.schedule import Airing, Schedule, airing_at
 
@@ -207,19 +208,28 @@ def _best_fills(lengths: list[int], room: int) -> list[int]:
     return found
 
 
-def greedy_schedule(
-    problem: Problem,
-    home: bool = False,
-    pack: bool = False,
-    urgency: float | None = None,
-    bottleneck: bool = False,
-    caps: bool = False,
-) -> Schedule:
-    """The whole term, greedily, day after day (pins are not supported here); plain by
-    default, with the refinements above when `home`, `pack`, `urgency` or `caps` say so.
-    `bottleneck` ranks a series by the days it still needs at the least, by its own
-    episodes or by its audience's remaining minutes over what the audience can watch
-    in a day, instead of by its episodes alone. ValueError when the days run out."""
+@dataclass(frozen=True)
+class Variant:
+    """One way of running the heuristic: which of the refinements above it uses."""
+
+    name: str
+    home: bool = False  # a series keeps the time of day it first aired at
+    pack: bool = False  # the end of each day is packed by a subset sum
+    urgency: float | None = None  # share of a day kept for the most urgent series
+    bottleneck: bool = False  # rank series by the days they still need at the least
+    caps: bool = False  # rank by the minutes of the audience's cap a choice would strand
+
+
+PLAIN = Variant("plain")
+"""The baseline list scheduler: the series with most episodes left takes the earliest slot."""
+
+
+def greedy_schedule(problem: Problem, variant: Variant = PLAIN) -> Schedule:
+    """The whole term, greedily, day after day (pins are not supported here), as
+    `variant` says. With `bottleneck` a series is ranked by the days it still needs
+    at the least, by its own episodes or by its audience's remaining minutes over
+    what the audience can watch in a day, instead of by its episodes alone.
+    Infeasible when the term's days run out."""
     episodes: dict[str, list[Lesson]] = defaultdict(list)
     for lesson in problem.lessons:
         episodes[lesson.series].append(lesson)
@@ -229,18 +239,21 @@ def greedy_schedule(
     for lesson in problem.lessons:
         audience_left[audience_of[lesson.series].key] += lesson.duration_s
     daily = {a.key: max(1, audience_daily_capacity(problem, a)) for a in audience_of.values()}
-    homes: dict[str, int] | None = {} if home else None
+    homes: dict[str, int] | None = {} if variant.home else None
     airings: list[Airing] = []
     day = 0
     while any(episodes.values()):
         if day >= len(problem.days):
-            raise ValueError("the greedy scheduler ran out of broadcast days")
+            raise Infeasible(
+                f"the {variant.name} heuristic needs more than the term's {len(problem.days)} "
+                "broadcast days"
+            )
         candidates = [
             lesson
             for series_id, items in episodes.items()
             for lesson in items[: problem.series[series_id].max_per_day]
         ]
-        if bottleneck:
+        if variant.bottleneck:
             priority = {
                 sid: 100
                 * max(
@@ -253,7 +266,9 @@ def greedy_schedule(
             }
         else:
             priority = dict(left)
-        for item in fill_day(problem, candidates, priority, homes, pack, urgency, caps):
+        for item in fill_day(
+            problem, candidates, priority, homes, variant.pack, variant.urgency, variant.caps
+        ):
             episodes[item.lesson.series].remove(item.lesson)
             left[item.lesson.series] -= 1
             audience_left[audience_of[item.lesson.series].key] -= item.lesson.duration_s

@@ -19,7 +19,7 @@ from itertools import pairwise
 from ortools.sat.python import cp_model
 
 from scheduler.cpsat import new_solver
-from scheduler.errors import InfeasibleError
+from scheduler.errors import Infeasible
 from scheduler.greedy import Placed, fill_day
 from scheduler.problem import Lesson, Pin, Problem
 from scheduler.schedule import Airing, airing_at
@@ -30,7 +30,7 @@ FILL_WEIGHT = 1000  # per second of airtime, against the small time-of-day penal
 def solve_by_day(
     problem: Problem, time_limit_s: float, workers: int, seed: int = 0
 ) -> tuple[list[Airing], int]:
-    """Airings of every lesson and the number of days used; InfeasibleError when the
+    """Airings of every lesson and the number of days used; Infeasible when the
     term runs out of days."""
     by_series: dict[str, list[Lesson]] = defaultdict(list)
     for lesson in problem.lessons:
@@ -44,7 +44,7 @@ def solve_by_day(
     day = last_used = 0
     while remaining:
         if day >= len(problem.days):
-            raise InfeasibleError(
+            raise Infeasible(
                 f"window, daily-cap: {remaining} lessons do not fit in the "
                 f"{len(problem.days)} broadcast days of the term"
             )
@@ -146,7 +146,7 @@ def _solve_day(
             located = problem.locate(pin.start)
             channel_id = pin.channel
             if located is None or (lid, channel_id) not in on:
-                raise InfeasibleError(f"pin, window: lesson {lid} cannot air at its pin")
+                raise Infeasible(f"pin, window: lesson {lid} cannot air at its pin")
             model.add(present[lid] == 1)
             model.add(on[(lid, channel_id)] == 1)
             model.add(start[lid] == located[1])
@@ -191,7 +191,7 @@ def _solve_day(
     status = solver.solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         if any(lesson.id in pinned for lesson in candidates):
-            raise InfeasibleError(f"pin: the pins of {problem.days[day]} conflict")
+            raise Infeasible(f"pin: the pins of {problem.days[day]} conflict")
         return []
     placed = []
     lessons = {lesson.id: lesson for lesson in candidates}

@@ -21,8 +21,8 @@ from scheduler.bounds import lower_bound
 from scheduler.checker import slot_consistency
 from scheduler.cpsat import new_solver
 from scheduler.diagnose import conflicts
-from scheduler.errors import InfeasibleError
-from scheduler.greedy import greedy_schedule
+from scheduler.errors import Infeasible
+from scheduler.greedy import Variant, greedy_schedule
 from scheduler.problem import DAY_S, Problem
 from scheduler.resequence import resequence
 from scheduler.rolling import solve_by_day
@@ -32,18 +32,18 @@ WHOLE_TERM_LIMIT = 400
 """Above this many lessons the term is built by the appointment heuristic and day by
 day (rolling.py), not in one model."""
 HEURISTICS = (
-    (True, 0.8, False, False),
-    (True, 0.6, False, False),
-    (True, None, False, False),
-    (False, None, False, False),
-    (True, 0.8, True, False),
-    (False, None, True, False),
-    (True, 0.8, False, True),
-    (False, None, True, True),
+    Variant("home-urgent-0.8", home=True, pack=True, urgency=0.8),
+    Variant("home-urgent-0.6", home=True, pack=True, urgency=0.6),
+    Variant("home-packed", home=True, pack=True),
+    Variant("packed", pack=True),
+    Variant("home-urgent-bottleneck", home=True, pack=True, urgency=0.8, bottleneck=True),
+    Variant("packed-bottleneck", pack=True, bottleneck=True),
+    Variant("home-urgent-caps", home=True, pack=True, urgency=0.8, caps=True),
+    Variant("packed-bottleneck-caps", pack=True, bottleneck=True, caps=True),
 )
-"""The appointment heuristic's variants tried on large problems (home times kept,
-urgency share, bottleneck priority, cap packing): none is best on every network
-shape (see scheduler/README.md); each takes 2 to 8 s at 50,000 lessons."""
+"""The appointment heuristic's variants tried on large problems, in this order: none
+is best on every network shape (see scheduler/README.md); each takes 2 to 8 s at
+50,000 lessons."""
 ROLLING_MIN_S = 5.0
 """The day-by-day model runs after the heuristic only with at least this much time left."""
 
@@ -73,11 +73,11 @@ class _Progress(cp_model.CpSolverSolutionCallback):
 def solve(
     problem: Problem, options: SolveOptions | None = None, progress: ProgressFn | None = None
 ) -> Schedule:
-    """An optimal or best-found schedule; InfeasibleError names the conflict."""
+    """An optimal or best-found schedule; Infeasible names the conflict."""
     options = options or SolveOptions()
     found = conflicts(problem)
     if found:
-        raise InfeasibleError("; ".join(found))
+        raise Infeasible("; ".join(found))
     bound = lower_bound(problem)
     if not problem.lessons:
         return Schedule([], _stats("OPTIMAL", 0, 0, 0.0))
@@ -93,7 +93,7 @@ def solve(
     if schedule is None and horizon < len(problem.days):
         schedule = _solve_within(problem, len(problem.days), bound.days, options, progress)
     if schedule is None:
-        raise InfeasibleError(
+        raise Infeasible(
             "order, per-day, pin, channel-overlap, audience-overlap: no schedule honours every "
             f"rule within the {len(problem.days)} broadcast days of the term "
             f"(lower bound {bound.days} days: {bound.reason})"
@@ -127,13 +127,12 @@ def _solve_large(
                     progress(days, bound, time.monotonic() - started)
 
     if not problem.pins:
-        for home, urgency, bottleneck, caps in HEURISTICS:
+        for variant in HEURISTICS:
             if best is not None and time.monotonic() - started > options.time_limit_s:
                 break
             try:
-                variant = greedy_schedule(problem, home, True, urgency, bottleneck, caps)
-                consider(variant.airings)
-            except ValueError:
+                consider(greedy_schedule(problem, variant).airings)
+            except Infeasible:
                 continue  # this variant ran out of days; the others may not
     left = options.time_limit_s - (time.monotonic() - started)
     if best is None or (best[0] > bound and left >= ROLLING_MIN_S):
@@ -141,7 +140,7 @@ def _solve_large(
             # 5 % kept back: building each day's model is not counted in its budget
             budget = max(left * 0.95, 1.0)
             airings, _ = solve_by_day(problem, budget, options.workers, options.seed)
-        except InfeasibleError:
+        except Infeasible:
             if best is None:
                 raise
         else:

@@ -24,7 +24,7 @@ from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from catalog import CatalogError
+from catalog.errors import BadInput
 from catalog.jobs import queue_job
 from catalog.models import Lesson, LessonStatus
 from catalog.schedules import publish, save_schedule
@@ -250,7 +250,7 @@ async def queue_transcode(request: web.Request) -> web.Response:
         raise bad_request("body: expected an object")
     try:
         options = TranscodeOptions.from_json(body.get("options") or {})
-    except ValueError as exc:
+    except BadInput as exc:
         raise bad_request(str(exc)) from None
     wanted = body.get("lessons")
     if body.get("all") is True:
@@ -283,7 +283,7 @@ async def queue_transcode(request: web.Request) -> web.Response:
 async def _transaction_or_error(state: State, action: Any) -> Any:
     try:
         return await state.transaction(action)
-    except CatalogError as exc:
+    except BadInput as exc:
         raise bad_request(str(exc)) from None
 
 
@@ -353,6 +353,6 @@ async def publish_version(request: web.Request) -> web.Response:
 
     try:
         notes = await request.app[STATE].transaction(store)
-    except CatalogError as exc:
+    except BadInput as exc:
         return error(404, str(exc))
     return web.json_response({"version": version, "published": True, "notes": notes})

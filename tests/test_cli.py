@@ -135,7 +135,7 @@ def test_transcode_of_missing_file_is_one_line(run, tmp_path):
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        (["--ladder", "1080,999"], "--ladder: 999 is not a supported height"),
+        (["--ladder", "1080,999"], "'--ladder': 999 is not a supported height"),
         (["--segment", "5"], "not a positive multiple of the 2 s GOP"),
     ],
 )

@@ -16,10 +16,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from catalog import Catalog
+from catalog.errors import BadInput, Busy, MediaError, SabaqError
 from catalog.jobs import (
     HEARTBEAT_S,
     LEASE_S,
@@ -32,7 +33,6 @@ from catalog.jobs import (
     start_job,
 )
 from catalog.models import Lesson, TranscodeJob
-from transcoder.errors import MediaError
 from transcoder.options import TranscodeOptions
 from transcoder.package import PackageResult, is_current, source_checksum, transcode
 from transcoder.probe import probe
@@ -88,7 +88,7 @@ def run_job(
         stored = dict(job.options)
     try:
         options = TranscodeOptions.from_json(stored)
-    except ValueError as exc:
+    except BadInput as exc:
         with catalog.session() as session:
             fail_job(session, job_id, f"job {job_id}: {exc}")
         return JobOutcome(lesson_id, ok=False, error=str(exc))
@@ -107,7 +107,7 @@ def _heartbeat(catalog: Catalog, job_id: int, every_s: float) -> Iterator[None]:
             try:
                 with catalog.session() as session:
                     beat(session, job_id)
-            except SQLAlchemyError:
+            except (SQLAlchemyError, SabaqError):
                 continue  # the next beat tries again; a long outage lets the lease lapse
 
     thread = threading.Thread(target=beating, name=f"heartbeat-{job_id}", daemon=True)
@@ -213,8 +213,8 @@ def claim(
             with catalog.session() as session:
                 job = claim_job(session, job_id, lease_s)
                 return job.id if job is not None else None
-        except OperationalError as exc:
-            if "locked" not in str(exc) or attempt == tries - 1:
+        except Busy:
+            if attempt == tries - 1:
                 raise
             time.sleep(0.05 * (attempt + 1))
     return None

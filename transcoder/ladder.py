@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from catalog.errors import BadInput
+
 FPS = 25
 GOP_S = 2
 DEFAULT_LADDER = (720, 480, 360, 234)
@@ -42,19 +44,19 @@ SUPPORTED_HEIGHTS = (1080, 720, 480, 360, 240, 234)
 
 
 def parse_ladder(text: str) -> tuple[int, ...]:
-    """'1080,720,360' -> (1080, 720, 360); ValueError names a height sabaq does not know."""
+    """'1080,720,360' -> (1080, 720, 360); BadInput names a height sabaq does not know."""
     heights = []
     for part in text.split(","):
         try:
             height = int(part.strip())
         except ValueError:
-            raise ValueError(f"--ladder: {part.strip()!r} is not a height") from None
+            raise BadInput(f"ladder: {part.strip()!r} is not a height") from None
         if height not in _KNOWN:
             known = ", ".join(str(h) for h in SUPPORTED_HEIGHTS)
-            raise ValueError(f"--ladder: {height} is not a supported height ({known})")
+            raise BadInput(f"ladder: {height} is not a supported height ({known})")
         heights.append(height)
     if not heights:
-        raise ValueError("--ladder: no height given")
+        raise BadInput("ladder: no height given")
     return tuple(sorted(set(heights), reverse=True))
 
 

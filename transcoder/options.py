@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+from catalog.errors import BadInput
 from transcoder.ladder import DEFAULT_LADDER, SUPPORTED_HEIGHTS
 
 _TYPES: dict[str, tuple[type, ...]] = {
@@ -43,45 +44,45 @@ class TranscodeOptions:
         unknown = [h for h in self.ladder if h not in SUPPORTED_HEIGHTS]
         if not self.ladder or unknown:
             known = ", ".join(str(h) for h in SUPPORTED_HEIGHTS)
-            raise ValueError(f"ladder: {unknown or 'nothing'} given; supported heights: {known}")
+            raise BadInput(f"ladder: {unknown or 'nothing'} given; supported heights: {known}")
         if self.signer_position not in CORNERS:
-            raise ValueError(
+            raise BadInput(
                 f"signer position {self.signer_position!r} is not one of {', '.join(CORNERS)}"
             )
         if self.segment_s <= 0 or self.segment_s % 2:
-            raise ValueError(
+            raise BadInput(
                 f"segment length {self.segment_s} s is not a positive multiple of the 2 s GOP"
             )
         if self.signer_scale is not None and not 0.05 <= self.signer_scale <= 1:
-            raise ValueError(f"signer scale {self.signer_scale} is not between 0.05 and 1")
+            raise BadInput(f"signer scale {self.signer_scale} is not between 0.05 and 1")
 
     @classmethod
     def from_json(cls, data: Any) -> TranscodeOptions:
-        """Options from `to_json`'s mapping (or a part of it); ValueError names a bad key."""
+        """Options from `to_json`'s mapping (or a part of it); BadInput names a bad key."""
         if not isinstance(data, dict):
-            raise ValueError("options: expected an object")
+            raise BadInput("options: expected an object")
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:
-            raise ValueError(f"options: unknown key {unknown[0]!r}")
+            raise BadInput(f"options: unknown key {unknown[0]!r}")
         values = dict(data)
         for key, value in values.items():
             want = _TYPES.get(key)
             if want is not None and (
                 not isinstance(value, want) or (isinstance(value, bool) and bool not in want)
             ):
-                raise ValueError(f"options.{key}: {value!r} has the wrong type")
+                raise BadInput(f"options.{key}: {value!r} has the wrong type")
         if "ladder" in values:
             ladder = values["ladder"]
             if not isinstance(ladder, list | tuple) or not all(
                 isinstance(x, int) and not isinstance(x, bool) and x > 0 for x in ladder
             ):
-                raise ValueError("options.ladder: expected a list of picture heights")
+                raise BadInput("options.ladder: expected a list of picture heights")
             values["ladder"] = tuple(ladder)
         try:
             return cls(**values)
         except TypeError as exc:
-            raise ValueError(f"options: {exc}") from None
+            raise BadInput(f"options: {exc}") from None
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready mapping (stored in package.json and with jobs)."""

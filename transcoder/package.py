@@ -17,7 +17,7 @@ from typing import Any
 
 import m3u8
 
-from transcoder.errors import MediaError
+from catalog.errors import MediaError
 from transcoder.graph import POSTER, Loudness, build_args
 from transcoder.ladder import AUDIO_ONLY_KBPS, AUDIO_RUNG, rungs_for
 from transcoder.master import Variant, master_playlist

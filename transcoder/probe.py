@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
-from transcoder.errors import MediaError
+from catalog.errors import MediaError
 
 
 @dataclass(frozen=True)

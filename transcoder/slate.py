@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from transcoder.errors import MediaError
+from catalog.errors import MediaError
 from transcoder.options import TranscodeOptions
 from transcoder.package import PackageResult, transcode
 

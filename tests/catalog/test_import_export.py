@@ -7,8 +7,8 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from catalog import CatalogError
 from catalog.csv_io import export_csv, import_csv
+from catalog.errors import BadInput
 from catalog.models import Channel, Lesson, Series
 from catalog.problem_io import export_problem, import_problem
 
@@ -60,7 +60,7 @@ def test_bad_csv_rows_are_reported_with_line_numbers_and_nothing_imported(catalo
         "bad-2,s-1,5,math,xx,S,3,Bad,1500,false,\n"
         "bad 3,s-1,5,math,kk,S,4,Bad,1500,false,\n",
     )
-    with catalog.session() as session, pytest.raises(CatalogError) as caught:
+    with catalog.session() as session, pytest.raises(BadInput) as caught:
         import_csv(session, path)
     message = str(caught.value)
     assert "line 3: duration_s: 'abc' is not a whole number" in message
@@ -75,15 +75,15 @@ def test_bad_csv_rows_are_reported_with_line_numbers_and_nothing_imported(catalo
 def test_csv_missing_columns_and_duplicates(catalog, tmp_path):
     path = tmp_path / "short.csv"
     path.write_text("lesson_id,title\nx,y\n", encoding="utf-8")
-    with catalog.session() as session, pytest.raises(CatalogError, match="line 1: header lacks"):
+    with catalog.session() as session, pytest.raises(BadInput, match="line 1: header lacks"):
         import_csv(session, path)
     dup = _csv(tmp_path, "a,s,5,math,kk,S,1,A,10,false,\na,s,5,math,kk,S,2,A,10,false,\n")
-    with catalog.session() as session, pytest.raises(CatalogError, match="duplicate lesson id"):
+    with catalog.session() as session, pytest.raises(BadInput, match="duplicate lesson id"):
         import_csv(session, dup)
     clash = _csv(
         tmp_path, "a,s,5,math,kk,S,1,A,10,false,\nb,s,5,math,kk,S,1,B,10,false,\n", "clash.csv"
     )
-    with catalog.session() as session, pytest.raises(CatalogError, match="episode 1 is already"):
+    with catalog.session() as session, pytest.raises(BadInput, match="episode 1 is already"):
         import_csv(session, clash)
     assert _count(catalog, Lesson) == 0
 
@@ -91,7 +91,7 @@ def test_csv_missing_columns_and_duplicates(catalog, tmp_path):
 def test_csv_that_is_not_utf8_is_refused(catalog, tmp_path):
     path = tmp_path / "latin.csv"
     path.write_bytes(HEADER.encode() + "a,s,5,math,kk,S,1,Caf\xe9,10,false,\n".encode("latin-1"))
-    with catalog.session() as session, pytest.raises(CatalogError, match="not UTF-8"):
+    with catalog.session() as session, pytest.raises(BadInput, match="not UTF-8"):
         import_csv(session, path)
 
 
@@ -125,7 +125,7 @@ def test_bad_problem_json_imports_nothing(catalog, tmp_path, problem_data, chang
     change(problem_data)
     path = tmp_path / "problem.json"
     path.write_text(json.dumps(problem_data), encoding="utf-8")
-    with catalog.session() as session, pytest.raises(CatalogError) as caught:
+    with catalog.session() as session, pytest.raises(BadInput) as caught:
         import_problem(session, path)
     assert expected in str(caught.value)
     assert _count(catalog, Lesson) == 0
@@ -135,5 +135,5 @@ def test_bad_problem_json_imports_nothing(catalog, tmp_path, problem_data, chang
 def test_malformed_json_names_line_and_column(catalog, tmp_path):
     path = tmp_path / "broken.json"
     path.write_text('{"channels": [\n  {"id": }\n]}', encoding="utf-8")
-    with catalog.session() as session, pytest.raises(CatalogError, match="line 2 column"):
+    with catalog.session() as session, pytest.raises(BadInput, match="line 2 column"):
         import_problem(session, path)

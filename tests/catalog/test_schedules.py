@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from catalog import CatalogError
+from catalog.errors import BadInput
 from catalog.models import ScheduleVersion
 from catalog.problem_io import import_problem
 from catalog.schedules import publish, published_version, save_schedule
@@ -64,7 +64,7 @@ def test_publish_keeps_exactly_one_live_version(loaded):
 
 def test_schedule_naming_unknown_lesson_is_refused(loaded):
     bad = {"airings": [{**DOC["airings"][0], "lesson": "ghost"}]}
-    with loaded.session() as session, pytest.raises(CatalogError, match=r"airings\[0\]\.lesson"):
+    with loaded.session() as session, pytest.raises(BadInput, match=r"airings\[0\]\.lesson"):
         save_schedule(session, bad, "Asia/Almaty")
     with loaded.session() as session:
         assert published_version(session) is None
@@ -101,7 +101,7 @@ def test_publishing_never_changes_the_past_nor_cuts_a_lesson(loaded, problem_dat
 
 
 def test_unknown_timezone_is_refused(loaded):
-    with loaded.session() as session, pytest.raises(CatalogError, match="timezone: unknown"):
+    with loaded.session() as session, pytest.raises(BadInput, match="timezone: unknown"):
         save_schedule(session, DOC, "Mars/Olympus")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from catalog import CatalogError
+from catalog.errors import BadInput
 from catalog.models import ApiToken
 from catalog.tokens import create_token, digest, list_tokens, revoke_token, token_owner
 
@@ -41,14 +41,14 @@ def test_revoked_token_stops_working(catalog):
 
 @pytest.mark.parametrize("name", ["", "has space", "x" * 101, "<&>"])
 def test_bad_token_name_is_refused(catalog, name):
-    with catalog.session() as session, pytest.raises(CatalogError, match="token name"):
+    with catalog.session() as session, pytest.raises(BadInput, match="token name"):
         create_token(session, name)
 
 
 def test_token_names_are_unique_and_revoking_unknown_says_so(catalog):
     with catalog.session() as session:
         create_token(session, "studio")
-    with catalog.session() as session, pytest.raises(CatalogError, match="taken"):
+    with catalog.session() as session, pytest.raises(BadInput, match="taken"):
         create_token(session, "studio")
-    with catalog.session() as session, pytest.raises(CatalogError, match="no token named"):
+    with catalog.session() as session, pytest.raises(BadInput, match="no token named"):
         revoke_token(session, "ghost")

@@ -5,13 +5,13 @@ from __future__ import annotations
 from scheduler import check, parse_problem
 from scheduler.balance import balance, daily_load_spread
 from scheduler.generate import generate
-from scheduler.greedy import greedy_schedule
+from scheduler.greedy import Variant, greedy_schedule
 from scheduler.schedule import Schedule
 
 
 def test_balancing_evens_the_load_and_keeps_days_times_and_rules():
     problem = parse_problem(generate(600, 2, seed=1))
-    packed = greedy_schedule(problem, True, pack=True, urgency=0.8)
+    packed = greedy_schedule(problem, Variant("t", home=True, pack=True, urgency=0.8))
     even = balance(problem, packed.airings)
     before, after = check(problem, packed), check(problem, Schedule(even))
     assert after.violations == []
@@ -25,7 +25,7 @@ def test_balancing_evens_the_load_and_keeps_days_times_and_rules():
 def test_a_pinned_lesson_never_moves():
     data = generate(600, 2, seed=1)
     problem = parse_problem(data)
-    packed = greedy_schedule(problem, True, pack=True, urgency=0.8).airings
+    packed = greedy_schedule(problem, Variant("t", home=True, pack=True, urgency=0.8)).airings
     even = set(balance(problem, packed))
     moved = [a for a in packed if a not in even]
     assert moved  # balancing moves something here ...

@@ -11,6 +11,7 @@ from datetime import timedelta
 import icalendar
 import pytest
 
+from catalog.errors import BadInput
 from scheduler import SolveOptions, parse_problem, solve
 from scheduler.exports import export
 from scheduler.schedule import pins_from
@@ -96,7 +97,7 @@ def test_ffplayout_playlists_fill_gaps_and_add_up(solved):
 
 def test_unknown_format_is_refused(solved):
     problem, schedule = solved
-    with pytest.raises(ValueError, match="--format: 'pdf'"):
+    with pytest.raises(BadInput, match=r"format: .pdf."):
         export(problem, schedule, "pdf")
 
 

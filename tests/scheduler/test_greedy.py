@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from scheduler import check, parse_problem
 from scheduler.generate import generate
-from scheduler.greedy import fill_day, greedy_schedule
+from scheduler.greedy import Variant, fill_day, greedy_schedule
 from tests.scheduler import TERM
 
 
@@ -72,7 +72,8 @@ def test_appointment_heuristic_beats_plain_greedy_on_consistency():
     problem = parse_problem(generate(1200, 2, seed=3))
     plain = check(problem, greedy_schedule(problem))
     for urgency in (0.8, None):
-        report = check(problem, greedy_schedule(problem, True, pack=True, urgency=urgency))
+        variant = Variant("t", home=True, pack=True, urgency=urgency)
+        report = check(problem, greedy_schedule(problem, variant))
         assert report.violations == []
         assert report.days_used <= plain.days_used
         assert report.slot_consistency >= plain.slot_consistency + 0.3
@@ -93,6 +94,6 @@ def test_bottleneck_priority_does_not_starve_a_capped_audience():
     data["audiences"] = [{"grade": 1, "language": "kk", "max_daily_s": 3600}]
     problem = parse_problem(data)
     plain = check(problem, greedy_schedule(problem))
-    ranked = check(problem, greedy_schedule(problem, bottleneck=True))
+    ranked = check(problem, greedy_schedule(problem, Variant("t", bottleneck=True)))
     assert plain.violations == ranked.violations == []
     assert (plain.days_used, ranked.days_used, ranked.lower_bound_days) == (3, 2, 2)

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scheduler import InfeasibleError, SolveOptions, check, parse_problem, solve
+from scheduler import Infeasible, SolveOptions, check, parse_problem, solve
 from scheduler.checker import RULES
 
 FAST = SolveOptions(time_limit_s=10, workers=2)
@@ -130,7 +130,7 @@ def test_eligible_channel_by_grade():
 def test_infeasible_problems_name_rule_and_party(change, rules, names):
     data = _one_channel([3600, 3600, 3600])
     change(data)
-    with pytest.raises(InfeasibleError) as caught:
+    with pytest.raises(Infeasible) as caught:
         solve(parse_problem(data), FAST)
     assert rules in str(caught.value)
     assert names in str(caught.value)
@@ -142,7 +142,7 @@ def test_pins_that_contradict_order_are_infeasible():
         {"lesson": "l1", "channel": "c", "start": "2026-09-07T09:00:00+05:00"},
         {"lesson": "l0", "channel": "c", "start": "2026-09-07T10:00:00+05:00"},
     ]
-    with pytest.raises(InfeasibleError, match="order"):
+    with pytest.raises(Infeasible, match="order"):
         solve(parse_problem(data), FAST)
 
 
@@ -228,5 +228,5 @@ def test_solver_output_always_passes_the_checker(data):
         # proven by CP-SAT, not by the bound: one day fewer must be infeasible
         shorter = dict(data)
         shorter["end_date"] = problem.days[report.days_used - 2].isoformat()
-        with pytest.raises(InfeasibleError):
+        with pytest.raises(Infeasible):
             solve(parse_problem(shorter), SolveOptions(time_limit_s=5, workers=1))
