@@ -15,8 +15,10 @@ from sqlalchemy.orm import Session, selectinload
 
 from catalog.errors import BadInput
 from catalog.models import Lesson, Series
-from catalog.records import FieldError, LessonRecord, SeriesRecord
+from catalog.records import LessonRecord, SeriesRecord
 from catalog.store import ImportBatch, ImportSummary, apply
+from scheduler.fields import FieldError
+from scheduler.problem import parse_series
 
 COLUMNS = (
     "lesson_id",
@@ -49,7 +51,7 @@ def read_csv(text: str, source: str) -> ImportBatch:
             batch.errors.append(f"{where}: has more fields than the header")
             continue
         try:
-            series = SeriesRecord.parse(
+            series = parse_series(
                 {
                     "id": row.get("series_id"),
                     "grade": row.get("grade"),

@@ -12,8 +12,10 @@ from sqlalchemy.orm import Session
 
 from catalog.errors import BadInput
 from catalog.models import Channel, Lesson, Series
-from catalog.records import ChannelRecord, FieldError, LessonRecord, SeriesRecord
+from catalog.records import ChannelRecord, LessonRecord
 from catalog.store import ImportBatch, ImportSummary, apply
+from scheduler.fields import FieldError
+from scheduler.problem import parse_series
 
 
 def load_json(path: Path) -> dict[str, Any]:
@@ -54,7 +56,7 @@ def read_problem(data: Mapping[str, Any]) -> ImportBatch:
         try:
             if not isinstance(item, dict):
                 raise FieldError("", "is not an object")
-            batch.series.append((where, SeriesRecord.parse(item)))
+            batch.series.append((where, parse_series(item)))
         except FieldError as exc:
             batch.errors.append(f"{where}.{exc}")
     for index, item in enumerate(data.get("lessons", [])):

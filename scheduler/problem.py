@@ -7,13 +7,15 @@ list of dates on which channels air.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from scheduler import fields
 from scheduler.errors import ProblemError
+from scheduler.fields import FieldError
 
 DAY_S = 24 * 3600
 MAX_HORIZON_DAYS = 5 * 366  # an explicit end_date may lie this far ahead (large networks)
@@ -174,29 +176,6 @@ def _date(value: Any, name: str) -> date:
         raise ProblemError(f"{name}: {value!r} is not a date YYYY-MM-DD") from None
 
 
-def _clock(value: Any, name: str) -> int:
-    text = _str(value, name)
-    try:
-        hours, minutes = (int(part) for part in text.split(":"))
-    except ValueError:
-        raise ProblemError(f"{name}: {value!r} is not a time of day HH:MM") from None
-    if len(text) != 5 or not (0 <= minutes < 60) or not (0 <= hours <= 24):
-        raise ProblemError(f"{name}: {value!r} is not a time of day HH:MM")
-    seconds = hours * 3600 + minutes * 60
-    if seconds > DAY_S:
-        raise ProblemError(f"{name}: {value!r} is past midnight")
-    return seconds
-
-
-def _window(value: Any, name: str) -> tuple[int, int]:
-    if not isinstance(value, list) or len(value) != 2:
-        raise ProblemError(f"{name}: {value!r} is not a pair [start, end]")
-    start, end = _clock(value[0], f"{name}[0]"), _clock(value[1], f"{name}[1]")
-    if end <= start:
-        raise ProblemError(f"{name}: ends at {value[1]}, not after its start {value[0]}")
-    return start, end
-
-
 def _list(data: Mapping[str, Any], key: str, required: bool = True) -> list[Any]:
     value = data.get(key) if not required else _get(data, key, "")
     if value is None:
@@ -223,6 +202,87 @@ def broadcast_days(
             days.append(day)
         day += timedelta(days=1)
     return tuple(days)
+
+
+ALL_GRADES = tuple(range(0, 13))
+"""A channel without `grades` carries every grade sabaq knows (0, preparatory, to 12)."""
+T = TypeVar("T")
+
+
+def _item(parse: Callable[[Mapping[str, Any]], T], raw: Any, where: str) -> T:
+    """One list item of the document, parsed; errors name it (`lessons[3].episode: ...`)."""
+    try:
+        return parse(_object(raw, where))
+    except FieldError as exc:
+        raise ProblemError(f"{where}.{exc}") from None
+
+
+def _values(data: Mapping[str, Any], key: str, default: list[Any] | None = None) -> list[Any]:
+    value = data.get(key, default)
+    if not isinstance(value, list) or not value:
+        raise FieldError(key, f"{value!r} is not a non-empty list")
+    return value
+
+
+def parse_channel(item: Mapping[str, Any]) -> Channel:
+    """One channel of the document; FieldError names the field."""
+    channel_id = fields.identifier(item, "id")
+    start, end = fields.window(item)
+    return Channel(
+        id=channel_id,
+        name=fields.text(item, "name", required=False) or channel_id,
+        window=(fields.seconds_of_day(start), fields.seconds_of_day(end)),
+        languages=frozenset(
+            fields.language({"languages": v}, "languages") for v in _values(item, "languages")
+        ),
+        grades=frozenset(
+            fields.whole({"grades": g}, "grades", minimum=0, maximum=12)
+            for g in _values(item, "grades", list(ALL_GRADES))
+        ),
+    )
+
+
+def parse_audience(item: Mapping[str, Any]) -> Audience:
+    """One audience (grade x language) with its window and daily cap."""
+    window = (0, DAY_S)
+    if "window" in item:
+        start, end = fields.window(item)
+        window = (fields.seconds_of_day(start), fields.seconds_of_day(end))
+    cap = item.get("max_daily_s")
+    return Audience(
+        grade=fields.whole(item, "grade", minimum=0, maximum=12),
+        language=fields.language(item),
+        window=window,
+        max_daily_s=None
+        if cap is None
+        else fields.whole(item, "max_daily_s", minimum=1, maximum=DAY_S),
+    )
+
+
+def parse_series(item: Mapping[str, Any]) -> Series:
+    """One series of the document."""
+    series_id = fields.identifier(item, "id")
+    return Series(
+        id=series_id,
+        grade=fields.whole(item, "grade", minimum=0, maximum=12),
+        subject=fields.text(item, "subject") or "",
+        language=fields.language(item),
+        title=fields.text(item, "title", required=False) or series_id,
+        max_per_day=fields.whole(item, "max_per_day", minimum=1) if "max_per_day" in item else 1,
+    )
+
+
+def parse_lesson(item: Mapping[str, Any]) -> Lesson:
+    """One lesson of the document (its series is checked against the document's)."""
+    lesson_id = fields.identifier(item, "id")
+    return Lesson(
+        id=lesson_id,
+        series=fields.identifier(item, "series"),
+        episode=fields.whole(item, "episode", minimum=1),
+        duration_s=fields.whole(item, "duration_s", minimum=1, maximum=DAY_S),
+        title=fields.text(item, "title", required=False) or lesson_id,
+        signed=fields.flag(item, "signed"),
+    )
 
 
 def parse_problem(data: Any) -> Problem:
@@ -253,86 +313,47 @@ def parse_problem(data: Any) -> Problem:
 
     channels: dict[str, Channel] = {}
     for i, raw in enumerate(_list(data, "channels")):
-        where = f"channels[{i}]."
-        item = _object(raw, where.rstrip("."))
-        cid = _str(_get(item, "id", where), f"{where}id")
-        if cid in channels:
-            raise ProblemError(f"{where}id: duplicate channel id {cid!r}")
-        langs = item.get("languages")
-        if not isinstance(langs, list) or not langs:
-            raise ProblemError(f"{where}languages: is not a non-empty list")
-        grades = item.get("grades", list(range(0, 13)))
-        if not isinstance(grades, list) or not grades:
-            raise ProblemError(f"{where}grades: is not a non-empty list")
-        channels[cid] = Channel(
-            id=cid,
-            name=str(item.get("name") or cid),
-            window=_window(_get(item, "window", where), f"{where}window"),
-            languages=frozenset(_str(x, f"{where}languages") for x in langs),
-            grades=frozenset(_int(g, f"{where}grades", 0, 12) for g in grades),
-        )
+        channel = _item(parse_channel, raw, f"channels[{i}]")
+        if channel.id in channels:
+            raise ProblemError(f"channels[{i}].id: duplicate channel id {channel.id!r}")
+        channels[channel.id] = channel
     if not channels:
         raise ProblemError("channels: the problem has no channel")
 
     audiences: dict[tuple[int, str], Audience] = {}
     for i, raw in enumerate(_list(data, "audiences", False)):
-        where = f"audiences[{i}]."
-        item = _object(raw, where.rstrip("."))
-        grade = _int(_get(item, "grade", where), f"{where}grade", 0, 12)
-        language = _str(_get(item, "language", where), f"{where}language")
-        if (grade, language) in audiences:
-            raise ProblemError(f"{where}grade: duplicate audience {language} grade {grade}")
-        cap = item.get("max_daily_s")
-        audiences[(grade, language)] = Audience(
-            grade=grade,
-            language=language,
-            window=_window(item["window"], f"{where}window") if "window" in item else (0, DAY_S),
-            max_daily_s=None if cap is None else _int(cap, f"{where}max_daily_s", 1, DAY_S),
-        )
+        audience = _item(parse_audience, raw, f"audiences[{i}]")
+        if audience.key in audiences:
+            raise ProblemError(
+                f"audiences[{i}].grade: duplicate audience {audience.language} "
+                f"grade {audience.grade}"
+            )
+        audiences[audience.key] = audience
 
     series: dict[str, Series] = {}
     for i, raw in enumerate(_list(data, "series")):
-        where = f"series[{i}]."
-        item = _object(raw, where.rstrip("."))
-        sid = _str(_get(item, "id", where), f"{where}id")
-        if sid in series:
-            raise ProblemError(f"{where}id: duplicate series id {sid!r}")
-        series[sid] = Series(
-            id=sid,
-            grade=_int(_get(item, "grade", where), f"{where}grade", 0, 12),
-            subject=_str(_get(item, "subject", where), f"{where}subject"),
-            language=_str(_get(item, "language", where), f"{where}language"),
-            title=str(item.get("title") or sid),
-            max_per_day=_int(item.get("max_per_day", 1), f"{where}max_per_day", 1),
-        )
+        item = _item(parse_series, raw, f"series[{i}]")
+        if item.id in series:
+            raise ProblemError(f"series[{i}].id: duplicate series id {item.id!r}")
+        series[item.id] = item
 
     lessons: list[Lesson] = []
     seen: set[str] = set()
     episodes: set[tuple[str, int]] = set()
     for i, raw in enumerate(_list(data, "lessons")):
         where = f"lessons[{i}]."
-        item = _object(raw, where.rstrip("."))
-        lid = _str(_get(item, "id", where), f"{where}id")
-        if lid in seen:
-            raise ProblemError(f"{where}id: duplicate lesson id {lid!r}")
-        sid = _str(_get(item, "series", where), f"{where}series")
-        if sid not in series:
-            raise ProblemError(f"{where}series: unknown series {sid!r}")
-        episode = _int(_get(item, "episode", where), f"{where}episode", 1)
-        if (sid, episode) in episodes:
-            raise ProblemError(f"{where}episode: {sid} has episode {episode} twice")
-        seen.add(lid)
-        episodes.add((sid, episode))
-        lessons.append(
-            Lesson(
-                id=lid,
-                series=sid,
-                episode=episode,
-                duration_s=_int(_get(item, "duration_s", where), f"{where}duration_s", 1, DAY_S),
-                title=str(item.get("title") or lid),
-                signed=bool(item.get("signed", False)),
+        lesson = _item(parse_lesson, raw, f"lessons[{i}]")
+        if lesson.id in seen:
+            raise ProblemError(f"{where}id: duplicate lesson id {lesson.id!r}")
+        if lesson.series not in series:
+            raise ProblemError(f"{where}series: unknown series {lesson.series!r}")
+        if (lesson.series, lesson.episode) in episodes:
+            raise ProblemError(
+                f"{where}episode: {lesson.series} has episode {lesson.episode} twice"
             )
-        )
+        seen.add(lesson.id)
+        episodes.add((lesson.series, lesson.episode))
+        lessons.append(lesson)
 
     days = broadcast_days(start_date, end_date, weekdays, holidays)
     if not days:
@@ -353,17 +374,17 @@ def parse_problem(data: Any) -> Problem:
     pins: list[Pin] = []
     for i, raw in enumerate(_list(data, "pins", False)):
         where = f"pins[{i}]."
-        item = _object(raw, where.rstrip("."))
-        lesson = _str(_get(item, "lesson", where), f"{where}lesson")
-        if lesson not in seen:
-            raise ProblemError(f"{where}lesson: unknown lesson {lesson!r}")
-        channel = _str(_get(item, "channel", where), f"{where}channel")
-        if channel not in channels:
-            raise ProblemError(f"{where}channel: unknown channel {channel!r}")
-        start = parse_instant(_get(item, "start", where), f"{where}start")
+        pin = _object(raw, where.rstrip("."))
+        pinned = _str(_get(pin, "lesson", where), f"{where}lesson")
+        if pinned not in seen:
+            raise ProblemError(f"{where}lesson: unknown lesson {pinned!r}")
+        on = _str(_get(pin, "channel", where), f"{where}channel")
+        if on not in channels:
+            raise ProblemError(f"{where}channel: unknown channel {on!r}")
+        start = parse_instant(_get(pin, "start", where), f"{where}start")
         if problem.locate(start) is None:
-            raise ProblemError(f"{where}start: {item['start']} is not on a broadcast day")
-        pins.append(Pin(lesson, channel, start))
+            raise ProblemError(f"{where}start: {pin['start']} is not on a broadcast day")
+        pins.append(Pin(pinned, on, start))
     return Problem(**{**problem.__dict__, "pins": tuple(pins)})
 
 

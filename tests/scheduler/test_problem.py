@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from scheduler import ProblemError, parse_problem
@@ -64,3 +66,31 @@ def test_optional_keys_take_their_defaults(problem_data):
     assert problem.series["kk-01-math"].max_per_day == 1
     assert 11 in problem.channels[0].grades
     assert problem.pins == ()
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (lambda p: p["channels"][0].update(languages=["xx"]), "channels[0].languages: 'xx'"),
+        (lambda p: p["series"][0].update(id="bad id"), "series[0].id: 'bad id' is not an id"),
+        (lambda p: p["lessons"][0].update(signed="maybe"), "lessons[0].signed: 'maybe'"),
+    ],
+)
+def test_the_catalogue_and_the_scheduler_judge_a_document_alike(
+    problem_data, change, expected, tmp_path
+):
+    """One parser: what the scheduler refuses, `catalog import` refuses with the same words."""
+    import json
+
+    from catalog import open_catalog
+    from catalog.errors import BadInput
+    from catalog.problem_io import import_problem
+
+    change(problem_data)
+    with pytest.raises(ProblemError, match=re.escape(expected)):
+        parse_problem(problem_data)
+    path = tmp_path / "problem.json"
+    path.write_text(json.dumps(problem_data), encoding="utf-8")
+    catalog = open_catalog(f"sqlite:///{tmp_path / 'c.sqlite3'}")
+    with pytest.raises(BadInput, match=re.escape(expected)), catalog.session() as session:
+        import_problem(session, path)
