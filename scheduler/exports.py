@@ -18,7 +18,7 @@ from catalog.errors import BadInput
 from scheduler.ics import CalendarEvent, write_ics
 from scheduler.problem import Problem
 from scheduler.schedule import Schedule
-from scheduler.xmltv import GuideChannel, Programme, write_xmltv
+from scheduler.xmltv import GuideChannel, Programme, tvg_id, write_xmltv
 
 FORMATS = ("xmltv", "csv", "ics", "ffplayout", "json")
 SINGLE_FILE = ("xmltv", "csv", "json")  # the others write a directory of files
@@ -51,7 +51,7 @@ def to_xmltv(problem: Problem, schedule: Schedule) -> bytes:
     """The XMLTV guide of the schedule."""
     lessons = {lesson.id: lesson for lesson in problem.lessons}
     channels = [
-        GuideChannel(f"{c.id}.sabaq", c.name, number)
+        GuideChannel(tvg_id(c.id), c.name, number)
         for number, c in enumerate(problem.channels, start=1)
     ]
     programmes = []
@@ -60,7 +60,7 @@ def to_xmltv(problem: Problem, schedule: Schedule) -> bytes:
         series = problem.series[lesson.series]
         programmes.append(
             Programme(
-                channel=f"{airing.channel}.sabaq",
+                channel=tvg_id(airing.channel),
                 start=airing.start,
                 stop=airing.end,
                 title=lesson.title,

@@ -43,6 +43,11 @@ PROGRAMME_ORDER = (
 )
 
 
+def tvg_id(channel_id: str) -> str:
+    """The id that players match between an M3U list (`tvg-id`) and the guide."""
+    return f"{channel_id}.sabaq"
+
+
 @dataclass(frozen=True)
 class GuideChannel:
     """A channel as the guide names it."""

@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
+from catalog.hls import MASTER, POSTER
+from catalog.layout import live_url, vod_url
 from streaming.snapshot import AiringView, LessonView, Snapshot
 from streaming.state import STATE, now_and_next
 
@@ -107,8 +109,8 @@ def lesson_json(lesson: LessonView) -> dict[str, Any]:
     """A lesson as the API returns it."""
     data = asdict(lesson)
     data.pop("has_package")
-    data["hls_url"] = f"/vod/{lesson.id}/master.m3u8" if lesson.has_package else None
-    data["poster_url"] = f"/vod/{lesson.id}/poster.jpg" if lesson.has_package else None
+    data["hls_url"] = vod_url(lesson.id, MASTER) if lesson.has_package else None
+    data["poster_url"] = vod_url(lesson.id, POSTER) if lesson.has_package else None
     return data
 
 
@@ -245,7 +247,7 @@ async def list_channels(request: web.Request) -> web.Response:
         out.append(
             {
                 **asdict(channel),
-                "live_url": f"/live/{channel.id}/master.m3u8",
+                "live_url": live_url(channel.id),
                 "now": airing_json(current) if current else None,
                 "next": airing_json(upcoming) if upcoming else None,
             }

@@ -11,14 +11,14 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from catalog import Catalog
+from catalog.hls import master_playlist
+from catalog.layout import lesson_page_url
 from scheduler.ics import CalendarEvent, write_ics
 from streaming import api, guide, live, pages
 from streaming import producer as _producer  # noqa: F401  (registers the producer routes)
 from streaming.files import file_response, safe_path
 from streaming.i18n import negotiate
 from streaming.state import STATE, CachedPlaylist, Clock, State, now_and_next, system_clock
-from transcoder.master import Variant, master_playlist
-from transcoder.slate import NEXT_DIR
 
 STATIC = Path(__file__).with_name("static")
 HLS_JS_CANDIDATES = (
@@ -97,10 +97,10 @@ async def vod(request: web.Request) -> web.StreamResponse:
     """GET /vod/{lesson}/{path}: a file of the lesson's package, never outside it."""
     state = request.app[STATE]
     snapshot = await state.snapshot()
-    lesson_id = request.match_info["lesson"]
-    if lesson_id not in snapshot.packages:
+    package = snapshot.packages.get(request.match_info["lesson"])
+    if package is None:
         raise web.HTTPNotFound(text="no such package")
-    path = safe_path(state.data_dir / "packages" / lesson_id, request.match_info["tail"])
+    path = safe_path(package.directory, request.match_info["tail"])
     if path is None:
         raise web.HTTPNotFound(text="no such file in the package")
     return file_response(path)
@@ -110,10 +110,10 @@ async def slate(request: web.Request) -> web.StreamResponse:
     """GET /slate/{channel}/{path}: the off-air slate package of a channel."""
     state = request.app[STATE]
     snapshot = await state.snapshot()
-    channel_id = request.match_info["channel"]
-    if channel_id not in snapshot.slates:
+    package = snapshot.slates.get(request.match_info["channel"])
+    if package is None:
         raise web.HTTPNotFound(text="no slate for this channel")
-    path = safe_path(state.data_dir / "slates" / channel_id, request.match_info["tail"])
+    path = safe_path(package.directory, request.match_info["tail"])
     if path is None:
         raise web.HTTPNotFound(text="no such file in the slate")
     return file_response(path)
@@ -124,9 +124,10 @@ async def next_slate(request: web.Request) -> web.StreamResponse:
     state = request.app[STATE]
     snapshot = await state.snapshot()
     channel_id, key = request.match_info["channel"], request.match_info["key"]
-    if key not in snapshot.next_slates.get(channel_id, {}):
+    package = snapshot.next_slates.get(channel_id, {}).get(key)
+    if package is None:
         raise web.HTTPNotFound(text="no such slate")
-    path = safe_path(state.data_dir / NEXT_DIR / channel_id / key, request.match_info["tail"])
+    path = safe_path(package.directory, request.match_info["tail"])
     if path is None:
         raise web.HTTPNotFound(text="no such file in the slate")
     return file_response(path)
@@ -139,21 +140,9 @@ async def live_master(request: web.Request) -> web.Response:
     slate_package = snapshot.slates.get(channel_id)
     if slate_package is None:
         raise web.HTTPNotFound(text="channel not found or not on air")
-    variants = []
-    for rung in slate_package.variants:
-        name = str(rung["name"])
-        width, height = rung.get("width"), rung.get("height")
-        variants.append(
-            Variant(
-                uri=f"{name}.m3u8",
-                peak_bps=int(str(rung.get("bandwidth", 0))),
-                average_bps=int(str(rung.get("average_bandwidth", 0))),
-                codecs=str(rung.get("codecs", "")),
-                resolution=(int(str(width)), int(str(height))) if width and height else None,
-            )
-        )
+    # Live media playlists sit beside the master, one per rung: /live/{channel}/{rung}.m3u8
     return web.Response(
-        text=master_playlist(variants),
+        text=master_playlist(slate_package.manifest.rungs, uri=lambda rung: f"{rung.name}.m3u8"),
         content_type=PLAYLIST_TYPE,
         headers={"Cache-Control": "public, max-age=60"},
     )
@@ -242,7 +231,7 @@ async def calendar(request: web.Request) -> web.Response:
             lesson.signed,
             channels.get(a.channel_id, a.channel_id),
             lesson.subject,
-            url=f"{_base_url(request)}/lessons/{lesson.id}",
+            url=_base_url(request) + lesson_page_url(lesson.id),
         )
         for a in snapshot.airings
         if (lesson := snapshot.lessons.get(a.lesson_id)) is not None

@@ -4,13 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from scheduler.xmltv import GuideChannel, Programme, write_xmltv
+from catalog.layout import GUIDE_URL, LOGO_URL, channel_page_url, lesson_page_url, live_url
+from scheduler.xmltv import GuideChannel, Programme, tvg_id, write_xmltv
 from streaming.snapshot import AiringView, ChannelView, LessonView
-
-
-def channel_tvg_id(channel: ChannelView) -> str:
-    """The id players match between the M3U list and the guide."""
-    return f"{channel.id}.sabaq"
 
 
 def xmltv(
@@ -21,7 +17,7 @@ def xmltv(
     base_url: str,
 ) -> bytes:
     """The XMLTV document of the published schedule."""
-    ids = {c.id: channel_tvg_id(c) for c in channels}
+    ids = {c.id: tvg_id(c.id) for c in channels}
     programmes = [
         Programme(
             channel=ids[a.channel_id],
@@ -34,13 +30,14 @@ def xmltv(
             grade=lesson.grade,
             episode=lesson.episode,
             signed=lesson.signed,
-            url=f"{base_url}/lessons/{lesson.id}",
+            url=base_url + lesson_page_url(lesson.id),
         )
         for a in airings
         if (lesson := lessons.get(a.lesson_id)) is not None and a.channel_id in ids
     ]
     guide_channels = [
-        GuideChannel(ids[c.id], c.name, c.number, f"{base_url}/channels/{c.id}") for c in channels
+        GuideChannel(ids[c.id], c.name, c.number, base_url + channel_page_url(c.id))
+        for c in channels
     ]
     return write_xmltv(guide_channels, programmes, timezone, base_url)
 
@@ -52,14 +49,15 @@ def _m3u_value(text: str) -> str:
 
 def m3u(channels: Sequence[ChannelView], base_url: str) -> str:
     """The #EXTM3U channel list with url-tvg pointing at the guide."""
-    lines = [f'#EXTM3U url-tvg="{base_url}/iptv/epg.xml" x-tvg-url="{base_url}/iptv/epg.xml"']
+    guide = base_url + GUIDE_URL
+    lines = [f'#EXTM3U url-tvg="{guide}" x-tvg-url="{guide}"']
     for channel in channels:
         name = _m3u_value(channel.name)
         group = "Sabaq " + "/".join(channel.languages)
         lines.append(
-            f'#EXTINF:-1 tvg-id="{channel_tvg_id(channel)}" tvg-name="{name}" '
-            f'tvg-logo="{base_url}/static/logo.svg" tvg-chno="{channel.number}" '
+            f'#EXTINF:-1 tvg-id="{tvg_id(channel.id)}" tvg-name="{name}" '
+            f'tvg-logo="{base_url}{LOGO_URL}" tvg-chno="{channel.number}" '
             f'group-title="{_m3u_value(group)}",{name}'
         )
-        lines.append(f"{base_url}/live/{channel.id}/master.m3u8")
+        lines.append(base_url + live_url(channel.id))
     return "\n".join(lines) + "\n"

@@ -19,8 +19,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from streaming.snapshot import AiringView, Package, rung_height
-from transcoder.slate import slate_key
+from catalog import hls
+from catalog.hls import rung_height
+from catalog.layout import slate_key
+from streaming.snapshot import AiringView, Package
 
 EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
 WINDOW_S = 36.0  # listed history: at least 3 target durations of 6 s
@@ -193,22 +195,15 @@ def live_window(
 
 
 def media_playlist(segments: list[LiveSegment], sequence: int, discontinuity: int) -> str:
-    """The live media playlist text (no ENDLIST: the channel never ends)."""
-    target = max([TARGET_S] + [math.ceil(s.duration) for s in segments])
-    lines = [
-        "#EXTM3U",
-        "#EXT-X-VERSION:3",
-        f"#EXT-X-TARGETDURATION:{target}",
-        f"#EXT-X-MEDIA-SEQUENCE:{sequence}",
-        f"#EXT-X-DISCONTINUITY-SEQUENCE:{discontinuity}",
-        "#EXT-X-INDEPENDENT-SEGMENTS",
+    """The live media playlist text (no ENDLIST: the channel never ends). Every lesson
+    boundary, and the first segment, carries its wall-clock instant."""
+    entries = [
+        hls.Entry(
+            segment.url,
+            segment.duration,
+            discontinuity=segment.discontinuity,
+            program_date_time=segment.start if segment.discontinuity or index == 0 else None,
+        )
+        for index, segment in enumerate(segments)
     ]
-    for index, segment in enumerate(segments):
-        if segment.discontinuity and index > 0:
-            lines.append("#EXT-X-DISCONTINUITY")
-        if segment.discontinuity or index == 0:
-            stamp = segment.start.astimezone(UTC).isoformat(timespec="milliseconds")
-            lines.append(f"#EXT-X-PROGRAM-DATE-TIME:{stamp.replace('+00:00', 'Z')}")
-        lines.append(f"#EXTINF:{segment.duration:.3f},")
-        lines.append(segment.url)
-    return "\n".join(lines) + "\n"
+    return hls.media_playlist(entries, sequence, discontinuity, minimum_target_s=TARGET_S)

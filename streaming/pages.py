@@ -12,8 +12,22 @@ from html import escape
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
+from catalog.hls import MASTER, POSTER
+from catalog.layout import (
+    GUIDE_URL,
+    PLAYLIST_URL,
+    channel_page_url,
+    lesson_page_url,
+    live_url,
+    vod_url,
+)
 from streaming.i18n import LANGUAGES, NAMES, t
 from streaming.snapshot import AiringView, ChannelView, LessonView
+
+
+def _link(path: str, lang: str) -> str:
+    """A page link that keeps the reader's language, escaped for an attribute."""
+    return escape(path) + _q(lang)
 
 
 def _q(lang: str, **params: object) -> str:
@@ -47,8 +61,8 @@ def layout(title: str, body: str, lang: str, path: str, player: bool = False) ->
 <main>
 {body}
 </main>
-<footer><a href="/iptv/playlist.m3u">{escape(t("iptv", lang))}</a> ·
-<a href="/iptv/epg.xml">{escape(t("guide", lang))}</a></footer>
+<footer><a href="{PLAYLIST_URL}">{escape(t("iptv", lang))}</a> ·
+<a href="{GUIDE_URL}">{escape(t("guide", lang))}</a></footer>
 </body>
 </html>
 """
@@ -86,7 +100,7 @@ def home(
         cards.append(
             f'<li class="card"><h3>{escape(channel.name)}</h3>'
             f"<p><strong>{escape(t('live_now', lang))}:</strong> {now_line}</p>{next_line}"
-            f'<a class="button" href="/channels/{escape(channel.id)}{_q(lang)}">'
+            f'<a class="button" href="{_link(channel_page_url(channel.id), lang)}">'
             f"{escape(t('watch_live', lang))}</a></li>"
         )
     body = (
@@ -132,7 +146,7 @@ def catalogue(
     for lesson in lessons:
         badge = f' <span class="badge">{escape(t("signed", lang))}</span>' if lesson.signed else ""
         rows.append(
-            f'<li><a href="/lessons/{escape(lesson.id)}{_q(lang)}" lang="{lesson.language}">'
+            f'<li><a href="{_link(lesson_page_url(lesson.id), lang)}" lang="{lesson.language}">'
             f"{escape(lesson.title)}</a>{badge}<br><small>{escape(t('grade', lang))} "
             f"{lesson.grade} · {escape(t(lesson.subject, lang))} · "
             f"{escape(t('lang_' + lesson.language, lang))} · "
@@ -153,8 +167,8 @@ def lesson_page(
     if lesson.has_package:
         player = (
             f'<video id="player" controls playsinline preload="metadata" '
-            f'poster="/vod/{escape(lesson.id)}/poster.jpg" '
-            f'data-src="/vod/{escape(lesson.id)}/master.m3u8" '
+            f'poster="{escape(vod_url(lesson.id, POSTER))}" '
+            f'data-src="{escape(vod_url(lesson.id, MASTER))}" '
             f'aria-label="{escape(lesson.title)}"></video>'
         )
     else:
@@ -172,7 +186,7 @@ def lesson_page(
         + f"</p>{player}"
         + (f"<h2>{escape(t('airings', lang))}</h2><ul>{times}</ul>" if times else "")
     )
-    return layout(lesson.title, body, lang, f"/lessons/{lesson.id}", player=lesson.has_package)
+    return layout(lesson.title, body, lang, lesson_page_url(lesson.id), player=lesson.has_package)
 
 
 def channel_page(
@@ -193,7 +207,7 @@ def channel_page(
         current = ' class="now"' if airing.start <= now < airing.end else ""
         rows.append(
             f"<tr{current}><td>{_clock(airing.start, zone)}–{_clock(airing.end, zone)}</td>"
-            f'<td><a href="/lessons/{escape(lesson.id)}{_q(lang)}" lang="{lesson.language}">'
+            f'<td><a href="{_link(lesson_page_url(lesson.id), lang)}" lang="{lesson.language}">'
             f"{escape(lesson.title)}</a></td><td>{lesson.grade}</td></tr>"
         )
     grid = (
@@ -207,10 +221,10 @@ def channel_page(
     body = (
         f"<h1>{escape(channel.name)}</h1>"
         f'<video id="player" controls playsinline autoplay muted '
-        f'data-src="/live/{escape(channel.id)}/master.m3u8" '
+        f'data-src="{escape(live_url(channel.id))}" '
         f'aria-label="{escape(channel.name)}"></video>{grid}'
     )
-    return layout(channel.name, body, lang, f"/channels/{channel.id}", player=True)
+    return layout(channel.name, body, lang, channel_page_url(channel.id), player=True)
 
 
 def not_found(lang: str) -> str:

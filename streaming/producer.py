@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from catalog.errors import BadInput
 from catalog.jobs import queue_job
+from catalog.layout import Layout
 from catalog.models import Lesson, LessonStatus
 from catalog.schedules import publish, save_schedule
 from catalog.tokens import token_owner
@@ -36,7 +37,6 @@ from transcoder import MediaError, TranscodeOptions
 from transcoder.probe import probe
 
 CHUNK = 1 << 20
-UPLOAD_DIR = "media/uploads"
 KINDS = {"source": "source", "signer": "signer_source"}
 UPLOAD_SCHEMA = {
     "type": "object",
@@ -159,7 +159,8 @@ async def _upload(request: web.Request, kind: str) -> web.Response:
     known = await state.transaction(lambda s: s.get(Lesson, lesson_id) is not None, changes=False)
     if not known:  # the file name comes from a catalogue id, never from the path alone
         return error(404, f"lesson {lesson_id!r} not found")
-    folder = state.data_dir / UPLOAD_DIR
+    layout = Layout(state.data_dir)
+    folder = layout.uploads
     folder.mkdir(parents=True, exist_ok=True)
     part = folder / f".part-{uuid.uuid4().hex}"
     try:
@@ -181,7 +182,7 @@ async def _upload(request: web.Request, kind: str) -> web.Response:
         return error(refused.status, str(refused))
     finally:
         part.unlink(missing_ok=True)
-    relative = f"{UPLOAD_DIR}/{name}"
+    relative = layout.stored(folder / name)
 
     def record(session: Session) -> None:
         lesson = session.get_one(Lesson, lesson_id)

@@ -6,9 +6,7 @@ functions (live playlists, guide, pages) work on it.
 
 from __future__ import annotations
 
-import json
 import os
-import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import cached_property
@@ -19,36 +17,32 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from catalog import Catalog
+from catalog.hls import MANIFEST, Manifest, ManifestError, Segment, read_manifest, rung_height
+from catalog.layout import Layout, next_slate_url, slate_url, vod_url
 from catalog.models import Channel, HlsPackage, Lesson
 from catalog.schedules import published_version
-from transcoder.slate import NEXT_DIR
-
-
-@dataclass(frozen=True)
-class Segment:
-    """One media segment of a rung: its file name and duration."""
-
-    uri: str
-    duration: float
-
-
-def rung_height(name: str) -> int:
-    """480 for '480p'; 0 for the audio rung."""
-    match = re.match(r"(\d+)p$", name)
-    return int(match.group(1)) if match else 0
 
 
 @dataclass(frozen=True)
 class Package:
-    """An HLS package on disk, as live stitching needs it."""
+    """An HLS package on disk (a lesson's or a slate), as the server serves and stitches it."""
 
     base_url: str  # e.g. /vod/kk-05-math-001
-    duration_s: float
-    rungs: dict[str, list[Segment]]  # rung name -> its segments
-    variants: list[dict[str, object]]  # package.json "rungs"
+    directory: Path  # where its files are served from
+    manifest: Manifest
+
+    @property
+    def duration_s(self) -> float:
+        """The recording's length."""
+        return self.manifest.duration_s
 
     @cached_property
-    def reference(self) -> list[Segment]:
+    def rungs(self) -> dict[str, tuple[Segment, ...]]:
+        """Rung name -> its segments."""
+        return {r.name: r.segments for r in self.manifest.rungs}
+
+    @cached_property
+    def reference(self) -> tuple[Segment, ...]:
         """The rung whose segment durations time the live timeline for every rung."""
         video = [r for r in self.rungs if rung_height(r)]
         name = max(video, key=rung_height) if video else next(iter(self.rungs))
@@ -142,39 +136,21 @@ PackageCache = dict[Path, tuple[float, Package]]
 def read_package(
     directory: Path, base_url: str, cache: PackageCache | None = None
 ) -> Package | None:
-    """A package's rungs and segments from its package.json and media playlists;
-    unchanged packages come from `cache` (a package is only ever replaced whole)."""
+    """A package from its manifest (None when it has none or a broken one); unchanged
+    packages come from `cache` (a package is only ever replaced whole)."""
     try:
-        mtime = (directory / "package.json").stat().st_mtime
+        mtime = (directory / MANIFEST).stat().st_mtime
     except OSError:
         return None
     if cache is not None and directory in cache and cache[directory][0] == mtime:
         return cache[directory][1]
-    package = _read_package(directory, base_url)
-    if cache is not None and package is not None:
+    try:
+        package = Package(base_url, directory, read_manifest(directory))
+    except ManifestError:
+        return None
+    if cache is not None:
         cache[directory] = (mtime, package)
     return package
-
-
-def _read_package(directory: Path, base_url: str) -> Package | None:
-    try:
-        meta = json.loads((directory / "package.json").read_text(encoding="utf-8"))
-        rungs: dict[str, list[Segment]] = {}
-        for rung in meta["rungs"]:
-            rungs[rung["name"]] = _segments(directory / rung["name"] / "index.m3u8")
-        return Package(base_url, float(meta["duration_s"]), rungs, list(meta["rungs"]))
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-
-
-def _segments(playlist: Path) -> list[Segment]:
-    segments, duration = [], 0.0
-    for line in playlist.read_text(encoding="utf-8").splitlines():
-        if line.startswith("#EXTINF:"):
-            duration = float(line[8:].split(",")[0])
-        elif line and not line.startswith("#"):
-            segments.append(Segment(line.strip(), duration))
-    return segments
 
 
 def load_snapshot(catalog: Catalog, data_dir: Path, cache: PackageCache | None = None) -> Snapshot:
@@ -219,21 +195,23 @@ def load_snapshot(catalog: Catalog, data_dir: Path, cache: PackageCache | None =
                 AiringView(a.lesson_id, a.channel_id, a.start, a.end) for a in version.airings
             ]
     snapshot.airings.sort(key=lambda a: (a.start, a.channel_id))
+    layout = Layout(data_dir)
     for lesson_id, record in packages.items():
-        package = read_package(data_dir / record.directory, f"/vod/{lesson_id}", cache)
+        # The directory the catalogue records, which is where the job published it.
+        package = read_package(layout.resolve(record.directory), vod_url(lesson_id), cache)
         if package is not None:
             snapshot.packages[lesson_id] = package
     for view in snapshot.channels:
-        slate = read_package(data_dir / "slates" / view.id, f"/slate/{view.id}", cache)
+        slate = read_package(layout.slate(view.id), slate_url(view.id), cache)
         if slate is not None:
             snapshot.slates[view.id] = slate
-        folder = data_dir / NEXT_DIR / view.id
+        folder = layout.next_slates(view.id)
         try:
             keys = {entry.name for entry in os.scandir(folder) if not entry.name.startswith(".")}
         except OSError:
             keys = set()
         for key in sorted(keys):  # render_slates prunes those of long-gone airings
-            made = read_package(folder / key, f"/slate/{view.id}/next/{key}", cache)
+            made = read_package(folder / key, next_slate_url(view.id, key), cache)
             if made is not None:
                 snapshot.next_slates.setdefault(view.id, {})[key] = made
     return snapshot

@@ -13,11 +13,11 @@ from typing import Any
 
 import ffmpeg
 
+from catalog.hls import MEDIA_PLAYLIST, POSTER
 from transcoder.ladder import AUDIO_ONLY_KBPS, AUDIO_RUNG, FPS, GOP_S, Rung
 from transcoder.options import MIN_SIGNER_AREA, TranscodeOptions
 from transcoder.probe import MediaInfo
 
-POSTER = "poster.jpg"
 POSTER_AT_S = 5.0  # or a third of the lesson when it is shorter than 15 s
 
 
@@ -129,7 +129,7 @@ def build_args(
             ffmpeg.output(
                 stream,
                 audios[index],
-                str(rung_dir / "index.m3u8"),
+                str(rung_dir / MEDIA_PLAYLIST),
                 **{
                     "c:v": "libx264",
                     "profile:v": "high",
@@ -154,7 +154,7 @@ def build_args(
     outputs.append(
         ffmpeg.output(
             audios[len(rungs)],
-            str(audio_dir / "index.m3u8"),
+            str(audio_dir / MEDIA_PLAYLIST),
             **{
                 "c:a": "aac",
                 "b:a": f"{AUDIO_ONLY_KBPS}k",

@@ -7,7 +7,6 @@ reason and the others go on.
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -21,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from catalog import Catalog
 from catalog.errors import BadInput, Busy, MediaError, SabaqError
+from catalog.hls import read_manifest
 from catalog.jobs import (
     HEARTBEAT_S,
     LEASE_S,
@@ -32,6 +32,7 @@ from catalog.jobs import (
     set_progress,
     start_job,
 )
+from catalog.layout import Layout, package_record
 from catalog.models import Lesson, TranscodeJob
 from transcoder.options import TranscodeOptions
 from transcoder.package import PackageResult, is_current, source_checksum, transcode
@@ -50,11 +51,6 @@ class JobOutcome:
     ok: bool
     skipped: bool = False
     error: str | None = None
-
-
-def _resolve(data_dir: Path, source: str) -> Path:
-    path = Path(source)
-    return path if path.is_absolute() else data_dir / path
 
 
 def run_lesson(
@@ -129,25 +125,27 @@ def _work(
     options: TranscodeOptions,
     progress: JobProgress | None,
 ) -> JobOutcome:
-    out_dir = data_dir / "packages" / lesson_id
+    layout = Layout(data_dir)
+    out_dir = layout.package(lesson_id)
     try:
         if not source:
             raise MediaError(f"lesson {lesson_id}: has no source media")
-        lesson_path = _resolve(data_dir, source)
-        signer_path = _resolve(data_dir, signer) if signer else None
+        lesson_path = layout.resolve(source)
+        signer_path = layout.resolve(signer) if signer else None
         checksum: str | None = None  # a missing source fails in transcode, with its name
         if lesson_path.exists() and (signer_path is None or signer_path.exists()):
             paths = [lesson_path] + ([signer_path] if signer_path else [])
             checksum = source_checksum(paths, options, probe(lesson_path).display_size[1])
             if is_current(out_dir, checksum):
+                manifest = read_manifest(out_dir)
                 with catalog.session() as session:
                     finish_job(
                         session,
                         job_id,
-                        directory=f"packages/{lesson_id}",
-                        rungs=[p.name for p in out_dir.iterdir() if p.is_dir()],
-                        duration_s=_duration(out_dir),
-                        segment_s=options.segment_s,
+                        directory=package_record(lesson_id),
+                        rungs=[r.name for r in manifest.rungs],
+                        duration_s=manifest.duration_s,
+                        segment_s=manifest.segment_s,
                         checksum=checksum,
                     )
                 return JobOutcome(lesson_id, ok=True, skipped=True)
@@ -177,7 +175,7 @@ def _finish(session: Session, job_id: int, lesson_id: str, result: PackageResult
     finish_job(
         session,
         job_id,
-        directory=f"packages/{lesson_id}",
+        directory=package_record(lesson_id),
         rungs=result.rungs,
         duration_s=result.duration_s,
         segment_s=result.segment_s,
@@ -193,10 +191,6 @@ def record_package(
         job_id = queue_job(session, lesson_id, options.to_json()).id
         start_job(session, job_id)
         _finish(session, job_id, lesson_id, result)
-
-
-def _duration(out_dir: Path) -> float:
-    return float(json.loads((out_dir / "package.json").read_text(encoding="utf-8"))["duration_s"])
 
 
 def claim(

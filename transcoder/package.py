@@ -15,19 +15,27 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import m3u8
-
 from catalog.errors import MediaError
-from transcoder.graph import POSTER, Loudness, build_args
+from catalog.hls import (
+    AUDIO_CODECS,
+    MASTER,
+    MEDIA_PLAYLIST,
+    POSTER,
+    Manifest,
+    ManifestError,
+    Rendition,
+    master_playlist,
+    read_manifest,
+    read_segments,
+    write_manifest,
+)
+from transcoder.graph import Loudness, build_args
 from transcoder.ladder import AUDIO_ONLY_KBPS, AUDIO_RUNG, rungs_for
-from transcoder.master import Variant, master_playlist
 from transcoder.options import TranscodeOptions
 from transcoder.probe import MediaInfo, probe
 
 ProgressFn = Callable[[float], None]
 """Called with the share done, from 0 to 1."""
-
-PACKAGE_FORMAT = 1
 
 
 @dataclass(frozen=True)
@@ -60,10 +68,10 @@ def source_checksum(paths: list[Path], options: TranscodeOptions, source_height:
 def is_current(out_dir: Path, checksum: str) -> bool:
     """True when out_dir holds a complete package made from the same sources and options."""
     try:
-        meta = json.loads((out_dir / "package.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        manifest = read_manifest(out_dir)
+    except ManifestError:
         return False
-    return bool(meta.get("checksum") == checksum and (out_dir / "master.m3u8").exists())
+    return manifest.checksum == checksum and (out_dir / MASTER).exists()
 
 
 def measure_loudness(info: MediaInfo) -> Loudness | None:
@@ -141,21 +149,29 @@ def _run_ffmpeg(args: list[str], duration_s: float, progress: ProgressFn | None)
         raise MediaError(f"ffmpeg failed: {_last_line(errors)}")
 
 
-def _variant(
-    directory: Path, uri: str, codecs: str, resolution: tuple[int, int] | None, floor_kbps: int
-) -> tuple[Variant, int]:
-    playlist = m3u8.load(str(directory / uri))
-    sizes = [
-        ((directory / uri).parent / segment.uri).stat().st_size * 8 / max(segment.duration, 0.1)
-        for segment in playlist.segments
-    ]
-    total_bits = sum(
-        ((directory / uri).parent / s.uri).stat().st_size * 8 for s in playlist.segments
+def _rendition(
+    directory: Path,
+    name: str,
+    codecs: str,
+    resolution: tuple[int, int] | None,
+    floor_kbps: int,
+) -> Rendition:
+    """A rung as encoded: its segments from ffmpeg's playlist, its peak and average
+    bitrates measured from the segment files (never below the rung's nominal rate)."""
+    segments = read_segments(directory / name / MEDIA_PLAYLIST)
+    sizes = [(directory / name / s.uri).stat().st_size * 8 for s in segments]
+    rates = [bits / max(s.duration, 0.1) for bits, s in zip(sizes, segments, strict=True)]
+    duration = sum(s.duration for s in segments) or 1.0
+    width, height = resolution or (None, None)
+    return Rendition(
+        name=name,
+        codecs=codecs,
+        bandwidth=int(max([*rates, floor_kbps * 1000])),
+        average_bandwidth=int(sum(sizes) / duration),
+        width=width,
+        height=height,
+        segments=segments,
     )
-    duration = sum(s.duration for s in playlist.segments) or 1.0
-    peak = int(max([*sizes, floor_kbps * 1000]))
-    average = int(total_bits / duration)
-    return Variant(uri, peak, average, codecs, resolution), len(playlist.segments)
 
 
 def _poster(out_dir: Path, rung: str, at_s: float) -> None:
@@ -169,7 +185,7 @@ def _poster(out_dir: Path, rung: str, at_s: float) -> None:
             "-ss",
             f"{at_s:.2f}",
             "-i",
-            str(out_dir / rung / "index.m3u8"),
+            str(out_dir / rung / MEDIA_PLAYLIST),
             "-frames:v",
             "1",
             "-q:v",
@@ -239,60 +255,35 @@ def transcode(
         loudness = measure_loudness(lesson) if lesson.has_audio else None
         args = build_args(lesson, signer, rungs, work, options, loudness)
         _run_ffmpeg(args, lesson.duration_s, progress)
-        variants = []
-        segments = 0
-        for rung in rungs:
-            variant, count = _variant(
+        renditions = [
+            _rendition(
                 work,
-                f"{rung.name}/index.m3u8",
+                rung.name,
                 rung.codecs,
                 (rung.width, rung.height),
                 rung.video_kbps + rung.audio_kbps,
             )
-            variants.append(variant)
-            segments = max(segments, count)
-        audio, _ = _variant(work, f"{AUDIO_RUNG}/index.m3u8", "mp4a.40.2", None, AUDIO_ONLY_KBPS)
-        variants.append(audio)
-        (work / "master.m3u8").write_text(master_playlist(variants), encoding="utf-8")
+            for rung in rungs
+        ]
+        renditions.append(_rendition(work, AUDIO_RUNG, AUDIO_CODECS, None, AUDIO_ONLY_KBPS))
+        (work / MASTER).write_text(master_playlist(renditions), encoding="utf-8")
         if not (work / POSTER).exists():  # the video stream ended before the poster's frame
             _poster(work, rungs[0].name, 0.0)
-        description = {
-            "format": PACKAGE_FORMAT,
-            "duration_s": round(lesson.duration_s, 3),
-            "segment_s": options.segment_s,
-            "segments": segments,
-            "rungs": [
-                {
-                    "name": r.name,
-                    "width": r.width,
-                    "height": r.height,
-                    "codecs": r.codecs,
-                    "bandwidth": v.peak_bps,
-                    "average_bandwidth": v.average_bps,
-                }
-                for r, v in zip(rungs, variants, strict=False)
-            ]
-            + [
-                {
-                    "name": AUDIO_RUNG,
-                    "codecs": "mp4a.40.2",
-                    "bandwidth": audio.peak_bps,
-                    "average_bandwidth": audio.average_bps,
-                }
-            ],
-            "signed": signer is not None,
-            "loudness_lufs": options.loudness_lufs if loudness is not None else None,
-            "source": {
+        manifest = Manifest(
+            duration_s=lesson.duration_s,
+            segment_s=options.segment_s,
+            rungs=tuple(renditions),
+            checksum=checksum,
+            signed=signer is not None,
+            loudness_lufs=options.loudness_lufs if loudness is not None else None,
+            options=options.to_json(),
+            source={
                 "lesson": lesson_path.name,
                 "signer": signer_path.name if signer_path else None,
             },
-            "checksum": checksum,
-            "options": options.to_json(),
-            **(metadata or {}),
-        }
-        (work / "package.json").write_text(
-            json.dumps(description, ensure_ascii=False, indent=2), encoding="utf-8"
+            extra=metadata or {},
         )
+        write_manifest(work, manifest)
         _publish(work, out_dir)
     except OSError as exc:
         shutil.rmtree(work, ignore_errors=True)
@@ -305,6 +296,6 @@ def transcode(
         rungs=[r.name for r in rungs] + [AUDIO_RUNG],
         duration_s=lesson.duration_s,
         segment_s=options.segment_s,
-        segments=segments,
+        segments=manifest.segments,
         checksum=checksum,
     )

@@ -16,15 +16,16 @@ import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from catalog.errors import MediaError
+from catalog.errors import BadInput, MediaError
+from catalog.hls import MANIFEST
+from catalog.layout import Layout, slate_key, slate_key_start
 from transcoder.options import TranscodeOptions
 from transcoder.package import PackageResult, transcode
 
-NEXT_DIR = "slates-next"  # data/slates-next/{channel}/{slate key}; channel slates: data/slates/
 KEEP_PAST = timedelta(days=1)  # slates of airings older than this are removed by render_slates
 SLATE_SEGMENT_S = 2
 SLATE_SEGMENTS = 5  # a slate loops every 10 s
@@ -56,11 +57,6 @@ class SlateText:
             (title, 46, "white"),
             (self.next_time or "", 40, "0xf1faee"),
         ]
-
-
-def slate_key(lesson_id: str, start: datetime) -> str:
-    """The directory name of the slate before an airing: its UTC start, then its lesson."""
-    return f"{start.astimezone(UTC).strftime('%Y%m%dT%H%M%SZ')}-{lesson_id}"
 
 
 def slate_options(ladder: tuple[int, ...], preset: str = "veryfast") -> TranscodeOptions:
@@ -117,7 +113,7 @@ def _picture(target: Path, text: SlateText, work: Path) -> Path:
 def render_slate(out_dir: Path, text: SlateText, options: TranscodeOptions) -> PackageResult:
     """Draw and package a slate into out_dir (which appears only when complete)."""
     if options.segment_s != SLATE_SEGMENT_S:
-        raise ValueError(f"slates use {SLATE_SEGMENT_S} s segments, not {options.segment_s}")
+        raise BadInput(f"slates use {SLATE_SEGMENT_S} s segments, not {options.segment_s}")
     work = Path(tempfile.mkdtemp(prefix=".slate-", dir=_existing_parent(out_dir)))
     try:
         source = _picture(work / "slate.mp4", text, work)
@@ -145,9 +141,10 @@ class SlateJob:
 
     def directory(self, data_dir: Path) -> Path:
         """Where the slate's package lives in the data directory."""
+        layout = Layout(data_dir)
         if self.key is None:
-            return data_dir / "slates" / self.channel_id
-        return data_dir / NEXT_DIR / self.channel_id / self.key
+            return layout.slate(self.channel_id)
+        return layout.next_slate(self.channel_id, self.key)
 
 
 def plan_slates(
@@ -180,7 +177,7 @@ def render_slates(
     done: Callable[[SlateJob], None] | None = None,
 ) -> int:
     """Make the slates not made yet (all with `force`), `workers` at a time; how many made."""
-    todo = [j for j in jobs if force or not (j.directory(data_dir) / "package.json").exists()]
+    todo = [j for j in jobs if force or not (j.directory(data_dir) / MANIFEST).exists()]
 
     def make(job: SlateJob) -> None:
         render_slate(job.directory(data_dir), job.text, options)
@@ -198,12 +195,9 @@ def render_slates(
 def prune_slates(data_dir: Path, now: datetime) -> int:
     """Remove slates of airings that started more than KEEP_PAST ago; how many removed."""
     removed = 0
-    for folder in sorted((data_dir / NEXT_DIR).glob("*/*")):
-        try:
-            start = datetime.strptime(folder.name[:16], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
-        except ValueError:
-            continue
-        if start < now - KEEP_PAST:
+    for folder in Layout(data_dir).all_next_slates():
+        start = slate_key_start(folder.name)
+        if start is not None and start < now - KEEP_PAST:
             shutil.rmtree(folder, ignore_errors=True)
             removed += 1
     return removed

@@ -3,20 +3,28 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import m3u8
 import pytest
 
+from catalog.hls import Manifest, Rendition, Segment
+from catalog.layout import slate_key
 from streaming.live import EPOCH, live_segments, live_window, media_playlist, pick_rung
-from streaming.snapshot import AiringView, Package, Segment
-from transcoder.slate import slate_key
+from streaming.snapshot import AiringView, Package
 
 T0 = datetime(2026, 9, 1, 4, 0, tzinfo=UTC)  # 09:00 in Almaty
 
 
 def package(base: str, durations: list[float], rungs=("480p", "234p", "audio")) -> Package:
-    segments = [Segment(f"seg_{i:05d}.ts", d) for i, d in enumerate(durations)]
-    return Package(base, sum(durations), {r: segments for r in rungs}, [])
+    segments = tuple(Segment(f"seg_{i:05d}.ts", d) for i, d in enumerate(durations))
+    manifest = Manifest(
+        duration_s=sum(durations),
+        segment_s=6,
+        rungs=tuple(Rendition(r, "", 0, 0, segments=segments) for r in rungs),
+        checksum="test",
+    )
+    return Package(base, Path(base), manifest)
 
 
 SLATE = package("/slate/c", [2.0] * 15)

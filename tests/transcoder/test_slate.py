@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from catalog.errors import BadInput
+from catalog.layout import slate_key
 from transcoder.slate import (
     MAX_TITLE,
     SLATE_SEGMENTS,
@@ -16,7 +18,6 @@ from transcoder.slate import (
     prune_slates,
     render_slate,
     render_slates,
-    slate_key,
     slate_options,
 )
 
@@ -63,7 +64,7 @@ def test_any_title_renders_to_a_slate_of_the_fixed_shape(tmp_path):
 def test_slates_need_two_second_segments(tmp_path):
     from transcoder import TranscodeOptions
 
-    with pytest.raises(ValueError, match="2 s segments"):
+    with pytest.raises(BadInput, match="2 s segments"):
         render_slate(tmp_path / "s", SlateText("C"), TranscodeOptions(segment_s=6))
 
 

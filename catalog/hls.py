@@ -1,0 +1,273 @@
+"""The HLS package contract: the typed manifest (`package.json`) and the playlists.
+
+The transcoder writes a package through this module and the server reads it
+through this module, so the format is defined once. Playlists are written and
+read with the `m3u8` library. The manifest lists every rung's segments with
+their exact durations, so a reader never has to parse media playlists; a
+manifest of format 1 (without them) is still read, from its playlists.
+
+Pure but for `read_manifest`, `write_manifest` and `read_segments`, which read
+and write one package directory.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import m3u8
+
+from catalog.errors import BadInput
+
+MANIFEST = "package.json"
+MASTER = "master.m3u8"
+MEDIA_PLAYLIST = "index.m3u8"
+POSTER = "poster.jpg"
+FORMAT = 2
+"""2: rungs carry their segments; 1: segments only in the media playlists."""
+FRAME_RATE = 25.0
+AUDIO_CODECS = "mp4a.40.2"
+
+
+class ManifestError(BadInput):
+    """A package.json that is missing, malformed or of an unknown format."""
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One media segment of a rung: its file name (relative to the rung) and duration."""
+
+    uri: str
+    duration: float
+
+
+def rung_height(name: str) -> int:
+    """480 for '480p'; 0 for the audio rung."""
+    match = re.match(r"(\d+)p$", name)
+    return int(match.group(1)) if match else 0
+
+
+@dataclass(frozen=True)
+class Rendition:
+    """One rung of a package as the master playlist declares it, with its segments."""
+
+    name: str  # also its directory: NAME/index.m3u8
+    codecs: str
+    bandwidth: int  # peak bits per second of any segment
+    average_bandwidth: int
+    width: int | None = None  # None for the audio-only rung
+    height: int | None = None
+    segments: tuple[Segment, ...] = ()
+
+    @property
+    def resolution(self) -> tuple[int, int] | None:
+        """(width, height) of a video rung; None for audio only."""
+        return (self.width, self.height) if self.width and self.height else None
+
+    @property
+    def uri(self) -> str:
+        """The rung's media playlist, relative to the master."""
+        return f"{self.name}/{MEDIA_PLAYLIST}"
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What a package holds and how it was made (package.json)."""
+
+    duration_s: float
+    segment_s: int
+    rungs: tuple[Rendition, ...]
+    checksum: str
+    signed: bool = False
+    loudness_lufs: float | None = None
+    options: Mapping[str, Any] = field(default_factory=dict)
+    source: Mapping[str, Any] = field(default_factory=dict)
+    extra: Mapping[str, Any] = field(default_factory=dict)  # e.g. a slate's channel name
+    format: int = FORMAT
+
+    @property
+    def version(self) -> str:
+        """A short name of this package's content: it changes whenever a re-transcode
+        changes the sources or the options."""
+        return self.checksum[:12]
+
+    @property
+    def segments(self) -> int:
+        """The most segments of a video rung (of any rung when there is no video)."""
+        video = [r for r in self.rungs if r.resolution is not None] or list(self.rungs)
+        return max((len(r.segments) for r in video), default=0)
+
+    def rung(self, name: str) -> Rendition | None:
+        """The rung of that name, if the package has it."""
+        return next((r for r in self.rungs if r.name == name), None)
+
+    def to_json(self) -> dict[str, Any]:
+        """The package.json document."""
+        return {
+            "format": self.format,
+            "version": self.version,
+            "duration_s": round(self.duration_s, 3),
+            "segment_s": self.segment_s,
+            "segments": self.segments,
+            "rungs": [_rendition_json(r) for r in self.rungs],
+            "signed": self.signed,
+            "loudness_lufs": self.loudness_lufs,
+            "source": dict(self.source),
+            "checksum": self.checksum,
+            "options": dict(self.options),
+            **dict(self.extra),
+        }
+
+    @classmethod
+    def from_json(cls, data: Any, directory: Path | None = None) -> Manifest:
+        """A manifest from package.json; format 1 reads its segments from the playlists
+        in `directory`. ManifestError says what is wrong."""
+        if not isinstance(data, dict):
+            raise ManifestError("package.json: the top level is not an object")
+        version = data.get("format", 1)
+        if version not in (1, FORMAT):
+            raise ManifestError(f"package.json: format {version!r} is not one sabaq reads")
+        try:
+            rungs = tuple(_rendition(item, directory) for item in data["rungs"])
+            known = set(cls.__dataclass_fields__) | {"version", "segments"}
+            return cls(
+                duration_s=float(data["duration_s"]),
+                segment_s=int(data["segment_s"]),
+                rungs=rungs,
+                checksum=str(data.get("checksum") or ""),
+                signed=bool(data.get("signed", False)),
+                loudness_lufs=data.get("loudness_lufs"),
+                options=dict(data.get("options") or {}),
+                source=dict(data.get("source") or {}),
+                extra={k: v for k, v in data.items() if k not in known},
+                format=FORMAT,
+            )
+        except (KeyError, TypeError, ValueError, OSError) as exc:
+            raise ManifestError(f"package.json: malformed ({type(exc).__name__}: {exc})") from None
+
+
+def _rendition_json(rung: Rendition) -> dict[str, Any]:
+    data: dict[str, Any] = {"name": rung.name}
+    if rung.width and rung.height:
+        data["width"], data["height"] = rung.width, rung.height
+    data.update(
+        codecs=rung.codecs,
+        bandwidth=rung.bandwidth,
+        average_bandwidth=rung.average_bandwidth,
+        segments=[[s.uri, s.duration] for s in rung.segments],
+    )
+    return data
+
+
+def _rendition(item: Mapping[str, Any], directory: Path | None) -> Rendition:
+    name = str(item["name"])
+    if "segments" in item:
+        segments = tuple(Segment(str(uri), float(duration)) for uri, duration in item["segments"])
+    elif directory is not None:  # format 1
+        segments = read_segments(directory / name / MEDIA_PLAYLIST)
+    else:
+        raise ValueError(f"rung {name} lists no segments")
+    width, height = item.get("width"), item.get("height")
+    return Rendition(
+        name=name,
+        codecs=str(item.get("codecs", "")),
+        bandwidth=int(item.get("bandwidth", 0)),
+        average_bandwidth=int(item.get("average_bandwidth", 0)),
+        width=int(width) if width else None,
+        height=int(height) if height else None,
+        segments=segments,
+    )
+
+
+def read_manifest(directory: Path) -> Manifest:
+    """The manifest of the package in `directory`; ManifestError when it has none."""
+    try:
+        data = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ManifestError(f"{directory / MANIFEST}: cannot be read ({exc})") from None
+    return Manifest.from_json(data, directory)
+
+
+def write_manifest(directory: Path, manifest: Manifest) -> None:
+    """Write package.json (the package is published by renaming its directory after)."""
+    text = json.dumps(manifest.to_json(), ensure_ascii=False, indent=2)
+    (directory / MANIFEST).write_text(text, encoding="utf-8")
+
+
+def read_segments(playlist: Path) -> tuple[Segment, ...]:
+    """The segments of a media playlist on disk, in order."""
+    parsed = m3u8.loads(playlist.read_text(encoding="utf-8"))
+    return tuple(Segment(str(s.uri), float(s.duration or 0.0)) for s in parsed.segments)
+
+
+# ------------------------------------------------------------ playlists
+
+
+def master_playlist(
+    rungs: Sequence[Rendition],
+    frame_rate: float = FRAME_RATE,
+    uri: Callable[[Rendition], str] | None = None,
+) -> str:
+    """The multivariant playlist: video rungs first (highest first), audio-only last.
+    `uri` names each rung's media playlist (default: the package's NAME/index.m3u8)."""
+    master = m3u8.M3U8()
+    master.version = 3
+    master.is_independent_segments = True
+    for rung in sorted(rungs, key=lambda r: (r.resolution is None, -r.bandwidth)):
+        info: dict[str, Any] = {
+            "bandwidth": rung.bandwidth,
+            "average_bandwidth": rung.average_bandwidth,
+            "codecs": rung.codecs,
+        }
+        if rung.resolution is not None:
+            info["resolution"] = f"{rung.resolution[0]}x{rung.resolution[1]}"
+            info["frame_rate"] = frame_rate
+        link = uri(rung) if uri is not None else rung.uri
+        master.add_playlist(m3u8.Playlist(link, info, media=[], base_uri=None))
+    return str(master.dumps())
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A segment as a media playlist lists it."""
+
+    uri: str
+    duration: float
+    discontinuity: bool = False  # a new timeline starts here
+    program_date_time: datetime | None = None  # wall-clock instant of its first frame
+
+
+def media_playlist(
+    entries: Sequence[Entry],
+    media_sequence: int = 0,
+    discontinuity_sequence: int = 0,
+    ended: bool = False,
+    minimum_target_s: int = 0,
+) -> str:
+    """A media playlist (a live window when not `ended`); the first entry never carries
+    a discontinuity tag: count it in `discontinuity_sequence` instead."""
+    playlist = m3u8.M3U8()
+    playlist.version = 3
+    playlist.target_duration = max(
+        [minimum_target_s] + [math.ceil(round(e.duration, 3)) for e in entries]
+    )
+    playlist.media_sequence = media_sequence
+    playlist.discontinuity_sequence = discontinuity_sequence
+    playlist.is_independent_segments = True
+    playlist.is_endlist = ended
+    for index, entry in enumerate(entries):
+        playlist.segments.append(
+            m3u8.Segment(
+                uri=entry.uri,
+                duration=round(entry.duration, 6),
+                discontinuity=entry.discontinuity and index > 0,
+                program_date_time=entry.program_date_time,
+            )
+        )
+    return str(playlist.dumps())

@@ -1,0 +1,126 @@
+"""The package contract: manifest round trips, old manifests, playlists players read."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+import m3u8
+import pytest
+
+from catalog.hls import (
+    Entry,
+    Manifest,
+    ManifestError,
+    Rendition,
+    Segment,
+    master_playlist,
+    media_playlist,
+    read_manifest,
+    write_manifest,
+)
+from catalog.layout import Layout, slate_key, slate_key_start, vod_url
+
+FIXTURES = Path(__file__).with_name("fixtures")
+
+
+def _manifest() -> Manifest:
+    segments = (Segment("seg_00000.ts", 6.04), Segment("seg_00001.ts", 2.5))
+    return Manifest(
+        duration_s=8.54,
+        segment_s=6,
+        rungs=(
+            Rendition("480p", "avc1.64001e,mp4a.40.2", 1_400_000, 1_200_000, 854, 480, segments),
+            Rendition("audio", "mp4a.40.2", 70_000, 66_000, segments=segments),
+        ),
+        checksum="ab" * 32,
+        signed=True,
+        loudness_lufs=-23.0,
+        extra={"slate": 'Әл-Фараби <&">'},
+    )
+
+
+def test_manifest_round_trips_through_package_json(tmp_path):
+    manifest = _manifest()
+    write_manifest(tmp_path, manifest)
+    data = json.loads((tmp_path / "package.json").read_text(encoding="utf-8"))
+    assert data["format"] == 2
+    assert data["version"] == manifest.version == "ab" * 6
+    assert data["rungs"][0]["segments"][0] == ["seg_00000.ts", 6.04]
+    assert read_manifest(tmp_path) == manifest
+
+
+def test_a_format_1_manifest_is_read_from_its_playlists(tmp_path):
+    shutil.copy(FIXTURES / "format1-package.json", tmp_path / "package.json")
+    for rung in ("234p", "audio"):
+        (tmp_path / rung).mkdir()
+        shutil.copy(FIXTURES / "format1-index.m3u8", tmp_path / rung / "index.m3u8")
+    manifest = read_manifest(tmp_path)
+    assert [s.duration for s in manifest.rung("234p").segments] == [6.04, 6.0]
+    assert manifest.rung("234p").resolution == (416, 234)
+    assert manifest.rung("audio").resolution is None
+    assert manifest.extra == {"slate": "Әл-Фараби"}
+    assert manifest.segments == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("[]", "not an object"),
+        ('{"format": 9, "rungs": []}', "format 9"),
+        ('{"format": 2, "rungs": [{"name": "x"}]}', "malformed"),
+        ("{", "cannot be read"),
+    ],
+)
+def test_broken_manifests_are_one_line_errors(tmp_path, text, reason):
+    (tmp_path / "package.json").write_text(text, encoding="utf-8")
+    with pytest.raises(ManifestError, match=reason) as caught:
+        read_manifest(tmp_path)
+    assert "\n" not in str(caught.value)
+
+
+def test_master_playlist_declares_what_players_need():
+    master = m3u8.loads(master_playlist(_manifest().rungs))
+    assert master.is_independent_segments
+    video, audio = master.playlists
+    assert video.uri == "480p/index.m3u8"
+    assert video.stream_info.bandwidth == 1_400_000
+    assert video.stream_info.average_bandwidth == 1_200_000
+    assert video.stream_info.resolution == (854, 480)
+    assert video.stream_info.frame_rate == 25.0
+    assert audio.stream_info.resolution is None
+    assert audio.stream_info.codecs == "mp4a.40.2"
+
+
+def test_media_playlist_marks_boundaries_but_never_the_first_segment():
+    start = datetime(2026, 9, 1, 4, 0, tzinfo=UTC)
+    text = media_playlist(
+        [
+            Entry("/vod/a/480p/seg_00001.ts", 6.04, discontinuity=True, program_date_time=start),
+            Entry("/slate/c/480p/seg_00000.ts", 2.0, discontinuity=True, program_date_time=start),
+        ],
+        media_sequence=41,
+        discontinuity_sequence=3,
+        minimum_target_s=6,
+    )
+    parsed = m3u8.loads(text)
+    assert parsed.media_sequence == 41
+    assert parsed.discontinuity_sequence == 3
+    assert parsed.target_duration == 7  # 6.04 s rounds up
+    assert [s.discontinuity for s in parsed.segments] == [False, True]
+    assert parsed.segments[0].program_date_time == start
+    assert not parsed.is_endlist
+
+
+def test_layout_and_urls_keep_ids_inside_their_place(tmp_path):
+    layout = Layout(tmp_path)
+    assert layout.package("kk-05-math-001") == tmp_path / "packages" / "kk-05-math-001"
+    assert layout.stored(layout.uploads / "a.mp4") == "media/uploads/a.mp4"
+    assert layout.resolve("media/a.mp4") == tmp_path / "media" / "a.mp4"
+    assert layout.resolve("/elsewhere/a.mp4") == Path("/elsewhere/a.mp4")
+    assert vod_url("a/../b", "master.m3u8") == "/vod/a%2F..%2Fb/master.m3u8"
+    start = datetime(2026, 9, 1, 4, 0, tzinfo=UTC)
+    assert slate_key_start(slate_key("kk-1", start)) == start
+    assert slate_key_start("not-a-key") is None
