@@ -10,7 +10,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NoReturn
 from zoneinfo import ZoneInfo
@@ -21,9 +21,12 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from catalog import Catalog, default_database_url, open_catalog
+from catalog import Catalog, open_catalog
 from catalog.errors import BadInput, Infeasible, SabaqError
 from scheduler.exports import FORMATS, SINGLE_FILE
+from service import Workspace
+
+ALL_WEEKDAYS = (1, 2, 3, 4, 5, 6, 7)
 
 err = Console(stderr=True)
 out = Console()
@@ -74,29 +77,28 @@ class Ladder(click.ParamType):  # type: ignore[type-arg]  # generic only in newe
 
 
 class Context:
-    """Options shared by every command."""
+    """Options shared by every command: the workspace (data directory and catalogue)."""
 
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = data_dir
-        self._catalog: Catalog | None = None
+        self._workspace: Workspace | None = None
+
+    @property
+    def workspace(self) -> Workspace:
+        """The data directory set by --data (global or after the command)."""
+        if self._workspace is None or self._workspace.root != self.data_dir:
+            self._workspace = Workspace(self.data_dir)
+        return self._workspace
 
     def catalog(self, wait_s: float = 0.0) -> Catalog:
         """The catalogue, opened (and migrated) on first use; a database that does not
         answer is tried again for up to `wait_s` seconds."""
-        if self._catalog is None:
-            try:
-                self.data_dir.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                fail(f"data directory {self.data_dir}: {exc.strerror}")
 
-            def retrying(reason: str, delay: float) -> None:
-                err.print(f"[yellow]{escape(reason)}[/]; trying again in {delay:.1f} s")
+        def retrying(reason: str, delay: float) -> None:
+            err.print(f"[yellow]{escape(reason)}[/]; trying again in {delay:.1f} s")
 
-            with user_errors():
-                self._catalog = open_catalog(
-                    default_database_url(self.data_dir), wait_s=wait_s, on_retry=retrying
-                )
-        return self._catalog
+        with user_errors():
+            return self.workspace.catalog(wait_s, retrying)
 
 
 _pass_context = click.make_pass_decorator(Context)
@@ -220,13 +222,11 @@ def catalog_export(
 @pass_context
 def catalog_list(context: Context) -> None:
     """List lessons with their status."""
-    from sqlalchemy import select
-
-    from catalog.models import Lesson
+    from catalog.jobs import lessons_in_order
 
     table = Table("lesson", "series", "ep", "title", "min", "signed", "status")
     with user_errors(), context.catalog().session() as session:
-        for lesson in session.scalars(select(Lesson).order_by(Lesson.series_id, Lesson.episode)):
+        for lesson in session.scalars(lessons_in_order()):
             table.add_row(
                 lesson.id,
                 lesson.series_id,
@@ -241,16 +241,13 @@ def catalog_list(context: Context) -> None:
 
 def write_text(output: Path | None, text: str) -> None:
     """Write to a file atomically (temp file, then rename), or to stdout."""
+    from catalog.files import write_atomic
+
     if output is None:
         click.echo(text, nl=False)
         return
-    try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        partial = output.with_name(f".{output.name}.partial")
-        partial.write_text(text, encoding="utf-8")
-        partial.replace(output)
-    except OSError as exc:
-        fail(f"{output}: cannot be written ({exc.strerror})")
+    with user_errors():
+        write_atomic(output, text)
 
 
 def read_json(path: Path) -> Any:
@@ -316,16 +313,13 @@ def schedule_solve(
     pinned_until: str | None,
 ) -> None:
     """Place every lesson into the channels' daily grids in the fewest broadcast days."""
-    from scheduler import SolveOptions, check, parse_problem, parse_schedule, solve
-    from scheduler.problem import parse_instant
-    from scheduler.schedule import pins_from
+    from scheduler import SolveOptions, check, parse_problem, solve
+    from service.schedules import with_pins
 
     data = read_json(problem_file)
     with user_errors():
         if pins_file is not None:
-            until = parse_instant(pinned_until, "--pinned-until") if pinned_until else None
-            frozen = pins_from(parse_schedule(read_json(pins_file)), until)
-            data["pins"] = [*(data.get("pins") or []), *frozen]
+            data = with_pins(data, read_json(pins_file), pinned_until)
         problem = parse_problem(data)
         show = sys.stderr.isatty() if progress is None else progress
         options = SolveOptions(time_limit_s=time_limit, workers=workers)
@@ -413,9 +407,10 @@ def schedule_export(
     filler: str,
 ) -> None:
     """Export a schedule for playout (ffplayout), guides (XMLTV), stations (CSV), families (ICS)."""
-    from catalog.problem_io import export_problem
+    from catalog.files import write_directory
     from scheduler import parse_problem, parse_schedule
     from scheduler.exports import export
+    from service.schedules import check_lessons_known, problem_from_catalogue
 
     document = read_json(schedule_file)
     with user_errors():
@@ -423,56 +418,23 @@ def schedule_export(
         if problem_file is not None:
             data = read_json(problem_file)
         else:
-            first = min((a.start for a in schedule.airings), default=None)
-            start = (
-                first.astimezone(ZoneInfo(timezone)).date().isoformat()
-                if first
-                else datetime.now(ZoneInfo(timezone)).date().isoformat()
-            )
-            with context.catalog().session() as session:
-                data = export_problem(
-                    session,
-                    {"timezone": timezone, "start_date": start, "weekdays": [1, 2, 3, 4, 5, 6, 7]},
-                )
+            first = min((a.start for a in schedule.airings), default=datetime.now(UTC))
+            start = first.astimezone(ZoneInfo(timezone)).date()
+            data = problem_from_catalogue(context.catalog(), timezone, start, ALL_WEEKDAYS)
         problem = parse_problem(data)
-        known = {lesson.id for lesson in problem.lessons}
-        unknown = next((a.lesson for a in schedule.airings if a.lesson not in known), None)
-        if unknown is not None:
-            fail(f"{schedule_file}: lesson {unknown!r} is not in the problem", EXIT_BAD_INPUT)
+        check_lessons_known(data, document, str(schedule_file))
         sources = {
             lesson["id"]: lesson["source"]
             for lesson in data.get("lessons", [])
             if isinstance(lesson, dict) and lesson.get("source")
         }
         files = export(problem, schedule, fmt, sources, filler)
-    _write_files(output, files, single=fmt in SINGLE_FILE)
+        if fmt in SINGLE_FILE:
+            (content,) = files.values()
+            write_text(output, content if isinstance(content, str) else content.decode("utf-8"))
+        else:
+            write_directory(output, files)
     out.print(f"wrote {len(files)} file(s) → {output}")
-
-
-def _write_files(output: Path, files: dict[str, str | bytes], single: bool) -> None:
-    """One file, or a directory that appears whole (written beside it, then renamed)."""
-    import shutil
-    import tempfile
-
-    if single:
-        (content,) = files.values()
-        write_text(output, content if isinstance(content, str) else content.decode("utf-8"))
-        return
-    try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        work = Path(tempfile.mkdtemp(prefix=f".{output.name}.", dir=output.parent))
-        for name, content in files.items():
-            path = work / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if isinstance(content, bytes):
-                path.write_bytes(content)
-            else:
-                path.write_text(content, encoding="utf-8")
-        if output.exists():
-            shutil.rmtree(output)
-        work.rename(output)
-    except OSError as exc:
-        fail(f"{output}: cannot be written ({exc.strerror})")
 
 
 @schedule.command("check")
@@ -521,18 +483,14 @@ def schedule_publish(context: Context, schedule_file: Path, timezone: str) -> No
     takes effect from the next airing boundary of each channel.
     """
     from catalog.models import utcnow
-    from catalog.schedules import publish, save_schedule
-    from scheduler import parse_schedule
+    from service.schedules import publish_document
 
     data = read_json(schedule_file)
     with user_errors():
-        parse_schedule(data)
-        with context.catalog().session() as session:
-            version = save_schedule(session, data, timezone)
-            notes = publish(session, version, utcnow())
-    for note in notes:
+        done = publish_document(context.catalog(), data, timezone, utcnow())
+    for note in done.notes:
         err.print(f"[yellow]note:[/] {escape(note)}", highlight=False)
-    out.print(f"published schedule version {version} ({len(data['airings'])} airings)")
+    out.print(f"published schedule version {done.version} ({done.airings} airings)")
 
 
 # --------------------------------------------------------------- transcode
@@ -680,89 +638,66 @@ def transcode_cmd(
 
 
 def _queue_all(context: Context, options: Any) -> None:
-    from sqlalchemy import select
+    from service.transcodes import queue_lessons, ring_workers
 
-    from catalog.jobs import queue_job
-    from catalog.models import Lesson
-    from transcoder.farm import broker_url, enqueue, shown
-
-    with context.catalog().session() as session:
-        lessons = list(session.scalars(select(Lesson).order_by(Lesson.series_id, Lesson.episode)))
-        jobs = [queue_job(session, x.id, options.to_json()).id for x in lessons if x.source]
-    missing = len(lessons) - len(jobs)
+    with user_errors():
+        queued = ring_workers(queue_lessons(context.catalog(), options))
+    missing = len(queued.without_media)
     left_out = f", {missing} lessons without media left out" if missing else ""
-    broker = broker_url()
-    if broker is None:
-        out.print(f"{len(jobs)} jobs queued{left_out}; run them with `sabaq transcode --queued`")
+    if queued.broker is None:
+        out.print(
+            f"{len(queued.job_ids)} jobs queued{left_out}; run them with `sabaq transcode --queued`"
+        )
         return
-    try:
-        enqueue(jobs, broker)
-    except Exception as exc:  # the broker is down: the jobs stay queued in the catalogue
-        fail(f"broker {shown(broker)}: {exc}; the {len(jobs)} jobs stay queued in the catalogue")
-    out.print(f"{len(jobs)} jobs queued{left_out} and sent to the workers at {shown(broker)}")
+    out.print(
+        f"{len(queued.job_ids)} jobs queued{left_out} and sent to the workers at {queued.broker}"
+    )
 
 
 def _transcode_all(context: Context, options: Any, jobs: int, queued: bool = False) -> None:
-    from sqlalchemy import select
+    from service.transcodes import all_lesson_ids, run_queue
 
-    from catalog.models import Lesson
-
-    catalog_ = context.catalog()
+    workspace = context.workspace
+    context.catalog()
     if queued:
-        outcomes = _run_queued(catalog_, context.data_dir, jobs)
+        with _progress() as bar:
+            tasks: dict[str, TaskID] = {}
+            outcomes = run_queue(
+                workspace,
+                jobs,
+                progress=lambda lid, share: bar.update(tasks[lid], completed=share),
+                started=lambda lid: tasks.update({lid: bar.add_task(lid, total=1.0)}),
+            )
         if not outcomes:
             out.print("no queued jobs")
             return
     else:
-        with catalog_.session() as session:
-            ids = list(
-                session.scalars(select(Lesson.id).order_by(Lesson.series_id, Lesson.episode))
-            )
-        if not ids:
-            fail("the catalogue has no lessons; import some with `sabaq catalog import`")
-        outcomes = _run_jobs(catalog_, context.data_dir, ids, options, jobs)
+        with user_errors():
+            ids = all_lesson_ids(workspace.catalog())
+        outcomes = _run_jobs(context, ids, options, jobs)
     failed = [o for o in outcomes if not o.ok]
     for outcome in failed:
         err.print(f"[red]failed[/] {outcome.lesson_id}: {outcome.error}", highlight=False)
     done = sum(1 for o in outcomes if o.ok and not o.skipped)
     skipped = sum(1 for o in outcomes if o.skipped)
-    out.print(f"{done} packaged, {skipped} already current, {len(failed)} failed")
+    out.print(
+        f"{done} packaged, {skipped} already current or running elsewhere, {len(failed)} failed"
+    )
     if failed:
         sys.exit(EXIT_FAILED)
 
 
-def _run_jobs(
-    catalog_: Catalog, data_dir: Path, ids: list[str], options: Any, jobs: int
-) -> list[Any]:
-    from transcoder.jobs import run_all
+def _run_jobs(context: Context, ids: list[str], options: Any, jobs: int) -> list[Any]:
+    from service.transcodes import run_lessons
 
     with _progress() as bar:
         tasks: dict[str, TaskID] = {i: bar.add_task(i, total=1.0) for i in ids}
-        return run_all(
-            catalog_,
-            data_dir,
+        return run_lessons(
+            context.workspace,
             ids,
             options,
             jobs,
             progress=lambda lid, share: bar.update(tasks[lid], completed=share),
-        )
-
-
-def _run_queued(catalog_: Catalog, data_dir: Path, jobs: int) -> list[Any]:
-    from transcoder.jobs import run_queued
-
-    with _progress() as bar:
-        tasks: dict[str, TaskID] = {}
-
-        def started(lesson_id: str) -> None:
-            tasks[lesson_id] = bar.add_task(lesson_id, total=1.0)
-
-        return run_queued(
-            catalog_,
-            data_dir,
-            jobs,
-            progress=lambda lid, share: bar.update(tasks[lid], completed=share),
-            started=started,
         )
 
 
@@ -817,43 +752,29 @@ def slate_render(
     more than a day old are removed.
     """
     from catalog.models import utcnow
+    from service.slates import render
     from transcoder.slate import slate_options
 
-    try:
-        options = slate_options(ladder, preset)
-    except BadInput as exc:
-        fail(str(exc), EXIT_BAD_INPUT)
     with user_errors():
-        made, total, removed = _render_slates(context, utcnow(), hours, jobs, options, force)
-    out.print(f"{made} slates made, {total - made} already there, {removed} old ones removed")
-
-
-def _render_slates(
-    context: Context, now: datetime, hours: float, jobs: int, options: Any, force: bool = False
-) -> tuple[int, int, int]:
-    from sqlalchemy import select
-
-    from catalog.models import Channel, Lesson
-    from catalog.schedules import published_version
-    from transcoder.slate import plan_slates, prune_slates, render_slates
-
-    with context.catalog().session() as session:
-        channels = {c.id: c.name for c in session.scalars(select(Channel).order_by(Channel.id))}
-        titles = {i: t for i, t in session.execute(select(Lesson.id, Lesson.title))}
-        version = published_version(session)
-        timezone = version.timezone if version else "UTC"
-        airings = [(a.lesson_id, a.channel_id, a.start) for a in version.airings] if version else []
-    if not channels:
-        fail("the catalogue has no channels; import a problem with `sabaq catalog import`")
-    if version is None:
-        err.print("no published schedule: only the channels' own slates are made")
-    plan = plan_slates(channels, airings, titles, timezone, now, hours)
-    with _progress() as bar:
-        task = bar.add_task("slates", total=len(plan))
-        made = render_slates(
-            context.data_dir, plan, options, jobs, force, done=lambda _: bar.advance(task)
-        )
-    return made, len(plan), prune_slates(context.data_dir, now)
+        options = slate_options(ladder, preset)
+        with _progress() as bar:
+            task = bar.add_task("slates", total=None)
+            made = render(
+                context.workspace,
+                utcnow(),
+                hours,
+                options,
+                jobs,
+                force,
+                planned=lambda total: bar.update(task, total=total),
+                done=lambda _: bar.advance(task),
+            )
+    if not made.published:
+        err.print("no published schedule: only the channels' own slates were made")
+    out.print(
+        f"{made.made} slates made, {made.planned - made.made} already there, "
+        f"{made.removed} old ones removed"
+    )
 
 
 # -------------------------------------------------------------------- jobs
@@ -1052,7 +973,7 @@ def _serve(
     from streaming.serve import run_server
 
     context.catalog(db_wait_s)  # opened and migrated once, before any worker starts
-    url = default_database_url(context.data_dir)
+    url = context.workspace.database_url
     if banner:
         banner()
     processes = f", {workers} processes" if workers > 1 else ""
@@ -1117,8 +1038,16 @@ def demo(
         zone = ZoneInfo(timezone)
     except (ValueError, KeyError):
         fail(f"--timezone: unknown time zone {timezone!r}", EXIT_BAD_INPUT)
-    with user_errors():
-        summary, first = _build_demo(context, lessons, duration, zone)
+    from service.demo import build
+
+    context.catalog()
+    with user_errors(), _progress() as bar:
+        built = build(context.workspace, lessons, duration, zone, _BarReporter(bar))
+    summary = (
+        f"{built.lessons} lessons, schedule {built.status} in {built.days} day(s), "
+        f"version {built.version} published"
+    )
+    first = built.first_lesson
     base = f"http://{host}:{port}"
 
     def banner() -> None:
@@ -1137,62 +1066,26 @@ def demo(
         banner()
 
 
-def _build_demo(context: Context, count: int, duration: int, zone: ZoneInfo) -> tuple[str, str]:
-    """Sample media and catalogue, packages and slates, a schedule from now, published."""
-    from catalog.models import Lesson
-    from catalog.problem_io import import_problem
-    from catalog.schedules import publish, save_schedule
-    from scheduler import SolveOptions, parse_problem, solve
-    from scheduler.samples import demo_problem
-    from transcoder import TranscodeOptions
-    from transcoder.samples import make_lesson, make_signer
-    from transcoder.slate import slate_options
+class _BarReporter:
+    """The demo's progress as rich bars and lines (service.demo.Reporter)."""
 
-    data = context.data_dir
-    media = data / "media"
-    problem = demo_problem(datetime.now(zone), count, duration)
-    out.print(f"making {count} sample lessons of {duration} s and a signer in {media}")
-    with _progress() as bar:
-        task = bar.add_task("sample media", total=count + 1)
-        signer = media / "signer.mp4"
-        if not signer.exists():
-            make_signer(signer, duration)
-        bar.advance(task)
-        for index, lesson in enumerate(problem["lessons"]):
-            path = media / f"{lesson['id']}.mp4"
-            lesson["source"] = f"media/{path.name}"
-            if not path.exists():
-                make_lesson(path, lesson["title"], duration, tone_hz=330 + 55 * (index % 8))
-            bar.advance(task)
-    problem_path = data / "demo-problem.json"
-    write_text(problem_path, json.dumps(problem, ensure_ascii=False, indent=2))
-    catalog_ = context.catalog()
-    with catalog_.session() as session:
-        import_problem(session, problem_path)
-        for lesson in problem["lessons"]:
-            row = session.get_one(Lesson, lesson["id"])
-            row.signer_source = "media/signer.mp4" if lesson["signed"] else None
-    options = TranscodeOptions(ladder=(480, 360, 234))
-    out.print("transcoding with the sign-language overlay (already current packages are kept)")
-    outcomes = _run_jobs(catalog_, data, [x["id"] for x in problem["lessons"]], options, 2)
-    failed = [o for o in outcomes if not o.ok]
-    if failed:
-        fail(f"lesson {failed[0].lesson_id} could not be transcoded: {failed[0].error}")
-    # The windows open now (not when the demo started), so the first lessons air at once.
-    problem = {**demo_problem(datetime.now(zone), count, duration), "lessons": problem["lessons"]}
-    write_text(problem_path, json.dumps(problem, ensure_ascii=False, indent=2))
-    out.print("scheduling from now with CP-SAT")
-    result = solve(parse_problem(problem), SolveOptions(time_limit_s=20))
-    with catalog_.session() as session:
-        version = save_schedule(session, result.to_json(), problem["timezone"])
-        publish(session, version, datetime.now(zone))
-    out.print("making the off-air slates (channel name, next lesson and its time)")
-    _render_slates(context, datetime.now(zone), 48, 2, slate_options((480, 360, 234)))
-    summary = (
-        f"{len(outcomes)} lessons, schedule {result.stats['status']} in "
-        f"{result.stats['days_used']} day(s), version {version} published"
-    )
-    return summary, problem["lessons"][0]["id"]
+    def __init__(self, bar: Progress) -> None:
+        self.bar = bar
+
+    def say(self, text: str) -> None:
+        self.bar.console.print(text, highlight=False, markup=False)
+
+    def task(self, label: str, total: float) -> Callable[[str, float], None]:
+        task = self.bar.add_task(label, total=total)
+        shares: dict[str, float] = {}
+
+        def update(item: str, done: float) -> None:
+            if total == 1.0:  # shares of several items: the bar shows their mean
+                shares[item] = done
+                done = sum(shares.values()) / max(len(shares), 1)
+            self.bar.update(task, completed=done)
+
+        return update
 
 
 if __name__ == "__main__":  # pragma: no cover

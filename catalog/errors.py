@@ -33,6 +33,11 @@ class TooLarge(BadInput):
     """Input over a size limit (HTTP 413)."""
 
 
+class Conflict(SabaqError):
+    """The request is well formed but the catalogue's state does not allow it yet: a
+    lesson without media, a catalogue without channels (exit 1, HTTP 409)."""
+
+
 class Unavailable(SabaqError):
     """A service sabaq needs does not answer: the database, the broker (HTTP 503)."""
 

@@ -5,14 +5,20 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from catalog.models import HlsPackage, JobState, Lesson, LessonStatus, TranscodeJob, utcnow
 
 
+def lessons_in_order() -> Select[Any]:
+    """Lessons by series and episode: the order of every listing and of queueing."""
+    return select(Lesson).order_by(Lesson.series_id, Lesson.episode)
+
+
 def queue_job(session: Session, lesson_id: str, options: dict[str, Any]) -> TranscodeJob:
-    """The lesson's unfinished job, or a new queued one."""
+    """The lesson's unfinished job (queued again with these options), or a new queued
+    one. A running job is left as it is: only its runner ends it, or its lease lapses."""
     job = session.scalars(
         select(TranscodeJob).where(
             TranscodeJob.lesson_id == lesson_id,
@@ -22,7 +28,7 @@ def queue_job(session: Session, lesson_id: str, options: dict[str, Any]) -> Tran
     if job is None:
         job = TranscodeJob(lesson_id=lesson_id, options=options, state=JobState.queued)
         session.add(job)
-    else:
+    elif job.state != JobState.running:
         job.state, job.options, job.progress = JobState.queued, options, 0.0
     session.flush()
     return job
@@ -93,16 +99,6 @@ def beat(session: Session, job_id: int) -> None:
         .values(updated_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-
-
-def start_job(session: Session, job_id: int) -> TranscodeJob:
-    """Mark a job running and count the attempt."""
-    job = session.get_one(TranscodeJob, job_id)
-    job.state = JobState.running
-    job.attempts += 1
-    job.error = None
-    session.get_one(Lesson, job.lesson_id).status = LessonStatus.transcoding
-    return job
 
 
 def set_progress(session: Session, job_id: int, share: float) -> None:

@@ -11,7 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog.errors import BadInput
-from catalog.models import Channel, Lesson, Series
+from catalog.jobs import lessons_in_order
+from catalog.models import Channel, Series
 from catalog.records import ChannelRecord, LessonRecord
 from catalog.store import ImportBatch, ImportSummary, apply
 from scheduler.fields import FieldError
@@ -80,7 +81,7 @@ def export_problem(session: Session, settings: Mapping[str, Any]) -> dict[str, A
     (timezone, start_date, weekdays, ...), which the catalogue does not hold."""
     channels = session.scalars(select(Channel).order_by(Channel.number, Channel.id)).all()
     series = session.scalars(select(Series).order_by(Series.id)).all()
-    lessons = session.scalars(select(Lesson).order_by(Lesson.series_id, Lesson.episode)).all()
+    lessons = session.scalars(lessons_in_order()).all()
     problem: dict[str, Any] = dict(settings)
     problem["channels"] = [
         {

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
-from catalog.errors import BadInput
+from catalog.errors import BadInput, NotFound
 from catalog.models import Airing, Channel, Lesson, ScheduleVersion
 
 
@@ -71,7 +71,7 @@ def publish(session: Session, version_id: int, now: datetime) -> list[str]:
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PUBLISH_LOCK})
     version = session.get(ScheduleVersion, version_id)
     if version is None:
-        raise BadInput(f"schedule version {version_id} does not exist")
+        raise NotFound(f"schedule version {version_id} does not exist")
     live = session.scalars(select(ScheduleVersion).where(ScheduleVersion.published.is_(True))).all()
     notes: list[str] = []
     previous = next((v for v in live if v.id != version_id), None)

@@ -18,7 +18,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from catalog.errors import BadInput
+from catalog.errors import BadInput, NotFound
 from catalog.models import ApiToken, utcnow
 
 PREFIX = "sabaq_"
@@ -55,7 +55,7 @@ def revoke_token(session: Session, name: str) -> None:
     """Stop a token from working (its row stays, for the record)."""
     row = session.scalars(select(ApiToken).where(ApiToken.name == name)).first()
     if row is None:
-        raise BadInput(f"no token named {name!r}")
+        raise NotFound(f"no token named {name!r}")
     if row.revoked_at is None:
         row.revoked_at = utcnow()
 

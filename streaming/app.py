@@ -11,11 +11,13 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from catalog import Catalog
+from catalog.errors import SabaqError
 from catalog.hls import master_playlist
 from catalog.layout import lesson_page_url
 from scheduler.ics import CalendarEvent, write_ics
 from streaming import api, guide, live, pages
 from streaming import producer as _producer  # noqa: F401  (registers the producer routes)
+from streaming.errors import status_of
 from streaming.files import file_response, safe_path
 from streaming.i18n import negotiate
 from streaming.state import STATE, CachedPlaylist, Clock, State, now_and_next, system_clock
@@ -302,6 +304,9 @@ async def observe(request: web.Request, handler: api.Handler) -> web.StreamRespo
         response = await handler(request)
         status = response.status
         return response
+    except SabaqError as exc:  # raised by the service layer: one mapping to statuses
+        status = status_of(exc)
+        return api.error(status, str(exc))
     except web.HTTPException as exc:
         status = exc.status
         if request.path.startswith("/api/") and exc.content_type != "application/json":

@@ -21,19 +21,17 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from catalog.errors import BadInput
-from catalog.jobs import queue_job
+from catalog.errors import BadInput, MediaError, NoSpace, TooLarge
 from catalog.layout import Layout
 from catalog.models import Lesson, LessonStatus
-from catalog.schedules import publish, save_schedule
 from catalog.tokens import token_owner
-from scheduler import ProblemError, parse_schedule
+from service.schedules import DEFAULT_TIMEZONE, publish_document
+from service.schedules import publish_version as publish_stored
+from service.transcodes import options_from, queue_lessons
 from streaming.api import Handler, Param, api, bad_request, error
 from streaming.state import STATE, State
-from transcoder import MediaError, TranscodeOptions
 from transcoder.probe import probe
 
 CHUNK = 1 << 20
@@ -95,14 +93,6 @@ def _unauthorised(message: str) -> web.HTTPUnauthorized:
     )
 
 
-class Refused(Exception):
-    """An upload refused with an HTTP status and a one-line reason."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-
-
 async def _json_body(request: web.Request) -> Any:
     try:
         return await request.json()
@@ -122,8 +112,8 @@ async def _receive(request: web.Request, state: State, part: Path) -> int:
     """Stream the body into `part`, refusing it past the size limit; the byte count."""
     limit = state.max_upload_bytes
     if request.content_length is not None and request.content_length > limit:
-        raise Refused(
-            413, f"upload of {request.content_length} bytes is over the limit of {limit} bytes"
+        raise TooLarge(
+            f"upload of {request.content_length} bytes is over the limit of {limit} bytes"
         )
     received = 0
     loop = asyncio.get_running_loop()
@@ -131,10 +121,10 @@ async def _receive(request: web.Request, state: State, part: Path) -> int:
         async for chunk in request.content.iter_chunked(CHUNK):
             received += len(chunk)
             if received > limit:
-                raise Refused(413, f"upload is over the limit of {limit} bytes")
+                raise TooLarge(f"upload is over the limit of {limit} bytes")
             await loop.run_in_executor(None, sink.write, chunk)
     if received == 0:
-        raise Refused(400, "body: empty upload (0 bytes)")
+        raise BadInput("body: empty upload (0 bytes)")
     return received
 
 
@@ -168,18 +158,16 @@ async def _upload(request: web.Request, kind: str) -> web.Response:
             size = await _receive(request, state, part)
         except OSError as exc:
             if exc.errno == errno.ENOSPC:
-                raise Refused(507, "the server's disk is full; upload refused") from None
+                raise NoSpace("the server's disk is full; upload refused") from None
             raise
         loop = asyncio.get_running_loop()
         try:
             info = await loop.run_in_executor(None, probe, part)
         except MediaError as exc:
             reason = str(exc).replace(str(part), "upload")
-            raise Refused(415, reason) from None
+            raise MediaError(reason) from None
         name = f"{lesson_id}-{kind}{_extension(info.format_name)}"
         os.replace(part, folder / name)
-    except Refused as refused:
-        return error(refused.status, str(refused))
     finally:
         part.unlink(missing_ok=True)
     relative = layout.stored(folder / name)
@@ -249,43 +237,16 @@ async def queue_transcode(request: web.Request) -> web.Response:
     body = await _json_body(request)
     if not isinstance(body, dict):
         raise bad_request("body: expected an object")
-    try:
-        options = TranscodeOptions.from_json(body.get("options") or {})
-    except BadInput as exc:
-        raise bad_request(str(exc)) from None
+    options = options_from(body.get("options"))
     wanted = body.get("lessons")
     if body.get("all") is True:
         wanted = None
     elif not isinstance(wanted, list) or not wanted or not all(isinstance(x, str) for x in wanted):
         raise bad_request('lessons: give a list of lesson ids, or "all": true')
-
-    def queue(session: Session) -> list[str] | web.Response:
-        query = select(Lesson).order_by(Lesson.series_id, Lesson.episode)
-        if wanted is not None:
-            query = query.where(Lesson.id.in_(wanted))
-        lessons = list(session.scalars(query))
-        missing = sorted(set(wanted or []) - {x.id for x in lessons})
-        if missing:
-            return error(404, f"lesson {missing[0]!r} not found")
-        no_media = [x.id for x in lessons if not x.source]
-        if no_media and wanted is not None:
-            return error(409, f"lesson {no_media[0]!r} has no source media; upload it first")
-        queued = [x.id for x in lessons if x.source]
-        for lesson_id in queued:
-            queue_job(session, lesson_id, options.to_json())
-        return queued
-
-    result = await _transaction_or_error(request.app[STATE], queue)
-    if isinstance(result, web.Response):
-        return result
-    return web.json_response({"queued": result}, status=202)
-
-
-async def _transaction_or_error(state: State, action: Any) -> Any:
-    try:
-        return await state.transaction(action)
-    except BadInput as exc:
-        raise bad_request(str(exc)) from None
+    state = request.app[STATE]
+    queued = await state.in_pool(queue_lessons, state.catalog, options, wanted, wanted is not None)
+    state.invalidate()
+    return web.json_response({"queued": queued.lessons}, status=202)
 
 
 @api(
@@ -312,24 +273,17 @@ async def post_schedule(request: web.Request) -> web.Response:
     """
     await authorise(request)
     document = await _json_body(request)
-    try:
-        parse_schedule(document)
-    except ProblemError as exc:
-        raise bad_request(str(exc)) from None
-    timezone = document.get("timezone", "Asia/Almaty")
+    timezone = document.get("timezone", DEFAULT_TIMEZONE) if isinstance(document, dict) else None
     if not isinstance(timezone, str):
         raise bad_request("timezone: expected a time zone name such as Asia/Almaty")
     publish_now = request.query.get("publish", "true") != "false"
-    now = request.app[STATE].clock()
-
-    def store(session: Session) -> tuple[int, list[str]]:
-        version = save_schedule(session, document, timezone)
-        notes = publish(session, version, now) if publish_now else []
-        return version, notes
-
-    version, notes = await _transaction_or_error(request.app[STATE], store)
+    state = request.app[STATE]
+    done = await state.in_pool(
+        publish_document, state.catalog, document, timezone, state.clock(), publish_now
+    )
+    state.invalidate()
     return web.json_response(
-        {"version": version, "published": publish_now, "notes": notes}, status=201
+        {"version": done.version, "published": done.published, "notes": done.notes}, status=201
     )
 
 
@@ -347,13 +301,7 @@ async def publish_version(request: web.Request) -> web.Response:
     raw = request.match_info["version"]
     if not re.fullmatch(r"[0-9]{1,9}", raw):
         raise bad_request(f"version: {raw!r} is not a version number")
-    version, now = int(raw), request.app[STATE].clock()
-
-    def store(session: Session) -> list[str]:
-        return publish(session, version, now)
-
-    try:
-        notes = await request.app[STATE].transaction(store)
-    except BadInput as exc:
-        return error(404, str(exc))
-    return web.json_response({"version": version, "published": True, "notes": notes})
+    state = request.app[STATE]
+    done = await state.in_pool(publish_stored, state.catalog, int(raw), state.clock())
+    state.invalidate()
+    return web.json_response({"version": done.version, "published": True, "notes": done.notes})

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from aiohttp import web
 from sqlalchemy.orm import Session
@@ -93,6 +93,10 @@ class State:
     def invalidate(self) -> None:
         """Reload the snapshot on the next request (after a producer changed the catalogue)."""
         self._loaded_at = 0.0
+
+    async def in_pool(self, work: Callable[..., T], *args: Any) -> T:
+        """Run blocking work (a service-layer call) off the event loop."""
+        return await asyncio.get_running_loop().run_in_executor(None, lambda: work(*args))
 
     async def transaction(self, action: Callable[[Session], T], changes: bool = True) -> T:
         """Run `action` in one catalogue transaction, off the event loop; when it

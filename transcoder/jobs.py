@@ -30,7 +30,6 @@ from catalog.jobs import (
     finish_job,
     queue_job,
     set_progress,
-    start_job,
 )
 from catalog.layout import Layout, package_record
 from catalog.models import Lesson, TranscodeJob
@@ -60,10 +59,14 @@ def run_lesson(
     options: TranscodeOptions,
     progress: JobProgress | None = None,
 ) -> JobOutcome:
-    """Queue, run and record one lesson's job; a current package is not redone."""
+    """Queue, claim, run and record one lesson's job; a current package is not redone.
+
+    There is one way to start a job: claiming it (catalog.jobs.claim_job). A job that
+    another runner or worker is running is left to it, and reported as skipped."""
     with catalog.session() as session:
         job_id = queue_job(session, lesson_id, options.to_json()).id
-        start_job(session, job_id)  # the attempt counts from here, whatever fails next
+    if claim(catalog, job_id) is None:  # the attempt counts from the claim on
+        return JobOutcome(lesson_id, ok=True, skipped=True, error="running elsewhere")
     return run_job(catalog, data_dir, job_id, progress)
 
 
@@ -189,8 +192,11 @@ def record_package(
     """Record a package made outside the job runner (in DATA/packages/LESSON) as a done job."""
     with catalog.session() as session:
         job_id = queue_job(session, lesson_id, options.to_json()).id
-        start_job(session, job_id)
-        _finish(session, job_id, lesson_id, result)
+    claimed = claim(catalog, job_id)
+    if claimed is None:
+        raise Busy(f"lesson {lesson_id}: its job is running elsewhere")
+    with catalog.session() as session:
+        _finish(session, claimed, lesson_id, result)
 
 
 def claim(

@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
 import re
 import shutil
 import subprocess
@@ -16,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from catalog.errors import MediaError
+from catalog.files import publish_directory, staging_path
 from catalog.hls import (
     AUDIO_CODECS,
     MASTER,
@@ -200,21 +200,6 @@ def _poster(out_dir: Path, rung: str, at_s: float) -> None:
         raise MediaError(f"poster could not be made: {_last_line(result.stderr)}")
 
 
-def _publish(work: Path, out_dir: Path) -> None:
-    """Swap the finished work directory into place; the old package goes only after."""
-    old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
-    had_old = out_dir.exists()
-    if had_old:
-        out_dir.rename(old)
-    try:
-        work.rename(out_dir)
-    except OSError:
-        if had_old:
-            old.rename(out_dir)  # the previous package stays published
-        raise
-    shutil.rmtree(old, ignore_errors=True)
-
-
 def transcode(
     lesson_path: Path,
     out_dir: Path,
@@ -242,7 +227,7 @@ def transcode(
     parent = out_dir.resolve().parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
-        work = parent / f".{out_dir.name}.partial-{os.getpid()}"
+        work = staging_path(parent / out_dir.name)
         shutil.rmtree(work, ignore_errors=True)
         for name in [r.name for r in rungs] + [AUDIO_RUNG]:
             (work / name).mkdir(parents=True)
@@ -284,7 +269,7 @@ def transcode(
             extra=metadata or {},
         )
         write_manifest(work, manifest)
-        _publish(work, out_dir)
+        publish_directory(work, out_dir)
     except OSError as exc:
         shutil.rmtree(work, ignore_errors=True)
         raise MediaError(f"{out_dir}: cannot be written ({exc.strerror or exc})") from None

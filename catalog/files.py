@@ -1,0 +1,80 @@
+"""Atomic publishing of files and directories: readers see the old or the new, never half.
+
+Everything sabaq writes for others to read (exported files, packages, slates,
+playout directories) is written beside its place under a hidden name and
+renamed into place when complete.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+from catalog.errors import NoSpace, Unavailable
+
+
+def _failure(path: Path, exc: OSError) -> Unavailable:
+    reason = exc.strerror or str(exc)
+    if exc.errno == 28:  # ENOSPC
+        return NoSpace(f"{path}: cannot be written (the disk is full)")
+    return Unavailable(f"{path}: cannot be written ({reason})")
+
+
+def staging_path(target: Path, tag: str = "partial") -> Path:
+    """A hidden sibling of `target` for work in progress, unique to this process."""
+    return target.with_name(f".{target.name}.{tag}-{os.getpid()}")
+
+
+def write_atomic(path: Path, content: str | bytes) -> None:
+    """Write a file whole: to a hidden sibling, then renamed over `path`."""
+    partial = staging_path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            partial.write_bytes(content)
+        else:
+            partial.write_text(content, encoding="utf-8")
+        partial.replace(path)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise _failure(path, exc) from None
+
+
+def publish_directory(work: Path, target: Path) -> None:
+    """Swap a finished directory into place; the previous one goes only after, and stays
+    published if the swap fails. Raises OSError (callers name what failed)."""
+    old = staging_path(target, "old")
+    had_old = target.exists()
+    if had_old:
+        target.rename(old)
+    try:
+        work.rename(target)
+    except OSError:
+        if had_old:
+            old.rename(target)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def write_directory(target: Path, files: Mapping[str, str | bytes]) -> None:
+    """Write a directory of files (names may hold '/') that appears whole."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        work = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    except OSError as exc:
+        raise _failure(target, exc) from None
+    try:
+        for name, content in files.items():
+            path = work / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):
+                path.write_bytes(content)
+            else:
+                path.write_text(content, encoding="utf-8")
+        publish_directory(work, target)
+    except OSError as exc:
+        shutil.rmtree(work, ignore_errors=True)
+        raise _failure(target, exc) from None
