@@ -679,10 +679,10 @@ def _transcode_all(context: Context, options: Any, jobs: int, queued: bool = Fal
     for outcome in failed:
         err.print(f"[red]failed[/] {outcome.lesson_id}: {outcome.error}", highlight=False)
     done = sum(1 for o in outcomes if o.ok and not o.skipped)
-    skipped = sum(1 for o in outcomes if o.skipped)
-    out.print(
-        f"{done} packaged, {skipped} already current or running elsewhere, {len(failed)} failed"
-    )
+    elsewhere = sum(1 for o in outcomes if o.skipped and o.error)
+    current = sum(1 for o in outcomes if o.skipped and not o.error)
+    running = f", {elsewhere} running elsewhere" if elsewhere else ""
+    out.print(f"{done} packaged, {current} already current{running}, {len(failed)} failed")
     if failed:
         sys.exit(EXIT_FAILED)
 

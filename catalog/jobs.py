@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from typing import Any
 
@@ -40,9 +41,14 @@ runner was killed) and may be claimed again. Runners beat every HEARTBEAT_S."""
 HEARTBEAT_S = 5.0
 
 
-def claimable(lease_s: float = LEASE_S) -> ColumnElement[bool]:
+def lease_s() -> float:
+    """The lease in force: SABAQ_JOB_LEASE_S, else LEASE_S."""
+    return float(os.environ.get("SABAQ_JOB_LEASE_S", str(LEASE_S)))
+
+
+def claimable(lease: float | None = None) -> ColumnElement[bool]:
     """Queued jobs, and running ones whose runner stopped beating `lease_s` ago."""
-    stale = utcnow() - timedelta(seconds=lease_s)
+    stale = utcnow() - timedelta(seconds=lease_s() if lease is None else lease)
     return or_(
         TranscodeJob.state == JobState.queued,
         and_(TranscodeJob.state == JobState.running, TranscodeJob.updated_at < stale),
@@ -50,7 +56,7 @@ def claimable(lease_s: float = LEASE_S) -> ColumnElement[bool]:
 
 
 def claim_job(
-    session: Session, job_id: int | None = None, lease_s: float = LEASE_S
+    session: Session, job_id: int | None = None, lease: float | None = None
 ) -> TranscodeJob | None:
     """Take the oldest claimable job (or job `job_id` if it is claimable) for this
     runner: running, attempt counted. None when there is nothing to take.
@@ -62,7 +68,7 @@ def claim_job(
     Commit the session right after, so the claim is visible to the others.
     """
     while True:
-        query = select(TranscodeJob.id).where(claimable(lease_s))
+        query = select(TranscodeJob.id).where(claimable(lease))
         if job_id is not None:
             query = query.where(TranscodeJob.id == job_id)
         candidate = session.scalars(
@@ -72,7 +78,7 @@ def claim_job(
             return None
         taken = session.execute(
             update(TranscodeJob)
-            .where(TranscodeJob.id == candidate, claimable(lease_s))
+            .where(TranscodeJob.id == candidate, claimable(lease))
             .values(
                 state=JobState.running,
                 attempts=TranscodeJob.attempts + 1,

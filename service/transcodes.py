@@ -82,7 +82,7 @@ def ring_workers(queued: Queued) -> Queued:
 
 
 def all_lesson_ids(catalog: Catalog) -> list[str]:
-    """Every lesson, in series and episode order; BadInput when there is none."""
+    """Every lesson, in series and episode order; Conflict when there is none."""
     with catalog.session() as session:
         ids = [lesson.id for lesson in session.scalars(lessons_in_order())]
     if not ids:

@@ -20,6 +20,7 @@ from streaming import producer as _producer  # noqa: F401  (registers the produc
 from streaming.errors import status_of
 from streaming.files import file_response, safe_path
 from streaming.i18n import negotiate
+from streaming.snapshot import Package
 from streaming.state import STATE, CachedPlaylist, Clock, State, now_and_next, system_clock
 
 STATIC = Path(__file__).with_name("static")
@@ -95,44 +96,35 @@ async def channel_page(request: web.Request) -> web.Response:
     return _html(pages.channel_page(lang, channel, today, snapshot.lessons, snapshot.timezone, now))
 
 
-async def vod(request: web.Request) -> web.StreamResponse:
-    """GET /vod/{lesson}/{path}: a file of the lesson's package, never outside it."""
-    state = request.app[STATE]
-    snapshot = await state.snapshot()
-    package = snapshot.packages.get(request.match_info["lesson"])
+def _package_file(package: Package | None, tail: str, what: str) -> web.StreamResponse:
+    """A file of a package, never outside it; 404 naming what is missing."""
     if package is None:
-        raise web.HTTPNotFound(text="no such package")
-    path = safe_path(package.directory, request.match_info["tail"])
+        raise web.HTTPNotFound(text=f"no such {what}")
+    path = safe_path(package.directory, tail)
     if path is None:
-        raise web.HTTPNotFound(text="no such file in the package")
+        raise web.HTTPNotFound(text=f"no such file in the {what}")
     return file_response(path)
+
+
+async def vod(request: web.Request) -> web.StreamResponse:
+    """GET /vod/{lesson}/{path}: a file of the lesson's package."""
+    snapshot = await request.app[STATE].snapshot()
+    package = snapshot.packages.get(request.match_info["lesson"])
+    return _package_file(package, request.match_info["tail"], "package")
 
 
 async def slate(request: web.Request) -> web.StreamResponse:
     """GET /slate/{channel}/{path}: the off-air slate package of a channel."""
-    state = request.app[STATE]
-    snapshot = await state.snapshot()
+    snapshot = await request.app[STATE].snapshot()
     package = snapshot.slates.get(request.match_info["channel"])
-    if package is None:
-        raise web.HTTPNotFound(text="no slate for this channel")
-    path = safe_path(package.directory, request.match_info["tail"])
-    if path is None:
-        raise web.HTTPNotFound(text="no such file in the slate")
-    return file_response(path)
+    return _package_file(package, request.match_info["tail"], "slate")
 
 
 async def next_slate(request: web.Request) -> web.StreamResponse:
     """GET /slate/{channel}/next/{key}/{path}: the slate made for the airing after a gap."""
-    state = request.app[STATE]
-    snapshot = await state.snapshot()
-    channel_id, key = request.match_info["channel"], request.match_info["key"]
-    package = snapshot.next_slates.get(channel_id, {}).get(key)
-    if package is None:
-        raise web.HTTPNotFound(text="no such slate")
-    path = safe_path(package.directory, request.match_info["tail"])
-    if path is None:
-        raise web.HTTPNotFound(text="no such file in the slate")
-    return file_response(path)
+    snapshot = await request.app[STATE].snapshot()
+    made = snapshot.next_slates.get(request.match_info["channel"], {})
+    return _package_file(made.get(request.match_info["key"]), request.match_info["tail"], "slate")
 
 
 async def live_master(request: web.Request) -> web.Response:

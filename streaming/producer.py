@@ -30,7 +30,7 @@ from catalog.tokens import token_owner
 from service.schedules import DEFAULT_TIMEZONE, publish_document
 from service.schedules import publish_version as publish_stored
 from service.transcodes import options_from, queue_lessons
-from streaming.api import Handler, Param, api, bad_request, error
+from streaming.api import AIRING_SCHEMA, Handler, Param, api, bad_request, error
 from streaming.state import STATE, State
 from transcoder.probe import probe
 
@@ -54,16 +54,7 @@ SCHEDULE_BODY = {
     "properties": {
         "airings": {
             "type": "array",
-            "items": {
-                "type": "object",
-                "properties": {
-                    "lesson": {"type": "string"},
-                    "channel": {"type": "string"},
-                    "start": {"type": "string", "format": "date-time"},
-                    "end": {"type": "string", "format": "date-time"},
-                },
-                "required": ["lesson", "channel", "start", "end"],
-            },
+            "items": {**AIRING_SCHEMA, "required": ["lesson", "channel", "start", "end"]},
         },
         "timezone": {"type": "string", "minLength": 1},
         "stats": {"type": "object"},

@@ -1,7 +1,7 @@
 """What the server shows, read from the catalogue and the packages on disk.
 
-The server never writes: it loads an immutable snapshot and the pure
-functions (live playlists, guide, pages) work on it.
+Viewers are served from this immutable snapshot only (loaded in the background);
+the pure functions (live playlists, guide, pages) work on it.
 """
 
 from __future__ import annotations

@@ -28,7 +28,7 @@ from urllib.parse import urlsplit, urlunsplit
 from celery import Celery
 
 from catalog import default_database_url, open_catalog
-from catalog.jobs import LEASE_S
+from catalog.jobs import lease_s as catalog_lease_s
 
 QUEUE = "sabaq-transcode"
 
@@ -65,7 +65,7 @@ def make_app(broker: str) -> Celery:
 
 def lease_s() -> float:
     """How long a running job may go without a heartbeat before it counts as abandoned."""
-    return float(os.environ.get("SABAQ_JOB_LEASE_S", str(LEASE_S)))
+    return catalog_lease_s()
 
 
 def transcode_job(task: Any, job_id: int) -> dict[str, Any]:

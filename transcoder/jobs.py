@@ -23,7 +23,6 @@ from catalog.errors import BadInput, Busy, MediaError, SabaqError
 from catalog.hls import read_manifest
 from catalog.jobs import (
     HEARTBEAT_S,
-    LEASE_S,
     beat,
     claim_job,
     fail_job,
@@ -200,7 +199,7 @@ def record_package(
 
 
 def claim(
-    catalog: Catalog, job_id: int | None = None, lease_s: float = LEASE_S, tries: int = 50
+    catalog: Catalog, job_id: int | None = None, lease: float | None = None, tries: int = 50
 ) -> int | None:
     """Claim the next claimable job, or job `job_id` (see catalog.jobs.claim_job);
     None when there is none.
@@ -211,7 +210,7 @@ def claim(
     for attempt in range(tries):
         try:
             with catalog.session() as session:
-                job = claim_job(session, job_id, lease_s)
+                job = claim_job(session, job_id, lease)
                 return job.id if job is not None else None
         except Busy:
             if attempt == tries - 1:

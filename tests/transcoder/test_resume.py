@@ -91,6 +91,10 @@ def test_killed_run_publishes_nothing_partial_and_the_rerun_resumes(tmp_path):
     assert _jobs(catalog)["l-2"] == (JobState.running, 1)
     finished = (packages / "l-1" / "package.json").stat().st_mtime_ns
 
+    # A running job is never taken from its runner: the re-run waits for the killed
+    # runner's lease to lapse (shortened here) before it takes the job again.
+    env["SABAQ_JOB_LEASE_S"] = "2"
+    time.sleep(2.5)
     again = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
     assert again.returncode == 0, again.stderr
     assert (packages / "l-2" / "master.m3u8").exists()
