@@ -84,6 +84,17 @@ def stop(process: subprocess.Popen[bytes] | None) -> None:
     process.wait(timeout=15)
 
 
+def tear_down(
+    sabaq: subprocess.Popen[bytes] | None, nginx: subprocess.Popen[bytes] | None, work: Path
+) -> None:
+    """Stop the servers a benchmark started and remove its working directory."""
+    stop(sabaq)
+    if nginx is not None and nginx.poll() is None:
+        nginx.terminate()
+        nginx.wait(timeout=10)
+    shutil.rmtree(work, ignore_errors=True)
+
+
 def need(*tools: str) -> None:
     """Exit with a clear line when a tool the benchmark drives is missing."""
     for tool in tools:

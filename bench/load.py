@@ -21,14 +21,13 @@ import asyncio
 import json
 import os
 import random
-import shutil
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
 import aiohttp
-from common import ROOT, build_site, free_port, need, start_nginx, start_sabaq, stop, wait_for
+from common import ROOT, build_site, free_port, need, start_nginx, start_sabaq, tear_down, wait_for
 
 TARGET_S = 6.0
 
@@ -168,11 +167,7 @@ def main() -> None:
             )
         )
     finally:
-        stop(sabaq)
-        if nginx is not None and nginx.poll() is None:
-            nginx.terminate()
-            nginx.wait(timeout=10)
-        shutil.rmtree(work, ignore_errors=True)
+        tear_down(sabaq, nginx, work)
 
 
 if __name__ == "__main__":

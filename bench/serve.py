@@ -31,7 +31,7 @@ import tempfile
 import urllib.request
 from pathlib import Path
 
-from common import build_site, free_port, need, start_nginx, start_sabaq, stop, wait_for
+from common import build_site, free_port, need, start_nginx, start_sabaq, tear_down, wait_for
 
 STATIC_SITE = """
     sendfile on;
@@ -200,11 +200,7 @@ def main() -> None:
         for process in minimal:
             process.terminate()
             process.wait(timeout=10)
-        stop(sabaq)
-        if nginx is not None and nginx.poll() is None:
-            nginx.terminate()
-            nginx.wait(timeout=10)
-        shutil.rmtree(work, ignore_errors=True)
+        tear_down(sabaq, nginx, work)
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from transcoder import TranscodeOptions, transcode
 from transcoder.ladder import rungs_for
-from transcoder.samples import FONT, make_signer
+from transcoder.samples import FONT, make_signer, render
 
 # The signer's height in the hand-written commands: a 4:3 signer 352 px high covers
 # one sixth of a 720p picture, the transcoder issue's minimum and sabaq's default.
@@ -42,42 +42,18 @@ def lecture_clip(path: Path, seconds: int, grain: int = 0) -> Path:
         f"drawbox=x=975+60*sin(t/2):y=120:w=90:h=90:color=0xe0b090:t=fill"
         + (f",noise=alls={grain}:allf=t" if grain else "")
     )
-    subprocess.run(
+    return render(
         [
-            "ffmpeg",
-            "-hide_banner",
-            "-loglevel",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            f"color=c=0xdcdcd2:size=1280x720:rate=25:duration={seconds}",
-            "-f",
-            "lavfi",
-            "-i",
-            f"sine=frequency=220:beep_factor=4:duration={seconds}",
-            "-ac",
-            "2",  # lessons are recorded in stereo
-            "-vf",
-            graph,
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-            "-crf",
-            "16",
-            "-pix_fmt",
-            "yuv420p",
-            "-c:a",
-            "aac",
-            "-b:a",
-            "128k",
-            str(path),
+            *("-f", "lavfi", "-i", f"color=c=0xdcdcd2:size=1280x720:rate=25:duration={seconds}"),
+            *("-f", "lavfi", "-i", f"sine=frequency=220:beep_factor=4:duration={seconds}"),
+            *("-ac", "2"),  # lessons are recorded in stereo
+            *("-vf", graph),
+            *("-c:v", "libx264", "-preset", "ultrafast", "-crf", "16", "-pix_fmt", "yuv420p"),
+            *("-c:a", "aac", "-b:a", "128k"),
         ],
-        check=True,
+        path,
+        "lecture clip",
     )
-    return path
 
 
 def timed(args: list[str]) -> float:

@@ -17,6 +17,11 @@ def lessons_in_order() -> Select[Any]:
     return select(Lesson).order_by(Lesson.series_id, Lesson.episode)
 
 
+def jobs_in_order() -> Select[Any]:
+    """Every transcode job, oldest first: what `sabaq jobs` shows."""
+    return select(TranscodeJob).order_by(TranscodeJob.id)
+
+
 def queue_job(session: Session, lesson_id: str, options: dict[str, Any]) -> TranscodeJob:
     """The lesson's unfinished job (queued again with these options), or a new queued
     one. A running job is left as it is: only its runner ends it, or its lease lapses."""

@@ -5,21 +5,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
 from catalog.errors import BadInput, NotFound
 from catalog.models import Airing, Channel, Lesson, ScheduleVersion
+from scheduler.fields import time_zone
 
 
 def save_schedule(session: Session, document: Mapping[str, Any], timezone: str) -> int:
     """Store a schedule document (DESIGN.md format) as a new, unpublished version."""
-    try:
-        ZoneInfo(timezone)
-    except (ValueError, KeyError):
-        raise BadInput(f"timezone: unknown time zone {timezone!r}") from None
+    time_zone(timezone)
     airings = document.get("airings")
     if not isinstance(airings, list):
         raise BadInput("schedule: 'airings' is not a list")

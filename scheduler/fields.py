@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from catalog.errors import BadInput
 
@@ -89,6 +90,16 @@ def language(data: Mapping[str, Any], field: str = "language") -> str:
     if value not in LANGUAGES:
         raise FieldError(field, f"{value!r} is not one of {', '.join(LANGUAGES)}")
     return value
+
+
+def time_zone(value: object, field: str = "timezone") -> ZoneInfo:
+    """An IANA time zone name such as Asia/Almaty."""
+    if not isinstance(value, str) or not value:
+        raise FieldError(field, f"{value!r} is not a time zone name")
+    try:
+        return ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise FieldError(field, f"unknown time zone {value!r}") from None
 
 
 def clock(value: object, field: str) -> str:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from scheduler import fields
 from scheduler.errors import ProblemError
@@ -290,9 +290,9 @@ def parse_problem(data: Any) -> Problem:
     data = _object(data, "problem")
     tz_name = _str(_get(data, "timezone", ""), "timezone")
     try:
-        ZoneInfo(tz_name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ProblemError(f"timezone: unknown time zone {tz_name!r}") from None
+        fields.time_zone(tz_name)
+    except FieldError as exc:
+        raise ProblemError(str(exc)) from None
     start_date = _date(_get(data, "start_date", ""), "start_date")
     if "end_date" in data:
         end_date = _date(data["end_date"], "end_date")

@@ -18,7 +18,7 @@ from itertools import pairwise
 
 from ortools.sat.python import cp_model
 
-from scheduler.cpsat import new_solver
+from scheduler.cpsat import channel_choices, new_solver
 from scheduler.errors import Infeasible
 from scheduler.greedy import Placed, fill_day
 from scheduler.problem import Lesson, Pin, Problem
@@ -117,19 +117,10 @@ def _solve_day(
         start[lid] = model.new_int_var(
             min(o[1] for o in options), max(o[2] for o in options), f"s_{lid}"
         )
-        choices = []
-        for channel, lo, hi in options:
-            literal = model.new_bool_var(f"on_{lid}_{channel.id}")
-            on[(lid, channel.id)] = literal
-            choices.append(literal)
-            model.add(start[lid] >= lo).only_enforce_if(literal)
-            model.add(start[lid] <= hi).only_enforce_if(literal)
-            length = lesson.duration_s + problem.break_s
-            channel_intervals[channel.id].append(
-                model.new_optional_interval_var(
-                    start[lid], length, start[lid] + length, literal, f"c_{lid}_{channel.id}"
-                )
-            )
+        length = lesson.duration_s + problem.break_s
+        choices = channel_choices(
+            model, lid, length, options, start[lid], start[lid], on, channel_intervals
+        )
         model.add(sum(choices) == present[lid])
         audience_intervals[audience.key].append(
             model.new_optional_interval_var(

@@ -19,7 +19,7 @@ from ortools.sat.python import cp_model
 from scheduler.balance import balance
 from scheduler.bounds import lower_bound
 from scheduler.checker import slot_consistency
-from scheduler.cpsat import new_solver
+from scheduler.cpsat import channel_choices, new_solver
 from scheduler.diagnose import conflicts
 from scheduler.errors import Infeasible
 from scheduler.greedy import Variant, greedy_schedule
@@ -193,19 +193,10 @@ def _solve_within(
             )
         )
         audience_lessons[audience.key].append(lid)
-        choices = []
-        for channel, lo, hi in ranges:
-            present = model.new_bool_var(f"on_{lid}_{channel.id}")
-            on[(lid, channel.id)] = present
-            choices.append(present)
-            model.add(tod[lid] >= lo).only_enforce_if(present)
-            model.add(tod[lid] <= hi).only_enforce_if(present)
-            length = lesson.duration_s + problem.break_s
-            channel_intervals[channel.id].append(
-                model.new_optional_interval_var(
-                    start[lid], length, start[lid] + length, present, f"ch_{lid}_{channel.id}"
-                )
-            )
+        length = lesson.duration_s + problem.break_s
+        choices = channel_choices(
+            model, lid, length, ranges, tod[lid], start[lid], on, channel_intervals
+        )
         model.add_exactly_one(choices)
         pin = pins.get(lid)
         if pin is not None:

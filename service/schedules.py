@@ -7,8 +7,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
 from catalog import Catalog
-from catalog.errors import BadInput, NotFound
+from catalog.errors import NotFound
+from catalog.models import Airing
 from catalog.problem_io import export_problem
 from catalog.schedules import publish, save_schedule
 from scheduler import parse_schedule
@@ -37,18 +41,25 @@ def publish_document(
 ) -> Published:
     """Check a schedule document, store it as a new version and (by default) make it
     the live one at `now`, keeping every airing that has already started."""
-    schedule = parse_schedule(document)
+    parse_schedule(document)
     with catalog.session() as session:
         version = save_schedule(session, document, timezone)
         notes = publish(session, version, now) if make_live else []
-    return Published(version, make_live, len(schedule.airings), notes)
+        return Published(version, make_live, _airings(session, version), notes)
 
 
 def publish_version(catalog: Catalog, version: int, now: datetime) -> Published:
     """Make a stored version the live one (NotFound when there is none)."""
     with catalog.session() as session:
         notes = publish(session, version, now)
-    return Published(version, True, -1, notes)
+        return Published(version, True, _airings(session, version), notes)
+
+
+def _airings(session: Session, version: int) -> int:
+    """Airings the version holds once published (aired ones kept, clashing ones dropped)."""
+    session.flush()
+    counted = select(func.count()).select_from(Airing).where(Airing.version_id == version)
+    return int(session.scalar(counted) or 0)
 
 
 def with_pins(problem: Mapping[str, Any], aired: Any, until: str | None) -> dict[str, Any]:
@@ -61,13 +72,11 @@ def with_pins(problem: Mapping[str, Any], aired: Any, until: str | None) -> dict
 
 def problem_from_catalogue(
     catalog: Catalog,
-    timezone: str = DEFAULT_TIMEZONE,
-    start: date | None = None,
+    timezone: str,
+    start: date,
     weekdays: tuple[int, ...] | None = None,
 ) -> dict[str, Any]:
     """A problem document of the whole catalogue with the given calendar."""
-    if start is None:
-        raise BadInput("start date: needed to build a problem from the catalogue")
     settings: dict[str, Any] = {"timezone": timezone, "start_date": start.isoformat()}
     if weekdays is not None:
         settings["weekdays"] = list(weekdays)

@@ -68,21 +68,6 @@ class LiveWindow:
     until: datetime  # the next segment starts, or the oldest listed one slides out
 
 
-def live_segments(
-    airings: Sequence[AiringView],
-    packages: dict[str, Package],
-    slate: Package,
-    rung: str,
-    now: datetime,
-    window_s: float = WINDOW_S,
-    next_slates: Mapping[str, Package] | None = None,
-) -> tuple[list[LiveSegment], int, int]:
-    """Segments starting in (now - window_s, now], with the media and discontinuity
-    sequence numbers of the first of them (see `live_window`)."""
-    window = live_window(airings, packages, slate, rung, now, window_s, next_slates)
-    return window.segments, window.sequence, window.discontinuity
-
-
 def live_window(
     airings: Sequence[AiringView],
     packages: dict[str, Package],

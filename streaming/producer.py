@@ -27,7 +27,7 @@ from catalog.errors import BadInput, MediaError, NoSpace, TooLarge
 from catalog.layout import Layout
 from catalog.models import Lesson, LessonStatus
 from catalog.tokens import token_owner
-from service.schedules import DEFAULT_TIMEZONE, publish_document
+from service.schedules import DEFAULT_TIMEZONE, Published, publish_document
 from service.schedules import publish_version as publish_stored
 from service.transcodes import options_from, queue_lessons
 from streaming.api import AIRING_SCHEMA, Handler, Param, api, bad_request, error
@@ -240,18 +240,31 @@ async def queue_transcode(request: web.Request) -> web.Response:
     return web.json_response({"queued": queued.lessons}, status=202)
 
 
+PUBLISHED_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "version": {"type": "integer"},
+        "published": {"type": "boolean"},
+        "airings": {"type": "integer", "description": "airings the version holds"},
+        "notes": {"type": "array", "items": {"type": "string"}},
+    },
+}
+
+
+def _published(done: Published) -> dict[str, Any]:
+    return {
+        "version": done.version,
+        "published": done.published,
+        "airings": done.airings,
+        "notes": done.notes,
+    }
+
+
 @api(
     "/api/schedules",
     "Store a schedule as a new version and (by default) publish it",
     [Param("publish", "query", {"type": "string", "enum": ["true", "false"]})],
-    {
-        "type": "object",
-        "properties": {
-            "version": {"type": "integer"},
-            "published": {"type": "boolean"},
-            "notes": {"type": "array", "items": {"type": "string"}},
-        },
-    },
+    PUBLISHED_SCHEMA,
     method="post",
     body={"application/json": SCHEDULE_BODY},
     secured=True,
@@ -273,16 +286,14 @@ async def post_schedule(request: web.Request) -> web.Response:
         publish_document, state.catalog, document, timezone, state.clock(), publish_now
     )
     state.invalidate()
-    return web.json_response(
-        {"version": done.version, "published": done.published, "notes": done.notes}, status=201
-    )
+    return web.json_response(_published(done), status=201)
 
 
 @api(
     "/api/schedules/{version}/publish",
     "Publish a stored schedule version",
     [Param("version", "path", {"type": "integer", "minimum": 1})],
-    {"type": "object", "properties": {"version": {"type": "integer"}}},
+    PUBLISHED_SCHEMA,
     method="post",
     secured=True,
 )
@@ -295,4 +306,4 @@ async def publish_version(request: web.Request) -> web.Response:
     state = request.app[STATE]
     done = await state.in_pool(publish_stored, state.catalog, int(raw), state.clock())
     state.invalidate()
-    return web.json_response({"version": done.version, "published": True, "notes": done.notes})
+    return web.json_response(_published(done))

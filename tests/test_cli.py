@@ -305,7 +305,7 @@ def test_publish_with_unknown_timezone(run, tmp_path, problem_data):
     schedule.write_text(json.dumps({"airings": []}), encoding="utf-8")
     result = run("schedule", "publish", str(schedule), "--timezone", "Mars/Base")
     assert result.exit_code == 2
-    assert "timezone: unknown time zone 'Mars/Base'" in result.output
+    assert "unknown time zone 'Mars/Base'" in result.output
 
 
 def test_slate_render_needs_channels_and_a_known_ladder(run):

@@ -22,7 +22,9 @@ def _escape(text: str) -> str:
     return out.replace("%", "\\%").replace(",", "\\,").replace(";", "\\;")
 
 
-def _run(args: list[str], target: Path) -> Path:
+def render(args: list[str], target: Path, what: str = "sample") -> Path:
+    """Run ffmpeg with `args` (inputs, filters, codecs) into `target`, written beside
+    it and renamed into place; MediaError naming `what` when ffmpeg fails."""
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(f".{target.name}.partial{target.suffix}")
     result = subprocess.run(
@@ -33,7 +35,7 @@ def _run(args: list[str], target: Path) -> Path:
     )
     if result.returncode != 0:
         partial.unlink(missing_ok=True)
-        raise MediaError(f"{target}: sample could not be made ({result.stderr.strip()[-300:]})")
+        raise MediaError(f"{target}: {what} could not be made ({result.stderr.strip()[-300:]})")
     partial.rename(target)
     return target
 
@@ -59,7 +61,7 @@ def make_lesson(
     args += ["-vf", draw, *FAST_H264]
     args += ["-c:a", "aac", "-b:a", "96k"] if audio else []
     args += ["-t", str(duration_s)]
-    return _run(args, target)
+    return render(args, target)
 
 
 def make_signer(target: Path, duration_s: float, size: str = "480x360") -> Path:
@@ -73,4 +75,4 @@ def make_signer(target: Path, duration_s: float, size: str = "480x360") -> Path:
     )
     source = f"color=c=0x00b140:size={size}:rate=25:duration={duration_s}"
     args = ["-f", "lavfi", "-i", source, "-vf", body, *FAST_H264, "-t", str(duration_s)]
-    return _run(args, target)
+    return render(args, target)

@@ -11,7 +11,6 @@ files, so titles with quotes, colons, `<&">` or Kazakh letters need no escaping.
 from __future__ import annotations
 
 import shutil
-import subprocess
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -25,6 +24,7 @@ from catalog.hls import MANIFEST
 from catalog.layout import Layout, slate_key, slate_key_start
 from transcoder.options import TranscodeOptions
 from transcoder.package import PackageResult, transcode
+from transcoder.samples import render
 
 KEEP_PAST = timedelta(days=1)  # slates of airings older than this are removed by render_slates
 SLATE_SEGMENT_S = 2
@@ -81,33 +81,12 @@ def _picture(target: Path, text: SlateText, work: Path) -> Path:
         )
         top += size + 24
     args = [
-        "ffmpeg",
-        "-hide_banner",
-        "-loglevel",
-        "error",
-        "-y",
-        "-f",
-        "lavfi",
-        "-i",
-        f"color=c=0x1d3557:size=1280x720:rate=25:duration={duration}",
-        "-vf",
-        ",".join(filters),
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-tune",
-        "stillimage",
-        "-pix_fmt",
-        "yuv420p",
-        "-t",
-        str(duration),
-        str(target),
+        *("-f", "lavfi", "-i", f"color=c=0x1d3557:size=1280x720:rate=25:duration={duration}"),
+        *("-vf", ",".join(filters)),
+        *("-c:v", "libx264", "-preset", "ultrafast", "-tune", "stillimage", "-pix_fmt", "yuv420p"),
+        *("-t", str(duration)),
     ]
-    result = subprocess.run(args, capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        raise MediaError(f"slate picture could not be drawn ({result.stderr.strip()[-300:]})")
-    return target
+    return render(args, target, "slate picture")
 
 
 def render_slate(out_dir: Path, text: SlateText, options: TranscodeOptions) -> PackageResult:

@@ -10,10 +10,16 @@ import pytest
 
 from catalog.hls import Manifest, Rendition, Segment
 from catalog.layout import slate_key
-from streaming.live import EPOCH, live_segments, live_window, media_playlist, pick_rung
+from streaming.live import EPOCH, live_window, media_playlist, pick_rung
 from streaming.snapshot import AiringView, Package
 
 T0 = datetime(2026, 9, 1, 4, 0, tzinfo=UTC)  # 09:00 in Almaty
+
+
+def live_segments(airings, packages, slate, rung, now, next_slates=None):
+    """The window's segments with its media and discontinuity sequence numbers."""
+    window = live_window(airings, packages, slate, rung, now, next_slates=next_slates)
+    return window.segments, window.sequence, window.discontinuity
 
 
 def package(base: str, durations: list[float], rungs=("480p", "234p", "audio")) -> Package:

@@ -204,6 +204,7 @@ async def test_publish_a_schedule_keeps_what_has_aired(producer):
     with producer.catalog.session() as session:
         live = published_version(session)
         assert live.id == body["version"]
+        assert body["airings"] == len(live.airings) == 2
         starts = [(a.lesson_id, a.start) for a in live.airings]
     # The first lesson started before "now" and is kept; the second moved to later.
     assert starts[0][0] == "kk-05-math-001"

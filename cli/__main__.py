@@ -1,0 +1,5 @@
+"""`python -m cli`: the same as the `sabaq` command."""
+
+from cli import main
+
+main()
