@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -128,15 +129,25 @@ async def next_slate(request: web.Request) -> web.StreamResponse:
 
 
 async def live_master(request: web.Request) -> web.Response:
-    """GET /live/{channel}/master.m3u8: the channel's rungs (those of its slate)."""
-    snapshot = await request.app[STATE].snapshot()
+    """GET /live/{channel}/master.m3u8: the channel's rungs (those of its slate), declared
+    with the bitrates of the lessons that air on it (see live.live_rungs)."""
+    state = request.app[STATE]
+    snapshot = await state.snapshot()
     channel_id = request.match_info["channel"]
     slate_package = snapshot.slates.get(channel_id)
     if slate_package is None:
         raise web.HTTPNotFound(text="channel not found or not on air")
-    # Live media playlists sit beside the master, one per rung: /live/{channel}/{rung}.m3u8
+    cached = state.live_cache.get((channel_id, ""))
+    if cached is None or cached.snapshot is not snapshot:
+        airing = {a.lesson_id for a in snapshot.airings_of(channel_id)}
+        lessons = [snapshot.packages[i] for i in sorted(airing) if i in snapshot.packages]
+        rungs = live.live_rungs(slate_package, lessons)
+        # Live media playlists sit beside the master, one per rung: /live/{channel}/{rung}.m3u8
+        body = master_playlist(rungs, uri=lambda rung: f"{rung.name}.m3u8").encode()
+        cached = CachedPlaylist(snapshot, state.clock(), datetime.max.replace(tzinfo=UTC), body)
+        state.live_cache[channel_id, ""] = cached
     return web.Response(
-        text=master_playlist(slate_package.manifest.rungs, uri=lambda rung: f"{rung.name}.m3u8"),
+        body=cached.body,
         content_type=PLAYLIST_TYPE,
         headers={"Cache-Control": "public, max-age=60"},
     )

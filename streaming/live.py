@@ -15,12 +15,12 @@ same segment alike.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from catalog import hls
-from catalog.hls import rung_height
+from catalog.hls import Rendition, rung_height
 from catalog.layout import slate_key
 from streaming.snapshot import AiringView, Package
 
@@ -50,6 +50,30 @@ def pick_rung(package: Package, rung: str) -> str:
     if lower:
         return lower[0]
     return video[-1] if video else next(iter(package.rungs))
+
+
+def live_rungs(slate: Package, lessons: Iterable[Package]) -> tuple[Rendition, ...]:
+    """The rungs a live channel's master declares: the slate's (every live media
+    playlist is one of them), each with the true figures of what plays on it.
+
+    A player picks its rung by these numbers, so they must be the lessons', not the
+    slate's: the peak is the highest of any segment that can play on the rung
+    (slate or lesson, through `pick_rung`); the average is that of the lessons,
+    weighted by their length, since lessons fill the broadcast hours (the slate's
+    own when no lesson is packaged)."""
+    lessons = list(lessons)
+    declared = []
+    for rung in slate.manifest.rungs:
+        peak, bits, seconds = rung.bandwidth, 0.0, 0.0
+        for package in lessons:
+            name = pick_rung(package, rung.name)
+            played = next(r for r in package.manifest.rungs if r.name == name)
+            peak = max(peak, played.bandwidth)
+            bits += played.average_bandwidth * package.duration_s
+            seconds += package.duration_s
+        average = round(bits / seconds) if seconds > 0 else rung.average_bandwidth
+        declared.append(replace(rung, bandwidth=peak, average_bandwidth=min(average, peak)))
+    return tuple(declared)
 
 
 def _url(package: Package, rung: str, index: int) -> str:

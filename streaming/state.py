@@ -52,7 +52,8 @@ class State:
     _reloading: asyncio.Task[None] | None = None
     reload_error: str | None = None  # why the last background reload failed, if it did
     _packages: PackageCache = field(default_factory=dict)
-    # Live playlists by (channel, rung): recomputed only at segment boundaries.
+    # Live playlists by (channel, rung): recomputed only at segment boundaries; a
+    # channel's master is kept under (channel, "") for as long as the snapshot.
     live_cache: dict[tuple[str, str], CachedPlaylist] = field(default_factory=dict)
 
     async def snapshot(self) -> Snapshot:

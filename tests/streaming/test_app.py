@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import m3u8
@@ -159,6 +160,34 @@ async def test_live_channel_follows_the_clock(client, site):
     assert (await client.get(gap.segments[-1].uri)).status == 200
     assert (await client.get("/live/nope/master.m3u8")).status == 404
     assert (await client.get("/live/al-farabi/999p.m3u8")).status == 404
+
+
+async def test_live_master_declares_the_lessons_bitrates(client, site):
+    """A player picks its live rung by the master's figures: they are the lessons' that
+    air, not the (nearly static) slate's."""
+    live = m3u8.loads(await (await client.get("/live/al-farabi/master.m3u8")).text())
+    slate = m3u8.loads(await (await client.get("/slate/al-farabi/master.m3u8")).text())
+    schedule = await (await client.get("/api/channels/al-farabi/schedule?date=2026-09-01")).json()
+    aired = sorted({item["lesson"] for item in schedule})
+    vods = {}
+    for lesson in aired:
+        master = m3u8.loads(await (await client.get(f"/vod/{lesson}/master.m3u8")).text())
+        vods[lesson] = {p.uri.split("/")[0]: p.stream_info for p in master.playlists}
+    packages = {
+        lesson: json.loads((site.data_dir / "packages" / lesson / "package.json").read_text())
+        for lesson in aired
+    }
+    slate_info = {p.uri.split("/")[0]: p.stream_info for p in slate.playlists}
+    for variant in live.playlists:
+        rung = variant.uri.removesuffix(".m3u8")
+        info = variant.stream_info
+        peaks = [vods[lesson][rung].bandwidth for lesson in aired]
+        assert info.bandwidth == max([*peaks, slate_info[rung].bandwidth])
+        weights = [packages[lesson]["duration_s"] for lesson in aired]
+        averages = [vods[lesson][rung].average_bandwidth for lesson in aired]
+        expected = sum(a * w for a, w in zip(averages, weights, strict=True)) / sum(weights)
+        assert info.average_bandwidth == pytest.approx(expected, abs=1)
+        assert info.average_bandwidth > slate_info[rung].average_bandwidth
 
 
 async def test_iptv_playlist_and_guide(client):

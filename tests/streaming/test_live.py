@@ -10,7 +10,7 @@ import pytest
 
 from catalog.hls import Manifest, Rendition, Segment
 from catalog.layout import slate_key
-from streaming.live import EPOCH, live_window, media_playlist, pick_rung
+from streaming.live import EPOCH, live_rungs, live_window, media_playlist, pick_rung
 from streaming.snapshot import AiringView, Package
 
 T0 = datetime(2026, 9, 1, 4, 0, tzinfo=UTC)  # 09:00 in Almaty
@@ -212,3 +212,25 @@ def test_a_window_holds_until_its_stated_instant_and_no_longer(offset_s):
     )
     moved = live_window(AIRINGS, LESSONS, SLATE, "480p", window.until, next_slates=NEXT_C)
     assert moved.segments != window.segments
+
+
+def test_live_rungs_carry_the_lessons_peaks_and_average():
+    def rated(base, duration, rates):
+        segments = (Segment("seg_00000.ts", duration),)
+        rungs = tuple(
+            Rendition(name, "", peak, average, segments=segments)
+            for name, (peak, average) in rates.items()
+        )
+        return Package(base, Path(base), Manifest(duration, 6, rungs, "x"))
+
+    slate = rated("/slate/c", 10, {"480p": (300_000, 90_000), "234p": (150_000, 40_000)})
+    long = rated("/vod/a", 300, {"480p": (1_400_000, 1_200_000), "234p": (260_000, 240_000)})
+    short = rated("/vod/b", 100, {"480p": (1_600_000, 800_000), "234p": (300_000, 200_000)})
+    small = rated("/vod/c", 100, {"234p": (500_000, 100_000)})  # plays on 480p too
+
+    rungs = {r.name: r for r in live_rungs(slate, [long, short, small])}
+    assert rungs["480p"].bandwidth == 1_600_000
+    assert rungs["480p"].average_bandwidth == round((1_200_000 * 3 + 800_000 + 100_000) / 5)
+    assert rungs["234p"].bandwidth == 500_000
+    assert rungs["234p"].average_bandwidth == round((240_000 * 3 + 200_000 + 100_000) / 5)
+    assert live_rungs(slate, []) == slate.manifest.rungs  # nothing packaged: the slate's own
