@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -28,10 +28,20 @@ class CalendarEvent:
     channel: str  # the channel's name, shown as the event's location
     subject: str
     url: str | None = None
+    sequence: int = 0  # the schedule version: a re-published airing supersedes the old
+    modified: datetime | None = None  # when that version was stored
 
 
-def write_ics(name: str, timezone: str, events: Sequence[CalendarEvent]) -> bytes:
-    """A VCALENDAR with the events in local time and their VTIMEZONE."""
+def event_uid(lesson_id: str, start: datetime, domain: str) -> str:
+    """One UID per airing, so calendar apps keep a lesson's repeats apart."""
+    return f"{lesson_id}-{start.astimezone(UTC):%Y%m%dT%H%M%SZ}@{domain}"
+
+
+def write_ics(
+    name: str, timezone: str, events: Sequence[CalendarEvent], domain: str = "sabaq"
+) -> bytes:
+    """A VCALENDAR with the events in local time and their VTIMEZONE; `domain` (the
+    server's host) makes the UIDs globally unique."""
     zone = ZoneInfo(timezone)
     calendar = icalendar.Calendar()
     calendar.add("prodid", "-//sabaq//schedule//EN")
@@ -40,8 +50,11 @@ def write_ics(name: str, timezone: str, events: Sequence[CalendarEvent]) -> byte
     calendar.add("x-wr-timezone", timezone)
     for item in sorted(events, key=lambda e: (e.start, e.lesson_id)):
         event = icalendar.Event()
-        event.add("uid", f"{item.lesson_id}@sabaq")
-        event.add("dtstamp", item.start)  # an instant of the data itself: output stays pure
+        stamp = item.modified or item.start  # instants of the data itself: output stays pure
+        event.add("uid", event_uid(item.lesson_id, item.start, domain))
+        event.add("dtstamp", stamp)
+        event.add("last-modified", stamp)
+        event.add("sequence", item.sequence)
         event.add("dtstart", item.start.astimezone(zone))
         event.add("dtend", item.end.astimezone(zone))
         event.add("summary", item.title)

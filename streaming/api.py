@@ -124,6 +124,9 @@ def airing_json(airing: AiringView) -> dict[str, str]:
     }
 
 
+FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(9998, 12, 31)  # a day's bounds stay computable
+
+
 def _int_param(request: web.Request, name: str, default: int, low: int, high: int) -> int:
     raw = request.query.get(name)
     if raw is None:
@@ -260,7 +263,12 @@ async def list_channels(request: web.Request) -> web.Response:
     "A channel's airings on a local date",
     [
         Param("channel", "path", {"type": "string"}),
-        Param("date", "query", {"type": "string", "format": "date"}, "local date; default today"),
+        Param(
+            "date",
+            "query",
+            {"type": "string", "format": "date"},
+            "local date from 1970-01-01 to 9998-12-31; default today",
+        ),
     ],
     {"type": "array", "items": AIRING_SCHEMA},
 )
@@ -277,6 +285,8 @@ async def channel_schedule(request: web.Request) -> web.Response:
         day = date.fromisoformat(raw) if raw is not None else state.clock().astimezone(zone).date()
     except ValueError:
         return error(400, "date: not a date YYYY-MM-DD")
+    if not FIRST_DAY <= day <= LAST_DAY:
+        return error(400, f"date: {day} is out of range ({FIRST_DAY} to {LAST_DAY})")
     return web.json_response([airing_json(a) for a in snapshot.airings_on(channel_id, day)])
 
 

@@ -7,6 +7,7 @@ import re
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
@@ -18,6 +19,8 @@ from catalog.layout import lesson_page_url
 from scheduler.ics import CalendarEvent, write_ics
 from streaming import api, guide, live, pages
 from streaming import producer as _producer  # noqa: F401  (registers the producer routes)
+from streaming.assets import load_assets
+from streaming.delivery import accepts_gzip, deliver
 from streaming.errors import status_of
 from streaming.files import file_response, safe_path
 from streaming.i18n import negotiate
@@ -30,6 +33,7 @@ HLS_JS_CANDIDATES = (
     Path(__file__).resolve().parent.parent / "node_modules/hls.js/dist/hls.min.js",
 )
 PLAYLIST_TYPE = "application/vnd.apple.mpegurl"
+IMMUTABLE = "public, max-age=31536000, immutable"
 
 
 def _lang(request: web.Request) -> str:
@@ -68,7 +72,13 @@ async def home(request: web.Request) -> web.Response:
     now_next = {c.id: now_and_next(snapshot.airings_of(c.id), now) for c in snapshot.channels}
     return _html(
         pages.home(
-            lang, snapshot.channels, now_next, snapshot.lessons, snapshot.timezone, catalogue
+            lang,
+            snapshot.channels,
+            now_next,
+            snapshot.lessons,
+            snapshot.timezone,
+            catalogue,
+            request.app[STATE].asset_urls,
         )
     )
 
@@ -79,10 +89,11 @@ async def lesson_page(request: web.Request) -> web.Response:
     lang = _lang(request)
     lesson = snapshot.lessons.get(request.match_info["lesson"])
     if lesson is None:
-        return _html(pages.not_found(lang), 404)
+        return _html(pages.not_found(lang, request.app[STATE].asset_urls), 404)
     airings = [a for a in snapshot.airings if a.lesson_id == lesson.id]
     channels = {c.id: c for c in snapshot.channels}
-    return _html(pages.lesson_page(lang, lesson, airings, channels, snapshot.timezone))
+    assets = request.app[STATE].asset_urls
+    return _html(pages.lesson_page(lang, lesson, airings, channels, snapshot.timezone, assets))
 
 
 async def channel_page(request: web.Request) -> web.Response:
@@ -92,9 +103,18 @@ async def channel_page(request: web.Request) -> web.Response:
     lang, now = _lang(request), state.clock()
     channel = next((c for c in snapshot.channels if c.id == request.match_info["channel"]), None)
     if channel is None:
-        return _html(pages.not_found(lang), 404)
+        return _html(pages.not_found(lang, request.app[STATE].asset_urls), 404)
     today = snapshot.airings_on(channel.id, now.astimezone(ZoneInfo(snapshot.timezone)).date())
-    return _html(pages.channel_page(lang, channel, today, snapshot.lessons, snapshot.timezone, now))
+    page = pages.channel_page(
+        lang,
+        channel,
+        today,
+        snapshot.lessons,
+        snapshot.timezone,
+        now,
+        request.app[STATE].asset_urls,
+    )
+    return _html(page)
 
 
 def _package_file(package: Package | None, tail: str, what: str) -> web.StreamResponse:
@@ -146,11 +166,7 @@ async def live_master(request: web.Request) -> web.Response:
         body = master_playlist(rungs, uri=lambda rung: f"{rung.name}.m3u8").encode()
         cached = CachedPlaylist(snapshot, state.clock(), datetime.max.replace(tzinfo=UTC), body)
         state.live_cache[channel_id, ""] = cached
-    return web.Response(
-        body=cached.body,
-        content_type=PLAYLIST_TYPE,
-        headers={"Cache-Control": "public, max-age=60"},
-    )
+    return _playlist(request, cached, "public, max-age=60")
 
 
 async def live_media(request: web.Request) -> web.Response:
@@ -182,11 +198,16 @@ async def live_media(request: web.Request) -> web.Response:
         state.live_cache[channel_id, rung] = cached
     state.metrics.saw_viewer(channel_id, request.remote or "?")
     fresh_s = max(1, min(live.TARGET_S, int((cached.until - now).total_seconds())))
-    return web.Response(
-        body=cached.body,
-        content_type=PLAYLIST_TYPE,
-        headers={"Cache-Control": f"public, max-age={fresh_s}"},
-    )
+    return _playlist(request, cached, f"public, max-age={fresh_s}")
+
+
+def _playlist(request: web.Request, cached: CachedPlaylist, cache: str) -> web.Response:
+    """A live playlist from memory, gzipped (once, not per request) for clients that take it."""
+    headers = {"Cache-Control": cache, "Vary": "Accept-Encoding"}
+    if accepts_gzip(request):
+        headers["Content-Encoding"] = "gzip"
+        return web.Response(body=cached.gzipped, content_type=PLAYLIST_TYPE, headers=headers)
+    return web.Response(body=cached.body, content_type=PLAYLIST_TYPE, headers=headers)
 
 
 async def iptv_playlist(request: web.Request) -> web.Response:
@@ -225,6 +246,7 @@ async def calendar(request: web.Request) -> web.Response:
         raise web.HTTPNotFound(text="calendars are named like 5-kk.ics")
     grade, language = int(match.group(1)), match.group(2)
     channels = {c.id: c.name for c in snapshot.channels}
+    base = _base_url(request)
     events = [
         CalendarEvent(
             lesson.id,
@@ -236,14 +258,17 @@ async def calendar(request: web.Request) -> web.Response:
             lesson.signed,
             channels.get(a.channel_id, a.channel_id),
             lesson.subject,
-            url=_base_url(request) + lesson_page_url(lesson.id),
+            url=base + lesson_page_url(lesson.id),
+            sequence=snapshot.version,
+            modified=snapshot.published_at,
         )
         for a in snapshot.airings
         if (lesson := snapshot.lessons.get(a.lesson_id)) is not None
         and lesson.grade == grade
         and lesson.language == language
     ]
-    body = write_ics(f"sabaq {language} grade {grade}", snapshot.timezone, events)
+    domain = urlsplit(base).hostname or "sabaq"
+    body = write_ics(f"sabaq {language} grade {grade}", snapshot.timezone, events, domain)
     return web.Response(
         body=body,
         content_type="text/calendar",
@@ -275,25 +300,35 @@ async def metrics(request: web.Request) -> web.Response:
     )
 
 
-async def static(request: web.Request) -> web.StreamResponse:
-    """GET /static/{name}: the stylesheet, player script, logo and hls.js."""
-    name = request.match_info["name"]
-    if name == "hls.min.js":
-        path = next((p for p in HLS_JS_CANDIDATES if p.is_file()), None)
-        if path is None:  # pages then use the browser's native HLS
-            return web.Response(text="/* hls.js not installed */", content_type="text/javascript")
-    else:
-        path = safe_path(STATIC, name)
-        if path is None:
-            raise web.HTTPNotFound()
-    types = {".css": "text/css", ".js": "text/javascript", ".svg": "image/svg+xml"}
-    return web.FileResponse(
-        path,
+async def static(request: web.Request) -> web.Response:
+    """GET /static/{name} (cached an hour) and /static/{hash}/{name} (a year, immutable:
+    the hash is the content's): the stylesheet, player script, logo and hls.js."""
+    return _asset(request, request.match_info["name"], request.match_info.get("digest"))
+
+
+def _asset(request: web.Request, name: str, digest: str | None) -> web.Response:
+    asset = request.app[STATE].assets.get(name)
+    if asset is None or (digest is not None and digest != asset.digest):
+        raise web.HTTPNotFound(text="no such asset")
+    forever = digest is not None
+    gzipped = accepts_gzip(request)
+    response = web.Response(
+        body=asset.gzipped if gzipped else asset.body,
         headers={
-            "Content-Type": types.get(path.suffix, "text/plain"),
-            "Cache-Control": "public, max-age=3600",
+            "Content-Type": asset.content_type,
+            "Cache-Control": IMMUTABLE if forever else "public, max-age=3600",
+            "ETag": f'"{asset.digest}"',
+            "Vary": "Accept-Encoding",
         },
     )
+    if gzipped:
+        response.headers["Content-Encoding"] = "gzip"
+    return response
+
+
+async def favicon(request: web.Request) -> web.Response:
+    """GET /favicon.ico: the logo, for browsers that ask before reading the page."""
+    return _asset(request, "favicon.ico", None)
 
 
 @web.middleware
@@ -336,13 +371,14 @@ def create_app(
     max_upload_bytes: int = 2 * 1024**3,
 ) -> web.Application:
     """The server application over a catalogue and its data directory."""
-    app = web.Application(middlewares=[observe], client_max_size=32 * 1024**2)
+    app = web.Application(middlewares=[observe, deliver], client_max_size=32 * 1024**2)
     app[STATE] = State(
         catalog=catalog,
         data_dir=data_dir,
         clock=clock,
         refresh_s=refresh_s,
         max_upload_bytes=max_upload_bytes,
+        assets=load_assets(STATIC, HLS_JS_CANDIDATES),
     )
     app.on_startup.append(_warm)
     app.router.add_get("/", home)
@@ -360,4 +396,6 @@ def create_app(
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
     app.router.add_get("/static/{name}", static)
+    app.router.add_get("/static/{digest:[0-9a-f]{12}}/{name}", static)
+    app.router.add_get("/favicon.ico", favicon)
     return app

@@ -6,9 +6,10 @@ a slow link gets a page of a few kilobytes.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from html import escape
+from types import MappingProxyType
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
@@ -36,23 +37,44 @@ def _q(lang: str, **params: object) -> str:
     return "?" + urlencode(query)
 
 
-def layout(title: str, body: str, lang: str, path: str, player: bool = False) -> str:
-    """A whole page: head, language switcher, body."""
+NO_ASSETS: Mapping[str, str] = MappingProxyType({})
+
+
+def _asset(assets: Mapping[str, str], name: str) -> str:
+    """An asset's URL: hashed (cached for a year) when the server gave one."""
+    return escape(assets.get(name, f"/static/{name}"))
+
+
+def layout(
+    title: str,
+    body: str,
+    lang: str,
+    path: str,
+    player: bool = False,
+    assets: Mapping[str, str] = NO_ASSETS,
+) -> str:
+    """A whole page: head, language switcher, body; `assets` maps static file names
+    to the URLs to link them by."""
     current = ' aria-current="true"'
     switcher = " ".join(
         f'<a href="{escape(path)}?lang={code}" hreflang="{code}"'
         f"{current if code == lang else ''}>{escape(NAMES[code])}</a>"
         for code in LANGUAGES
     )
-    scripts = '<script src="/static/hls.min.js" defer></script>' if player else ""
-    scripts += '<script src="/static/player.js" defer></script>' if player else ""
+    scripts = ""
+    if player:
+        scripts = (
+            f'<script src="{_asset(assets, "hls.min.js")}" defer></script>'
+            f'<script src="{_asset(assets, "player.js")}" defer></script>'
+        )
     return f"""<!doctype html>
 <html lang="{lang}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{escape(title)} · {escape(t("site", lang))}</title>
-<link rel="stylesheet" href="/static/site.css">
+<link rel="stylesheet" href="{_asset(assets, "site.css")}">
+<link rel="icon" href="{_asset(assets, "logo.svg")}" type="image/svg+xml">
 {scripts}
 </head>
 <body>
@@ -79,6 +101,7 @@ def home(
     lessons: dict[str, LessonView],
     timezone: str,
     catalogue_html: str,
+    assets: Mapping[str, str] = NO_ASSETS,
 ) -> str:
     """Channels on air now, then the lesson catalogue."""
     zone = ZoneInfo(timezone)
@@ -107,7 +130,7 @@ def home(
         f'<h1>{escape(t("channels", lang))}</h1><ul class="cards">{"".join(cards)}</ul>'
         f"<h2>{escape(t('lessons', lang))}</h2>{catalogue_html}"
     )
-    return layout(t("site", lang), body, lang, "/")
+    return layout(t("site", lang), body, lang, "/", assets=assets)
 
 
 def catalogue(
@@ -161,6 +184,7 @@ def lesson_page(
     airings: Sequence[AiringView],
     channels: dict[str, ChannelView],
     timezone: str,
+    assets: Mapping[str, str] = NO_ASSETS,
 ) -> str:
     """A lesson with its player and its airings."""
     zone = ZoneInfo(timezone)
@@ -186,7 +210,7 @@ def lesson_page(
         + f"</p>{player}"
         + (f"<h2>{escape(t('airings', lang))}</h2><ul>{times}</ul>" if times else "")
     )
-    return layout(lesson.title, body, lang, lesson_page_url(lesson.id), player=lesson.has_package)
+    return layout(lesson.title, body, lang, lesson_page_url(lesson.id), lesson.has_package, assets)
 
 
 def channel_page(
@@ -196,6 +220,7 @@ def channel_page(
     lessons: dict[str, LessonView],
     timezone: str,
     now: datetime,
+    assets: Mapping[str, str] = NO_ASSETS,
 ) -> str:
     """A live channel's player and today's grid."""
     zone = ZoneInfo(timezone)
@@ -224,10 +249,10 @@ def channel_page(
         f'data-src="{escape(live_url(channel.id))}" '
         f'aria-label="{escape(channel.name)}"></video>{grid}'
     )
-    return layout(channel.name, body, lang, channel_page_url(channel.id), player=True)
+    return layout(channel.name, body, lang, channel_page_url(channel.id), True, assets)
 
 
-def not_found(lang: str) -> str:
+def not_found(lang: str, assets: Mapping[str, str] = NO_ASSETS) -> str:
     """The 404 page."""
     return layout(
         t("not_found", lang),
@@ -235,4 +260,5 @@ def not_found(lang: str) -> str:
         f"{escape(t('back', lang))}</a></p>",
         lang,
         "/",
+        assets=assets,
     )

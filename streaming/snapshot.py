@@ -108,6 +108,8 @@ class Snapshot:
     # Slates made for the airing after a gap: channel id -> slate key of that airing -> package.
     next_slates: dict[str, dict[str, Package]] = field(default_factory=dict)
     timezone: str = "Asia/Almaty"
+    version: int = 0  # the published schedule version (0: none)
+    published_at: datetime | None = None  # when that version was stored
 
     def airings_on(self, channel_id: str, day: date) -> list[AiringView]:
         """A channel's airings starting on a local date of the broadcast's time zone."""
@@ -191,6 +193,7 @@ def load_snapshot(catalog: Catalog, data_dir: Path, cache: PackageCache | None =
         version = published_version(session)
         if version is not None:
             snapshot.timezone = version.timezone
+            snapshot.version, snapshot.published_at = version.id, version.created_at
             snapshot.airings = [
                 AiringView(a.lesson_id, a.channel_id, a.start, a.end) for a in version.airings
             ]

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import gzip
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -14,6 +16,7 @@ from aiohttp import web
 from sqlalchemy.orm import Session
 
 from catalog import Catalog
+from streaming.assets import Asset, asset_urls
 from streaming.metrics import Metrics
 from streaming.snapshot import AiringView, PackageCache, Snapshot, load_snapshot
 
@@ -35,6 +38,11 @@ class CachedPlaylist:
     until: datetime
     body: bytes
 
+    @cached_property
+    def gzipped(self) -> bytes:
+        """The body gzipped, once per playlist rather than once per request."""
+        return gzip.compress(self.body, 6, mtime=0)
+
 
 @dataclass
 class State:
@@ -46,6 +54,7 @@ class State:
     refresh_s: float = 5.0
     max_upload_bytes: int = 2 * 1024**3
     metrics: Metrics = field(default_factory=Metrics)
+    assets: dict[str, Asset] = field(default_factory=dict)  # static files, in memory
     _snapshot: Snapshot | None = None
     _loaded_at: float = 0.0
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -55,6 +64,11 @@ class State:
     # Live playlists by (channel, rung): recomputed only at segment boundaries; a
     # channel's master is kept under (channel, "") for as long as the snapshot.
     live_cache: dict[tuple[str, str], CachedPlaylist] = field(default_factory=dict)
+
+    @cached_property
+    def asset_urls(self) -> dict[str, str]:
+        """Static file name -> its hashed URL, for the pages."""
+        return asset_urls(self.assets)
 
     async def snapshot(self) -> Snapshot:
         """The current snapshot. A stale one is still served while a single background

@@ -110,3 +110,38 @@ def test_pins_freeze_what_has_aired(solved, problem_data):
     replanned = solve(parse_problem(problem_data), SolveOptions(time_limit_s=10))
     kept = {(a.lesson, a.channel, a.start) for a in replanned.airings}
     assert {(a.lesson, a.channel, a.start) for a in schedule.airings[:3]} <= kept
+
+
+def test_ics_repeats_of_a_lesson_are_separate_events():
+    from datetime import UTC, datetime, timedelta
+
+    from scheduler.ics import CalendarEvent, write_ics
+
+    first = datetime(2026, 9, 1, 4, 0, tzinfo=UTC)
+    again = first + timedelta(days=7)
+    stored = datetime(2026, 8, 30, 12, 0, tzinfo=UTC)
+    events = [
+        CalendarEvent(
+            "kk-05-math-001",
+            t,
+            t + timedelta(minutes=25),
+            "Бөлшектер",
+            "Математика 5",
+            1,
+            False,
+            "Әл-Фараби",
+            "math",
+            sequence=3,
+            modified=stored,
+        )
+        for t in (first, again)
+    ]
+    calendar = icalendar.Calendar.from_ical(write_ics("c", "Asia/Almaty", events, "tv.example.kz"))
+    uids = [str(e["uid"]) for e in calendar.walk("VEVENT")]
+    assert uids == [
+        "kk-05-math-001-20260901T040000Z@tv.example.kz",
+        "kk-05-math-001-20260908T040000Z@tv.example.kz",
+    ]
+    for event in calendar.walk("VEVENT"):
+        assert int(event["sequence"]) == 3
+        assert event.decoded("last-modified") == stored

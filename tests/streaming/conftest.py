@@ -20,6 +20,7 @@ import pytest
 from catalog import open_catalog
 from catalog.problem_io import import_problem
 from catalog.schedules import publish, save_schedule
+from streaming import create_app
 from transcoder import TranscodeOptions, transcode
 from transcoder.jobs import record_package
 from transcoder.samples import make_lesson, make_signer
@@ -136,6 +137,18 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Site:
         publish(session, save_schedule(session, {"airings": airings}, "Asia/Almaty"), start)
     catalog.dispose()
     return Site(data, url, NOW)
+
+
+@pytest.fixture
+async def client(site, aiohttp_client):
+    """The application over the site, with a clock the test moves (client.clock)."""
+    catalog = open_catalog(site.url)
+    clock = {"now": site.now}
+    app = create_app(catalog, site.data_dir, clock=lambda: clock["now"], refresh_s=0)
+    test_client = await aiohttp_client(app)
+    test_client.clock = clock
+    yield test_client
+    catalog.dispose()
 
 
 def answers(url: str, tries: int = 150) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import m3u8
 import pytest
@@ -12,17 +12,6 @@ from catalog import open_catalog
 from streaming import create_app
 
 from .conftest import TITLE
-
-
-@pytest.fixture
-async def client(site, aiohttp_client):
-    catalog = open_catalog(site.url)
-    clock = {"now": site.now}
-    app = create_app(catalog, site.data_dir, clock=lambda: clock["now"], refresh_s=0)
-    test_client = await aiohttp_client(app)
-    test_client.clock = clock
-    yield test_client
-    catalog.dispose()
 
 
 async def test_lessons_api_filters_and_paginates(client):
@@ -79,6 +68,13 @@ async def test_lesson_has_airings_and_channels_know_now_and_next(client):
     grid = await (await client.get("/api/channels/al-farabi/schedule?date=2026-09-01")).json()
     assert [a["lesson"] for a in grid] == ["kk-05-math-001", "kk-05-math-002"]
     assert (await client.get("/api/channels/al-farabi/schedule?date=soon")).status == 400
+    for edge in ("9999-12-31", "0001-01-01"):
+        far = await client.get(f"/api/channels/al-farabi/schedule?date={edge}")
+        assert far.status == 400
+        assert "out of range" in (await far.json())["error"]
+    last = await client.get("/api/channels/al-farabi/schedule?date=9998-12-31")
+    assert last.status == 200
+    assert await last.json() == []
 
 
 async def test_openapi_document_lists_every_api_route(client):
@@ -250,6 +246,14 @@ async def test_calendar_per_audience(client):
     calendar = icalendar.Calendar.from_ical(await response.read())
     summaries = [str(e["summary"]) for e in calendar.walk("VEVENT")]
     assert summaries == [TITLE, "Теңдеулер"]
+    events = list(calendar.walk("VEVENT"))
+    uids = [str(e["uid"]) for e in events]
+    assert len(set(uids)) == len(uids)  # one per airing, never one per lesson
+    assert (
+        uids[0]
+        == f"kk-05-math-001-{events[0].decoded('dtstart').astimezone(UTC):%Y%m%dT%H%M%SZ}@127.0.0.1"
+    )
+    assert all(int(e["sequence"]) >= 1 and "last-modified" in e for e in events)
     empty = icalendar.Calendar.from_ical(await (await client.get("/calendar/1-ru.ics")).read())
     assert list(empty.walk("VEVENT")) == []
     for bad in ("/calendar/5-xx.ics", "/calendar/..%2f5-kk.ics", "/calendar/123-kk.ics"):

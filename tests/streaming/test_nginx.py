@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import os
 import shutil
 import subprocess
@@ -96,6 +97,32 @@ def test_live_playlists_are_cached_until_the_boundary(front):
     assert first[0] == second[0] == 200
     assert first[2].startswith(b"#EXTM3U")
     assert second[1]["X-Cache"] in ("HIT", "UPDATING")
+
+
+def _gzipped(url: str) -> tuple[dict[str, str], bytes]:
+    request = urllib.request.Request(url, headers={"Accept-Encoding": "gzip"})
+    with urllib.request.urlopen(request, timeout=5) as response:
+        return dict(response.headers), response.read()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/vod/kk-05-math-001/master.m3u8",  # from disk; its index.m3u8 is too short to pack
+        "/live/al-farabi/360p.m3u8",
+        "/live/al-farabi/master.m3u8",
+        "/iptv/epg.xml",
+        "/api/lessons",
+    ],
+)
+def test_text_goes_out_gzipped(front, path):
+    plain = _get(f"{front}{path}")
+    assert "Content-Encoding" not in plain[1]
+    headers, body = _gzipped(f"{front}{path}")
+    assert headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(body).startswith(plain[2][:7])
+    if path.startswith(("/vod/", "/live/")):
+        assert headers.get("Access-Control-Allow-Origin") == "*", headers
 
 
 def test_api_pages_and_slates_pass_through(front):

@@ -1,0 +1,69 @@
+"""Static assets (stylesheet, player script, logo, favicon, hls.js), held in memory
+with their gzip form and a content hash.
+
+Pages link them by hashed URLs (/static/{hash}/{name}) that are cached for a year
+and never change meaning: a new release of an asset gets a new URL. The plain
+/static/{name} stays for links that must not change (the logo an IPTV list
+names) and is cached for an hour.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+CONTENT_TYPES = {
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".svg": "image/svg+xml",
+    ".ico": "image/svg+xml",  # the favicon is the logo: every current browser reads SVG
+}
+HLS_JS = "hls.min.js"
+NO_HLS_JS = b"/* hls.js not installed: the page uses the browser's native HLS */\n"
+
+
+@dataclass(frozen=True)
+class Asset:
+    """One file as served: its bytes, their gzip form, and a short content hash."""
+
+    name: str
+    body: bytes
+    gzipped: bytes
+    content_type: str
+
+    @property
+    def digest(self) -> str:
+        return hashlib.sha256(self.body).hexdigest()[:12]
+
+    @property
+    def url(self) -> str:
+        return f"/static/{self.digest}/{self.name}"
+
+
+def make_asset(name: str, body: bytes) -> Asset:
+    """An asset of `body` (compressed once, here, not per request)."""
+    content_type = CONTENT_TYPES.get(Path(name).suffix, "application/octet-stream")
+    return Asset(name, body, gzip.compress(body, 9, mtime=0), content_type)
+
+
+def load_assets(static: Path, hls_js: Iterable[Path]) -> dict[str, Asset]:
+    """The package's static files, hls.js from the first of `hls_js` that exists
+    (a short stub when none does), and favicon.ico (the logo)."""
+    assets = {
+        path.name: make_asset(path.name, path.read_bytes())
+        for path in sorted(static.iterdir())
+        if path.is_file() and not path.name.startswith(".")
+    }
+    found = next((p for p in hls_js if p.is_file()), None)
+    assets[HLS_JS] = make_asset(HLS_JS, found.read_bytes() if found else NO_HLS_JS)
+    if "logo.svg" in assets:
+        assets["favicon.ico"] = make_asset("favicon.ico", assets["logo.svg"].body)
+    return assets
+
+
+def asset_urls(assets: Mapping[str, Asset]) -> dict[str, str]:
+    """Name -> hashed URL, for the pages."""
+    return {name: asset.url for name, asset in assets.items()}

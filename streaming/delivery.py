@@ -1,0 +1,72 @@
+"""How responses travel: CORS for players embedded on other sites, gzip for text.
+
+Every media, playlist, guide and calendar route may be fetched by a player on
+another origin (a school portal embedding a channel with hls.js), so they all
+carry `Access-Control-Allow-Origin: *` and answer the CORS preflight. Text
+(playlists, M3U, XMLTV, ICS, JSON, HTML) is gzipped for clients that take it;
+segments are not (MPEG-TS does not shrink), and nor are byte ranges.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+from aiohttp.web_response import ContentCoding
+
+from streaming.api import Handler
+
+CROSS_ORIGIN = ("/live/", "/vod/", "/slate/", "/iptv/", "/calendar/", "/static/")
+CORS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Expose-Headers": "Content-Length, Content-Range, Date, ETag",
+}
+PREFLIGHT = {
+    **CORS,
+    "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
+    "Access-Control-Allow-Headers": "Range",
+    "Access-Control-Max-Age": "86400",
+}
+COMPRESSIBLE = (
+    "application/vnd.apple.mpegurl",
+    "audio/x-mpegurl",
+    "application/xml",
+    "application/json",
+    "text/",
+    "image/svg+xml",
+)
+SMALLEST = 256  # bytes: below this gzip's own overhead wins
+
+
+def accepts_gzip(request: web.BaseRequest) -> bool:
+    """Whether the client takes gzip (a q=0 refusal counts as not)."""
+    for part in request.headers.get("Accept-Encoding", "").lower().split(","):
+        coding, _, params = part.strip().partition(";")
+        if coding.strip() in ("gzip", "*"):
+            return params.replace(" ", "") not in ("q=0", "q=0.0", "q=0.00", "q=0.000")
+    return False
+
+
+def _vary(response: web.StreamResponse) -> None:
+    present = [v.strip() for v in response.headers.get("Vary", "").split(",") if v.strip()]
+    if "accept-encoding" not in (v.lower() for v in present):
+        response.headers["Vary"] = ", ".join([*present, "Accept-Encoding"])
+
+
+@web.middleware
+async def deliver(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Answer CORS preflights, add CORS to cross-origin routes and gzip text bodies."""
+    cross_origin = request.path.startswith(CROSS_ORIGIN)
+    if cross_origin and request.method == "OPTIONS":
+        return web.Response(status=204, headers=PREFLIGHT)
+    response = await handler(request)
+    if cross_origin:
+        for name, value in CORS.items():
+            response.headers.setdefault(name, value)
+    compressible = response.content_type.startswith(COMPRESSIBLE)
+    if not compressible or "Content-Encoding" in response.headers:
+        return response
+    _vary(response)
+    body = response.body if isinstance(response, web.Response) else None
+    small = isinstance(body, bytes | bytearray) and len(body) < SMALLEST
+    if accepts_gzip(request) and "Range" not in request.headers and not small:
+        response.enable_compression(ContentCoding.gzip)
+    return response
