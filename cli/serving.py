@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import click
@@ -19,6 +20,9 @@ from cli.common import (
     timezone_option,
     user_errors,
 )
+
+if TYPE_CHECKING:
+    from streaming.origin import Origin
 
 host_option = setting("--host", default="127.0.0.1", help="Address to listen on.")
 port_option = setting("--port", type=click.IntRange(1, 65535), default=8080)
@@ -46,6 +50,21 @@ port_option = setting("--port", type=click.IntRange(1, 65535), default=8080)
     default=60,
     help="Seconds to keep trying a database that does not answer at start.",
 )
+@click.option(
+    "--public-url",
+    envvar="SABAQ_PUBLIC_URL",
+    default=None,
+    help="Base of every absolute link in the M3U list, guide and calendars, e.g. "
+    "https://tv.example.kz behind a TLS proxy (env SABAQ_PUBLIC_URL).",
+)
+@click.option(
+    "--trusted-proxy",
+    "trusted_proxies",
+    multiple=True,
+    envvar="SABAQ_TRUSTED_PROXIES",
+    help="Address or network whose X-Forwarded-Proto/-Host are believed when there is "
+    "no --public-url; repeat it (env SABAQ_TRUSTED_PROXIES, space-separated).",
+)
 @pass_context
 def serve(
     context: Context,
@@ -55,12 +74,19 @@ def serve(
     workers: int,
     access_log: bool,
     db_wait: float,
+    public_url: str | None,
+    trusted_proxies: tuple[str, ...],
 ) -> None:
     """Serve pages, the API, VOD, live channels, the M3U list and the XMLTV guide.
 
     Reading is public; producer actions (upload, queue transcoding, publish)
     need a bearer token from `sabaq token create`.
     """
+    from streaming.origin import Origin, networks
+    from streaming.origin import public_url as checked_url
+
+    with user_errors():
+        origin = Origin(checked_url(public_url) if public_url else None, networks(trusted_proxies))
     _serve(
         context,
         host,
@@ -69,6 +95,7 @@ def serve(
         workers=workers,
         access_log=access_log,
         db_wait_s=db_wait,
+        origin=origin,
     )
 
 
@@ -81,6 +108,7 @@ def _serve(
     workers: int = 1,
     access_log: bool = True,
     db_wait_s: float = 0.0,
+    origin: Origin | None = None,
 ) -> None:
     from streaming.serve import run_server
 
@@ -101,6 +129,7 @@ def _serve(
                 f"serving on http://{host}:{port}{processes} (Ctrl+C to stop)"
             ),
             access_log=access_log,
+            origin=origin,
         )
     except OSError as exc:
         fail(f"cannot listen on {host}:{port} ({exc.strerror})")

@@ -24,6 +24,7 @@ from streaming.delivery import accepts_gzip, deliver
 from streaming.errors import status_of
 from streaming.files import file_response, safe_path
 from streaming.i18n import negotiate
+from streaming.origin import Origin
 from streaming.snapshot import Package
 from streaming.state import STATE, CachedPlaylist, Clock, State, now_and_next, system_clock
 
@@ -51,7 +52,9 @@ def _html(text: str, status: int = 200) -> web.Response:
 
 
 def _base_url(request: web.Request) -> str:
-    return f"{request.scheme}://{request.host}"
+    """The base of absolute links (see streaming.origin); a forged Host is a 400."""
+    origin = request.app[STATE].origin
+    return origin.base_url(request.scheme, request.host, request.remote, request.headers)
 
 
 async def home(request: web.Request) -> web.Response:
@@ -369,8 +372,10 @@ def create_app(
     clock: Clock = system_clock,
     refresh_s: float = 5.0,
     max_upload_bytes: int = 2 * 1024**3,
+    origin: Origin | None = None,
 ) -> web.Application:
-    """The server application over a catalogue and its data directory."""
+    """The server application over a catalogue and its data directory; `origin` says
+    how absolute links are built (default: from each request's scheme and Host)."""
     app = web.Application(middlewares=[observe, deliver], client_max_size=32 * 1024**2)
     app[STATE] = State(
         catalog=catalog,
@@ -379,6 +384,7 @@ def create_app(
         refresh_s=refresh_s,
         max_upload_bytes=max_upload_bytes,
         assets=load_assets(STATIC, HLS_JS_CANDIDATES),
+        origin=origin or Origin(),
     )
     app.on_startup.append(_warm)
     app.router.add_get("/", home)

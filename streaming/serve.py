@@ -17,6 +17,7 @@ from aiohttp.log import access_logger
 
 from catalog import Catalog
 from streaming.app import create_app
+from streaming.origin import Origin
 
 Announce = Callable[[str], None]
 # Connections waiting to be accepted: a crowd reconnecting at once (a channel starting,
@@ -34,6 +35,7 @@ def run_server(
     max_upload_bytes: int = 2 * 1024**3,
     announce: Announce | None = None,
     access_log: bool = True,
+    origin: Origin | None = None,
 ) -> None:
     """Serve until interrupted; with `workers` > 1, in that many processes on one port.
 
@@ -49,7 +51,7 @@ def run_server(
         access_logger.setLevel(logging.INFO)
 
     def serve(reuse_port: bool, say: Announce | None) -> None:
-        app = create_app(open_catalog(), data_dir, max_upload_bytes=max_upload_bytes)
+        app = create_app(open_catalog(), data_dir, max_upload_bytes=max_upload_bytes, origin=origin)
         web.run_app(
             app,
             host=host,

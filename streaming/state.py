@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from catalog import Catalog
 from streaming.assets import Asset, asset_urls
 from streaming.metrics import Metrics
+from streaming.origin import Origin
 from streaming.snapshot import AiringView, PackageCache, Snapshot, load_snapshot
 
 Clock = Callable[[], datetime]
@@ -55,6 +56,7 @@ class State:
     max_upload_bytes: int = 2 * 1024**3
     metrics: Metrics = field(default_factory=Metrics)
     assets: dict[str, Asset] = field(default_factory=dict)  # static files, in memory
+    origin: Origin = field(default_factory=Origin)  # the base of absolute links
     _snapshot: Snapshot | None = None
     _loaded_at: float = 0.0
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)

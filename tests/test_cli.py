@@ -350,3 +350,17 @@ def test_queue_all_queues_lessons_with_media_only(run, tmp_path, problem_data):
         assert job.state == JobState.queued
         assert job.options["ladder"] == [234]
     catalog.dispose()
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--public-url", "ftp://tv.example.kz"], "public URL: 'ftp://tv.example.kz'"),
+        (["--trusted-proxy", "10.0.0.999"], "trusted proxy: '10.0.0.999'"),
+    ],
+)
+def test_serve_refuses_a_bad_origin_before_listening(run, args, expected):
+    result = run("serve", *args)
+    assert result.exit_code == 2
+    assert expected in result.output
+    assert len(result.output.strip().splitlines()) == 1
