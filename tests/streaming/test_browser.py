@@ -96,3 +96,108 @@ def test_phone_width_has_no_horizontal_scroll(server, browser):
     focused = page.evaluate("document.activeElement.textContent")
     assert focused  # the first link is reachable by keyboard
     page.close()
+
+
+@pytest.fixture(scope="module")
+def on_air(site, tmp_path_factory):
+    """A channel that airs lessons back to back for the next few minutes."""
+    data = tmp_path_factory.mktemp("on-air") / "data"
+    shutil.copytree(site.data_dir, data, symlinks=True)
+    catalog = open_catalog(f"sqlite:///{data / 'sabaq.sqlite3'}")
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(seconds=4)
+    airings = []
+    for index in range(40):
+        begin = start + timedelta(seconds=9 * index)
+        airings.append(
+            {
+                "lesson": "kk-05-math-001" if index % 2 == 0 else "kk-05-math-002",
+                "channel": "al-farabi",
+                "start": begin.isoformat(),
+                "end": (begin + timedelta(seconds=8)).isoformat(),
+            }
+        )
+    with catalog.session() as session:
+        publish(session, save_schedule(session, {"airings": airings}, "Asia/Almaty"), start)
+    catalog.dispose()
+    with running_server(data) as (base, _process):
+        yield base
+
+
+WATCH = """() => {
+  const hls = window.sabaqHls, video = document.getElementById('player');
+  return {
+    levels: hls.levels.map(l => [l.height, l.bitrate]),
+    level: hls.currentLevel >= 0 ? hls.levels[hls.currentLevel].height : null,
+    stalls: window.sabaqStalls || 0,
+    time: video.currentTime,
+  };
+}"""
+COUNT_STALLS = """() => {
+  window.sabaqStalls = 0;
+  window.sabaqHls.on('hlsError', (_, data) => {
+    if (data.details === 'bufferStalledError') { window.sabaqStalls += 1; }
+  });
+}"""
+
+
+def _watch_throttled(browser, url: str, kbps: int, seconds: float) -> dict:
+    """Play `url` on a link of `kbps` (Chromium's own throttling) and report what hls.js did."""
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send(
+        "Network.emulateNetworkConditions",
+        {
+            "offline": False,
+            "latency": 80,
+            "downloadThroughput": kbps * 1000 / 8,
+            "uploadThroughput": kbps * 1000 / 8,
+        },
+    )
+    page.goto(url)
+    page.wait_for_function("window.sabaqHls && window.sabaqHls.levels.length > 0", timeout=30000)
+    page.evaluate(COUNT_STALLS)
+    page.evaluate("document.getElementById('player').muted = true")
+    page.evaluate("document.getElementById('player').play()")
+    page.wait_for_function("document.getElementById('player').currentTime > 0", timeout=30000)
+    began = page.evaluate(WATCH)["time"]
+    time.sleep(seconds)
+    seen = page.evaluate(WATCH)
+    seen["played"] = seen["time"] - began
+    page.close()
+    return seen
+
+
+def test_live_on_a_throttled_link_behaves_as_vod(on_air, browser):
+    """hls.js picks live rungs by the master's figures: they must be the lessons' (as on
+    VOD), or a slow link starts too high and stalls."""
+    import json
+    import urllib.request
+
+    def declared(url: str) -> dict[int, int]:
+        import m3u8
+
+        with urllib.request.urlopen(url, timeout=5) as response:
+            master = m3u8.loads(response.read().decode())
+        return {
+            p.stream_info.resolution[1]: p.stream_info.bandwidth
+            for p in master.playlists
+            if p.stream_info.resolution
+        }
+
+    vod = declared(f"{on_air}/vod/kk-05-math-001/master.m3u8")
+    live = declared(f"{on_air}/live/al-farabi/master.m3u8")
+    # A link between the lowest and the highest video rung's declared peak.
+    kbps = int((min(vod.values()) + max(vod.values())) / 2 / 1000)
+    on_vod = _watch_throttled(browser, f"{on_air}/lessons/kk-05-math-001", kbps, 6)
+    on_live = _watch_throttled(browser, f"{on_air}/channels/al-farabi", kbps, 6)
+    print(json.dumps({"kbps": kbps, "vod": on_vod, "live": on_live}))
+    for height, peak in vod.items():
+        assert live[height] >= peak, (live, vod)
+    live_levels = {height: bitrate for height, bitrate in on_live["levels"] if height}
+    for height, peak in vod.items():
+        assert live_levels[height] >= peak  # what hls.js itself read
+    # Stalls are printed, not asserted: at the live edge of 8 s test lessons they come
+    # and go (0-2 in 6 s) whichever figures the master declares.
+    assert on_live["played"] > 2.0
+    assert on_vod["played"] > 2.0
