@@ -12,9 +12,12 @@ and write one package directory.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
+import os
 import re
+import shutil
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -24,6 +27,7 @@ from typing import Any
 import m3u8
 
 from catalog.errors import BadInput
+from catalog.files import staging_path
 
 MANIFEST = "package.json"
 MASTER = "master.m3u8"
@@ -90,12 +94,14 @@ class Manifest:
     source: Mapping[str, Any] = field(default_factory=dict)
     extra: Mapping[str, Any] = field(default_factory=dict)  # e.g. a slate's channel name
     format: int = FORMAT
+    content: str = ""  # the hash of the package's files (see content_version)
 
     @property
     def version(self) -> str:
-        """A short name of this package's content: it changes whenever a re-transcode
-        changes the sources or the options."""
-        return self.checksum[:12]
+        """A short name of this package's bytes, which names its versioned URLs: a
+        re-transcode that changes any file changes it. Packages written before
+        files were hashed are named by their sources' checksum."""
+        return self.content or self.checksum[:12]
 
     @property
     def segments(self) -> int:
@@ -147,9 +153,16 @@ class Manifest:
                 source=dict(data.get("source") or {}),
                 extra={k: v for k, v in data.items() if k not in known},
                 format=FORMAT,
+                content=_content(data) if version == FORMAT else "",
             )
         except (KeyError, TypeError, ValueError, OSError) as exc:
             raise ManifestError(f"package.json: malformed ({type(exc).__name__}: {exc})") from None
+
+
+def _content(data: Mapping[str, Any]) -> str:
+    """The content hash a package.json names (none when it names its checksum's)."""
+    named = str(data.get("version") or "")
+    return "" if named == str(data.get("checksum") or "")[:12] else named
 
 
 def _rendition_json(rung: Rendition) -> dict[str, Any]:
@@ -192,6 +205,21 @@ def read_manifest(directory: Path) -> Manifest:
     except (OSError, ValueError) as exc:
         raise ManifestError(f"{directory / MANIFEST}: cannot be read ({exc})") from None
     return Manifest.from_json(data, directory)
+
+
+VERSION_PATTERN = re.compile(r"^[0-9a-f]{12}$")
+
+
+def content_version(directory: Path) -> str:
+    """12 hex digits of the SHA-256 of every file in a package directory (names and
+    bytes, package.json aside): the same bytes, the same version."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in directory.rglob("*") if p.is_file() and p.name != MANIFEST):
+        digest.update(path.relative_to(directory).as_posix().encode() + b"\0")
+        with path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()[:12]
 
 
 def write_manifest(directory: Path, manifest: Manifest) -> None:
@@ -271,3 +299,71 @@ def media_playlist(
             )
         )
     return str(playlist.dumps())
+
+
+# ------------------------------------------------------------ versions on disk
+KEEP_OLD_S = 3600.0
+"""How long a replaced version stays readable: longer than any live window (36 s) or
+playlist cache (60 s), and than a viewer who paused a lesson is likely to wait."""
+
+
+def current_version(directory: Path) -> str | None:
+    """The version a package directory serves now (None: no package there)."""
+    try:
+        return read_manifest(directory).version
+    except ManifestError:
+        return None
+
+
+def publish_package(
+    work: Path, target: Path, version: str, now: float, keep_s: float = KEEP_OLD_S
+) -> None:
+    """Publish the finished package in `work` as version `version` of `target`.
+
+    Its files go to target/VERSION/, which its versioned URLs name and which never
+    changes; the unversioned names (target/package.json, target/360p/, …) are
+    symlinks into it, but for target/master.m3u8, which lists the versioned rung
+    playlists so that players are led to immutable URLs. The version it replaces,
+    and those replaced less than `keep_s` ago (by the clock `now`, seconds since the
+    epoch), stay readable beside it, so a live window or a cached playlist that
+    still names them keeps working; older ones are removed. Raises OSError.
+    """
+    stage = staging_path(target, "next")
+    shutil.rmtree(stage, ignore_errors=True)
+    stage.mkdir(parents=True)
+    work.rename(stage / version)
+    for entry in sorted((stage / version).iterdir()):
+        if entry.name != MASTER:
+            (stage / entry.name).symlink_to(f"{version}/{entry.name}")
+    manifest = read_manifest(stage / version)
+    master = master_playlist(manifest.rungs, uri=lambda rung: f"{version}/{rung.uri}")
+    (stage / MASTER).write_text(master, encoding="utf-8")
+    flat_old: str | None = None  # a package written before versions were kept
+    if target.exists():
+        current = current_version(target)
+        for child in sorted(target.iterdir()):
+            if child.is_symlink() or not child.is_dir() or not VERSION_PATTERN.match(child.name):
+                continue
+            if child.name == version:
+                continue
+            if child.name == current or now - child.stat().st_mtime < keep_s:
+                child.rename(stage / child.name)
+                if child.name == current:
+                    os.utime(stage / child.name, (now, now))  # replaced now
+        if current is not None and current != version and not (stage / current).exists():
+            flat_old = current
+    old = staging_path(target, "old")
+    had_old = target.exists()
+    if had_old:
+        target.rename(old)
+    try:
+        stage.rename(target)
+    except OSError:
+        if had_old:
+            old.rename(target)
+        raise
+    if flat_old is not None:
+        old.rename(target / flat_old)
+        os.utime(target / flat_old, (now, now))
+    else:
+        shutil.rmtree(old, ignore_errors=True)

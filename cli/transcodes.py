@@ -51,6 +51,12 @@ from cli.common import (
     "(`sabaq worker`) when SABAQ_BROKER_URL is set; else run them with --queued.",
 )
 @click.option(
+    "--force",
+    is_flag=True,
+    help="With --all or --queue: transcode even lessons whose package is current "
+    "(a new version with new segment URLs; the old one stays readable for an hour).",
+)
+@click.option(
     "--queued",
     is_flag=True,
     help="Run the jobs queued in the catalogue (e.g. through the server's API), "
@@ -97,6 +103,7 @@ def transcode(
     output: Path | None,
     all_lessons: bool,
     queue_only: bool,
+    force: bool,
     queued: bool,
     jobs: int,
     signer_position: str,
@@ -134,10 +141,12 @@ def transcode(
     if queue_only:
         if not all_lessons:
             fail("--queue goes with --all", EXIT_BAD_INPUT)
-        _queue_all(context, options)
+        _queue_all(context, options, force)
         return
+    if force and not all_lessons:
+        fail("--force goes with --all (and --queue)", EXIT_BAD_INPUT)
     if all_lessons or queued:
-        _transcode_all(context, options, jobs, queued)
+        _transcode_all(context, options, jobs, queued, force)
         return
     if lesson is None or output is None:
         fail("give LESSON and -o DIR, or --all, or --queued", EXIT_BAD_INPUT)
@@ -156,11 +165,11 @@ def transcode(
     )
 
 
-def _queue_all(context: Context, options: Any) -> None:
+def _queue_all(context: Context, options: Any, force: bool) -> None:
     from service.transcodes import queue_lessons, ring_workers
 
     with user_errors():
-        queued = ring_workers(queue_lessons(context.catalog(), options))
+        queued = ring_workers(queue_lessons(context.catalog(), options, force=force))
     missing = len(queued.without_media)
     left_out = f", {missing} lessons without media left out" if missing else ""
     if queued.broker is None:
@@ -173,7 +182,9 @@ def _queue_all(context: Context, options: Any) -> None:
     )
 
 
-def _transcode_all(context: Context, options: Any, jobs: int, queued: bool = False) -> None:
+def _transcode_all(
+    context: Context, options: Any, jobs: int, queued: bool = False, force: bool = False
+) -> None:
     from service.transcodes import all_lesson_ids, run_lessons, run_queue
 
     workspace = context.workspace
@@ -194,7 +205,7 @@ def _transcode_all(context: Context, options: Any, jobs: int, queued: bool = Fal
                 ids = all_lesson_ids(workspace.catalog())
             for lesson_id in ids:
                 started(lesson_id)
-            outcomes = run_lessons(workspace, ids, options, jobs, progress=advance)
+            outcomes = run_lessons(workspace, ids, options, jobs, advance, force)
     if queued and not outcomes:
         out.print("no queued jobs")
         return

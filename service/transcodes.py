@@ -16,7 +16,7 @@ from catalog.errors import Conflict, NotFound, Unavailable
 from catalog.jobs import lessons_in_order, queue_job
 from catalog.models import Lesson
 from service.workspace import Workspace
-from transcoder.jobs import JobOutcome, JobProgress, run_all, run_queued
+from transcoder.jobs import JobOutcome, JobProgress, job_options, run_all, run_queued
 from transcoder.options import TranscodeOptions
 
 
@@ -40,8 +40,10 @@ def queue_lessons(
     options: TranscodeOptions,
     lesson_ids: Sequence[str] | None = None,
     strict: bool = False,
+    force: bool = False,
 ) -> Queued:
-    """Queue a job for each lesson named (every lesson when None) that has media.
+    """Queue a job for each lesson named (every lesson when None) that has media; with
+    `force` the job transcodes even a lesson whose package is current.
 
     With `strict`, an unknown lesson is NotFound and one without media Conflict, and
     nothing is queued."""
@@ -58,7 +60,8 @@ def queue_lessons(
             if bare:
                 raise Conflict(f"lesson {bare[0]!r} has no source media; upload it first")
         with_media = [x for x in lessons if x.source]
-        jobs = [queue_job(session, x.id, options.to_json()).id for x in with_media]
+        stored = job_options(options, force)
+        jobs = [queue_job(session, x.id, stored).id for x in with_media]
     return Queued(jobs, [x.id for x in with_media], [x.id for x in lessons if not x.source])
 
 
@@ -96,10 +99,12 @@ def run_lessons(
     options: TranscodeOptions,
     jobs: int = 1,
     progress: JobProgress | None = None,
+    force: bool = False,
 ) -> list[JobOutcome]:
     """Queue, claim and run the lessons' jobs here, `jobs` at a time; a current package
-    is kept, a job running elsewhere is left to its runner."""
-    return run_all(workspace.catalog(), workspace.root, list(lesson_ids), options, jobs, progress)
+    is kept (unless `force`), a job running elsewhere is left to its runner."""
+    catalog, root = workspace.catalog(), workspace.root
+    return run_all(catalog, root, list(lesson_ids), options, jobs, progress, force)
 
 
 def run_queue(

@@ -14,7 +14,7 @@ from aiohttp import web
 
 from catalog import Catalog
 from catalog.errors import SabaqError
-from catalog.hls import master_playlist
+from catalog.hls import VERSION_PATTERN, master_playlist
 from catalog.layout import lesson_page_url
 from scheduler.ics import CalendarEvent, write_ics
 from streaming import api, guide, live, pages
@@ -22,7 +22,7 @@ from streaming import producer as _producer  # noqa: F401  (registers the produc
 from streaming.assets import load_assets
 from streaming.delivery import accepts_gzip, deliver
 from streaming.errors import status_of
-from streaming.files import file_response, safe_path
+from streaming.files import IMMUTABLE, file_response, safe_path
 from streaming.i18n import negotiate
 from streaming.origin import Origin
 from streaming.snapshot import Package
@@ -34,7 +34,6 @@ HLS_JS_CANDIDATES = (
     Path(__file__).resolve().parent.parent / "node_modules/hls.js/dist/hls.min.js",
 )
 PLAYLIST_TYPE = "application/vnd.apple.mpegurl"
-IMMUTABLE = "public, max-age=31536000, immutable"
 
 
 def _lang(request: web.Request) -> str:
@@ -121,13 +120,19 @@ async def channel_page(request: web.Request) -> web.Response:
 
 
 def _package_file(package: Package | None, tail: str, what: str) -> web.StreamResponse:
-    """A file of a package, never outside it; 404 naming what is missing."""
+    """A file of a package, never outside it; 404 naming what is missing. A path that
+    starts with a version (VERSION/360p/seg_00000.ts) names bytes that never change
+    and is cached as immutable; other paths follow the current version."""
     if package is None:
         raise web.HTTPNotFound(text=f"no such {what}")
+    head, _, rest = tail.partition("/")
+    versioned = bool(rest) and VERSION_PATTERN.match(head) is not None
     path = safe_path(package.directory, tail)
+    if path is None and versioned and head == package.manifest.version:
+        path = safe_path(package.directory, rest)  # written before versions were kept
     if path is None:
         raise web.HTTPNotFound(text=f"no such file in the {what}")
-    return file_response(path)
+    return file_response(path, immutable=versioned)
 
 
 async def vod(request: web.Request) -> web.StreamResponse:

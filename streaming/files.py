@@ -15,12 +15,9 @@ CONTENT_TYPES = {
     ".jpg": "image/jpeg",
     ".json": "application/json",
 }
-# Segments never change once published (a new package gets a new directory swap,
-# and players re-read playlists), playlists may be replaced by a re-transcode.
-CACHE = {
-    ".ts": "public, max-age=31536000, immutable",
-    ".m4s": "public, max-age=31536000, immutable",
-}
+# A versioned path (/vod/L/VERSION/…) names bytes that never change; any other path
+# follows the current version, which a re-transcode replaces.
+IMMUTABLE = "public, max-age=31536000, immutable"
 SHORT_CACHE = "public, max-age=30"
 
 
@@ -41,12 +38,12 @@ def safe_path(root: Path, tail: str) -> Path | None:
     return target
 
 
-def file_response(path: Path) -> web.FileResponse:
+def file_response(path: Path, immutable: bool = False) -> web.FileResponse:
     """A file with its content type and cache policy (ranges and ETag come from aiohttp)."""
     suffix = path.suffix.lower()
     headers = {
         "Content-Type": CONTENT_TYPES.get(suffix, "application/octet-stream"),
-        "Cache-Control": CACHE.get(suffix, SHORT_CACHE),
+        "Cache-Control": IMMUTABLE if immutable else SHORT_CACHE,
         "Access-Control-Allow-Origin": "*",
     }
     return web.FileResponse(path, headers=headers)

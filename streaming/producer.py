@@ -214,6 +214,10 @@ async def upload_signer(request: web.Request) -> web.Response:
                 "lessons": {"type": "array", "items": {"type": "string"}, "minItems": 1},
                 "all": {"type": "boolean", "const": True},
                 "options": {"type": "object"},
+                "force": {
+                    "type": "boolean",
+                    "description": "transcode even lessons whose package is current",
+                },
             },
             "anyOf": [{"required": ["lessons"]}, {"required": ["all"]}],
         }
@@ -223,19 +227,25 @@ async def upload_signer(request: web.Request) -> web.Response:
     errors={409: "A lesson has no source media"},
 )
 async def queue_transcode(request: web.Request) -> web.Response:
-    """POST /api/transcode: {"lessons": [...]} or {"all": true}, optional "options"."""
+    """POST /api/transcode: {"lessons": [...]} or {"all": true}, optional "options" and
+    "force" (re-transcode current packages too)."""
     await authorise(request)
     body = await _json_body(request)
     if not isinstance(body, dict):
         raise bad_request("body: expected an object")
     options = options_from(body.get("options"))
+    force = body.get("force", False)
+    if not isinstance(force, bool):
+        raise bad_request("force: expected true or false")
     wanted = body.get("lessons")
     if body.get("all") is True:
         wanted = None
     elif not isinstance(wanted, list) or not wanted or not all(isinstance(x, str) for x in wanted):
         raise bad_request('lessons: give a list of lesson ids, or "all": true')
     state = request.app[STATE]
-    queued = await state.in_pool(queue_lessons, state.catalog, options, wanted, wanted is not None)
+    queued = await state.in_pool(
+        queue_lessons, state.catalog, options, wanted, wanted is not None, force
+    )
     state.invalidate()
     return web.json_response({"queued": queued.lessons}, status=202)
 

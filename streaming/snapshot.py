@@ -27,7 +27,7 @@ from catalog.schedules import published_version
 class Package:
     """An HLS package on disk (a lesson's or a slate), as the server serves and stitches it."""
 
-    base_url: str  # e.g. /vod/kk-05-math-001
+    base_url: str  # e.g. /vod/kk-05-math-001/3f9a0c1b2d4e (its version)
     directory: Path  # where its files are served from
     manifest: Manifest
 
@@ -147,7 +147,9 @@ def read_package(
     if cache is not None and directory in cache and cache[directory][0] == mtime:
         return cache[directory][1]
     try:
-        package = Package(base_url, directory, read_manifest(directory))
+        manifest = read_manifest(directory)
+        # Live windows name segments by version, so their URLs never change meaning.
+        package = Package(f"{base_url}/{manifest.version}", directory, manifest)
     except ManifestError:
         return None
     if cache is not None:

@@ -171,6 +171,18 @@ def test_demo_builds_everything_and_a_rerun_reuses_packages(run, tmp_path):
     again = run("transcode", "--all")
     assert again.exit_code == 0
     assert "0 packaged, 2 already current, 0 failed" in again.output
+    package = data / "packages" / "kk-01-math-001"
+    before = json.loads((package / "package.json").read_text(encoding="utf-8"))["version"]
+    forced = run("transcode", "--all", "--force", "--ladder", "360,234", "--preset", "ultrafast")
+    assert forced.exit_code == 0, forced.output
+    assert "2 packaged, 0 already current, 0 failed" in forced.output
+    after = json.loads((package / "package.json").read_text(encoding="utf-8"))["version"]
+    assert after != before  # other bytes: other segment URLs
+    master = (package / "master.m3u8").read_text(encoding="utf-8")
+    assert f"{after}/360p/index.m3u8" in master
+    assert before not in master
+    assert (package / before / "234p" / "seg_00000.ts").is_file()  # still readable
+    assert run("transcode", "--force").exit_code == 2
 
 
 def test_generate_solve_export_round(run, tmp_path):

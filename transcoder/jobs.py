@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -51,19 +52,30 @@ class JobOutcome:
     error: str | None = None
 
 
+FORCE = "force"
+"""A job option that is a run instruction: transcode even when the package is current."""
+
+
+def job_options(options: TranscodeOptions, force: bool = False) -> dict[str, Any]:
+    """What a job stores: its transcode options, and `force` when asked."""
+    return {**options.to_json(), FORCE: True} if force else options.to_json()
+
+
 def run_lesson(
     catalog: Catalog,
     data_dir: Path,
     lesson_id: str,
     options: TranscodeOptions,
     progress: JobProgress | None = None,
+    force: bool = False,
 ) -> JobOutcome:
-    """Queue, claim, run and record one lesson's job; a current package is not redone.
+    """Queue, claim, run and record one lesson's job; a current package is not redone
+    unless `force`.
 
     There is one way to start a job: claiming it (catalog.jobs.claim_job). A job that
     another runner or worker is running is left to it, and reported as skipped."""
     with catalog.session() as session:
-        job_id = queue_job(session, lesson_id, options.to_json()).id
+        job_id = queue_job(session, lesson_id, job_options(options, force)).id
     if claim(catalog, job_id) is None:  # the attempt counts from the claim on
         return JobOutcome(lesson_id, ok=True, skipped=True, error="running elsewhere")
     return run_job(catalog, data_dir, job_id, progress)
@@ -84,6 +96,7 @@ def run_job(
         lesson = session.get_one(Lesson, lesson_id)
         source, signer = lesson.source, lesson.signer_source
         stored = dict(job.options)
+    force = stored.pop(FORCE, False) is True
     try:
         options = TranscodeOptions.from_json(stored)
     except BadInput as exc:
@@ -91,7 +104,7 @@ def run_job(
             fail_job(session, job_id, f"job {job_id}: {exc}")
         return JobOutcome(lesson_id, ok=False, error=str(exc))
     with _heartbeat(catalog, job_id, heartbeat_s):
-        return _work(catalog, data_dir, job_id, lesson_id, source, signer, options, progress)
+        return _work(catalog, data_dir, job_id, lesson_id, source, signer, options, progress, force)
 
 
 @contextmanager
@@ -126,6 +139,7 @@ def _work(
     signer: str | None,
     options: TranscodeOptions,
     progress: JobProgress | None,
+    force: bool = False,
 ) -> JobOutcome:
     layout = Layout(data_dir)
     out_dir = layout.package(lesson_id)
@@ -138,7 +152,7 @@ def _work(
         if lesson_path.exists() and (signer_path is None or signer_path.exists()):
             paths = [lesson_path] + ([signer_path] if signer_path else [])
             checksum = source_checksum(paths, options, probe(lesson_path).display_size[1])
-            if is_current(out_dir, checksum):
+            if not force and is_current(out_dir, checksum):
                 manifest = read_manifest(out_dir)
                 with catalog.session() as session:
                     finish_job(
@@ -254,12 +268,15 @@ def run_all(
     options: TranscodeOptions,
     jobs: int = 1,
     progress: JobProgress | None = None,
+    force: bool = False,
 ) -> list[JobOutcome]:
     """Run the lessons' jobs, `jobs` at a time; outcomes in the order given."""
     outcomes: dict[str, JobOutcome] = {}
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         futures = {
-            pool.submit(run_lesson, catalog, data_dir, lesson_id, options, progress): lesson_id
+            pool.submit(
+                run_lesson, catalog, data_dir, lesson_id, options, progress, force
+            ): lesson_id
             for lesson_id in lesson_ids
         }
         for future in as_completed(futures):

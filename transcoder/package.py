@@ -9,13 +9,14 @@ import math
 import re
 import shutil
 import subprocess
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from catalog.errors import MediaError
-from catalog.files import publish_directory, staging_path
+from catalog.files import staging_path
 from catalog.hls import (
     AUDIO_CODECS,
     MASTER,
@@ -24,7 +25,9 @@ from catalog.hls import (
     Manifest,
     ManifestError,
     Rendition,
+    content_version,
     master_playlist,
+    publish_package,
     read_manifest,
     read_segments,
     write_manifest,
@@ -255,6 +258,7 @@ def transcode(
         if not (work / POSTER).exists():  # the video stream ended before the poster's frame
             _poster(work, rungs[0].name, 0.0)
         manifest = Manifest(
+            content=content_version(work),
             duration_s=lesson.duration_s,
             segment_s=options.segment_s,
             rungs=tuple(renditions),
@@ -269,7 +273,7 @@ def transcode(
             extra=metadata or {},
         )
         write_manifest(work, manifest)
-        publish_directory(work, out_dir)
+        publish_package(work, out_dir, manifest.version, time.time())
     except OSError as exc:
         shutil.rmtree(work, ignore_errors=True)
         raise MediaError(f"{out_dir}: cannot be written ({exc.strerror or exc})") from None

@@ -124,3 +124,72 @@ def test_layout_and_urls_keep_ids_inside_their_place(tmp_path):
     start = datetime(2026, 9, 1, 4, 0, tzinfo=UTC)
     assert slate_key_start(slate_key("kk-1", start)) == start
     assert slate_key_start("not-a-key") is None
+
+
+def _built(root: Path, name: str, payload: bytes) -> tuple[Path, str]:
+    """A finished package in a work directory, as the transcoder leaves it."""
+    from catalog.hls import content_version
+
+    work = root / f".work-{name}"
+    (work / "480p").mkdir(parents=True)
+    (work / "audio").mkdir()
+    for rung in ("480p", "audio"):
+        (work / rung / "seg_00000.ts").write_bytes(payload)
+        (work / rung / "seg_00001.ts").write_bytes(payload[::-1])
+        (work / rung / "index.m3u8").write_text("#EXTM3U\n", encoding="utf-8")
+    (work / "master.m3u8").write_text(master_playlist(_manifest().rungs), encoding="utf-8")
+    version = content_version(work)
+    manifest = Manifest(**{**_manifest().__dict__, "content": version})
+    write_manifest(work, manifest)
+    return work, version
+
+
+def test_a_republished_package_gets_new_urls_and_keeps_the_old_ones_a_while(tmp_path):
+    from catalog.hls import KEEP_OLD_S, current_version, publish_package
+
+    target = tmp_path / "packages" / "kk-05-math-001"
+    work, first = _built(tmp_path, "1", b"first encode")
+    publish_package(work, target, first, now=1_000.0)
+    assert current_version(target) == first
+    assert (target / "480p").is_symlink()
+    assert (target / "480p" / "seg_00000.ts").read_bytes() == b"first encode"
+    master = m3u8.loads((target / "master.m3u8").read_text(encoding="utf-8"))
+    assert [p.uri for p in master.playlists] == [
+        f"{first}/480p/index.m3u8",
+        f"{first}/audio/index.m3u8",
+    ]
+
+    work, second = _built(tmp_path, "2", b"second encode")
+    assert second != first  # other bytes, another version
+    publish_package(work, target, second, now=2_000.0)
+    assert current_version(target) == second
+    assert (target / "480p" / "seg_00000.ts").read_bytes() == b"second encode"
+    assert (target / first / "480p" / "seg_00000.ts").read_bytes() == b"first encode"
+    assert (target / second / "480p" / "seg_00000.ts").read_bytes() == b"second encode"
+
+    work, third = _built(tmp_path, "3", b"third encode")
+    publish_package(work, target, third, now=2_000.0 + KEEP_OLD_S + 1)
+    assert not (target / first).exists()  # replaced over an hour ago: removed
+    assert (target / second).is_dir()  # just replaced: kept
+    assert not [p for p in target.parent.iterdir() if p.name.startswith(".")]
+
+    work, same = _built(tmp_path, "4", b"third encode")
+    assert same == third
+    publish_package(work, target, same, now=2_000.0 + KEEP_OLD_S + 2)
+    assert current_version(target) == third
+    assert sorted(p.name for p in target.iterdir() if p.is_dir() and not p.is_symlink()) == sorted(
+        [second, third]
+    )
+
+
+def test_a_package_from_before_versions_is_kept_as_a_version(tmp_path):
+    from catalog.hls import current_version, publish_package
+
+    target = tmp_path / "packages" / "old"
+    work, flat = _built(tmp_path, "flat", b"flat package")
+    target.parent.mkdir(parents=True)
+    work.rename(target)  # how packages were published before
+    work, new = _built(tmp_path, "new", b"new package")
+    publish_package(work, target, new, now=5.0)
+    assert current_version(target) == new
+    assert (target / flat / "480p" / "seg_00000.ts").read_bytes() == b"flat package"

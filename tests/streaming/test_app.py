@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, timedelta
 
 import m3u8
@@ -92,16 +93,27 @@ async def test_vod_serves_package_files_with_types_and_caching(client):
     master = await client.get("/vod/kk-05-math-001/master.m3u8")
     assert master.status == 200
     assert master.headers["Content-Type"] == "application/vnd.apple.mpegurl"
+    assert "immutable" not in master.headers["Cache-Control"]  # its stable name moves on
     playlist = m3u8.loads(await master.text())
     assert playlist.is_variant
+    version = playlist.playlists[0].uri.split("/")[0]
+    assert re.fullmatch(r"[0-9a-f]{12}", version)
+    assert all(p.uri.startswith(f"{version}/") for p in playlist.playlists)
+    rung = await client.get(f"/vod/kk-05-math-001/{version}/234p/index.m3u8")
+    assert "immutable" in rung.headers["Cache-Control"]
     segment = await client.get(
-        "/vod/kk-05-math-001/234p/seg_00000.ts", headers={"Range": "bytes=0-187"}
+        f"/vod/kk-05-math-001/{version}/234p/seg_00000.ts", headers={"Range": "bytes=0-187"}
     )
     assert segment.status == 206
     assert len(await segment.read()) == 188
     assert segment.headers["Content-Type"] == "video/mp2t"
     assert "immutable" in segment.headers["Cache-Control"]
     assert segment.headers.get("ETag")
+    # The unversioned path still answers, but may change: never cached as immutable.
+    plain = await client.get("/vod/kk-05-math-001/234p/seg_00000.ts")
+    assert plain.status == 200
+    assert "immutable" not in plain.headers["Cache-Control"]
+    assert (await client.get("/vod/kk-05-math-001/0123456789ab/234p/seg_00000.ts")).status == 404
 
 
 @pytest.mark.parametrize(
@@ -147,11 +159,13 @@ async def test_live_channel_follows_the_clock(client, site):
     response = await client.get("/live/al-farabi/360p.m3u8")
     assert response.headers["Content-Type"].startswith("application/vnd.apple.mpegurl")
     playlist = m3u8.loads(await response.text())
-    assert playlist.segments[-1].uri == "/vod/kk-05-math-001/360p/seg_00001.ts"
+    version = json.loads((site.data_dir / "packages/kk-05-math-001/package.json").read_text())
+    expected = f"/vod/kk-05-math-001/{version['version']}/360p/seg_00001.ts"
+    assert playlist.segments[-1].uri == expected
     client.clock["now"] = site.now  # in the gap: the slate announcing the next lesson
     gap = m3u8.loads(await (await client.get("/live/al-farabi/360p.m3u8")).text())
     key = "20260901T040030Z-kk-05-math-002"
-    assert gap.segments[-1].uri.startswith(f"/slate/al-farabi/next/{key}/360p/")
+    assert re.match(rf"/slate/al-farabi/next/{key}/[0-9a-f]{{12}}/360p/", gap.segments[-1].uri)
     assert gap.media_sequence >= playlist.media_sequence
     assert (await client.get(gap.segments[-1].uri)).status == 200
     assert (await client.get("/live/nope/master.m3u8")).status == 404
@@ -168,12 +182,12 @@ async def test_live_master_declares_the_lessons_bitrates(client, site):
     vods = {}
     for lesson in aired:
         master = m3u8.loads(await (await client.get(f"/vod/{lesson}/master.m3u8")).text())
-        vods[lesson] = {p.uri.split("/")[0]: p.stream_info for p in master.playlists}
+        vods[lesson] = {p.uri.split("/")[-2]: p.stream_info for p in master.playlists}
     packages = {
         lesson: json.loads((site.data_dir / "packages" / lesson / "package.json").read_text())
         for lesson in aired
     }
-    slate_info = {p.uri.split("/")[0]: p.stream_info for p in slate.playlists}
+    slate_info = {p.uri.split("/")[-2]: p.stream_info for p in slate.playlists}
     for variant in live.playlists:
         rung = variant.uri.removesuffix(".m3u8")
         info = variant.stream_info

@@ -81,13 +81,19 @@ def front(site, tmp_path_factory):
 
 
 def test_segments_come_from_disk_and_are_immutable(front, site):
-    status, headers, body = _get(f"{front}/vod/kk-05-math-001/360p/seg_00000.ts")
+    status, headers, master = _get(f"{front}/vod/kk-05-math-001/master.m3u8")
+    assert (status, headers["Cache-Control"]) == (200, "public, max-age=30")
+    version = master.decode().split("\n")[-2].split("/")[0]  # VERSION/audio/index.m3u8
+    status, headers, body = _get(f"{front}/vod/kk-05-math-001/{version}/360p/seg_00000.ts")
     assert status == 200
     assert "immutable" in headers["Cache-Control"]
     assert headers["Content-Type"] == "video/mp2t"
     expected = site.data_dir / "packages" / "kk-05-math-001" / "360p" / "seg_00000.ts"
     assert body == expected.read_bytes()
-    status, headers, _ = _get(f"{front}/vod/kk-05-math-001/master.m3u8")
+    status, headers, _ = _get(f"{front}/vod/kk-05-math-001/360p/seg_00000.ts")
+    assert (status, headers["Cache-Control"]) == (200, "public, max-age=30")
+    key = "20260901T040030Z-kk-05-math-002"
+    status, headers, _ = _get(f"{front}/slate/al-farabi/next/{key}/360p/index.m3u8")
     assert (status, headers["Cache-Control"]) == (200, "public, max-age=30")
 
 

@@ -114,6 +114,14 @@ async def test_upload_then_queue_a_transcode(producer, clip, caplog):
     with producer.catalog.session() as session:
         job = session.scalars(select(TranscodeJob).where(TranscodeJob.lesson_id == LESSON)).one()
         assert job.state == JobState.queued
+        assert "force" not in job.options
+    forced = await producer.post(
+        "/api/transcode", json={"lessons": [LESSON], "force": True}, headers=producer.auth
+    )
+    assert forced.status == 202
+    with producer.catalog.session() as session:
+        job = session.scalars(select(TranscodeJob).where(TranscodeJob.lesson_id == LESSON)).one()
+        assert job.options["force"] is True  # the runner that claims it redoes the package
     token = producer.auth["Authorization"].split()[1]
     assert token not in caplog.text
 
@@ -172,6 +180,7 @@ async def test_upload_for_unknown_lesson_is_404(producer, clip):
         ({"all": True, "options": {"ladder": "720"}}, 400, "options.ladder"),
         ({"all": True, "options": {"signer_position": "middle"}}, 400, "signer position"),
         ({"all": True, "options": {"ladder": [180]}}, 400, "supported heights"),
+        ({"all": True, "force": "yes"}, 400, "force: expected true or false"),
     ],
 )
 async def test_bad_transcode_requests(producer, body, status, reason):
