@@ -331,27 +331,33 @@ def publish_package(
     stage = staging_path(target, "next")
     shutil.rmtree(stage, ignore_errors=True)
     stage.mkdir(parents=True)
-    work.rename(stage / version)
-    for entry in sorted((stage / version).iterdir()):
-        if entry.name != MASTER:
-            (stage / entry.name).symlink_to(f"{version}/{entry.name}")
-    manifest = read_manifest(stage / version)
-    master = master_playlist(manifest.rungs, uri=lambda rung: f"{version}/{rung.uri}")
-    (stage / MASTER).write_text(master, encoding="utf-8")
-    flat_old: str | None = None  # a package written before versions were kept
-    if target.exists():
-        current = current_version(target)
-        for child in sorted(target.iterdir()):
-            if child.is_symlink() or not child.is_dir() or not VERSION_PATTERN.match(child.name):
+    moved: list[str] = []  # versions taken from target into stage, put back on failure
+    try:
+        work.rename(stage / version)
+        for entry in sorted((stage / version).iterdir()):
+            if entry.name != MASTER:
+                (stage / entry.name).symlink_to(f"{version}/{entry.name}")
+        manifest = read_manifest(stage / version)
+        master = master_playlist(manifest.rungs, uri=lambda rung: f"{version}/{rung.uri}")
+        (stage / MASTER).write_text(master, encoding="utf-8")
+        current = current_version(target) if target.exists() else None
+        for child in sorted(target.iterdir()) if target.exists() else []:
+            name = child.name
+            if child.is_symlink() or not child.is_dir() or not VERSION_PATTERN.match(name):
                 continue
-            if child.name == version:
-                continue
-            if child.name == current or now - child.stat().st_mtime < keep_s:
-                child.rename(stage / child.name)
-                if child.name == current:
-                    os.utime(stage / child.name, (now, now))  # replaced now
-        if current is not None and current != version and not (stage / current).exists():
-            flat_old = current
+            if name != version and (name == current or now - child.stat().st_mtime < keep_s):
+                child.rename(stage / name)
+                moved.append(name)
+    except BaseException:
+        for name in moved:
+            (stage / name).rename(target / name)
+        if (stage / version).exists() and not work.exists():
+            (stage / version).rename(work)  # the caller cleans up its own work
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
+    if current in moved:
+        os.utime(stage / current, (now, now))  # replaced now: kept keep_s from here
+    flat_old = current if current not in (None, version, *moved) else None
     old = staging_path(target, "old")
     had_old = target.exists()
     if had_old:
@@ -361,8 +367,10 @@ def publish_package(
     except OSError:
         if had_old:
             old.rename(target)
+            for name in moved:
+                (stage / name).rename(target / name)
         raise
-    if flat_old is not None:
+    if flat_old is not None:  # a package written before versions were kept
         old.rename(target / flat_old)
         os.utime(target / flat_old, (now, now))
     else:
