@@ -43,9 +43,10 @@ def write_atomic(path: Path, content: str | bytes) -> None:
         raise _failure(path, exc) from None
 
 
-def publish_directory(work: Path, target: Path) -> None:
-    """Swap a finished directory into place; the previous one goes only after, and stays
-    published if the swap fails. Raises OSError (callers name what failed)."""
+def swap_directory(work: Path, target: Path) -> Path | None:
+    """Rename a finished directory into place and return where the previous one went
+    (None when there was none), for the caller to remove or keep; the previous one
+    stays published if the swap fails. Raises OSError."""
     old = staging_path(target, "old")
     had_old = target.exists()
     if had_old:
@@ -56,7 +57,15 @@ def publish_directory(work: Path, target: Path) -> None:
         if had_old:
             old.rename(target)
         raise
-    shutil.rmtree(old, ignore_errors=True)
+    return old if had_old else None
+
+
+def publish_directory(work: Path, target: Path) -> None:
+    """Swap a finished directory into place; the previous one goes only after, and stays
+    published if the swap fails. Raises OSError (callers name what failed)."""
+    old = swap_directory(work, target)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def write_directory(target: Path, files: Mapping[str, str | bytes]) -> None:

@@ -27,7 +27,7 @@ from typing import Any
 import m3u8
 
 from catalog.errors import BadInput
-from catalog.files import staging_path
+from catalog.files import staging_path, swap_directory
 
 MANIFEST = "package.json"
 MASTER = "master.m3u8"
@@ -358,20 +358,15 @@ def publish_package(
     if current in moved:
         os.utime(stage / current, (now, now))  # replaced now: kept keep_s from here
     flat_old = current if current not in (None, version, *moved) else None
-    old = staging_path(target, "old")
-    had_old = target.exists()
-    if had_old:
-        target.rename(old)
     try:
-        stage.rename(target)
+        old = swap_directory(stage, target)
     except OSError:
-        if had_old:
-            old.rename(target)
-            for name in moved:
-                (stage / name).rename(target / name)
+        for name in moved:  # target is the previous package again: give back its versions
+            (stage / name).rename(target / name)
+        shutil.rmtree(stage, ignore_errors=True)
         raise
-    if flat_old is not None:  # a package written before versions were kept
+    if old is not None and flat_old is not None:  # written before versions were kept
         old.rename(target / flat_old)
         os.utime(target / flat_old, (now, now))
-    else:
+    elif old is not None:
         shutil.rmtree(old, ignore_errors=True)

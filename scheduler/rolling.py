@@ -27,6 +27,9 @@ from scheduler.schedule import Airing, airing_at
 FILL_WEIGHT = 1000  # per second of airtime, against the small time-of-day penalty
 
 
+PINNED_DAY_S = 5.0  # the longest try of a day that holds pins
+
+
 def solve_by_day(
     problem: Problem, time_limit_s: float, workers: int, seed: int = 0
 ) -> tuple[list[Airing], int]:
@@ -180,9 +183,20 @@ def _solve_day(
         model.add_hint(on_literal, 1 if lid in hinted and hinted[lid].channel == channel_id else 0)
     solver = new_solver(budget, workers, seed)
     status = solver.solve(model)
+    has_pins = any(lesson.id in pinned for lesson in candidates)
+    if status == cp_model.UNKNOWN and has_pins:
+        # Out of time, not proven impossible: a day with pins cannot be skipped, so it
+        # gets one longer try (a loaded machine can eat a short budget in set-up).
+        solver = new_solver(max(budget, PINNED_DAY_S), workers, seed)
+        status = solver.solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        if any(lesson.id in pinned for lesson in candidates):
+        if has_pins and status == cp_model.INFEASIBLE:
             raise Infeasible(f"pin: the pins of {problem.days[day]} conflict")
+        if has_pins:
+            raise Infeasible(
+                f"pin: no placement of the pins of {problem.days[day]} was found "
+                f"in {max(budget, PINNED_DAY_S):.0f} s"
+            )
         return []
     placed = []
     lessons = {lesson.id: lesson for lesson in candidates}

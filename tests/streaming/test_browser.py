@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import time
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -18,26 +19,37 @@ pytestmark = [pytest.mark.slow, pytest.mark.browser]
 CHROMIUM = "/usr/bin/chromium"
 
 
-@pytest.fixture(scope="module")
-def server(site, tmp_path_factory):
+def _airing(lesson: str, start: datetime) -> dict[str, str]:
+    end = start + timedelta(seconds=8)
+    return {
+        "lesson": lesson,
+        "channel": "al-farabi",
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+    }
+
+
+@contextmanager
+def _serving(site, folder: Path, airings: list[dict[str, str]], start: datetime):
+    """A copy of the site with `airings` published at `start`, served by `sabaq serve`."""
     if not Path(CHROMIUM).exists():
         pytest.fail("chromium missing: `make test` installs Debian's chromium")
-    data = tmp_path_factory.mktemp("browser") / "data"
+    data = folder / "data"
     shutil.copytree(site.data_dir, data, symlinks=True)
     catalog = open_catalog(f"sqlite:///{data / 'sabaq.sqlite3'}")
-    start = datetime.now(UTC).replace(microsecond=0) - timedelta(seconds=2)
-    airings = [
-        {
-            "lesson": "kk-05-math-001",
-            "channel": "al-farabi",
-            "start": start.isoformat(),
-            "end": (start + timedelta(seconds=8)).isoformat(),
-        }
-    ]
     with catalog.session() as session:
         publish(session, save_schedule(session, {"airings": airings}, "Asia/Almaty"), start)
     catalog.dispose()
     with running_server(data) as (base, _process):
+        yield base
+
+
+@pytest.fixture(scope="module")
+def server(site, tmp_path_factory):
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(seconds=2)
+    with _serving(
+        site, tmp_path_factory.mktemp("browser"), [_airing("kk-05-math-001", start)], start
+    ) as base:
         yield base
 
 
@@ -101,25 +113,10 @@ def test_phone_width_has_no_horizontal_scroll(server, browser):
 @pytest.fixture(scope="module")
 def on_air(site, tmp_path_factory):
     """A channel that airs lessons back to back for the next few minutes."""
-    data = tmp_path_factory.mktemp("on-air") / "data"
-    shutil.copytree(site.data_dir, data, symlinks=True)
-    catalog = open_catalog(f"sqlite:///{data / 'sabaq.sqlite3'}")
     start = datetime.now(UTC).replace(microsecond=0) - timedelta(seconds=4)
-    airings = []
-    for index in range(40):
-        begin = start + timedelta(seconds=9 * index)
-        airings.append(
-            {
-                "lesson": "kk-05-math-001" if index % 2 == 0 else "kk-05-math-002",
-                "channel": "al-farabi",
-                "start": begin.isoformat(),
-                "end": (begin + timedelta(seconds=8)).isoformat(),
-            }
-        )
-    with catalog.session() as session:
-        publish(session, save_schedule(session, {"airings": airings}, "Asia/Almaty"), start)
-    catalog.dispose()
-    with running_server(data) as (base, _process):
+    lessons = ("kk-05-math-001", "kk-05-math-002")
+    airings = [_airing(lessons[i % 2], start + timedelta(seconds=9 * i)) for i in range(40)]
+    with _serving(site, tmp_path_factory.mktemp("on-air"), airings, start) as base:
         yield base
 
 
