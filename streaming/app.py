@@ -20,7 +20,7 @@ from scheduler.ics import CalendarEvent, write_ics
 from streaming import api, guide, live, pages
 from streaming import producer as _producer  # noqa: F401  (registers the producer routes)
 from streaming.assets import load_assets
-from streaming.delivery import accepts_gzip, deliver
+from streaming.delivery import CORS, accepts_gzip, deliver, preflight
 from streaming.errors import status_of
 from streaming.files import IMMUTABLE, file_response, safe_path
 from streaming.i18n import negotiate
@@ -211,7 +211,7 @@ async def live_media(request: web.Request) -> web.Response:
 
 def _playlist(request: web.Request, cached: CachedPlaylist, cache: str) -> web.Response:
     """A live playlist from memory, gzipped (once, not per request) for clients that take it."""
-    headers = {"Cache-Control": cache, "Vary": "Accept-Encoding"}
+    headers = {"Cache-Control": cache, **CORS, "Vary": "Accept-Encoding"}
     if accepts_gzip(request):
         headers["Content-Encoding"] = "gzip"
         return web.Response(body=cached.gzipped, content_type=PLAYLIST_TYPE, headers=headers)
@@ -341,13 +341,14 @@ async def favicon(request: web.Request) -> web.Response:
 
 @web.middleware
 async def observe(request: web.Request, handler: api.Handler) -> web.StreamResponse:
-    """Count and time every request; turn API errors into JSON."""
+    """Count and time every request; answer CORS preflights, add CORS and gzip
+    (streaming.delivery); turn API errors into JSON."""
     started = time.perf_counter()
     route = request.match_info.route.resource
     name = route.canonical if route is not None else "unmatched"
     status = 500
     try:
-        response = await handler(request)
+        response = preflight(request) or deliver(request, await handler(request))
         status = response.status
         return response
     except SabaqError as exc:  # raised by the service layer: one mapping to statuses
@@ -381,7 +382,7 @@ def create_app(
 ) -> web.Application:
     """The server application over a catalogue and its data directory; `origin` says
     how absolute links are built (default: from each request's scheme and Host)."""
-    app = web.Application(middlewares=[observe, deliver], client_max_size=32 * 1024**2)
+    app = web.Application(middlewares=[observe], client_max_size=32 * 1024**2)
     app[STATE] = State(
         catalog=catalog,
         data_dir=data_dir,

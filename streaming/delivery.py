@@ -12,8 +12,6 @@ from __future__ import annotations
 from aiohttp import web
 from aiohttp.web_response import ContentCoding
 
-from streaming.api import Handler
-
 CROSS_ORIGIN = ("/live/", "/vod/", "/slate/", "/iptv/", "/calendar/", "/static/")
 CORS = {
     "Access-Control-Allow-Origin": "*",
@@ -51,18 +49,22 @@ def _vary(response: web.StreamResponse) -> None:
         response.headers["Vary"] = ", ".join([*present, "Accept-Encoding"])
 
 
-@web.middleware
-async def deliver(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Answer CORS preflights, add CORS to cross-origin routes and gzip text bodies."""
-    cross_origin = request.path.startswith(CROSS_ORIGIN)
-    if cross_origin and request.method == "OPTIONS":
+def preflight(request: web.Request) -> web.Response | None:
+    """The answer to a CORS preflight on a cross-origin route (None for other requests)."""
+    if request.method == "OPTIONS" and request.path.startswith(CROSS_ORIGIN):
         return web.Response(status=204, headers=PREFLIGHT)
-    response = await handler(request)
-    if cross_origin:
-        for name, value in CORS.items():
-            response.headers.setdefault(name, value)
-    compressible = response.content_type.startswith(COMPRESSIBLE)
-    if not compressible or "Content-Encoding" in response.headers:
+    return None
+
+
+def deliver(request: web.Request, response: web.StreamResponse) -> web.StreamResponse:
+    """Add CORS to a cross-origin route's response and gzip a text body (called by the
+    app's one middleware, before the response is sent)."""
+    headers = response.headers
+    if "Access-Control-Allow-Origin" not in headers and request.path.startswith(CROSS_ORIGIN):
+        headers.update(CORS)
+    if "Content-Encoding" in headers or headers.get("Vary", "").endswith("Accept-Encoding"):
+        return response  # the handler chose the encoding itself (live playlists, assets)
+    if not response.content_type.startswith(COMPRESSIBLE):
         return response
     _vary(response)
     body = response.body if isinstance(response, web.Response) else None
