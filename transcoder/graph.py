@@ -55,6 +55,9 @@ def _even(value: float) -> int:
     return max(2, round(value / 2) * 2)
 
 
+AAC_FRAME_S = 1024 / 48000  # one AAC frame at the ladder's sample rate
+
+
 def build_args(
     lesson: MediaInfo,
     signer: MediaInfo | None,
@@ -158,7 +161,9 @@ def build_args(
             **{
                 "c:a": "aac",
                 "b:a": f"{AUDIO_ONLY_KBPS}k",
-                "t": duration,
+                # Two AAC frames short of the picture: the encoder's priming and last
+                # frame would otherwise spill into a 20 ms segment the video rungs lack.
+                "t": f"{max(lesson.duration_s - 2 * AAC_FRAME_S, AAC_FRAME_S):.3f}",
                 **_hls(audio_dir, options.segment_s),
             },
         )

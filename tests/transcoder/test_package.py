@@ -96,6 +96,20 @@ def test_segments_are_aligned_across_rungs_with_idr_every_2s(package):
     assert result.segments == 2
 
 
+def test_every_rung_has_as_many_segments(tmp_path):
+    """12 s is not a whole number of AAC frames: the audio-only rung's last frame used
+    to spill into a third, 21 ms segment that the video rungs lack."""
+    from transcoder.samples import make_lesson
+
+    lesson = make_lesson(tmp_path / "twelve.mp4", "Он екі секунд", 12, size="426x240")
+    transcode(lesson, tmp_path / "out", TranscodeOptions(preset="ultrafast", ladder=(234,)))
+    counts = {
+        rung: len(m3u8.load(str(tmp_path / "out" / rung / "index.m3u8")).segments)
+        for rung in ("234p", "audio")
+    }
+    assert counts == {"234p": 2, "audio": 2}
+
+
 def test_package_json_poster_and_loudness(package):
     out, result, _ = package
     meta = json.loads((out / "package.json").read_text(encoding="utf-8"))
