@@ -12,8 +12,12 @@ import shutil
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from catalog.errors import NoSpace, Unavailable
+
+if TYPE_CHECKING:
+    from hashlib import _Hash as Hash
 
 
 def _failure(path: Path, exc: OSError) -> Unavailable:
@@ -26,6 +30,13 @@ def _failure(path: Path, exc: OSError) -> Unavailable:
 def staging_path(target: Path, tag: str = "partial") -> Path:
     """A hidden sibling of `target` for work in progress, unique to this process."""
     return target.with_name(f".{target.name}.{tag}-{os.getpid()}")
+
+
+def hash_file(digest: Hash, path: Path) -> None:
+    """Feed a file's bytes to `digest`, a megabyte at a time."""
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
 
 
 def write_atomic(path: Path, content: str | bytes) -> None:

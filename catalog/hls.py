@@ -27,7 +27,7 @@ from typing import Any
 import m3u8
 
 from catalog.errors import BadInput
-from catalog.files import staging_path, swap_directory
+from catalog.files import hash_file, staging_path, swap_directory
 
 MANIFEST = "package.json"
 MASTER = "master.m3u8"
@@ -216,9 +216,7 @@ def content_version(directory: Path) -> str:
     digest = hashlib.sha256()
     for path in sorted(p for p in directory.rglob("*") if p.is_file() and p.name != MANIFEST):
         digest.update(path.relative_to(directory).as_posix().encode() + b"\0")
-        with path.open("rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
+        hash_file(digest, path)
     return digest.hexdigest()[:12]
 
 
@@ -316,9 +314,10 @@ def current_version(directory: Path) -> str | None:
 
 
 def publish_package(
-    work: Path, target: Path, version: str, now: float, keep_s: float = KEEP_OLD_S
+    work: Path, target: Path, manifest: Manifest, now: float, keep_s: float = KEEP_OLD_S
 ) -> None:
-    """Publish the finished package in `work` as version `version` of `target`.
+    """Publish the finished package in `work` (whose package.json is `manifest`) as
+    version `manifest.version` of `target`.
 
     Its files go to target/VERSION/, which its versioned URLs name and which never
     changes; the unversioned names (target/package.json, target/360p/, …) are
@@ -331,13 +330,13 @@ def publish_package(
     stage = staging_path(target, "next")
     shutil.rmtree(stage, ignore_errors=True)
     stage.mkdir(parents=True)
+    version = manifest.version
     moved: list[str] = []  # versions taken from target into stage, put back on failure
     try:
         work.rename(stage / version)
         for entry in sorted((stage / version).iterdir()):
             if entry.name != MASTER:
                 (stage / entry.name).symlink_to(f"{version}/{entry.name}")
-        manifest = read_manifest(stage / version)
         master = master_playlist(manifest.rungs, uri=lambda rung: f"{version}/{rung.uri}")
         (stage / MASTER).write_text(master, encoding="utf-8")
         current = current_version(target) if target.exists() else None

@@ -20,7 +20,7 @@ from scheduler.ics import CalendarEvent, write_ics
 from streaming import api, guide, live, pages
 from streaming import producer as _producer  # noqa: F401  (registers the producer routes)
 from streaming.assets import load_assets
-from streaming.delivery import CORS, accepts_gzip, deliver, preflight
+from streaming.delivery import CORS, deliver, packed, preflight
 from streaming.errors import status_of
 from streaming.files import IMMUTABLE, file_response, safe_path
 from streaming.i18n import negotiate
@@ -211,11 +211,8 @@ async def live_media(request: web.Request) -> web.Response:
 
 def _playlist(request: web.Request, cached: CachedPlaylist, cache: str) -> web.Response:
     """A live playlist from memory, gzipped (once, not per request) for clients that take it."""
-    headers = {"Cache-Control": cache, **CORS, "Vary": "Accept-Encoding"}
-    if accepts_gzip(request):
-        headers["Content-Encoding"] = "gzip"
-        return web.Response(body=cached.gzipped, content_type=PLAYLIST_TYPE, headers=headers)
-    return web.Response(body=cached.body, content_type=PLAYLIST_TYPE, headers=headers)
+    headers = {"Content-Type": PLAYLIST_TYPE, "Cache-Control": cache, **CORS}
+    return packed(request, cached.body, cached.gzipped, headers)
 
 
 async def iptv_playlist(request: web.Request) -> web.Response:
@@ -318,20 +315,12 @@ def _asset(request: web.Request, name: str, digest: str | None) -> web.Response:
     asset = request.app[STATE].assets.get(name)
     if asset is None or (digest is not None and digest != asset.digest):
         raise web.HTTPNotFound(text="no such asset")
-    forever = digest is not None
-    gzipped = accepts_gzip(request)
-    response = web.Response(
-        body=asset.gzipped if gzipped else asset.body,
-        headers={
-            "Content-Type": asset.content_type,
-            "Cache-Control": IMMUTABLE if forever else "public, max-age=3600",
-            "ETag": f'"{asset.digest}"',
-            "Vary": "Accept-Encoding",
-        },
-    )
-    if gzipped:
-        response.headers["Content-Encoding"] = "gzip"
-    return response
+    headers = {
+        "Content-Type": asset.content_type,
+        "Cache-Control": IMMUTABLE if digest is not None else "public, max-age=3600",
+        "ETag": f'"{asset.digest}"',
+    }
+    return packed(request, asset.body, asset.gzipped, headers)
 
 
 async def favicon(request: web.Request) -> web.Response:

@@ -33,10 +33,7 @@ class Asset:
     body: bytes
     gzipped: bytes
     content_type: str
-
-    @property
-    def digest(self) -> str:
-        return hashlib.sha256(self.body).hexdigest()[:12]
+    digest: str  # 12 hex digits of the body's SHA-256: its URL and ETag
 
     @property
     def url(self) -> str:
@@ -44,9 +41,10 @@ class Asset:
 
 
 def make_asset(name: str, body: bytes) -> Asset:
-    """An asset of `body` (compressed once, here, not per request)."""
+    """An asset of `body` (compressed and hashed once, here, not per request)."""
     content_type = CONTENT_TYPES.get(Path(name).suffix, "application/octet-stream")
-    return Asset(name, body, gzip.compress(body, 9, mtime=0), content_type)
+    digest = hashlib.sha256(body).hexdigest()[:12]
+    return Asset(name, body, gzip.compress(body, 9, mtime=0), content_type, digest)
 
 
 def load_assets(static: Path, hls_js: Iterable[Path]) -> dict[str, Asset]:

@@ -9,6 +9,8 @@ segments are not (MPEG-TS does not shrink), and nor are byte ranges.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from aiohttp import web
 from aiohttp.web_response import ContentCoding
 
@@ -41,6 +43,17 @@ def accepts_gzip(request: web.BaseRequest) -> bool:
         if coding.strip() in ("gzip", "*"):
             return params.replace(" ", "") not in ("q=0", "q=0.0", "q=0.00", "q=0.000")
     return False
+
+
+def packed(
+    request: web.Request, body: bytes, gzipped: bytes, headers: Mapping[str, str]
+) -> web.Response:
+    """A response whose body was gzipped ahead of time (live playlists, static assets):
+    the gzip form for clients that take it, else the body as it is."""
+    headers = {**headers, "Vary": "Accept-Encoding"}
+    if accepts_gzip(request):
+        return web.Response(body=gzipped, headers={**headers, "Content-Encoding": "gzip"})
+    return web.Response(body=body, headers=headers)
 
 
 def _vary(response: web.StreamResponse) -> None:

@@ -66,8 +66,8 @@ def live_rungs(slate: Package, lessons: Iterable[Package]) -> tuple[Rendition, .
     for rung in slate.manifest.rungs:
         peak, bits, seconds = rung.bandwidth, 0.0, 0.0
         for package in lessons:
-            name = pick_rung(package, rung.name)
-            played = next(r for r in package.manifest.rungs if r.name == name)
+            played = package.manifest.rung(pick_rung(package, rung.name))
+            assert played is not None  # pick_rung names one of the package's rungs
             peak = max(peak, played.bandwidth)
             bits += played.average_bandwidth * package.duration_s
             seconds += package.duration_s

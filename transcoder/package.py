@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from catalog.errors import MediaError
-from catalog.files import staging_path
+from catalog.files import hash_file, staging_path
 from catalog.hls import (
     AUDIO_CODECS,
     MASTER,
@@ -62,9 +62,7 @@ def source_checksum(paths: list[Path], options: TranscodeOptions, source_height:
     settings = {**options.to_json(), "ladder": effective}
     digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode())
     for path in paths:
-        with path.open("rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
+        hash_file(digest, path)
     return digest.hexdigest()
 
 
@@ -273,7 +271,7 @@ def transcode(
             extra=metadata or {},
         )
         write_manifest(work, manifest)
-        publish_package(work, out_dir, manifest.version, time.time())
+        publish_package(work, out_dir, manifest, time.time())
     except OSError as exc:
         shutil.rmtree(work, ignore_errors=True)
         raise MediaError(f"{out_dir}: cannot be written ({exc.strerror or exc})") from None

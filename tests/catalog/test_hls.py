@@ -126,7 +126,7 @@ def test_layout_and_urls_keep_ids_inside_their_place(tmp_path):
     assert slate_key_start("not-a-key") is None
 
 
-def _built(root: Path, name: str, payload: bytes) -> tuple[Path, str]:
+def _built(root: Path, name: str, payload: bytes) -> tuple[Path, Manifest]:
     """A finished package in a work directory, as the transcoder leaves it."""
     from catalog.hls import content_version
 
@@ -141,15 +141,16 @@ def _built(root: Path, name: str, payload: bytes) -> tuple[Path, str]:
     version = content_version(work)
     manifest = Manifest(**{**_manifest().__dict__, "content": version})
     write_manifest(work, manifest)
-    return work, version
+    return work, manifest
 
 
 def test_a_republished_package_gets_new_urls_and_keeps_the_old_ones_a_while(tmp_path):
     from catalog.hls import KEEP_OLD_S, current_version, publish_package
 
     target = tmp_path / "packages" / "kk-05-math-001"
-    work, first = _built(tmp_path, "1", b"first encode")
-    publish_package(work, target, first, now=1_000.0)
+    work, first_made = _built(tmp_path, "1", b"first encode")
+    first = first_made.version
+    publish_package(work, target, first_made, now=1_000.0)
     assert current_version(target) == first
     assert (target / "480p").is_symlink()
     assert (target / "480p" / "seg_00000.ts").read_bytes() == b"first encode"
@@ -159,23 +160,26 @@ def test_a_republished_package_gets_new_urls_and_keeps_the_old_ones_a_while(tmp_
         f"{first}/audio/index.m3u8",
     ]
 
-    work, second = _built(tmp_path, "2", b"second encode")
+    work, second_made = _built(tmp_path, "2", b"second encode")
+    second = second_made.version
     assert second != first  # other bytes, another version
-    publish_package(work, target, second, now=2_000.0)
+    publish_package(work, target, second_made, now=2_000.0)
     assert current_version(target) == second
     assert (target / "480p" / "seg_00000.ts").read_bytes() == b"second encode"
     assert (target / first / "480p" / "seg_00000.ts").read_bytes() == b"first encode"
     assert (target / second / "480p" / "seg_00000.ts").read_bytes() == b"second encode"
 
-    work, third = _built(tmp_path, "3", b"third encode")
-    publish_package(work, target, third, now=2_000.0 + KEEP_OLD_S + 1)
+    work, third_made = _built(tmp_path, "3", b"third encode")
+    third = third_made.version
+    publish_package(work, target, third_made, now=2_000.0 + KEEP_OLD_S + 1)
     assert not (target / first).exists()  # replaced over an hour ago: removed
     assert (target / second).is_dir()  # just replaced: kept
     assert not [p for p in target.parent.iterdir() if p.name.startswith(".")]
 
-    work, same = _built(tmp_path, "4", b"third encode")
+    work, same_made = _built(tmp_path, "4", b"third encode")
+    same = same_made.version
     assert same == third
-    publish_package(work, target, same, now=2_000.0 + KEEP_OLD_S + 2)
+    publish_package(work, target, same_made, now=2_000.0 + KEEP_OLD_S + 2)
     assert current_version(target) == third
     assert sorted(p.name for p in target.iterdir() if p.is_dir() and not p.is_symlink()) == sorted(
         [second, third]
@@ -186,10 +190,12 @@ def test_a_package_from_before_versions_is_kept_as_a_version(tmp_path):
     from catalog.hls import current_version, publish_package
 
     target = tmp_path / "packages" / "old"
-    work, flat = _built(tmp_path, "flat", b"flat package")
+    work, flat_made = _built(tmp_path, "flat", b"flat package")
+    flat = flat_made.version
     target.parent.mkdir(parents=True)
     work.rename(target)  # how packages were published before
-    work, new = _built(tmp_path, "new", b"new package")
-    publish_package(work, target, new, now=5.0)
+    work, new_made = _built(tmp_path, "new", b"new package")
+    new = new_made.version
+    publish_package(work, target, new_made, now=5.0)
     assert current_version(target) == new
     assert (target / flat / "480p" / "seg_00000.ts").read_bytes() == b"flat package"
