@@ -32,6 +32,7 @@ from catalog.files import hash_file, staging_path, swap_directory
 MANIFEST = "package.json"
 MASTER = "master.m3u8"
 MEDIA_PLAYLIST = "index.m3u8"
+IFRAME_PLAYLIST = "iframes.m3u8"
 POSTER = "poster.jpg"
 FORMAT = 2
 """2: rungs carry their segments; 1: segments only in the media playlists."""
@@ -68,6 +69,8 @@ class Rendition:
     width: int | None = None  # None for the audio-only rung
     height: int | None = None
     segments: tuple[Segment, ...] = ()
+    iframe_bandwidth: int = 0  # peak of its I-frame playlist; 0: the rung has none
+    iframe_average_bandwidth: int = 0
 
     @property
     def resolution(self) -> tuple[int, int] | None:
@@ -78,6 +81,22 @@ class Rendition:
     def uri(self) -> str:
         """The rung's media playlist, relative to the master."""
         return f"{self.name}/{MEDIA_PLAYLIST}"
+
+    @property
+    def iframe_uri(self) -> str | None:
+        """The rung's I-frame playlist, relative to the master (None: it has none)."""
+        return f"{self.name}/{IFRAME_PLAYLIST}" if self.iframe_bandwidth else None
+
+
+@dataclass(frozen=True)
+class IFrame:
+    """A keyframe as an I-frame playlist names it: the segment file holding it, its
+    byte range there, and the time until the next keyframe."""
+
+    uri: str
+    offset: int
+    length: int
+    duration: float
 
 
 @dataclass(frozen=True)
@@ -175,6 +194,11 @@ def _rendition_json(rung: Rendition) -> dict[str, Any]:
         average_bandwidth=rung.average_bandwidth,
         segments=[[s.uri, s.duration] for s in rung.segments],
     )
+    if rung.iframe_bandwidth:
+        data.update(
+            iframe_bandwidth=rung.iframe_bandwidth,
+            iframe_average_bandwidth=rung.iframe_average_bandwidth,
+        )
     return data
 
 
@@ -195,6 +219,8 @@ def _rendition(item: Mapping[str, Any], directory: Path | None) -> Rendition:
         width=int(width) if width else None,
         height=int(height) if height else None,
         segments=segments,
+        iframe_bandwidth=int(item.get("iframe_bandwidth", 0)),
+        iframe_average_bandwidth=int(item.get("iframe_average_bandwidth", 0)),
     )
 
 
@@ -239,9 +265,12 @@ def master_playlist(
     rungs: Sequence[Rendition],
     frame_rate: float = FRAME_RATE,
     uri: Callable[[Rendition], str] | None = None,
+    prefix: str = "",
 ) -> str:
-    """The multivariant playlist: video rungs first (highest first), audio-only last.
-    `uri` names each rung's media playlist (default: the package's NAME/index.m3u8)."""
+    """The multivariant playlist: video rungs first (highest first), audio-only last,
+    then the I-frame playlists of the rungs that have one. `uri` names each rung's
+    media playlist (default: the package's NAME/index.m3u8, after `prefix`); when it
+    is given, no I-frame playlist is listed (a live channel has none)."""
     master = m3u8.M3U8()
     master.version = 3
     master.is_independent_segments = True
@@ -254,9 +283,50 @@ def master_playlist(
         if rung.resolution is not None:
             info["resolution"] = f"{rung.resolution[0]}x{rung.resolution[1]}"
             info["frame_rate"] = frame_rate
-        link = uri(rung) if uri is not None else rung.uri
+        link = uri(rung) if uri is not None else prefix + rung.uri
         master.add_playlist(m3u8.Playlist(link, info, media=[], base_uri=None))
+    for rung in sorted(rungs, key=lambda r: -r.bandwidth) if uri is None else []:
+        if rung.iframe_uri is None or rung.resolution is None:
+            continue
+        codecs = ",".join(c for c in rung.codecs.split(",") if not c.startswith("mp4a"))
+        stream = {
+            "bandwidth": rung.iframe_bandwidth,
+            "average_bandwidth": rung.iframe_average_bandwidth,
+            "codecs": codecs,
+            "resolution": f"{rung.resolution[0]}x{rung.resolution[1]}",
+        }
+        master.add_iframe_playlist(m3u8.IFramePlaylist(None, prefix + rung.iframe_uri, stream))
     return str(master.dumps())
+
+
+def iframe_playlist(iframes: Sequence[IFrame]) -> str:
+    """A rung's I-frame playlist (EXT-X-I-FRAMES-ONLY, RFC 8216 4.3.3.6): every keyframe
+    as a byte range of its segment file, lasting until the next keyframe."""
+    playlist = m3u8.M3U8()
+    playlist.version = 4  # EXT-X-BYTERANGE and EXT-X-I-FRAMES-ONLY
+    playlist.is_i_frames_only = True
+    playlist.playlist_type = "vod"
+    playlist.media_sequence = 0
+    playlist.is_independent_segments = True
+    playlist.is_endlist = True
+    playlist.target_duration = max(math.ceil(round(f.duration, 3)) for f in iframes)
+    for frame in iframes:
+        playlist.segments.append(
+            m3u8.Segment(
+                uri=frame.uri,
+                duration=round(frame.duration, 6),
+                byterange=f"{frame.length}@{frame.offset}",
+            )
+        )
+    return str(playlist.dumps())
+
+
+def iframe_rates(iframes: Sequence[IFrame]) -> tuple[int, int]:
+    """(peak, average) bits per second of an I-frame playlist, as its
+    EXT-X-I-FRAME-STREAM-INF declares them."""
+    peak = max(f.length * 8 / max(f.duration, 0.04) for f in iframes)
+    seconds = sum(f.duration for f in iframes) or 1.0
+    return math.ceil(peak), math.ceil(sum(f.length for f in iframes) * 8 / seconds)
 
 
 @dataclass(frozen=True)
@@ -337,7 +407,7 @@ def publish_package(
         for entry in sorted((stage / version).iterdir()):
             if entry.name != MASTER:
                 (stage / entry.name).symlink_to(f"{version}/{entry.name}")
-        master = master_playlist(manifest.rungs, uri=lambda rung: f"{version}/{rung.uri}")
+        master = master_playlist(manifest.rungs, prefix=f"{version}/")
         (stage / MASTER).write_text(master, encoding="utf-8")
         current = current_version(target) if target.exists() else None
         for child in sorted(target.iterdir()) if target.exists() else []:

@@ -19,6 +19,7 @@ from catalog.errors import MediaError
 from catalog.files import hash_file, staging_path
 from catalog.hls import (
     AUDIO_CODECS,
+    IFRAME_PLAYLIST,
     MASTER,
     MEDIA_PLAYLIST,
     POSTER,
@@ -26,6 +27,8 @@ from catalog.hls import (
     ManifestError,
     Rendition,
     content_version,
+    iframe_playlist,
+    iframe_rates,
     master_playlist,
     publish_package,
     read_manifest,
@@ -33,6 +36,7 @@ from catalog.hls import (
     write_manifest,
 )
 from transcoder.graph import Loudness, build_args
+from transcoder.iframes import TransportError, rung_iframes
 from transcoder.ladder import AUDIO_ONLY_KBPS, AUDIO_RUNG, rungs_for
 from transcoder.options import TranscodeOptions
 from transcoder.probe import MediaInfo, probe
@@ -158,12 +162,21 @@ def _rendition(
     floor_kbps: int,
 ) -> Rendition:
     """A rung as encoded: its segments from ffmpeg's playlist, its peak and average
-    bitrates measured from the segment files (never below the rung's nominal rate)."""
+    bitrates measured from the segment files (never below the rung's nominal rate),
+    and for a video rung its I-frame playlist, written beside its media playlist."""
     segments = read_segments(directory / name / MEDIA_PLAYLIST)
     sizes = [(directory / name / s.uri).stat().st_size * 8 for s in segments]
     rates = [bits / max(s.duration, 0.1) for bits, s in zip(sizes, segments, strict=True)]
     duration = sum(s.duration for s in segments) or 1.0
     width, height = resolution or (None, None)
+    iframe_peak = iframe_average = 0
+    if resolution is not None:
+        try:
+            iframes = rung_iframes(directory / name, segments)
+        except TransportError as exc:
+            raise MediaError(f"{name}: keyframes cannot be indexed ({exc})") from None
+        (directory / name / IFRAME_PLAYLIST).write_text(iframe_playlist(iframes), encoding="utf-8")
+        iframe_peak, iframe_average = iframe_rates(iframes)
     return Rendition(
         name=name,
         codecs=codecs,
@@ -172,6 +185,8 @@ def _rendition(
         width=width,
         height=height,
         segments=segments,
+        iframe_bandwidth=iframe_peak,
+        iframe_average_bandwidth=iframe_average,
     )
 
 

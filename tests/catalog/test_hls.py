@@ -12,10 +12,13 @@ import pytest
 
 from catalog.hls import (
     Entry,
+    IFrame,
     Manifest,
     ManifestError,
     Rendition,
     Segment,
+    iframe_playlist,
+    iframe_rates,
     master_playlist,
     media_playlist,
     read_manifest,
@@ -32,7 +35,17 @@ def _manifest() -> Manifest:
         duration_s=8.54,
         segment_s=6,
         rungs=(
-            Rendition("480p", "avc1.64001e,mp4a.40.2", 1_400_000, 1_200_000, 854, 480, segments),
+            Rendition(
+                "480p",
+                "avc1.64001e,mp4a.40.2",
+                1_400_000,
+                1_200_000,
+                854,
+                480,
+                segments,
+                iframe_bandwidth=150_000,
+                iframe_average_bandwidth=70_000,
+            ),
             Rendition("audio", "mp4a.40.2", 70_000, 66_000, segments=segments),
         ),
         checksum="ab" * 32,
@@ -92,6 +105,35 @@ def test_master_playlist_declares_what_players_need():
     assert video.stream_info.frame_rate == 25.0
     assert audio.stream_info.resolution is None
     assert audio.stream_info.codecs == "mp4a.40.2"
+    (iframes,) = master.iframe_playlists  # the video rung's; none for audio
+    assert iframes.uri == "480p/iframes.m3u8"
+    assert iframes.iframe_stream_info.codecs == "avc1.64001e"
+    assert iframes.iframe_stream_info.bandwidth == 150_000
+    assert iframes.iframe_stream_info.average_bandwidth == 70_000
+    assert iframes.iframe_stream_info.resolution == (854, 480)
+    live = m3u8.loads(master_playlist(_manifest().rungs, uri=lambda rung: f"{rung.name}.m3u8"))
+    assert live.iframe_playlists == []  # a live channel has no I-frame playlists
+
+
+def test_iframe_playlist_names_byte_ranges_and_their_rates():
+    frames = [
+        IFrame("seg_00000.ts", 564, 18_800, 2.0),
+        IFrame("seg_00000.ts", 190_820, 9_400, 2.0),
+        IFrame("seg_00001.ts", 564, 9_400, 0.52),
+    ]
+    parsed = m3u8.loads(iframe_playlist(frames))
+    assert parsed.is_i_frames_only
+    assert parsed.is_endlist
+    assert parsed.version == 4
+    assert parsed.target_duration == 2
+    assert [(s.uri, s.byterange, s.duration) for s in parsed.segments] == [
+        ("seg_00000.ts", "18800@564", 2.0),
+        ("seg_00000.ts", "9400@190820", 2.0),
+        ("seg_00001.ts", "9400@564", 0.52),
+    ]
+    peak, average = iframe_rates(frames)
+    assert peak == 144_616  # 9,400 bytes in 0.52 s
+    assert average == 66_549  # 37,600 bytes in 4.52 s, rounded up
 
 
 def test_media_playlist_marks_boundaries_but_never_the_first_segment():

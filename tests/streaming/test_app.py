@@ -101,6 +101,13 @@ async def test_vod_serves_package_files_with_types_and_caching(client):
     assert all(p.uri.startswith(f"{version}/") for p in playlist.playlists)
     rung = await client.get(f"/vod/kk-05-math-001/{version}/234p/index.m3u8")
     assert "immutable" in rung.headers["Cache-Control"]
+    for trick in playlist.iframe_playlists:  # scrubbing: versioned I-frame playlists
+        assert trick.uri.startswith(f"{version}/")
+        iframes = await client.get(f"/vod/kk-05-math-001/{trick.uri}")
+        assert iframes.status == 200
+        assert "immutable" in iframes.headers["Cache-Control"]
+        assert m3u8.loads(await iframes.text()).is_i_frames_only
+    assert len(playlist.iframe_playlists) == 2  # the two video rungs of the test site
     segment = await client.get(
         f"/vod/kk-05-math-001/{version}/234p/seg_00000.ts", headers={"Range": "bytes=0-187"}
     )
@@ -155,6 +162,7 @@ async def test_symlink_out_of_a_package_is_refused(client, site):
 async def test_live_channel_follows_the_clock(client, site):
     master = m3u8.loads(await (await client.get("/live/al-farabi/master.m3u8")).text())
     assert [p.uri for p in master.playlists] == ["360p.m3u8", "234p.m3u8", "audio.m3u8"]
+    assert master.iframe_playlists == []  # no trick play on a live channel
     client.clock["now"] = site.now - timedelta(seconds=14)  # 6 s into the first lesson
     response = await client.get("/live/al-farabi/360p.m3u8")
     assert response.headers["Content-Type"].startswith("application/vnd.apple.mpegurl")
