@@ -142,18 +142,31 @@ async def vod(request: web.Request) -> web.StreamResponse:
     return _package_file(package, request.match_info["tail"], "package")
 
 
+def _slate_file(request: web.Request, package: Package | None) -> web.StreamResponse:
+    """A file of a slate, or a later pass of its loop: VERSION/loop/N/RUNG/SEGMENT
+    (see streaming.loops), immutable like every versioned path."""
+    tail = request.match_info["tail"]
+    head, _, rest = tail.partition("/")
+    if package is None or head != package.manifest.version or not rest.startswith(live.LOOP):
+        return _package_file(package, tail, "slate")
+    data = request.app[STATE].loops.segment(package, rest.removeprefix(f"{live.LOOP}/"))
+    if data is None:
+        raise web.HTTPNotFound(text="no such pass of the slate's loop")
+    headers = {"Content-Type": "video/mp2t", "Cache-Control": IMMUTABLE, **CORS}
+    return web.Response(body=data, headers=headers)
+
+
 async def slate(request: web.Request) -> web.StreamResponse:
     """GET /slate/{channel}/{path}: the off-air slate package of a channel."""
     snapshot = await request.app[STATE].snapshot()
-    package = snapshot.slates.get(request.match_info["channel"])
-    return _package_file(package, request.match_info["tail"], "slate")
+    return _slate_file(request, snapshot.slates.get(request.match_info["channel"]))
 
 
 async def next_slate(request: web.Request) -> web.StreamResponse:
     """GET /slate/{channel}/next/{key}/{path}: the slate made for the airing after a gap."""
     snapshot = await request.app[STATE].snapshot()
     made = snapshot.next_slates.get(request.match_info["channel"], {})
-    return _package_file(made.get(request.match_info["key"]), request.match_info["tail"], "slate")
+    return _slate_file(request, made.get(request.match_info["key"]))
 
 
 async def live_master(request: web.Request) -> web.Response:

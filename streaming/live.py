@@ -3,13 +3,16 @@
 The channel's timeline runs from a fixed epoch: off-air slate segments fill
 every gap (the slate made for the airing after the gap when there is one,
 else the channel's own; all slates have the same shape, so which one fills
-a gap never changes the count), each airing plays its lesson's VOD segments from its start (or
-from the end of what overran), and every segment gets a sequence number by
-counting segments since the epoch. Only airings that started before the
-instant affect the count, and publishing never changes the past, so the
-media sequence only grows and is the same on every replica and restart.
-Timing uses one reference rung for all rungs, so every rung numbers the
-same segment alike.
+a gap never changes the count). A gap opens with one discontinuity and then
+loops its slate seamlessly: the n-th pass names the slate's segments under
+`loop/n/`, which the server answers with the same packets moved n loops
+later on the clock (`streaming.loops`). Each airing plays its lesson's VOD
+segments from its start (or from the end of what overran), and every segment
+gets a sequence number by counting segments since the epoch. Only airings
+that started before the instant affect the count, and publishing never
+changes the past, so the media sequence only grows and is the same on every
+replica and restart. Timing uses one reference rung for all rungs, so every
+rung numbers the same segment alike.
 """
 
 from __future__ import annotations
@@ -76,10 +79,17 @@ def live_rungs(slate: Package, lessons: Iterable[Package]) -> tuple[Rendition, .
     return tuple(declared)
 
 
-def _url(package: Package, rung: str, index: int) -> str:
+LOOP = "loop"
+"""The path part under a slate's base URL that names a later pass of its loop."""
+
+
+def _url(package: Package, rung: str, index: int, loop_pass: int = 0) -> str:
     name = pick_rung(package, rung)
     segments = package.rungs[name]
-    return f"{package.base_url}/{name}/{segments[min(index, len(segments) - 1)].uri}"
+    uri = f"{name}/{segments[min(index, len(segments) - 1)].uri}"
+    return (
+        f"{package.base_url}/{LOOP}/{loop_pass}/{uri}" if loop_pass else f"{package.base_url}/{uri}"
+    )
 
 
 @dataclass(frozen=True)
@@ -145,18 +155,17 @@ def live_window(
                 following = following or start
                 break
             if start > low:
-                marks = discontinuities + (index + loop - 1) // loop
                 emit(
                     LiveSegment(
                         sequence + index,
                         start,
                         slate_segments[index % loop].duration,
-                        _url(filler, rung, index % loop),
-                        index % loop == 0,
+                        _url(filler, rung, index % loop, index // loop),
+                        index == 0,  # the gap's one discontinuity: its passes join up
                     ),
-                    marks,
+                    discontinuities + (1 if index > 0 else 0),
                 )
-        discontinuities += (count + loop - 1) // loop
+        discontinuities += 1
         sequence += count
         cursor += timedelta(seconds=count * step)
 

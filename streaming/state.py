@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from catalog import Catalog
 from streaming.assets import Asset, asset_urls
+from streaming.loops import Loops
 from streaming.metrics import Metrics
 from streaming.origin import Origin
 from streaming.snapshot import AiringView, PackageCache, Snapshot, load_snapshot
@@ -66,6 +67,7 @@ class State:
     # Live playlists by (channel, rung): recomputed only at segment boundaries; a
     # channel's master is kept under (channel, "") for as long as the snapshot.
     live_cache: dict[tuple[str, str], CachedPlaylist] = field(default_factory=dict)
+    loops: Loops = field(default_factory=Loops)  # later passes of slate loops
 
     @cached_property
     def asset_urls(self) -> dict[str, str]:

@@ -35,8 +35,9 @@ from catalog.hls import (
     read_segments,
     write_manifest,
 )
+from catalog.transport import TransportError
 from transcoder.graph import Loudness, build_args
-from transcoder.iframes import TransportError, rung_iframes
+from transcoder.iframes import rung_iframes
 from transcoder.ladder import AUDIO_ONLY_KBPS, AUDIO_RUNG, rungs_for
 from transcoder.options import TranscodeOptions
 from transcoder.probe import MediaInfo, probe

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
+import subprocess
 from datetime import UTC, timedelta
 
 import m3u8
@@ -173,7 +175,9 @@ async def test_live_channel_follows_the_clock(client, site):
     client.clock["now"] = site.now  # in the gap: the slate announcing the next lesson
     gap = m3u8.loads(await (await client.get("/live/al-farabi/360p.m3u8")).text())
     key = "20260901T040030Z-kk-05-math-002"
-    assert re.match(rf"/slate/al-farabi/next/{key}/[0-9a-f]{{12}}/360p/", gap.segments[-1].uri)
+    assert re.match(
+        rf"/slate/al-farabi/next/{key}/[0-9a-f]{{12}}/(loop/\d+/)?360p/", gap.segments[-1].uri
+    )
     assert gap.media_sequence >= playlist.media_sequence
     assert (await client.get(gap.segments[-1].uri)).status == 200
     assert (await client.get("/live/nope/master.m3u8")).status == 404
@@ -328,3 +332,73 @@ async def test_catalogue_outage_keeps_serving_the_last_snapshot(site, aiohttp_cl
     await asyncio.sleep(0.05)
     assert (await client.get("/healthz")).status == 200
     catalog.dispose()
+
+
+def _packets(data: bytes) -> list[tuple[int, int]]:
+    """(PID, continuity counter) of every TS packet that carries a payload."""
+    return [
+        (((data[i + 1] & 0x1F) << 8) | data[i + 2], data[i + 3] & 0x0F)
+        for i in range(0, len(data), 188)
+        if data[i + 3] & 0x10
+    ]
+
+
+async def test_an_hour_off_air_plays_as_one_stream(client, site, tmp_path):
+    """The whole window of a long gap, fetched as a player would and glued together:
+    one discontinuity-free stream, whose clocks and counters never jump."""
+    client.clock["now"] = site.now + timedelta(hours=1)
+    playlist = m3u8.loads(await (await client.get("/live/al-farabi/360p.m3u8")).text())
+    assert len(playlist.segments) >= 15  # 36 s of 2 s segments: several passes of the loop
+    assert not any(s.discontinuity for s in playlist.segments)
+    assert len({re.search(r"/loop/(\d+)/", s.uri).group(1) for s in playlist.segments}) >= 3
+    stream = b""
+    for segment in playlist.segments:
+        response = await client.get(segment.uri)
+        assert response.status == 200
+        assert response.headers["Content-Type"] == "video/mp2t"
+        assert "immutable" in response.headers["Cache-Control"]
+        stream += await response.read()
+    following: dict[int, int] = {}
+    for pid, counter in _packets(stream):
+        if pid in following and pid not in (0x0000, 0x0011, 0x1000):  # tables repeat
+            assert counter == following[pid], f"continuity of PID {pid:#x}"
+        following[pid] = (counter + 1) % 16
+    (tmp_path / "gap.ts").write_bytes(stream)
+    probed = subprocess.run(
+        [
+            *("ffprobe", "-v", "error", "-show_entries", "packet=stream_index,dts_time"),
+            *("-of", "csv=p=0", str(tmp_path / "gap.ts")),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert probed.stderr == ""
+    times: dict[str, list[float]] = {}
+    for line in probed.stdout.split():
+        index, dts = line.strip(",").split(",")[:2]
+        times.setdefault(index, []).append(float(dts))
+    video = times["0"]
+    assert {round(b - a, 3) for a, b in itertools.pairwise(video)} == {0.04}
+    audio = times["1"]
+    steps = [b - a for a, b in itertools.pairwise(audio)]
+    # AAC frames do not divide 10 s: where passes join, one frame overlaps by 5 ms.
+    assert all(-0.006 < step < 0.022 for step in steps)
+    assert video[-1] - video[0] > 30
+
+
+@pytest.mark.parametrize(
+    "tail",
+    [
+        "loop/x/360p/seg_00000.ts",
+        "loop/1/999p/seg_00000.ts",
+        "loop/1/360p/seg_00099.ts",
+        "loop/99999999/360p/seg_00000.ts",
+        "loop/1/360p/../../package.json",
+        "loop/1",
+    ],
+)
+async def test_a_pass_of_the_loop_that_does_not_exist_is_404(client, tail):
+    master = m3u8.loads(await (await client.get("/slate/al-farabi/master.m3u8")).text())
+    version = master.playlists[0].uri.split("/")[0]
+    assert (await client.get(f"/slate/al-farabi/{version}/{tail}")).status == 404

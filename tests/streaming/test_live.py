@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -68,8 +69,29 @@ def test_lesson_airs_from_its_start_with_discontinuity_and_date():
 
 def test_off_air_shows_the_slate():
     playlist = playlist_at(T0 + timedelta(hours=3))
-    assert all(s.uri.startswith("/slate/c/480p/") for s in playlist.segments)
+    assert all(re.match(r"/slate/c/(loop/\d+/)?480p/seg_", s.uri) for s in playlist.segments)
     assert sum(s.duration for s in playlist.segments) >= 3 * 6
+
+
+def test_a_gap_has_one_discontinuity_and_loops_its_slate_pass_after_pass():
+    """Hours off air: no discontinuity inside the gap (VLC rebuffers on each one); the
+    slate's passes are numbered one after the other, each a whole loop of segments."""
+    eras = set()
+    for minutes in range(60, 180, 7):
+        window = live_window(AIRINGS, LESSONS, SLATE, "480p", T0 + timedelta(minutes=minutes))
+        assert not any(s.discontinuity for s in window.segments)
+        eras.add(window.discontinuity)
+        passes = [int(re.search(r"/loop/(\d+)/", s.url).group(1)) for s in window.segments]
+        index = [int(re.search(r"seg_(\d+)", s.url).group(1)) for s in window.segments]
+        loop = len(SLATE.reference)
+        counted = [p * loop + i for p, i in zip(passes, index, strict=True)]
+        assert counted == list(range(counted[0], counted[0] + len(counted)))
+        assert counted[0] - window.sequence == counted[-1] - window.segments[-1].sequence
+    assert len(eras) == 1  # one discontinuity sequence number for the whole gap
+    start = live_window(AIRINGS, LESSONS, SLATE, "480p", T0 + timedelta(seconds=91))
+    opening = next(s for s in start.segments if s.url.startswith("/slate/"))
+    assert opening.discontinuity  # where the gap begins
+    assert "/loop/" not in opening.url  # its first pass is the slate's own files
 
 
 def test_overrun_delays_the_next_lesson_instead_of_cutting():
@@ -163,12 +185,12 @@ NEXT_C = {slate_key("c", AIRINGS[2].start): package("/slate/c/next/k", [2.0] * 1
 def test_gap_before_an_airing_loops_the_slate_made_for_it():
     instant = T0 + timedelta(hours=3)
     segments, _, _ = live_segments(AIRINGS, LESSONS, SLATE, "480p", instant, next_slates=NEXT_C)
-    assert all(s.url.startswith("/slate/c/next/k/480p/") for s in segments)
+    assert all(re.match(r"/slate/c/next/k/(loop/\d+/)?480p/", s.url) for s in segments)
     # Before the first airing, nothing was made for "a": the channel's own slate.
     early, _, _ = live_segments(
         AIRINGS, LESSONS, SLATE, "480p", T0 - timedelta(minutes=1), next_slates=NEXT_C
     )
-    assert all(s.url.startswith("/slate/c/480p/") for s in early)
+    assert all(re.match(r"/slate/c/(loop/\d+/)?480p/", s.url) for s in early)
 
 
 def test_which_slate_fills_a_gap_never_changes_the_numbering():
@@ -186,7 +208,7 @@ def test_a_slate_of_another_shape_is_not_used():
     segments, _, _ = live_segments(
         AIRINGS, LESSONS, SLATE, "480p", T0 + timedelta(hours=3), next_slates=odd
     )
-    assert all(s.url.startswith("/slate/c/480p/") for s in segments)
+    assert all(re.match(r"/slate/c/(loop/\d+/)?480p/", s.url) for s in segments)
 
 
 @pytest.mark.parametrize(

@@ -98,6 +98,22 @@ def test_segments_come_from_disk_and_are_immutable(front, site):
     assert (status, headers["Cache-Control"]) == (200, "public, max-age=30")
 
 
+def test_passes_of_a_slate_loop_come_from_sabaq_and_are_cached(front, site):
+    status, _, master = _get(f"{front}/slate/al-farabi/master.m3u8")
+    version = m3u8.loads(master.decode()).playlists[0].uri.split("/")[0]
+    url = f"{front}/slate/al-farabi/{version}/loop/7/360p/seg_00001.ts"
+    status, headers, body = _get(url)
+    assert status == 200
+    assert "immutable" in headers["Cache-Control"]
+    assert headers["Content-Type"] == "video/mp2t"
+    plain = (site.data_dir / "slates" / "al-farabi" / "360p" / "seg_00001.ts").read_bytes()
+    assert len(body) == len(plain)
+    assert body != plain  # the same packets, 70 s later on the clock
+    again = _get(url)
+    assert again[1]["X-Cache"] == "HIT"
+    assert again[2] == body
+
+
 def test_live_playlists_are_cached_until_the_boundary(front):
     first = _get(f"{front}/live/al-farabi/360p.m3u8")
     second = _get(f"{front}/live/al-farabi/360p.m3u8")

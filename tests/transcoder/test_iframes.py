@@ -9,8 +9,8 @@ import m3u8
 import pytest
 
 from catalog.hls import read_manifest
+from catalog.transport import PACKET
 from transcoder import TranscodeOptions, transcode
-from transcoder.iframes import PACKET, TransportError, keyframes
 
 FAST = TranscodeOptions(preset="ultrafast")
 
@@ -88,11 +88,3 @@ def test_each_range_decodes_to_one_keyframe(package, tmp_path):
             piece, "-select_streams", "v", "-show_entries", "frame=key_frame,pict_type"
         )
         assert [f[:2] for f in frames] == [["1", "I"]], segment.byterange
-
-
-def test_bytes_that_are_not_ts_are_refused():
-    with pytest.raises(TransportError, match="whole number"):
-        keyframes(b"\x47" * 100)
-    with pytest.raises(TransportError, match="no sync byte at offset 188"):
-        keyframes(b"\x47" + bytes(187) + b"\x00" * 188)
-    assert keyframes(b"\x47\x1f\xff\x10" + bytes(184)) == []  # null packets only
