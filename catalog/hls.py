@@ -19,7 +19,7 @@ import os
 import re
 import shutil
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -100,6 +100,17 @@ class IFrame:
 
 
 @dataclass(frozen=True)
+class Earlier:
+    """A version a package's directory served before: when it was published (None:
+    before sabaq kept the instant) and its reference rung's segment durations, which
+    is all a live timeline needs to count what it played."""
+
+    version: str
+    published_at: float | None
+    durations: tuple[float, ...]
+
+
+@dataclass(frozen=True)
 class Manifest:
     """What a package holds and how it was made (package.json)."""
 
@@ -114,6 +125,8 @@ class Manifest:
     extra: Mapping[str, Any] = field(default_factory=dict)  # e.g. a slate's channel name
     format: int = FORMAT
     content: str = ""  # the hash of the package's files (see content_version)
+    published_at: float | None = None  # seconds since the epoch; set by publish_package
+    history: tuple[Earlier, ...] = ()  # the versions it replaced, oldest first
 
     @property
     def version(self) -> str:
@@ -132,6 +145,24 @@ class Manifest:
         """The rung of that name, if the package has it."""
         return next((r for r in self.rungs if r.name == name), None)
 
+    @property
+    def reference(self) -> tuple[Segment, ...]:
+        """The segments that time a live timeline for every rung: the top video rung's
+        (the first rung's when there is no video)."""
+        video = [r for r in self.rungs if rung_height(r.name)]
+        rung = max(video, key=lambda r: rung_height(r.name)) if video else self.rungs[0]
+        return rung.segments
+
+    def succeeding(self, previous: Manifest, now: float) -> Manifest:
+        """This manifest as the one replacing `previous` at `now`: published now, with
+        the previous version at the end of its history (unchanged if it is the same
+        version again)."""
+        if previous.version == self.version:
+            return replace(self, published_at=previous.published_at, history=previous.history)
+        durations = tuple(s.duration for s in previous.reference)
+        past = Earlier(previous.version, previous.published_at, durations)
+        return replace(self, published_at=now, history=(*previous.history, past))
+
     def to_json(self) -> dict[str, Any]:
         """The package.json document."""
         return {
@@ -146,6 +177,11 @@ class Manifest:
             "source": dict(self.source),
             "checksum": self.checksum,
             "options": dict(self.options),
+            "published_at": self.published_at,
+            "history": [
+                {"version": e.version, "published_at": e.published_at, "durations": e.durations}
+                for e in self.history
+            ],
             **dict(self.extra),
         }
 
@@ -161,6 +197,7 @@ class Manifest:
         try:
             rungs = tuple(_rendition(item, directory) for item in data["rungs"])
             known = set(cls.__dataclass_fields__) | {"version", "segments"}
+            published = data.get("published_at")
             return cls(
                 duration_s=float(data["duration_s"]),
                 segment_s=int(data["segment_s"]),
@@ -173,6 +210,8 @@ class Manifest:
                 extra={k: v for k, v in data.items() if k not in known},
                 format=FORMAT,
                 content=_content(data) if version == FORMAT else "",
+                published_at=float(published) if published is not None else None,
+                history=tuple(_earlier(item) for item in data.get("history") or ()),
             )
         except (KeyError, TypeError, ValueError, OSError) as exc:
             raise ManifestError(f"package.json: malformed ({type(exc).__name__}: {exc})") from None
@@ -182,6 +221,15 @@ def _content(data: Mapping[str, Any]) -> str:
     """The content hash a package.json names (none when it names its checksum's)."""
     named = str(data.get("version") or "")
     return "" if named == str(data.get("checksum") or "")[:12] else named
+
+
+def _earlier(item: Mapping[str, Any]) -> Earlier:
+    published = item.get("published_at")
+    return Earlier(
+        version=str(item["version"]),
+        published_at=float(published) if published is not None else None,
+        durations=tuple(float(d) for d in item["durations"]),
+    )
 
 
 def _rendition_json(rung: Rendition) -> dict[str, Any]:
@@ -375,10 +423,10 @@ KEEP_OLD_S = 3600.0
 playlist cache (60 s), and than a viewer who paused a lesson is likely to wait."""
 
 
-def current_version(directory: Path) -> str | None:
-    """The version a package directory serves now (None: no package there)."""
+def _current_manifest(directory: Path) -> Manifest | None:
+    """The manifest a package directory serves now (None: no package there)."""
     try:
-        return read_manifest(directory).version
+        return read_manifest(directory)
     except ManifestError:
         return None
 
@@ -392,7 +440,9 @@ def publish_package(
     Its files go to target/VERSION/, which its versioned URLs name and which never
     changes; the unversioned names (target/package.json, target/360p/, …) are
     symlinks into it, but for target/master.m3u8, which lists the versioned rung
-    playlists so that players are led to immutable URLs. The version it replaces,
+    playlists so that players are led to immutable URLs. Its package.json records
+    `now` as its publishing instant and the version it replaces in its history, so a
+    live timeline can still count what earlier airings played. The version it replaces,
     and those replaced less than `keep_s` ago (by the clock `now`, seconds since the
     epoch), stay readable beside it, so a live window or a cached playlist that
     still names them keeps working; older ones are removed. Raises OSError.
@@ -403,13 +453,20 @@ def publish_package(
     version = manifest.version
     moved: list[str] = []  # versions taken from target into stage, put back on failure
     try:
+        previous = _current_manifest(target)
+        current = previous.version if previous is not None else None
         work.rename(stage / version)
+        published = (
+            manifest.succeeding(previous, now)
+            if previous is not None
+            else replace(manifest, published_at=now)
+        )
+        write_manifest(stage / version, published)
         for entry in sorted((stage / version).iterdir()):
             if entry.name != MASTER:
                 (stage / entry.name).symlink_to(f"{version}/{entry.name}")
         master = master_playlist(manifest.rungs, prefix=f"{version}/")
         (stage / MASTER).write_text(master, encoding="utf-8")
-        current = current_version(target) if target.exists() else None
         for child in sorted(target.iterdir()) if target.exists() else []:
             name = child.name
             if child.is_symlink() or not child.is_dir() or not VERSION_PATTERN.match(name):

@@ -171,12 +171,13 @@ def live_window(
 
     upcoming: AiringView | None = None
     for airing in airings:
-        package = packages.get(airing.lesson_id)
-        if package is None:
+        current = packages.get(airing.lesson_id)
+        if current is None:
             continue
         if airing.start > now:
             upcoming = upcoming or airing
             continue
+        package = current.at(airing.start)  # a re-transcode never rewrites what aired
         if airing.start + timedelta(seconds=package.duration_s) <= cursor:
             continue  # wholly overrun by what came before: skipped, as a playout would
         begin = max(airing.start, cursor)

@@ -7,7 +7,7 @@ the pure functions (live playlists, guide, pages) work on it.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from functools import cached_property
 from pathlib import Path
@@ -17,7 +17,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from catalog import Catalog
-from catalog.hls import MANIFEST, Manifest, ManifestError, Segment, read_manifest, rung_height
+from catalog.hls import (
+    MANIFEST,
+    Earlier,
+    Manifest,
+    ManifestError,
+    Segment,
+    read_manifest,
+    rung_height,
+)
 from catalog.layout import Layout, next_slate_url, slate_url, vod_url
 from catalog.models import Channel, HlsPackage, Lesson
 from catalog.schedules import published_version
@@ -30,6 +38,7 @@ class Package:
     base_url: str  # e.g. /vod/kk-05-math-001/3f9a0c1b2d4e (its version)
     directory: Path  # where its files are served from
     manifest: Manifest
+    earlier: tuple[Package, ...] = ()  # the versions this one replaced, oldest first
 
     @property
     def duration_s(self) -> float:
@@ -44,9 +53,7 @@ class Package:
     @cached_property
     def reference(self) -> tuple[Segment, ...]:
         """The rung whose segment durations time the live timeline for every rung."""
-        video = [r for r in self.rungs if rung_height(r)]
-        name = max(video, key=rung_height) if video else next(iter(self.rungs))
-        return self.rungs[name]
+        return self.manifest.reference
 
     @cached_property
     def span(self) -> timedelta:
@@ -55,6 +62,16 @@ class Package:
         for segment in self.reference:
             total += timedelta(seconds=segment.duration)
         return total
+
+    def at(self, instant: datetime) -> Package:
+        """The version that was current at `instant`, so that a re-transcode never
+        changes what an airing that had begun played (nor the live count after it).
+        The first version stands for all time before its successor came."""
+        for version in (self, *reversed(self.earlier)):
+            published = version.manifest.published_at
+            if published is None or published <= instant.timestamp():
+                return version
+        return self.earlier[0] if self.earlier else self
 
 
 @dataclass(frozen=True)
@@ -148,13 +165,33 @@ def read_package(
         return cache[directory][1]
     try:
         manifest = read_manifest(directory)
-        # Live windows name segments by version, so their URLs never change meaning.
-        package = Package(f"{base_url}/{manifest.version}", directory, manifest)
     except ManifestError:
         return None
+    # Live windows name segments by version, so their URLs never change meaning.
+    earlier = tuple(_earlier(directory, base_url, manifest, past) for past in manifest.history)
+    package = Package(f"{base_url}/{manifest.version}", directory, manifest, earlier)
     if cache is not None:
         cache[directory] = (mtime, package)
     return package
+
+
+def _earlier(directory: Path, base_url: str, current: Manifest, past: Earlier) -> Package:
+    """A version the package replaced: its own manifest while its files are kept, else
+    what the history says of it (enough to count it; its files are gone)."""
+    try:
+        manifest = read_manifest(directory / past.version)
+    except ManifestError:
+        top = max(current.rungs, key=lambda r: rung_height(r.name))
+        segments = tuple(Segment(f"seg_{i:05d}.ts", d) for i, d in enumerate(past.durations))
+        manifest = Manifest(
+            duration_s=sum(past.durations),
+            segment_s=current.segment_s,
+            rungs=(replace(top, segments=segments),),
+            checksum="",
+            content=past.version,
+        )
+    manifest = replace(manifest, published_at=past.published_at)
+    return Package(f"{base_url}/{past.version}", directory, manifest)
 
 
 def load_snapshot(catalog: Catalog, data_dir: Path, cache: PackageCache | None = None) -> Snapshot:

@@ -187,13 +187,13 @@ def _built(root: Path, name: str, payload: bytes) -> tuple[Path, Manifest]:
 
 
 def test_a_republished_package_gets_new_urls_and_keeps_the_old_ones_a_while(tmp_path):
-    from catalog.hls import KEEP_OLD_S, current_version, publish_package
+    from catalog.hls import KEEP_OLD_S, publish_package
 
     target = tmp_path / "packages" / "kk-05-math-001"
     work, first_made = _built(tmp_path, "1", b"first encode")
     first = first_made.version
     publish_package(work, target, first_made, now=1_000.0)
-    assert current_version(target) == first
+    assert read_manifest(target).version == first
     assert (target / "480p").is_symlink()
     assert (target / "480p" / "seg_00000.ts").read_bytes() == b"first encode"
     master = m3u8.loads((target / "master.m3u8").read_text(encoding="utf-8"))
@@ -206,7 +206,7 @@ def test_a_republished_package_gets_new_urls_and_keeps_the_old_ones_a_while(tmp_
     second = second_made.version
     assert second != first  # other bytes, another version
     publish_package(work, target, second_made, now=2_000.0)
-    assert current_version(target) == second
+    assert read_manifest(target).version == second
     assert (target / "480p" / "seg_00000.ts").read_bytes() == b"second encode"
     assert (target / first / "480p" / "seg_00000.ts").read_bytes() == b"first encode"
     assert (target / second / "480p" / "seg_00000.ts").read_bytes() == b"second encode"
@@ -218,18 +218,28 @@ def test_a_republished_package_gets_new_urls_and_keeps_the_old_ones_a_while(tmp_
     assert (target / second).is_dir()  # just replaced: kept
     assert not [p for p in target.parent.iterdir() if p.name.startswith(".")]
 
+    # package.json says when each version came, for live timelines to count the past
+    published = read_manifest(target)
+    assert published.published_at == 2_000.0 + KEEP_OLD_S + 1
+    assert [(e.version, e.published_at) for e in published.history] == [
+        (first, 1_000.0),
+        (second, 2_000.0),
+    ]
+    assert published.history[0].durations == (6.04, 2.5)  # the 480p rung's segments
+
     work, same_made = _built(tmp_path, "4", b"third encode")
     same = same_made.version
     assert same == third
     publish_package(work, target, same_made, now=2_000.0 + KEEP_OLD_S + 2)
-    assert current_version(target) == third
+    assert read_manifest(target).version == third
+    assert read_manifest(target) == published  # the same bytes again: nothing changed
     assert sorted(p.name for p in target.iterdir() if p.is_dir() and not p.is_symlink()) == sorted(
         [second, third]
     )
 
 
 def test_a_package_from_before_versions_is_kept_as_a_version(tmp_path):
-    from catalog.hls import current_version, publish_package
+    from catalog.hls import publish_package
 
     target = tmp_path / "packages" / "old"
     work, flat_made = _built(tmp_path, "flat", b"flat package")
@@ -239,5 +249,5 @@ def test_a_package_from_before_versions_is_kept_as_a_version(tmp_path):
     work, new_made = _built(tmp_path, "new", b"new package")
     new = new_made.version
     publish_package(work, target, new_made, now=5.0)
-    assert current_version(target) == new
+    assert read_manifest(target).version == new
     assert (target / flat / "480p" / "seg_00000.ts").read_bytes() == b"flat package"

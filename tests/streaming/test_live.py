@@ -256,3 +256,29 @@ def test_live_rungs_carry_the_lessons_peaks_and_average():
     assert rungs["234p"].bandwidth == 500_000
     assert rungs["234p"].average_bandwidth == round((240_000 * 3 + 200_000 + 100_000) / 5)
     assert live_rungs(slate, []) == slate.manifest.rungs  # nothing packaged: the slate's own
+
+
+def test_a_lesson_retranscoded_mid_airing_keeps_the_live_count():
+    """Lesson "a" airs at T0; 30 s in it is re-transcoded into 4 s segments (another
+    count). What was listed keeps its sequence numbers and URLs; the airing plays the
+    version it began with to its end, and the next airing of "a" gets the new one."""
+    from dataclasses import replace
+
+    republished = (T0 + timedelta(seconds=30)).timestamp()
+    old = LESSONS["a"]
+    old = replace(old, manifest=replace(old.manifest, published_at=T0.timestamp() - 3600))
+    new = package("/vod/a/new", [4.0] * 15)
+    new = replace(new, manifest=replace(new.manifest, published_at=republished), earlier=(old,))
+    airings = [*AIRINGS, AiringView("a", "c", T0 + timedelta(hours=2), T0 + timedelta(hours=3))]
+    before = {**LESSONS, "a": old}
+    after = {**LESSONS, "a": new}
+    for seconds in (29, 45, 62, 95, 3600):  # the airing that had begun, and what follows
+        instant = T0 + timedelta(seconds=seconds)
+        assert live_segments(airings, after, SLATE, "480p", instant) == live_segments(
+            airings, before, SLATE, "480p", instant
+        )
+    later = live_window(airings, after, SLATE, "480p", T0 + timedelta(hours=2, seconds=13))
+    assert later.segments[-1].url == "/vod/a/new/480p/seg_00003.ts"  # 12-16 s of 4 s pieces
+    # a package with no recorded instant is the only version there ever was
+    assert LESSONS["a"].at(T0) is LESSONS["a"]
+    assert new.at(T0 - timedelta(days=9)) is old  # the first version stands for all before

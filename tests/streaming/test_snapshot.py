@@ -1,0 +1,33 @@
+"""Packages as the server reads them: the versions a re-publish replaced stay countable."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, datetime
+
+from catalog.hls import publish_package
+from streaming.snapshot import read_package
+from tests.catalog.test_hls import _built
+
+
+def test_a_republished_package_knows_the_versions_it_replaced(tmp_path):
+    target = tmp_path / "packages" / "a"
+    work, first = _built(tmp_path, "1", b"first encode")
+    publish_package(work, target, first, now=1_000.0)
+    work, second = _built(tmp_path, "2", b"second encode")
+    publish_package(work, target, second, now=2_000.0)
+
+    package = read_package(target, "/vod/a")
+    assert package is not None
+    assert package.base_url == f"/vod/a/{second.version}"
+    (old,) = package.earlier
+    assert old.base_url == f"/vod/a/{first.version}"  # its files are still there
+    assert old.rungs == package.rungs  # read from its own package.json
+    assert package.at(datetime.fromtimestamp(1_500, UTC)) is old
+    assert package.at(datetime.fromtimestamp(2_000, UTC)) is package
+
+    shutil.rmtree(target / first.version)  # its hour is up: only the history is left
+    target.joinpath("package.json").resolve().touch()  # a new read, not the cache's
+    (gone,) = read_package(target, "/vod/a").earlier
+    assert [s.duration for s in gone.reference] == [6.04, 2.5]
+    assert gone.manifest.published_at == 1_000.0
