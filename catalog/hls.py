@@ -419,8 +419,16 @@ def media_playlist(
 
 # ------------------------------------------------------------ versions on disk
 KEEP_OLD_S = 3600.0
-"""How long a replaced version stays readable: longer than any live window (36 s) or
-playlist cache (60 s), and than a viewer who paused a lesson is likely to wait."""
+"""How long a replaced version stays readable after its own length (an airing that
+began with it plays it to the end): longer than any live window (36 s) or playlist
+cache (60 s), and than a viewer who paused a lesson is likely to wait."""
+
+
+def _length(directory: Path) -> float:
+    """How long the package version in `directory` plays (0 when it cannot be read): an
+    airing that began with it just before it was replaced still plays it that long."""
+    manifest = _current_manifest(directory)
+    return manifest.duration_s if manifest is not None else 0.0
 
 
 def _current_manifest(directory: Path) -> Manifest | None:
@@ -442,10 +450,11 @@ def publish_package(
     symlinks into it, but for target/master.m3u8, which lists the versioned rung
     playlists so that players are led to immutable URLs. Its package.json records
     `now` as its publishing instant and the version it replaces in its history, so a
-    live timeline can still count what earlier airings played. The version it replaces,
-    and those replaced less than `keep_s` ago (by the clock `now`, seconds since the
-    epoch), stay readable beside it, so a live window or a cached playlist that
-    still names them keeps working; older ones are removed. Raises OSError.
+    live timeline can still count what earlier airings played. The version it
+    replaces, and those replaced less than `keep_s` plus their own length ago (by
+    the clock `now`, seconds since the epoch), stay readable beside it, so a live
+    window or a cached playlist that still names them keeps working; older ones are
+    removed. Raises OSError.
     """
     stage = staging_path(target, "next")
     shutil.rmtree(stage, ignore_errors=True)
@@ -471,7 +480,9 @@ def publish_package(
             name = child.name
             if child.is_symlink() or not child.is_dir() or not VERSION_PATTERN.match(name):
                 continue
-            if name != version and (name == current or now - child.stat().st_mtime < keep_s):
+            if name != version and (
+                name == current or now - child.stat().st_mtime < keep_s + _length(child)
+            ):
                 child.rename(stage / name)
                 moved.append(name)
     except BaseException:

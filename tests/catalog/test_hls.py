@@ -213,14 +213,17 @@ def test_a_republished_package_gets_new_urls_and_keeps_the_old_ones_a_while(tmp_
 
     work, third_made = _built(tmp_path, "3", b"third encode")
     third = third_made.version
-    publish_package(work, target, third_made, now=2_000.0 + KEEP_OLD_S + 1)
-    assert not (target / first).exists()  # replaced over an hour ago: removed
+    publish_package(work, target, third_made, now=2_000.0 + KEEP_OLD_S + 8)
+    assert (target / first).is_dir()  # an airing begun at 2,000 s may still play its 8.54 s
+    work, third_made = _built(tmp_path, "3", b"third encode")
+    publish_package(work, target, third_made, now=2_000.0 + KEEP_OLD_S + 9)
+    assert not (target / first).exists()  # replaced over an hour and its length ago: removed
     assert (target / second).is_dir()  # just replaced: kept
     assert not [p for p in target.parent.iterdir() if p.name.startswith(".")]
 
     # package.json says when each version came, for live timelines to count the past
     published = read_manifest(target)
-    assert published.published_at == 2_000.0 + KEEP_OLD_S + 1
+    assert published.published_at == 2_000.0 + KEEP_OLD_S + 8
     assert [(e.version, e.published_at) for e in published.history] == [
         (first, 1_000.0),
         (second, 2_000.0),
@@ -230,7 +233,7 @@ def test_a_republished_package_gets_new_urls_and_keeps_the_old_ones_a_while(tmp_
     work, same_made = _built(tmp_path, "4", b"third encode")
     same = same_made.version
     assert same == third
-    publish_package(work, target, same_made, now=2_000.0 + KEEP_OLD_S + 2)
+    publish_package(work, target, same_made, now=2_000.0 + KEEP_OLD_S + 10)
     assert read_manifest(target).version == third
     assert read_manifest(target) == published  # the same bytes again: nothing changed
     assert sorted(p.name for p in target.iterdir() if p.is_dir() and not p.is_symlink()) == sorted(
