@@ -7,7 +7,7 @@ DATA ?= sabaq-data
 # Debian packages: ffmpeg for media; the rest only for the test suite's real clients
 # (nginx: the sample front-end config is tested) and for the serving benchmark (wrk).
 APT_RUNTIME := ffmpeg fonts-dejavu-core
-APT_TEST := chromium xmltv-util libxml2-utils nginx
+APT_TEST := chromium xmltv-util libxml2-utils nginx libnginx-mod-http-brotli-filter
 APT_BENCH := wrk nginx
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -22,7 +22,7 @@ $(VENV)/.installed: pyproject.toml
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(APT_RUNTIME); fi
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q -e '.[test,compression]'
 	touch $@
 
 # hls.js plays HLS in browsers without native support; served from /static/hls.min.js.

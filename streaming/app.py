@@ -223,9 +223,10 @@ async def live_media(request: web.Request) -> web.Response:
 
 
 def _playlist(request: web.Request, cached: CachedPlaylist, cache: str) -> web.Response:
-    """A live playlist from memory, gzipped (once, not per request) for clients that take it."""
+    """A live playlist from memory, compressed (once, not per request) for clients that
+    take it."""
     headers = {"Content-Type": PLAYLIST_TYPE, "Cache-Control": cache, **CORS}
-    return packed(request, cached.body, cached.gzipped, headers)
+    return packed(request, cached.body, cached.forms, headers)
 
 
 async def iptv_playlist(request: web.Request) -> web.Response:
@@ -333,7 +334,7 @@ def _asset(request: web.Request, name: str, digest: str | None) -> web.Response:
         "Cache-Control": IMMUTABLE if digest is not None else "public, max-age=3600",
         "ETag": f'"{asset.digest}"',
     }
-    return packed(request, asset.body, asset.gzipped, headers)
+    return packed(request, asset.body, asset.forms, headers)
 
 
 async def favicon(request: web.Request) -> web.Response:

@@ -1,5 +1,5 @@
 """Static assets (stylesheet, player script, logo, favicon, hls.js), held in memory
-with their gzip form and a content hash.
+with their compressed forms and a content hash.
 
 Pages link them by hashed URLs (/static/{hash}/{name}) that are cached for a year
 and never change meaning: a new release of an asset gets a new URL. The plain
@@ -9,11 +9,12 @@ names) and is cached for an hour.
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+from streaming.delivery import compressed
 
 CONTENT_TYPES = {
     ".css": "text/css; charset=utf-8",
@@ -27,11 +28,11 @@ NO_HLS_JS = b"/* hls.js not installed: the page uses the browser's native HLS */
 
 @dataclass(frozen=True)
 class Asset:
-    """One file as served: its bytes, their gzip form, and a short content hash."""
+    """One file as served: its bytes, their compressed forms, and a short content hash."""
 
     name: str
     body: bytes
-    gzipped: bytes
+    forms: Mapping[str, bytes]  # coding -> the body in it (gzip, br)
     content_type: str
     digest: str  # 12 hex digits of the body's SHA-256: its URL and ETag
 
@@ -44,7 +45,7 @@ def make_asset(name: str, body: bytes) -> Asset:
     """An asset of `body` (compressed and hashed once, here, not per request)."""
     content_type = CONTENT_TYPES.get(Path(name).suffix, "application/octet-stream")
     digest = hashlib.sha256(body).hexdigest()[:12]
-    return Asset(name, body, gzip.compress(body, 9, mtime=0), content_type, digest)
+    return Asset(name, body, compressed(body, 9), content_type, digest)
 
 
 def load_assets(static: Path, hls_js: Iterable[Path]) -> dict[str, Asset]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import gzip
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from catalog import Catalog
 from streaming.assets import Asset, asset_urls
+from streaming.delivery import compressed
 from streaming.loops import Loops
 from streaming.metrics import Metrics
 from streaming.origin import Origin
@@ -41,9 +41,9 @@ class CachedPlaylist:
     body: bytes
 
     @cached_property
-    def gzipped(self) -> bytes:
-        """The body gzipped, once per playlist rather than once per request."""
-        return gzip.compress(self.body, 6, mtime=0)
+    def forms(self) -> dict[str, bytes]:
+        """The body compressed, once per playlist rather than once per request."""
+        return compressed(self.body)
 
 
 @dataclass

@@ -10,6 +10,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import brotli
 import m3u8
 import pytest
 
@@ -18,7 +19,10 @@ from .conftest import answers, free_port, running_server
 pytestmark = pytest.mark.slow
 SAMPLE = Path(__file__).resolve().parents[2] / "docs" / "nginx.conf"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+BROTLI_MODULE = Path("/usr/lib/nginx/modules/ngx_http_brotli_filter_module.so")
+BROTLI_SNIPPET = SAMPLE.with_name("nginx-brotli.conf")
 MAIN = """
+load_module {brotli};
 worker_processes 1;
 daemon off;
 pid {work}/nginx.pid;
@@ -49,6 +53,8 @@ def _get(url: str) -> tuple[int, dict[str, str], bytes]:
 def front(site, tmp_path_factory):
     if not Path(NGINX).exists():
         pytest.fail("nginx missing: `make test` installs Debian's nginx")
+    if not BROTLI_MODULE.exists():
+        pytest.fail("nginx's Brotli module missing: `make test` installs it")
     work = tmp_path_factory.mktemp("nginx")
     for name in ("body", "proxy", "fastcgi", "uwsgi", "scgi", "cache"):
         (work / name).mkdir()
@@ -60,10 +66,15 @@ def front(site, tmp_path_factory):
             .replace("/var/cache/nginx/sabaq-live", str(work / "cache"))
             .replace("server 127.0.0.1:8080;", f"server {base.removeprefix('http://')};")
             .replace("listen 80;", f"listen 127.0.0.1:{port};")
+            .replace(  # as docs/nginx-brotli.conf says to
+                "# include /etc/nginx/snippets/sabaq-brotli.conf;", f"include {BROTLI_SNIPPET};"
+            )
         )
         (work / "site.conf").write_text(site_conf, encoding="utf-8")
         user = "user root;" if os.geteuid() == 0 else ""
-        (work / "nginx.conf").write_text(MAIN.format(work=work, user=user), encoding="utf-8")
+        (work / "nginx.conf").write_text(
+            MAIN.format(work=work, user=user, brotli=BROTLI_MODULE), encoding="utf-8"
+        )
         check = subprocess.run(
             [NGINX, "-t", "-p", str(work), "-c", str(work / "nginx.conf")],
             capture_output=True,
@@ -122,8 +133,8 @@ def test_live_playlists_are_cached_until_the_boundary(front):
     assert second[1]["X-Cache"] in ("HIT", "UPDATING")
 
 
-def _gzipped(url: str) -> tuple[dict[str, str], bytes]:
-    request = urllib.request.Request(url, headers={"Accept-Encoding": "gzip"})
+def _gzipped(url: str, coding: str = "gzip") -> tuple[dict[str, str], bytes]:
+    request = urllib.request.Request(url, headers={"Accept-Encoding": coding})
     with urllib.request.urlopen(request, timeout=5) as response:
         return dict(response.headers), response.read()
 
@@ -146,6 +157,9 @@ def test_text_goes_out_gzipped(front, path):
     assert gzip.decompress(body).startswith(plain[2][:7])
     if path.startswith(("/vod/", "/live/")):
         assert headers.get("Access-Control-Allow-Origin") == "*", headers
+    headers, body = _gzipped(f"{front}{path}", "br")
+    assert headers["Content-Encoding"] == "br"
+    assert brotli.decompress(body).startswith(plain[2][:7])
 
 
 def test_api_pages_and_slates_pass_through(front):
