@@ -32,7 +32,7 @@ from service.schedules import publish_version as publish_stored
 from service.transcodes import options_from, queue_lessons
 from streaming.api import AIRING_SCHEMA, Handler, Param, api, bad_request, error
 from streaming.state import STATE, State
-from transcoder.probe import probe
+from transcoder.probe import check_length, probe
 
 CHUNK = 1 << 20
 KINDS = {"source": "source", "signer": "signer_source"}
@@ -137,8 +137,13 @@ async def _upload(request: web.Request, kind: str) -> web.Response:
     await authorise(request)
     state = request.app[STATE]
     lesson_id = request.match_info["lesson"]
-    known = await state.transaction(lambda s: s.get(Lesson, lesson_id) is not None, changes=False)
-    if not known:  # the file name comes from a catalogue id, never from the path alone
+
+    def declared(session: Session) -> float | None:
+        lesson = session.get(Lesson, lesson_id)
+        return None if lesson is None else float(lesson.duration_s or 0)
+
+    declared_s = await state.transaction(declared, changes=False)
+    if declared_s is None:  # the file name comes from a catalogue id, never from the path alone
         return error(404, f"lesson {lesson_id!r} not found")
     layout = Layout(state.data_dir)
     folder = layout.uploads
@@ -154,6 +159,7 @@ async def _upload(request: web.Request, kind: str) -> web.Response:
         loop = asyncio.get_running_loop()
         try:
             info = await loop.run_in_executor(None, probe, part)
+            check_length(info, declared_s)
         except MediaError as exc:
             reason = str(exc).replace(str(part), "upload")
             raise MediaError(reason) from None

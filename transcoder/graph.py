@@ -16,7 +16,7 @@ import ffmpeg
 from catalog.hls import MEDIA_PLAYLIST, POSTER
 from transcoder.ladder import AUDIO_ONLY_KBPS, AUDIO_RUNG, FPS, GOP_S, Rung
 from transcoder.options import MIN_SIGNER_AREA, TranscodeOptions
-from transcoder.probe import MediaInfo
+from transcoder.probe import READ_ONLY_AS, MediaInfo
 
 POSTER_AT_S = 5.0  # or a third of the lesson when it is shorter than 15 s
 
@@ -70,7 +70,7 @@ def build_args(
     and the poster, in a single pass."""
     canvas = (rungs[0].width, rungs[0].height)
     duration = f"{lesson.duration_s:.3f}"
-    source = ffmpeg.input(str(lesson.path))
+    source = ffmpeg.input(str(lesson.path), **READ_ONLY_AS)
     video = source.video
     if lesson.interlaced:
         video = video.filter("bwdif", mode="send_frame")
@@ -83,7 +83,7 @@ def build_args(
     if signer is not None:
         share = signer_height_share(signer, canvas, options.signer_scale)
         source_options = {"stream_loop": -1} if options.loop_signer else {}
-        layer = ffmpeg.input(str(signer.path), **source_options).video
+        layer = ffmpeg.input(str(signer.path), **source_options, **READ_ONLY_AS).video
         if signer.interlaced:
             layer = layer.filter("bwdif", mode="send_frame")
         layer = layer.filter("scale", -2, _even(canvas[1] * share)).filter("fps", FPS)

@@ -95,6 +95,7 @@ def run_job(
         lesson_id = job.lesson_id
         lesson = session.get_one(Lesson, lesson_id)
         source, signer = lesson.source, lesson.signer_source
+        declared_s = float(lesson.duration_s) if lesson.duration_s else None
         stored = dict(job.options)
     force = stored.pop(FORCE, False) is True
     try:
@@ -104,7 +105,18 @@ def run_job(
             fail_job(session, job_id, f"job {job_id}: {exc}")
         return JobOutcome(lesson_id, ok=False, error=str(exc))
     with _heartbeat(catalog, job_id, heartbeat_s):
-        return _work(catalog, data_dir, job_id, lesson_id, source, signer, options, progress, force)
+        return _work(
+            catalog,
+            data_dir,
+            job_id,
+            lesson_id,
+            source,
+            signer,
+            options,
+            progress,
+            force,
+            declared_s,
+        )
 
 
 @contextmanager
@@ -140,6 +152,7 @@ def _work(
     options: TranscodeOptions,
     progress: JobProgress | None,
     force: bool = False,
+    declared_s: float | None = None,  # the catalogue's length of the lesson
 ) -> JobOutcome:
     layout = Layout(data_dir)
     out_dir = layout.package(lesson_id)
@@ -176,7 +189,13 @@ def _work(
                     set_progress(session, job_id, share)
 
         result = transcode(
-            lesson_path, out_dir, options, signer_path, progress=report, checksum=checksum
+            lesson_path,
+            out_dir,
+            options,
+            signer_path,
+            progress=report,
+            checksum=checksum,
+            declared_s=declared_s,
         )
     except MediaError as exc:
         with catalog.session() as session:

@@ -40,7 +40,7 @@ from transcoder.graph import Loudness, build_args
 from transcoder.iframes import rung_iframes
 from transcoder.ladder import AUDIO_ONLY_KBPS, AUDIO_RUNG, rungs_for
 from transcoder.options import TranscodeOptions
-from transcoder.probe import MediaInfo, probe
+from transcoder.probe import READ_ONLY_ARGS, MediaInfo, check_length, probe
 
 ProgressFn = Callable[[float], None]
 """Called with the share done, from 0 to 1."""
@@ -92,6 +92,7 @@ def measure_loudness(info: MediaInfo) -> Loudness | None:
             "ffmpeg",
             "-hide_banner",
             "-nostats",
+            *READ_ONLY_ARGS,
             "-i",
             str(info.path),
             "-map",
@@ -225,11 +226,15 @@ def transcode(
     progress: ProgressFn | None = None,
     metadata: dict[str, Any] | None = None,
     checksum: str | None = None,
+    declared_s: float | None = None,
 ) -> PackageResult:
     """Package a lesson into out_dir; out_dir appears only when the package is complete.
-    `checksum` is the sources' source_checksum when the caller has it already."""
+    `checksum` is the sources' source_checksum when the caller has it already;
+    `declared_s` the lesson's length in the catalogue, which the recording may not
+    far exceed (see probe.check_length)."""
     options = options or TranscodeOptions()
     lesson = probe(lesson_path)
+    check_length(lesson, declared_s)
     signer = probe(signer_path) if signer_path is not None else None
     if signer is not None and not (options.allow_short_signer or options.loop_signer):
         covered = signer.duration_s + options.signer_offset_s

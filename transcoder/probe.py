@@ -1,4 +1,12 @@
-"""What ffprobe says about a source file, reduced to what packaging needs."""
+"""What ffprobe says about a source file, reduced to what packaging needs.
+
+Sources are read only as one of the containers a recording comes in
+(`CONTAINERS`), and only from local files: ffprobe and ffmpeg otherwise guess
+the format, and their HLS, concat and image-sequence readers open other files
+the source names, so a "video" that is a playlist could publish any file the
+server can read. Pictures larger than 4096x2304, more than 60 frames a second,
+and (with `check_limits`) a duration far beyond the lesson's are refused too.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +17,22 @@ from fractions import Fraction
 from pathlib import Path
 
 from catalog.errors import MediaError
+
+CONTAINERS = {  # ffmpeg demuxer -> what producers know it as
+    "mov": "MP4/MOV",
+    "matroska": "MKV/WebM",
+    "mpegts": "MPEG-TS",
+    "mxf": "MXF",
+    "avi": "AVI",
+}
+READ_ONLY_AS = {
+    "format_whitelist": ",".join(CONTAINERS),  # no hls, concat, image2, lavfi, ...
+    "protocol_whitelist": "file",  # and nothing but the local file itself
+}
+READ_ONLY_ARGS = [arg for name, value in READ_ONLY_AS.items() for arg in (f"-{name}", value)]
+MAX_SIZE = (4096, 2304)
+MAX_FPS = 60.0
+DURATION_SLACK = (1.5, 120.0)  # a recording may run to 1.5x the lesson's length + 2 min
 
 
 @dataclass(frozen=True)
@@ -53,6 +77,7 @@ def probe(path: Path) -> MediaInfo:
                 "json",
                 "-show_format",
                 "-show_streams",
+                *READ_ONLY_ARGS,
                 str(path),
             ],
             capture_output=True,
@@ -64,7 +89,11 @@ def probe(path: Path) -> MediaInfo:
         raise MediaError("ffprobe is not installed (Debian package ffmpeg)") from None
     if result.returncode != 0:
         reason = (result.stderr.strip().splitlines() or ["unreadable"])[-1]
-        raise MediaError(f"{path}: not a readable media file ({_short(reason, path)})")
+        accepted = ", ".join(CONTAINERS.values())
+        raise MediaError(
+            f"{path}: not a readable video in an accepted container ({accepted}): "
+            f"{_short(reason, path)}"
+        )
     info = json.loads(result.stdout or "{}")
     streams = info.get("streams", [])
     video = next(
@@ -83,18 +112,38 @@ def probe(path: Path) -> MediaInfo:
     width, height = int(video.get("width") or 0), int(video.get("height") or 0)
     if width <= 0 or height <= 0:
         raise MediaError(f"{path}: video stream has no picture size (corrupt)")
+    if max(width, height) > MAX_SIZE[0] or min(width, height) > MAX_SIZE[1]:
+        raise MediaError(
+            f"{path}: picture {width}x{height} is larger than {MAX_SIZE[0]}x{MAX_SIZE[1]}"
+        )
+    fps = _rate(video.get("avg_frame_rate")) or _rate(video.get("r_frame_rate")) or 25.0
+    if fps > MAX_FPS:
+        raise MediaError(f"{path}: {fps:.0f} frames a second is more than {MAX_FPS:.0f}")
     return MediaInfo(
         path=path,
         duration_s=duration,
         width=width,
         height=height,
-        fps=_rate(video.get("avg_frame_rate")) or _rate(video.get("r_frame_rate")) or 25.0,
+        fps=fps,
         interlaced=video.get("field_order", "progressive") not in ("progressive", "unknown"),
         rotation=_rotation(video),
         has_audio=any(s.get("codec_type") == "audio" for s in streams),
         sample_aspect=_aspect(video.get("sample_aspect_ratio")),
         format_name=str(info.get("format", {}).get("format_name", "")),
     )
+
+
+def check_length(info: MediaInfo, declared_s: float | None) -> None:
+    """MediaError when a recording says it lasts far longer than the lesson it is for
+    (`declared_s`, the catalogue's length; None: nothing to compare with)."""
+    if declared_s is None or declared_s <= 0:
+        return
+    factor, extra = DURATION_SLACK
+    if info.duration_s > declared_s * factor + extra:
+        raise MediaError(
+            f"{info.path}: lasts {info.duration_s:.0f} s, far more than the lesson's "
+            f"{declared_s:.0f} s (at most {declared_s * factor + extra:.0f} s is taken)"
+        )
 
 
 def _short(reason: str, path: Path) -> str:

@@ -129,13 +129,15 @@ async def test_upload_then_queue_a_transcode(producer, clip, caplog):
 @pytest.mark.parametrize(
     ("make", "status", "reason"),
     [
-        (lambda clip, tmp: b"not a video at all " * 100, 415, "not a readable media file"),
+        (lambda clip, tmp: b"not a video at all " * 100, 415, "not a readable video"),
         (lambda clip, tmp: clip.read_bytes()[:3000], 415, "upload"),
         (lambda clip, tmp: _audio_only(tmp), 415, "has no video stream"),
         (lambda clip, tmp: b"", 400, "empty upload"),
         (lambda clip, tmp: b"\x00" * 2_000_001, 413, "over the limit"),
+        (lambda clip, tmp: _playlist_of(clip, tmp), 415, "accepted container (MP4/MOV"),
+        (lambda clip, tmp: _long(tmp), 415, "far more than the lesson's 8 s"),
     ],
-    ids=["garbage", "truncated", "audio-only", "empty", "too-large"],
+    ids=["garbage", "truncated", "audio-only", "empty", "too-large", "hls-playlist", "too-long"],
 )
 async def test_bad_uploads_are_refused_and_leave_nothing(
     producer, clip, tmp_path, make, status, reason
@@ -150,6 +152,36 @@ async def test_bad_uploads_are_refused_and_leave_nothing(
     assert str(producer.data_dir) not in message  # no server paths in answers
     assert _uploads(producer) == []
     assert _state(producer) == before
+
+
+def _playlist_of(clip, tmp) -> bytes:
+    """An HLS playlist naming a file on the server's disk: ffprobe's guess would read it
+    (and the transcoder publish it) as the lesson."""
+    segment = tmp / "secret.ts"
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", str(clip), "-c", "copy", "-f", "mpegts", str(segment)],
+        check=True,
+    )
+    text = f"#EXTM3U\n#EXT-X-TARGETDURATION:60000\n#EXTINF:60000,\n{segment}\n#EXT-X-ENDLIST\n"
+    (tmp / "lesson.mp4").write_text(text, encoding="utf-8")
+    guessed = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_entries", "format=duration", str(tmp / "lesson.mp4")],
+        capture_output=True,
+        check=False,
+    )
+    assert guessed.returncode == 0  # what made it dangerous: read without an allow-list
+    return text.encode()
+
+
+def _long(tmp) -> bytes:
+    """A valid MP4 of 140 s for a lesson the catalogue says lasts 8 s."""
+    target = tmp / "long.mp4"
+    picture = ["-f", "lavfi", "-i", "color=size=64x64:rate=5:duration=140"]
+    subprocess.run(
+        ["ffmpeg", "-v", "error", *picture, "-c:v", "libx264", "-preset", "ultrafast", str(target)],
+        check=True,
+    )
+    return target.read_bytes()
 
 
 def _audio_only(tmp) -> bytes:

@@ -60,7 +60,7 @@ def test_jobs_record_success_failure_and_resume(loaded):
     assert jobs["good"][:2] == (JobState.done, 1)
     assert jobs["good"][3] == 1.0
     assert jobs["bad"][:2] == (JobState.failed, 1)
-    assert "bad.mp4: not a readable media file" in jobs["bad"][2]
+    assert "bad.mp4: not a readable video in an accepted container" in jobs["bad"][2]
     with catalog.session() as session:
         assert session.get_one(Lesson, "good").status == LessonStatus.ready
         assert session.get_one(Lesson, "bad").status == LessonStatus.failed

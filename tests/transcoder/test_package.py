@@ -291,8 +291,8 @@ def test_signer_loop_keeps_the_signer_to_the_end(media, tmp_path):
     ("name", "reason"),
     [
         ("empty", "empty file (0 bytes)"),
-        ("corrupt", "not a readable media file"),
-        ("truncated", "not a readable media file"),
+        ("corrupt", "not a readable video in an accepted container"),
+        ("truncated", "not a readable video in an accepted container"),
         ("audio_only", "has no video stream"),
     ],
 )
