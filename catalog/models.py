@@ -26,6 +26,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
+from scheduler import fields
+
 
 def utcnow() -> datetime:
     """Now, aware, in UTC (the only clock read in the catalogue)."""
@@ -81,7 +83,7 @@ class Channel(Base):
     __tablename__ = "channels"
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(fields.NAME_LONGEST))
     number: Mapped[int] = mapped_column(Integer, default=0)
     window_start: Mapped[str] = mapped_column(String(5))
     window_end: Mapped[str] = mapped_column(String(5))
@@ -96,9 +98,9 @@ class Series(Base):
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     grade: Mapped[int] = mapped_column(Integer)
-    subject: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str] = mapped_column(String(fields.SUBJECT_LONGEST))
     language: Mapped[str] = mapped_column(String(8))
-    title: Mapped[str] = mapped_column(String(300))
+    title: Mapped[str] = mapped_column(String(fields.TITLE_LONGEST))
     max_per_day: Mapped[int] = mapped_column(Integer, default=1)
 
     lessons: Mapped[list[Lesson]] = relationship(
@@ -115,7 +117,7 @@ class Lesson(Base):
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     series_id: Mapped[str] = mapped_column(ForeignKey("series.id", ondelete="CASCADE"), index=True)
     episode: Mapped[int] = mapped_column(Integer)
-    title: Mapped[str] = mapped_column(String(300))
+    title: Mapped[str] = mapped_column(String(fields.TITLE_LONGEST))
     duration_s: Mapped[int] = mapped_column(Integer)
     source: Mapped[str | None] = mapped_column(Text, nullable=True)
     signer_source: Mapped[str | None] = mapped_column(Text, nullable=True)

@@ -27,8 +27,43 @@ class FieldError(BadInput):
         self.field = field
 
 
-def text(data: Mapping[str, Any], field: str, *, required: bool = True) -> str | None:
-    """A non-empty string field, stripped; None when optional and absent."""
+NAME_LONGEST = 200  # a channel's name
+TITLE_LONGEST = 300  # a series' or a lesson's title
+SUBJECT_LONGEST = 64
+
+
+def _forbidden(character: str) -> bool:
+    """Control characters (C0, DEL, C1), UTF-16 surrogates and the noncharacters
+    U+FFFE/U+FFFF: none is allowed in XML 1.0, iCalendar or a PostgreSQL text, and
+    none belongs in a title."""
+    point = ord(character)
+    return (
+        point < 0x20
+        or 0x7F <= point <= 0x9F
+        or 0xD800 <= point <= 0xDFFF
+        or point
+        in (
+            0xFFFE,
+            0xFFFF,
+        )
+    )
+
+
+def printable(value: str) -> str:
+    """`value` without the characters `text` refuses: what every writer (XMLTV, ICS,
+    M3U, pages) emits, so output stays valid whatever a catalogue from before the
+    rule holds."""
+    if value.isprintable():  # the common case: nothing to take out
+        return value
+    return "".join(c for c in value if not _forbidden(c))
+
+
+def text(
+    data: Mapping[str, Any], field: str, *, required: bool = True, longest: int | None = None
+) -> str | None:
+    """A non-empty string field, stripped; None when optional and absent. Control
+    characters are refused (naming the first and where it is), and so is text of
+    more than `longest` characters."""
     value = data.get(field)
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
@@ -36,7 +71,15 @@ def text(data: Mapping[str, Any], field: str, *, required: bool = True) -> str |
         return None
     if not isinstance(value, str):
         raise FieldError(field, f"{value!r} is not text")
-    return value.strip()
+    value = value.strip()
+    bad = next((i for i, c in enumerate(value) if _forbidden(c)), None)
+    if bad is not None:
+        raise FieldError(
+            field, f"holds control character U+{ord(value[bad]):04X} at character {bad + 1}"
+        )
+    if longest is not None and len(value) > longest:
+        raise FieldError(field, f"is {len(value)} characters long; at most {longest} are kept")
+    return value
 
 
 def identifier(data: Mapping[str, Any], field: str) -> str:

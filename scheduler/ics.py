@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 
+from scheduler.fields import printable
+
 
 @dataclass(frozen=True)
 class CalendarEvent:
@@ -46,7 +48,7 @@ def write_ics(
     calendar = icalendar.Calendar()
     calendar.add("prodid", "-//sabaq//schedule//EN")
     calendar.add("version", "2.0")
-    calendar.add("x-wr-calname", name)
+    calendar.add("x-wr-calname", printable(name))
     calendar.add("x-wr-timezone", timezone)
     for item in sorted(events, key=lambda e: (e.start, e.lesson_id)):
         event = icalendar.Event()
@@ -57,13 +59,14 @@ def write_ics(
         event.add("sequence", item.sequence)
         event.add("dtstart", item.start.astimezone(zone))
         event.add("dtend", item.end.astimezone(zone))
-        event.add("summary", item.title)
+        # RFC 5545 allows no control characters but tab in text values.
+        event.add("summary", printable(item.title))
         details = [item.series_title, str(item.episode)]
         details += ["sign language"] if item.signed else []
         details += [item.url] if item.url else []
-        event.add("description", " · ".join(details))
-        event.add("location", item.channel)
-        event.add("categories", [item.subject])
+        event.add("description", printable(" · ".join(details)))
+        event.add("location", printable(item.channel))
+        event.add("categories", [printable(item.subject)])
         calendar.add_component(event)
     calendar.add_missing_timezones()
     return bytes(calendar.to_ical())

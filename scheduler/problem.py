@@ -230,7 +230,7 @@ def parse_channel(item: Mapping[str, Any]) -> Channel:
     start, end = fields.window(item)
     return Channel(
         id=channel_id,
-        name=fields.text(item, "name", required=False) or channel_id,
+        name=fields.text(item, "name", required=False, longest=fields.NAME_LONGEST) or channel_id,
         window=(fields.seconds_of_day(start), fields.seconds_of_day(end)),
         languages=frozenset(
             fields.language({"languages": v}, "languages") for v in _values(item, "languages")
@@ -265,9 +265,9 @@ def parse_series(item: Mapping[str, Any]) -> Series:
     return Series(
         id=series_id,
         grade=fields.whole(item, "grade", minimum=0, maximum=12),
-        subject=fields.text(item, "subject") or "",
+        subject=fields.text(item, "subject", longest=fields.SUBJECT_LONGEST) or "",
         language=fields.language(item),
-        title=fields.text(item, "title", required=False) or series_id,
+        title=fields.text(item, "title", required=False, longest=fields.TITLE_LONGEST) or series_id,
         max_per_day=fields.whole(item, "max_per_day", minimum=1) if "max_per_day" in item else 1,
     )
 
@@ -280,7 +280,7 @@ def parse_lesson(item: Mapping[str, Any]) -> Lesson:
         series=fields.identifier(item, "series"),
         episode=fields.whole(item, "episode", minimum=1),
         duration_s=fields.whole(item, "duration_s", minimum=1, maximum=DAY_S),
-        title=fields.text(item, "title", required=False) or lesson_id,
+        title=fields.text(item, "title", required=False, longest=fields.TITLE_LONGEST) or lesson_id,
         signed=fields.flag(item, "signed"),
     )
 

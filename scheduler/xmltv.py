@@ -1,7 +1,8 @@
 """XMLTV writing, the one place the guide format lives (pure).
 
 Element and attribute names follow the XMLTV DTD (xmltv-util ships it); the
-writer is the standard library's ElementTree, which escapes every title.
+writer is the standard library's ElementTree, which escapes every title; control
+characters, which XML 1.0 cannot carry at all, are left out.
 Used by `sabaq schedule export --format xmltv` and by the server's /iptv/epg.xml.
 """
 
@@ -12,6 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
+
+from scheduler.fields import printable
 
 GENERATOR = "sabaq"
 EPISODE_WORD = {"kk": "Сабақ", "ru": "Урок", "en": "Episode"}
@@ -123,6 +126,10 @@ def write_xmltv(
         if item.signed:
             ET.SubElement(programme, "subtitles", type="deaf-signed")
         _in_dtd_order(programme)
+    for element in tv.iter():  # XML 1.0 has no place for control characters
+        element.text = printable(element.text) if element.text else element.text
+        for key, value in element.attrib.items():
+            element.set(key, printable(value))
     body = ET.tostring(tv, encoding="unicode")
     header = '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE tv SYSTEM "xmltv.dtd">\n'
     return (header + body + "\n").encode("utf-8")

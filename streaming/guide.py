@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from catalog.layout import GUIDE_URL, LOGO_URL, channel_page_url, lesson_page_url, live_url
+from scheduler.fields import printable
 from scheduler.xmltv import GuideChannel, Programme, tvg_id, write_xmltv
 from streaming.snapshot import AiringView, ChannelView, LessonView
 
@@ -44,7 +45,7 @@ def xmltv(
 
 def _m3u_value(text: str) -> str:
     """An attribute value or title that cannot break the M3U line structure."""
-    return " ".join(text.replace('"', "'").split())
+    return " ".join(printable(text).replace('"', "'").split())
 
 
 def m3u(channels: Sequence[ChannelView], base_url: str) -> str:

@@ -6,9 +6,9 @@ a slow link gets a page of a few kilobytes.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from html import escape
 from types import MappingProxyType
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -22,8 +22,15 @@ from catalog.layout import (
     live_url,
     vod_url,
 )
+from scheduler.fields import printable
 from streaming.i18n import LANGUAGES, NAMES, t
 from streaming.snapshot import AiringView, ChannelView, LessonView
+
+
+def escape(value: str) -> str:
+    """Text made safe for HTML, in an element or a quoted attribute: `<&">'` escaped,
+    control characters (which HTML forbids) left out."""
+    return html.escape(printable(value))
 
 
 def _link(path: str, lang: str) -> str:

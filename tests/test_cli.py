@@ -103,12 +103,15 @@ def test_catalog_import_bad_csv_names_lines_and_imports_nothing(run, tmp_path):
     csv.write_text(
         "lesson_id,series_id,grade,subject,language,series_title,episode,title,duration_s\n"
         "a,s,5,math,kk,S,1,Әліппе,1500\n"
-        "b,s,5,math,kk,S,two,Bad,1500\n",
+        "b,s,5,math,kk,S,two,Bad,1500\n"
+        "c,s,5,math,kk,S,3,Bad\x1b[2J,1500\n",
         encoding="utf-8",
     )
     result = run("catalog", "import", str(csv))
     assert result.exit_code == 2
     assert "line 3: episode: 'two' is not a whole number" in result.output
+    assert "line 4: title: holds control character U+001B at character 4" in result.output
+    assert "\x1b" not in result.output  # an error never replays the terminal escape
     listed = run("catalog", "export", "--format", "csv")
     assert listed.exit_code == 0
     assert "Әліппе" not in listed.output

@@ -119,6 +119,8 @@ def test_problem_json_round_trip(catalog, tmp_path, problem_data):
         (lambda p: p["lessons"][0].update(duration_s=-5), "lessons[0].duration_s: -5 must be"),
         (lambda p: p["channels"][0].update(window=["18:00", "09:00"]), "channels[0].window: ends"),
         (lambda p: p.update(series={}), "series: is not a list"),
+        (lambda p: p["lessons"][0].update(title="a\ud800"), "lessons[0].title: holds control"),
+        (lambda p: p["channels"][0].update(name="x" * 201), "channels[0].name: is 201 char"),
     ],
 )
 def test_bad_problem_json_imports_nothing(catalog, tmp_path, problem_data, change, expected):
@@ -137,3 +139,37 @@ def test_malformed_json_names_line_and_column(catalog, tmp_path):
     path.write_text('{"channels": [\n  {"id": }\n]}', encoding="utf-8")
     with catalog.session() as session, pytest.raises(BadInput, match="line 2 column"):
         import_problem(session, path)
+
+
+@pytest.mark.parametrize(
+    ("title", "reason"),
+    [
+        ("Теңдеу\x00", "title: holds control character U+0000 at character 7"),
+        ("a\x0bb", "title: holds control character U+000B at character 2"),
+        ("a\x0cb", "title: holds control character U+000C at character 2"),
+        ("\x1b[31mred", "title: holds control character U+001B at character 1"),
+        ("ә" * 301, "title: is 301 characters long; at most 300 are kept"),
+    ],
+    ids=["nul", "vertical-tab", "form-feed", "escape", "too-long"],
+)
+def test_text_the_database_or_a_guide_cannot_hold_is_refused_alike(
+    catalog, tmp_path, title, reason
+):
+    """The same one-line answer on SQLite and PostgreSQL (which refuses NUL and long
+    text itself, with a traceback), naming the line; nothing is imported."""
+    path = tmp_path / "lessons.csv"
+    path.write_bytes(
+        (
+            HEADER
+            + "kk-05-math-001,kk-05-math,5,math,kk,Математика,1,Жай,1500,false,\n"
+            + f'kk-05-math-002,kk-05-math,5,math,kk,Математика,2,"{title}",1500,false,\n'
+        ).encode("utf-8")
+    )
+    with catalog.session() as session, pytest.raises(BadInput) as caught:
+        import_csv(session, path)
+    assert f"line 3: {reason}" in str(caught.value)
+    assert _count(catalog, Lesson) == 0
+    exactly = _csv(tmp_path, f"kk-05-math-003,kk-05-math,5,math,kk,М,3,{'ә' * 300},1500,no,\n")
+    with catalog.session() as session:
+        import_csv(session, exactly)  # 300 characters fit, on every backend
+    assert _count(catalog, Lesson) == 1

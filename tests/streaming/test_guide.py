@@ -13,7 +13,10 @@ from streaming.guide import m3u, xmltv
 from streaming.snapshot import AiringView, ChannelView, LessonView
 
 DTD = "/usr/share/xmltv/xmltv.dtd"
-EVIL = '</title><programme>ә ғ қ ң ө ұ ү һ і & "x"\n#EXTINF:-1,hijack'
+# Markup, quotes, a line break and control characters (which XML 1.0 cannot carry at all)
+# in the titles of a catalogue written before they were refused at import.
+EVIL = '</title><programme>ә ғ қ ң ө ұ ү һ і & "x"\x1b\x00\x0b\x0c\x85\n#EXTINF:-1,hijack'
+SHOWN = EVIL.translate({c: None for c in (0x1B, 0x00, 0x0B, 0x0C, 0x85, 0x0A)})
 CHANNELS = [
     ChannelView("al-farabi", EVIL, 1, ("kk",), (1, 5)),
     ChannelView("el-arna", "Ел Арна", 2, ("ru",), (5,)),
@@ -60,7 +63,7 @@ def test_titles_are_escaped_and_signing_is_marked(guide_file):
     programmes = tree.findall("programme")
     first = programmes[0]
     assert first.get("start") == "20260901090000 +0500"
-    assert first.findtext("title") == EVIL
+    assert first.findtext("title") == SHOWN
     assert first.find("title").get("lang") == "kk"
     assert first.find("subtitles").get("type") == "deaf-signed"
     assert first.findtext("episode-num") == "Сабақ 3"
@@ -96,5 +99,16 @@ def test_ics_lines_cannot_be_hijacked_by_titles():
     assert lines.count("BEGIN:VEVENT") == 1
     assert lines.count("END:VEVENT") == 1
     assert not any(line.startswith("SUMMARY:injected") for line in lines)
-    unfolded = "\r\n".join(lines)
-    assert "Бөлшектер\\nEND:VEVENT" in unfolded
+    summary = next(line for line in lines if line.startswith("SUMMARY:"))
+    assert summary == "SUMMARY:БөлшектерEND:VEVENTBEGIN:VEVENTSUMMARY:injected\\; <&\">"
+    assert all(line.isprintable() for line in lines)  # RFC 5545: no control characters
+
+
+def test_pages_escape_markup_and_leave_control_characters_out():
+    import html
+
+    from streaming.pages import escape
+
+    assert escape(EVIL) == html.escape(SHOWN)
+    assert "<" not in escape(EVIL)
+    assert escape(EVIL).isprintable()
