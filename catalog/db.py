@@ -14,13 +14,15 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import DataError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from catalog.errors import BadInput, Busy, SabaqError, Unavailable
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+CONNECT_TIMEOUT_S = 5  # a PostgreSQL server that does not answer a connection attempt
+POOL_TIMEOUT_S = 10  # waiting for a pooled connection another thread holds
 
 
 def default_database_url(data_dir: Path) -> str:
@@ -83,6 +85,14 @@ class Catalog:
     def head(self) -> str | None:
         """The newest revision the code knows."""
         return ScriptDirectory.from_config(_alembic_config(self.engine)).get_current_head()
+
+    def ping(self) -> None:
+        """One round trip to the database; Unavailable when it cannot be made."""
+        try:
+            with self.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except OperationalError as exc:
+            raise database_error(exc) from exc
 
     def dispose(self) -> None:
         """Close every pooled connection."""
@@ -157,14 +167,20 @@ def open_catalog(
 
 def _open(url: str, migrate: bool, schema: str | None) -> Catalog:
     connect_args: dict[str, Any] = {}
+    pooling: dict[str, Any] = {}
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-    elif schema is not None:
-        connect_args["options"] = f"-csearch_path={schema}"
+    else:
+        if schema is not None:
+            connect_args["options"] = f"-csearch_path={schema}"
+        if url.startswith("postgresql") and "connect_timeout" not in url:
+            # libpq waits as long as the OS lets a connection attempt hang (~130 s)
+            connect_args["connect_timeout"] = CONNECT_TIMEOUT_S
+        pooling["pool_timeout"] = POOL_TIMEOUT_S
     try:
-        engine = create_engine(url, connect_args=connect_args)
+        engine = create_engine(url, connect_args=connect_args, **pooling)
     except (SQLAlchemyError, ImportError, ValueError) as exc:
         raise BadInput(f"database URL {url!r} cannot be used: {exc}") from exc
     if engine.dialect.name == "sqlite":

@@ -34,6 +34,8 @@ HLS_JS_CANDIDATES = (
     Path(__file__).resolve().parent.parent / "node_modules/hls.js/dist/hls.min.js",
 )
 PLAYLIST_TYPE = "application/vnd.apple.mpegurl"
+HEALTH_DEADLINE_S = 2.0
+log = logging.getLogger("sabaq")
 
 
 def _lang(request: web.Request) -> str:
@@ -297,16 +299,27 @@ async def calendar(request: web.Request) -> web.Response:
 
 
 async def healthz(request: web.Request) -> web.Response:
-    """GET /healthz: ok when the catalogue can be read; degraded (503) when it cannot,
-    even while the last snapshot is still being served."""
+    """GET /healthz: ok when the catalogue answers now; degraded (503) when it does not,
+    even while the last snapshot is still served. The reason is given in general
+    terms (hosts and driver messages go to the log, not to whoever asks)."""
     state = request.app[STATE]
     try:
         await state.snapshot()
-    except Exception as exc:  # any failure means degraded, and says why
-        return web.json_response({"status": "degraded", "reason": str(exc)[:200]}, status=503)
+        await state.database.run(state.catalog.ping, deadline_s=HEALTH_DEADLINE_S)
+    except Exception as exc:  # any failure means degraded
+        log.warning("health check: %s", exc)
+        body = {"status": "degraded", "reason": "the catalogue cannot be reached"}
+        if state.has_snapshot:
+            body["serving"] = "last snapshot"
+        return web.json_response(body, status=503)
     if state.reload_error is not None:
+        log.warning("health check: the last snapshot reload failed: %s", state.reload_error)
         return web.json_response(
-            {"status": "degraded", "reason": state.reload_error, "serving": "last snapshot"},
+            {
+                "status": "degraded",
+                "reason": "the catalogue could not be reloaded",
+                "serving": "last snapshot",
+            },
             status=503,
         )
     return web.json_response({"status": "ok"})
@@ -372,7 +385,7 @@ async def _warm(app: web.Application) -> None:
     try:
         await app[STATE].snapshot()
     except Exception as exc:  # served as degraded until the catalogue answers
-        logging.getLogger("sabaq").warning("catalogue not readable at start: %s", exc)
+        log.warning("catalogue not readable at start: %s", exc)
 
 
 def create_app(

@@ -41,11 +41,18 @@ class Asset:
         return f"/static/{self.digest}/{self.name}"
 
 
+_FORMS: dict[str, Mapping[str, bytes]] = {}
+"""Compressed forms by the body's full SHA-256: Brotli at its best takes about a second
+for hls.js, so it is done once per process, not once per application."""
+
+
 def make_asset(name: str, body: bytes) -> Asset:
     """An asset of `body` (compressed and hashed once, here, not per request)."""
     content_type = CONTENT_TYPES.get(Path(name).suffix, "application/octet-stream")
-    digest = hashlib.sha256(body).hexdigest()[:12]
-    return Asset(name, body, compressed(body, 9), content_type, digest)
+    full = hashlib.sha256(body).hexdigest()
+    if full not in _FORMS:
+        _FORMS[full] = compressed(body, 9)
+    return Asset(name, body, _FORMS[full], content_type, full[:12])
 
 
 def load_assets(static: Path, hls_js: Iterable[Path]) -> dict[str, Asset]:

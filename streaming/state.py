@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from catalog import Catalog
 from streaming.assets import Asset, asset_urls
+from streaming.database import Database
 from streaming.delivery import compressed
 from streaming.loops import Loops
 from streaming.metrics import Metrics
@@ -24,6 +25,8 @@ from streaming.snapshot import AiringView, PackageCache, Snapshot, load_snapshot
 
 Clock = Callable[[], datetime]
 T = TypeVar("T")
+SNAPSHOT_DEADLINE_S = 30.0  # reading a national catalogue and its packages takes seconds
+LONG_DEADLINE_S = 300.0  # publishing thousands of airings, queueing thousands of jobs
 
 
 def system_clock() -> datetime:
@@ -68,6 +71,7 @@ class State:
     # channel's master is kept under (channel, "") for as long as the snapshot.
     live_cache: dict[tuple[str, str], CachedPlaylist] = field(default_factory=dict)
     loops: Loops = field(default_factory=Loops)  # later passes of slate loops
+    database: Database = field(default_factory=Database)  # the only way to the catalogue
 
     @cached_property
     def asset_urls(self) -> dict[str, str]:
@@ -92,10 +96,10 @@ class State:
         return self._snapshot
 
     async def _reload(self) -> None:
-        loop = asyncio.get_running_loop()
         started = time.monotonic()
-        self._snapshot = await loop.run_in_executor(
-            None, load_snapshot, self.catalog, self.data_dir, self._packages
+        self._snapshot = await self.database.run(
+            lambda: load_snapshot(self.catalog, self.data_dir, self._packages),
+            deadline_s=SNAPSHOT_DEADLINE_S,
         )
         self._loaded_at = started
         self.reload_error = None
@@ -109,23 +113,30 @@ class State:
             self.reload_error = f"{type(exc).__name__}: {str(exc)[:200]}"
             self._loaded_at = time.monotonic()
 
+    @property
+    def has_snapshot(self) -> bool:
+        """Whether a snapshot was ever loaded (and is served while reloads fail)."""
+        return self._snapshot is not None
+
     def invalidate(self) -> None:
         """Reload the snapshot on the next request (after a producer changed the catalogue)."""
         self._loaded_at = 0.0
 
     async def in_pool(self, work: Callable[..., T], *args: Any) -> T:
-        """Run blocking work (a service-layer call) off the event loop."""
-        return await asyncio.get_running_loop().run_in_executor(None, lambda: work(*args))
+        """Run a service-layer call (a publish, queueing every lesson) in the database
+        threads: they may take long on a national catalogue, so within a long deadline."""
+        return await self.database.run(lambda: work(*args), deadline_s=LONG_DEADLINE_S)
 
     async def transaction(self, action: Callable[[Session], T], changes: bool = True) -> T:
-        """Run `action` in one catalogue transaction, off the event loop; when it
-        `changes` the catalogue, the next request sees a fresh snapshot."""
+        """Run `action` in one catalogue transaction, in the database threads (within
+        their deadline); when it `changes` the catalogue, the next request sees a
+        fresh snapshot."""
 
         def run() -> T:
             with self.catalog.session() as session:
                 return action(session)
 
-        result = await asyncio.get_running_loop().run_in_executor(None, run)
+        result = await self.database.run(run)
         if changes:
             self.invalidate()
         return result

@@ -100,7 +100,7 @@ def test_ics_lines_cannot_be_hijacked_by_titles():
     assert lines.count("END:VEVENT") == 1
     assert not any(line.startswith("SUMMARY:injected") for line in lines)
     summary = next(line for line in lines if line.startswith("SUMMARY:"))
-    assert summary == "SUMMARY:БөлшектерEND:VEVENTBEGIN:VEVENTSUMMARY:injected\\; <&\">"
+    assert summary == 'SUMMARY:БөлшектерEND:VEVENTBEGIN:VEVENTSUMMARY:injected\\; <&">'
     assert all(line.isprintable() for line in lines)  # RFC 5545: no control characters
 
 

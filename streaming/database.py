@@ -1,0 +1,91 @@
+"""The server's way to the catalogue: its own few threads, a deadline, and a breaker.
+
+Viewers are served from the snapshot and the disk; only producers' requests and
+the background snapshot reload touch the database. They run here, never in
+the event loop's default executor (which aiohttp's file responses use), so a
+database that accepts connections but never answers cannot stop segments.
+Each call has a deadline; a call that misses it, or fails to reach the
+database, opens the breaker for `cooldown_s`: calls in that time answer
+Unavailable (503) at once, without queueing behind threads that are still
+waiting on the database. A call is refused at once, too, when every thread is
+taken. The first call that succeeds closes the breaker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
+from catalog.errors import Unavailable
+
+T = TypeVar("T")
+WORKERS = 4
+DEADLINE_S = 5.0
+COOLDOWN_S = 10.0
+
+
+class Database:
+    """Runs blocking catalogue work off the event loop, within bounds."""
+
+    def __init__(
+        self,
+        workers: int = WORKERS,
+        deadline_s: float = DEADLINE_S,
+        cooldown_s: float = COOLDOWN_S,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.workers, self.deadline_s, self.cooldown_s = workers, deadline_s, cooldown_s
+        self._clock = clock
+        self._pool = ThreadPoolExecutor(workers, thread_name_prefix="sabaq-db")
+        self._lock = threading.Lock()
+        self._busy = 0
+        self._open_until = 0.0
+        self.last_failure: str | None = None  # why the breaker last opened (for /healthz)
+
+    @property
+    def degraded(self) -> bool:
+        """Whether calls are being refused now (the breaker is open)."""
+        return self._clock() < self._open_until
+
+    def _trip(self, reason: str) -> None:
+        self._open_until = self._clock() + self.cooldown_s
+        self.last_failure = reason
+
+    async def run(self, work: Callable[[], T], deadline_s: float | None = None) -> T:
+        """`work()` in one of the database threads, within `deadline_s` (the default
+        deadline when None). Unavailable when the breaker is open, every thread is
+        taken, the deadline passes, or the database cannot be reached."""
+        if self.degraded:
+            raise Unavailable("the catalogue is not answering; try again shortly")
+        with self._lock:
+            if self._busy >= self.workers:
+                raise Unavailable("the catalogue is busy with slow calls; try again shortly")
+            self._busy += 1
+
+        def call() -> T:
+            try:
+                return work()
+            finally:
+                with self._lock:
+                    self._busy -= 1
+
+        future = asyncio.wrap_future(self._pool.submit(call))
+        try:
+            result = await asyncio.wait_for(future, deadline_s or self.deadline_s)
+        except TimeoutError:
+            self._trip(f"no answer within {deadline_s or self.deadline_s:g} s")
+            raise Unavailable("the catalogue is not answering; try again shortly") from None
+        except Unavailable as exc:
+            self._trip(str(exc))
+            raise
+        self._open_until = 0.0
+        self.last_failure = None
+        return result
+
+    def close(self) -> None:
+        """Stop taking work; threads still waiting on the database are left to end."""
+        self._pool.shutdown(wait=False, cancel_futures=True)
