@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -28,8 +29,40 @@ def _failure(path: Path, exc: OSError) -> Unavailable:
 
 
 def staging_path(target: Path, tag: str = "partial") -> Path:
-    """A hidden sibling of `target` for work in progress, unique to this process."""
-    return target.with_name(f".{target.name}.{tag}-{os.getpid()}")
+    """A hidden sibling of `target` for work in progress, unique to this process (on
+    this machine: a data directory may be shared by a transcoding farm)."""
+    return target.with_name(f".{target.name}.{tag}-{socket.gethostname()}-{os.getpid()}")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # somebody else's process: alive
+        return True
+    return True
+
+
+def remove_stale(target: Path, tag: str = "partial") -> list[Path]:
+    """Remove the work in progress beside `target` left by processes of this machine
+    that are gone (killed mid-way); return what was removed. Work of live processes,
+    and of other machines, is left alone."""
+    prefix = f".{target.name}.{tag}-{socket.gethostname()}-"
+    removed = []
+    try:
+        siblings = list(target.parent.iterdir())
+    except OSError:
+        return []
+    for sibling in siblings:
+        pid = sibling.name.removeprefix(prefix)
+        if sibling.name.startswith(prefix) and pid.isdigit() and not _alive(int(pid)):
+            if sibling.is_dir() and not sibling.is_symlink():
+                shutil.rmtree(sibling, ignore_errors=True)
+            else:
+                sibling.unlink(missing_ok=True)
+            removed.append(sibling)
+    return removed
 
 
 def hash_file(digest: Hash, path: Path) -> None:

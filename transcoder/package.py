@@ -3,12 +3,15 @@ write master.m3u8, poster.jpg and package.json, and publish atomically."""
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import json
 import math
 import re
 import shutil
+import signal
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from catalog.errors import MediaError
-from catalog.files import hash_file, staging_path
+from catalog.files import hash_file, remove_stale, staging_path
 from catalog.hls import (
     AUDIO_CODECS,
     IFRAME_PLAYLIST,
@@ -42,6 +45,7 @@ from transcoder.ladder import AUDIO_ONLY_KBPS, AUDIO_RUNG, rungs_for
 from transcoder.options import TranscodeOptions
 from transcoder.probe import READ_ONLY_ARGS, MediaInfo, check_length, probe
 
+PR_SET_PDEATHSIG = 1  # prctl(2)
 ProgressFn = Callable[[float], None]
 """Called with the share done, from 0 to 1."""
 
@@ -106,6 +110,7 @@ def measure_loudness(info: MediaInfo) -> Loudness | None:
         capture_output=True,
         text=True,
         check=False,
+        preexec_fn=die_with_parent,
     )
     if result.returncode != 0:
         raise MediaError(f"{info.path}: audio cannot be decoded ({_last_line(result.stderr)})")
@@ -143,7 +148,12 @@ def _last_line(text: str) -> str:
 
 def _run_ffmpeg(args: list[str], duration_s: float, progress: ProgressFn | None) -> None:
     process = subprocess.Popen(
-        args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1
+        args,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        bufsize=1,
+        preexec_fn=die_with_parent,
     )
     assert process.stdout is not None
     assert process.stderr is not None
@@ -154,6 +164,17 @@ def _run_ffmpeg(args: list[str], duration_s: float, progress: ProgressFn | None)
     errors = process.stderr.read()
     if process.wait() != 0:
         raise MediaError(f"ffmpeg failed: {_last_line(errors)}")
+
+
+_PRCTL = ctypes.CDLL(None).prctl if sys.platform.startswith("linux") else None
+
+
+def die_with_parent() -> None:
+    """In a child before it runs ffmpeg: ask Linux to kill it when sabaq dies (a killed
+    `sabaq transcode` or worker must not leave encoders running). Elsewhere: nothing.
+    Looked up before any fork, so the child only makes the one system call."""
+    if _PRCTL is not None:
+        _PRCTL(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def _rendition(
@@ -213,6 +234,7 @@ def _poster(out_dir: Path, rung: str, at_s: float) -> None:
         capture_output=True,
         text=True,
         check=False,
+        preexec_fn=die_with_parent,
     )
     if result.returncode != 0 or not (out_dir / POSTER).exists():
         raise MediaError(f"poster could not be made: {_last_line(result.stderr)}")
@@ -249,6 +271,7 @@ def transcode(
     parent = out_dir.resolve().parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
+        remove_stale(parent / out_dir.name)  # a run killed mid-way left its work behind
         work = staging_path(parent / out_dir.name)
         shutil.rmtree(work, ignore_errors=True)
         for name in [r.name for r in rungs] + [AUDIO_RUNG]:
