@@ -396,4 +396,6 @@ def parse_instant(value: Any, name: str) -> datetime:
         raise ProblemError(f"{name}: {value!r} is not an ISO 8601 instant") from None
     if instant.tzinfo is None:
         raise ProblemError(f"{name}: {value!r} has no UTC offset")
+    if not 1970 <= instant.year <= 9998:  # beyond, UTC arithmetic overflows
+        raise ProblemError(f"{name}: {value!r} is out of range (years 1970 to 9998)")
     return instant

@@ -376,6 +376,11 @@ async def observe(request: web.Request, handler: api.Handler) -> web.StreamRespo
             kept = {k: v for k, v in exc.headers.items() if k in ("Allow", "WWW-Authenticate")}
             return api.error(exc.status, exc.reason, kept)
         raise
+    except Exception:
+        if not request.path.startswith("/api/"):
+            raise  # aiohttp answers 500 and logs it
+        log.exception("%s %s failed", request.method, request.path)
+        return api.error(500, "internal error: the server could not answer this request")
     finally:
         request.app[STATE].metrics.observe(name, status, time.perf_counter() - started)
 

@@ -19,6 +19,7 @@ class Metrics:
     latency_sum: float = 0.0
     latency_count: int = 0
     viewers: dict[str, dict[str, float]] = field(default_factory=lambda: defaultdict(dict))
+    _pruned_at: float = 0.0
 
     def observe(self, route: str, status: int, seconds: float) -> None:
         """Count one request."""
@@ -33,8 +34,22 @@ class Metrics:
             self.buckets[-1] += 1
 
     def saw_viewer(self, channel: str, viewer: str) -> None:
-        """A live playlist request: the viewer counts for VIEWER_TTL_S seconds."""
-        self.viewers[channel][viewer] = time.monotonic()
+        """A live playlist request: the viewer counts for VIEWER_TTL_S seconds, and is
+        forgotten soon after (memory holds the last minute or two of viewers, not
+        every address ever seen)."""
+        now = time.monotonic()
+        self.viewers[channel][viewer] = now
+        if now - self._pruned_at > VIEWER_TTL_S:
+            self.prune(now)
+
+    def prune(self, now: float) -> None:
+        """Forget viewers not seen for VIEWER_TTL_S seconds."""
+        for channel, seen in list(self.viewers.items()):
+            for viewer in [v for v, last in seen.items() if now - last > VIEWER_TTL_S]:
+                del seen[viewer]
+            if not seen:
+                del self.viewers[channel]
+        self._pruned_at = now
 
     def render(self) -> str:
         """The exposition text."""

@@ -84,11 +84,19 @@ def _unauthorised(message: str) -> web.HTTPUnauthorized:
     )
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
 async def _json_body(request: web.Request) -> Any:
+    """The request's JSON document: strict JSON (no NaN or Infinity), not nested
+    deeper than Python can follow; else 400."""
     try:
-        return await request.json()
-    except (ValueError, UnicodeDecodeError):
-        raise bad_request("body: not valid JSON") from None
+        return json.loads(await request.text(), parse_constant=_no_constant)
+    except RecursionError:
+        raise bad_request("body: nested too deeply") from None
+    except ValueError as exc:  # JSONDecodeError, NaN, and bad UTF-8 (a UnicodeDecodeError)
+        raise bad_request(f"body: not valid JSON ({exc})") from None
 
 
 def _extension(format_name: str) -> str:

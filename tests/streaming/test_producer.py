@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import shutil
 import subprocess
@@ -285,3 +286,46 @@ async def test_openapi_declares_the_bearer_scheme(producer):
     assert upload["security"] == [{"bearer": []}]
     assert {"401", "413", "415"} <= set(upload["responses"])
     assert "security" not in document["paths"]["/api/lessons"]["get"]
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+        (b'{"airings": [], "timezone": NaN}', "NaN is not a JSON number"),
+        (b'{"airings": [], "x": -Infinity}', "-Infinity is not a JSON number"),
+        (
+            json.dumps(
+                {"airings": [{**SCHEDULE["airings"][0], "start": "0001-01-01T00:00:00+05:00"}]}
+            ).encode(),
+            "airings[0].start: '0001-01-01T00:00:00+05:00' is out of range",
+        ),
+        (b"\xff\xfe{}", "not valid JSON"),
+    ],
+    ids=["deep", "nan", "infinity", "year-1", "not-utf8"],
+)
+async def test_hostile_documents_get_400_json_not_500(producer, body, reason):
+    response = await producer.post(
+        "/api/schedules",
+        data=body,
+        headers={**producer.auth, "Content-Type": "application/json"},
+    )
+    assert response.status == 400
+    assert response.content_type == "application/json"
+    assert reason in (await response.json())["error"]
+
+
+async def test_an_unexpected_failure_is_a_json_500_without_a_trace_in_the_answer(
+    producer, monkeypatch
+):
+    import streaming.producer
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("a bug, with /srv/secret/path in its message")
+
+    monkeypatch.setattr(streaming.producer, "publish_document", broken)
+    response = await producer.post("/api/schedules", json=SCHEDULE, headers=producer.auth)
+    assert response.status == 500
+    body = await response.json()
+    assert body["error"].startswith("internal error")
+    assert "secret" not in json.dumps(body)
