@@ -172,6 +172,8 @@ def _open(url: str, migrate: bool, schema: str | None) -> Catalog:
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+            with contextlib.suppress(FileExistsError):  # new: readable by its owner only
+                os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
     else:
         if schema is not None:
             connect_args["options"] = f"-csearch_path={schema}"

@@ -55,7 +55,8 @@ def publish(session: Session, version_id: int, now: datetime) -> list[str]:
     so publishing never rewrites what viewers saw nor cuts a lesson short: a
     change takes effect at the next airing boundary. An airing of the new
     version that would start while a kept one is still on air on its channel
-    is dropped, and named in the returned notes.
+    is dropped, and named in the returned notes; so are the new version's own
+    airings before `now` that were replaced by what aired.
 
     Concurrent publishers are serialised: on PostgreSQL by a transaction-scoped
     advisory lock (held until commit); SQLite lets one writer in at a time and
@@ -75,6 +76,13 @@ def publish(session: Session, version_id: int, now: datetime) -> list[str]:
     if previous is not None:
         kept = [a for a in previous.airings if a.start < now]
         on_until = {a.channel_id: a.end for a in kept}  # airings come in start order
+        past = [a for a in version.airings if a.start < now]
+        if past:
+            notes.append(
+                f"{len(past)} airing(s) of this version before {now.isoformat()} (the "
+                f"earliest: {past[0].lesson_id} at {past[0].start.isoformat()}) replaced by "
+                f"the {len(kept)} that aired: publishing never rewrites the past"
+            )
         for airing in list(version.airings):
             if airing.start < now:
                 version.airings.remove(airing)

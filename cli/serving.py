@@ -20,6 +20,7 @@ from cli.common import (
     timezone_option,
     user_errors,
 )
+from streaming.sockets import PER_ADDRESS
 
 if TYPE_CHECKING:
     from streaming.origin import Origin
@@ -36,6 +37,15 @@ port_option = setting("--port", type=click.IntRange(1, 65535), default=8080)
     type=click.IntRange(min=1),
     default=2048,
     help="Largest lesson upload accepted by the producer API.",
+)
+@setting(
+    "--max-connections-per-address",
+    "per_address",
+    type=click.IntRange(min=0),
+    default=PER_ADDRESS,
+    envvar="SABAQ_MAX_CONNECTIONS_PER_ADDRESS",
+    help="Connections one client address may hold at once (0: no cap); trusted proxies "
+    "are exempt. Further ones get 503 (env SABAQ_MAX_CONNECTIONS_PER_ADDRESS).",
 )
 @setting(
     "--workers",
@@ -76,6 +86,7 @@ def serve(
     db_wait: float,
     public_url: str | None,
     trusted_proxies: tuple[str, ...],
+    per_address: int,
 ) -> None:
     """Serve pages, the API, VOD, live channels, the M3U list and the XMLTV guide.
 
@@ -96,6 +107,7 @@ def serve(
         access_log=access_log,
         db_wait_s=db_wait,
         origin=origin,
+        per_address=per_address,
     )
 
 
@@ -109,6 +121,7 @@ def _serve(
     access_log: bool = True,
     db_wait_s: float = 0.0,
     origin: Origin | None = None,
+    per_address: int = PER_ADDRESS,
 ) -> None:
     from streaming.serve import run_server
 
@@ -130,6 +143,7 @@ def _serve(
             ),
             access_log=access_log,
             origin=origin,
+            per_address=per_address,
         )
     except OSError as exc:
         fail(f"cannot listen on {host}:{port} ({exc.strerror})")

@@ -7,23 +7,119 @@ may hand any request to any process.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import multiprocessing
-from collections.abc import Callable
+import socket
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from aiohttp import web
-from aiohttp.log import access_logger
+from aiohttp.http_exceptions import HttpProcessingError
+from aiohttp.log import access_logger, server_logger
 
 from catalog import Catalog
 from streaming.app import create_app
-from streaming.origin import Origin
+from streaming.origin import Network, Origin
+from streaming.sockets import PER_ADDRESS, Limiter
 
 Announce = Callable[[str], None]
 # Connections waiting to be accepted: a crowd reconnecting at once (a channel starting,
 # a replica restarting) would overflow aiohttp's default of 128 and wait a second for
 # the SYN to be retried. The kernel caps it at net.core.somaxconn.
 BACKLOG = 4096
+KEEPALIVE_S = 15.0  # an idle kept-alive connection is closed after this (aiohttp: 75 s)
+ACCEPT_BURST = 64
+
+
+def _listener(host: str, port: int, reuse_port: bool) -> socket.socket:
+    """A bound TCP socket for `host` (an address or a name) and `port`."""
+    family, kind, proto, _, address = socket.getaddrinfo(
+        host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+    )[0]
+    listener = socket.socket(family, kind, proto)
+    try:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if reuse_port:
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        listener.bind(address)
+    except OSError:
+        listener.close()
+        raise
+    return listener
+
+
+async def _listen(
+    app: web.Application,
+    host: str,
+    port: int,
+    reuse_port: bool,
+    say: Announce | None,
+    access_log: bool,
+    per_address: int,
+    exempt: Sequence[Network],
+) -> None:
+    """Serve `app` until a signal: aiohttp's runner behind the connection `Limiter`."""
+    runner = web.AppRunner(
+        app,
+        access_log=access_logger if access_log else None,
+        keepalive_timeout=KEEPALIVE_S,
+        handle_signals=True,
+    )
+    await runner.setup()
+    assert runner.server is not None
+    limiter = Limiter(runner.server, per_address=per_address, exempt=exempt, burst=ACCEPT_BURST)
+    listener = _listener(host, port, reuse_port)
+    # asyncio accepts up to `backlog` connections per wake-up before any is looked at:
+    # a small burst, so that the Limiter closes what it refuses before descriptors run
+    # out; then the kernel's queue is widened again for crowds reconnecting at once.
+    server = await asyncio.get_running_loop().create_server(
+        limiter, sock=listener, backlog=ACCEPT_BURST
+    )
+    listener.listen(BACKLOG)
+    if say is not None:
+        say(f"http://{host}:{port}")
+    try:
+        await asyncio.Event().wait()  # until a signal raises GracefulExit
+    finally:
+        server.close()
+        await runner.cleanup()
+
+
+class OneLineBadRequests(logging.Filter):
+    """aiohttp logs a whole traceback for every malformed request it refuses (a bad
+    header, a line too long): a flood of them must not flood the log. One line each."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, HttpProcessingError):
+            first = str(error.message).strip().splitlines()[0] if error.message else ""
+            record.msg = f"{record.getMessage()}: {error.code} {type(error).__name__}: {first}"
+            record.args, record.exc_info, record.exc_text = (), None, None
+        return True
+
+
+class SeldomAcceptErrors(logging.Filter):
+    """asyncio logs a traceback for every failed accept() when descriptors run out, up
+    to a burst of them per wake-up: one line every ten seconds says as much."""
+
+    def __init__(self, every_s: float = 10.0) -> None:
+        super().__init__()
+        self.every_s, self.last, self.dropped = every_s, -1e9, 0
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not str(record.msg).startswith("socket.accept() out of system resource"):
+            return True
+        now = time.monotonic()
+        if now - self.last < self.every_s:
+            self.dropped += 1
+            return False
+        record.msg = f"out of file descriptors: connections refused ({self.dropped} more)"
+        record.args, record.exc_info, record.exc_text = (), None, None
+        self.last, self.dropped = now, 0
+        return True
 
 
 def run_server(
@@ -36,14 +132,19 @@ def run_server(
     announce: Announce | None = None,
     access_log: bool = True,
     origin: Origin | None = None,
+    per_address: int = PER_ADDRESS,
 ) -> None:
     """Serve until interrupted; with `workers` > 1, in that many processes on one port.
+    A client address may hold `per_address` connections at once (0: no cap; trusted
+    proxies are exempt), see streaming.sockets.
 
     `open_catalog` is called in each process (after the fork), so no database
     connection is shared between processes. The access log (stderr, aiohttp's
     format: no request headers, so never a token) can be turned off.
     """
 
+    server_logger.addFilter(OneLineBadRequests())
+    logging.getLogger("asyncio").addFilter(SeldomAcceptErrors())
     if access_log and not access_logger.handlers:
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter("%(message)s"))
@@ -52,15 +153,9 @@ def run_server(
 
     def serve(reuse_port: bool, say: Announce | None) -> None:
         app = create_app(open_catalog(), data_dir, max_upload_bytes=max_upload_bytes, origin=origin)
-        web.run_app(
-            app,
-            host=host,
-            port=port,
-            reuse_port=reuse_port or None,
-            backlog=BACKLOG,
-            print=say,
-            access_log=access_logger if access_log else None,
-        )
+        exempt = origin.trusted if origin is not None else ()
+        with contextlib.suppress(web.GracefulExit, KeyboardInterrupt):
+            asyncio.run(_listen(app, host, port, reuse_port, say, access_log, per_address, exempt))
 
     if workers <= 1:
         serve(False, announce)

@@ -90,8 +90,11 @@ def test_publishing_never_changes_the_past_nor_cuts_a_lesson(loaded, problem_dat
     with loaded.session() as session:
         publish(session, save_schedule(session, old, "Asia/Almaty"), BEFORE)
         notes = publish(session, save_schedule(session, new, "Asia/Almaty"), at)
-    assert len(notes) == 1
-    assert notes[0].startswith(f"{lessons[0]} at 2026-09-01T09:45:00+05:00 on al-farabi dropped")
+    assert len(notes) == 2
+    assert notes[0].startswith("1 airing(s) of this version before 2026-09-01T09:40:00+05:00")
+    assert f"the earliest: {lessons[1]} at 2026-09-01T09:01:00+05:00" in notes[0]
+    assert "replaced by the 2 that aired" in notes[0]
+    assert notes[1].startswith(f"{lessons[0]} at 2026-09-01T09:45:00+05:00 on al-farabi dropped")
     with loaded.session() as session:
         live = sorted((a.start, a.lesson_id) for a in published_version(session).airings)
     utc = [
