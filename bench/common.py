@@ -31,14 +31,17 @@ from transcoder.samples import make_lesson  # noqa: E402
 from transcoder.slate import plan_slates, render_slates, slate_options  # noqa: E402
 
 LADDER = (480, 360, 234)
+UNCAPPED = ("--max-connections-per-address", "0")
 
 
 def start_sabaq(data: Path, port: int, workers: int = 2) -> subprocess.Popen[bytes]:
-    """`sabaq serve --workers N` over `data`, answering on 127.0.0.1:port."""
+    """`sabaq serve --workers N` over `data`, answering on 127.0.0.1:port. The load
+    comes from one address standing for many viewers (as from a proxy), so the
+    per-address connection cap is off."""
     env = {k: v for k, v in os.environ.items() if k != "SABAQ_DATABASE_URL"}
     command = [sys.executable, "-m", "cli", "--data", str(data), "serve", "--port", str(port)]
     process = subprocess.Popen(
-        [*command, "--workers", str(workers), "--no-access-log"],
+        [*command, "--workers", str(workers), "--no-access-log", *UNCAPPED],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,

@@ -52,3 +52,13 @@ def test_opening_twice_is_idempotent(database):
     assert second.revision() == first.head()
     first.dispose()
     second.dispose()
+
+
+def test_a_new_sqlite_catalogue_is_readable_by_its_owner_only(tmp_path):
+    import stat
+
+    from catalog import open_catalog
+
+    path = tmp_path / "fresh" / "sabaq.sqlite3"
+    open_catalog(f"sqlite:///{path}").dispose()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600  # titles, tokens' digests, jobs

@@ -72,7 +72,7 @@ def limited_server(site, tmp_path):
 
 
 def test_one_address_cannot_hold_every_connection(limited_server):
-    port, process, log = limited_server
+    port, process, _log = limited_server
     before = _cpu_s(process.pid)
     held = [_slow_client("127.0.0.1", port) for _ in range(80)]
     time.sleep(0.5)
@@ -104,3 +104,21 @@ def test_out_of_descriptors_the_server_refuses_instead_of_spinning(limited_serve
     time.sleep(0.5)
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
         assert response.status == 200
+
+
+def test_malformed_requests_are_400_and_one_log_line_each(limited_server):
+    port, _process, log = limited_server
+    logged = log.stat().st_size
+    for raw in (
+        b"GET / HTTP/1.1\r\nHost: a\r\nContent-Length: -5\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: a\r\nX: " + b"a" * 20_000 + b"\r\n\r\n",
+        b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03",  # TLS spoken to plain HTTP
+    ):
+        with socket.create_connection(("127.0.0.1", port)) as sock:
+            sock.sendall(raw)
+            sock.settimeout(2)
+            assert sock.recv(32).startswith(b"HTTP/1.0 400")
+    time.sleep(0.3)
+    text = log.read_text(encoding="utf-8")[logged:]
+    assert "Traceback" not in text
+    assert text.count("Error handling request") <= 3
