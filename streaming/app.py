@@ -149,7 +149,7 @@ def _slate_file(request: web.Request, package: Package | None) -> web.StreamResp
     (see streaming.loops), immutable like every versioned path."""
     tail = request.match_info["tail"]
     head, _, rest = tail.partition("/")
-    if package is None or head != package.manifest.version or not rest.startswith(live.LOOP):
+    if package is None or head != package.manifest.version or not rest.startswith(f"{live.LOOP}/"):
         return _package_file(package, tail, "slate")
     data = request.app[STATE].loops.segment(package, rest.removeprefix(f"{live.LOOP}/"))
     if data is None:
@@ -393,6 +393,10 @@ async def _warm(app: web.Application) -> None:
         log.warning("catalogue not readable at start: %s", exc)
 
 
+async def _close(app: web.Application) -> None:
+    app[STATE].database.close()
+
+
 def create_app(
     catalog: Catalog,
     data_dir: Path,
@@ -414,6 +418,7 @@ def create_app(
         origin=origin or Origin(),
     )
     app.on_startup.append(_warm)
+    app.on_cleanup.append(_close)
     app.router.add_get("/", home)
     app.router.add_get("/lessons/{lesson}", lesson_page)
     app.router.add_get("/channels/{channel}", channel_page)

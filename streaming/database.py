@@ -14,11 +14,12 @@ taken. The first call that succeeds closes the breaker.
 from __future__ import annotations
 
 import asyncio
+import queue
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import TypeVar
+from concurrent.futures import Future
+from typing import Any, TypeVar
 
 from catalog.errors import Unavailable
 
@@ -40,7 +41,13 @@ class Database:
     ) -> None:
         self.workers, self.deadline_s, self.cooldown_s = workers, deadline_s, cooldown_s
         self._clock = clock
-        self._pool = ThreadPoolExecutor(workers, thread_name_prefix="sabaq-db")
+        # Daemon threads of its own: a thread still waiting on a dead database must
+        # not hold up the process when it is told to stop (an executor's would).
+        self._jobs: queue.SimpleQueue[tuple[Callable[[], Any], Future[Any]] | None] = (
+            queue.SimpleQueue()
+        )
+        for number in range(workers):
+            threading.Thread(target=self._serve, name=f"sabaq-db-{number}", daemon=True).start()
         self._lock = threading.Lock()
         self._busy = 0
         self._open_until = 0.0
@@ -73,9 +80,12 @@ class Database:
                 with self._lock:
                     self._busy -= 1
 
-        future = asyncio.wrap_future(self._pool.submit(call))
+        done: Future[T] = Future()
+        self._jobs.put((call, done))
         try:
-            result = await asyncio.wait_for(future, deadline_s or self.deadline_s)
+            result = await asyncio.wait_for(
+                asyncio.wrap_future(done), deadline_s or self.deadline_s
+            )
         except TimeoutError:
             self._trip(f"no answer within {deadline_s or self.deadline_s:g} s")
             raise Unavailable("the catalogue is not answering; try again shortly") from None
@@ -86,6 +96,18 @@ class Database:
         self.last_failure = None
         return result
 
+    def _serve(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            work, done = job
+            if not done.set_running_or_notify_cancel():
+                continue
+            try:
+                done.set_result(work())
+            except BaseException as exc:  # handed to the caller, whatever it is
+                done.set_exception(exc)
+
     def close(self) -> None:
-        """Stop taking work; threads still waiting on the database are left to end."""
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        """Stop the threads once they finish what they run (those waiting on a dead
+        database are daemons: they never hold up the process's exit)."""
+        for _ in range(self.workers):
+            self._jobs.put(None)

@@ -32,6 +32,10 @@ class Relay:
             held, self._open = self._open, []
         self._hanging.clear()
         for sock in held:
+            # shutdown wakes a thread blocked reading it and sends the peer its FIN;
+            # close alone would leave both waiting
+            with suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
             sock.close()
 
     def close(self) -> None:

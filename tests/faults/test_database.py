@@ -111,6 +111,7 @@ async def test_a_hanging_database_never_stops_viewers(hanging, site, aiohttp_cli
     url, schema, relay = hanging
     catalog = open_catalog(url, schema=schema, migrate=False)
     app = create_app(catalog, site.data_dir, clock=lambda: site.now, refresh_s=0.2)
+    app[STATE].database.close()
     app[STATE].database = Database(deadline_s=1.0, cooldown_s=2.0)
     client = await aiohttp_client(app)
     master = m3u8.loads(await (await client.get("/vod/kk-05-math-001/master.m3u8")).text())
