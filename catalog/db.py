@@ -23,6 +23,7 @@ from catalog.errors import BadInput, Busy, SabaqError, Unavailable
 MIGRATIONS = Path(__file__).with_name("migrations")
 CONNECT_TIMEOUT_S = 5  # a PostgreSQL server that does not answer a connection attempt
 POOL_TIMEOUT_S = 10  # waiting for a pooled connection another thread holds
+STATEMENT_TIMEOUT_S = 120.0  # one statement; batches of a 50,000-lesson import take seconds
 
 
 def default_database_url(data_dir: Path) -> str:
@@ -142,8 +143,13 @@ def open_catalog(
     schema: str | None = None,
     wait_s: float = 0.0,
     on_retry: Callable[[str, float], None] | None = None,
+    statement_timeout_s: float = STATEMENT_TIMEOUT_S,
 ) -> Catalog:
     """Open the catalogue at `url`, creating and migrating it on first use.
+
+    On PostgreSQL every statement is cancelled by the server after
+    `statement_timeout_s` (Busy: "try again"), so a lock or a runaway query never
+    holds a connection for ever.
 
     `schema` (PostgreSQL only) confines every table to that schema, which
     lets tests share one database without seeing each other's rows. A database
@@ -154,7 +160,7 @@ def open_catalog(
     delay, waited = 0.5, 0.0
     while True:
         try:
-            return _open(url, migrate, schema)
+            return _open(url, migrate, schema, statement_timeout_s)
         except Unavailable as exc:
             if waited + delay > wait_s:
                 raise
@@ -165,7 +171,7 @@ def open_catalog(
             delay = min(delay * 2, 10.0)
 
 
-def _open(url: str, migrate: bool, schema: str | None) -> Catalog:
+def _open(url: str, migrate: bool, schema: str | None, statement_timeout_s: float) -> Catalog:
     connect_args: dict[str, Any] = {}
     pooling: dict[str, Any] = {}
     if url.startswith("sqlite"):
@@ -175,11 +181,14 @@ def _open(url: str, migrate: bool, schema: str | None) -> Catalog:
             with contextlib.suppress(FileExistsError):  # new: readable by its owner only
                 os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
     else:
-        if schema is not None:
-            connect_args["options"] = f"-csearch_path={schema}"
-        if url.startswith("postgresql") and "connect_timeout" not in url:
-            # libpq waits as long as the OS lets a connection attempt hang (~130 s)
-            connect_args["connect_timeout"] = CONNECT_TIMEOUT_S
+        options = [f"-csearch_path={schema}"] if schema is not None else []
+        if url.startswith("postgresql"):
+            options.append(f"-cstatement_timeout={round(statement_timeout_s * 1000)}")
+            if "connect_timeout" not in url:
+                # libpq waits as long as the OS lets a connection attempt hang (~130 s)
+                connect_args["connect_timeout"] = CONNECT_TIMEOUT_S
+        if options:
+            connect_args["options"] = " ".join(options)
         pooling["pool_timeout"] = POOL_TIMEOUT_S
     try:
         engine = create_engine(url, connect_args=connect_args, **pooling)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import time
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import OperationalError
 
 from catalog import open_catalog
+from catalog.errors import Busy
 from catalog.models import JobState, Lesson, ScheduleVersion, TranscodeJob
 from catalog.problem_io import import_problem
 from catalog.schedules import publish, save_schedule
@@ -101,3 +104,15 @@ def test_two_publishers_leave_one_live_schedule(catalog, database, tmp_path, pro
     assert sum(published for published, _ in outcomes) >= 15
     count_live()
     assert max(seen) == 1  # never two live schedules, at any moment the watcher looked
+
+
+def test_a_statement_that_runs_too_long_is_cancelled_by_postgresql(database):
+    url, schema = database
+    if not url.startswith("postgresql"):
+        pytest.skip("statement timeouts are PostgreSQL's (SQLite has its busy timeout)")
+    catalog = open_catalog(url, schema=schema, statement_timeout_s=0.3)
+    started = time.monotonic()
+    with pytest.raises(Busy, match="try again"), catalog.session() as session:
+        session.execute(text("SELECT pg_sleep(5)"))
+    assert time.monotonic() - started < 2
+    catalog.dispose()
