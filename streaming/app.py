@@ -151,7 +151,10 @@ def _slate_file(request: web.Request, package: Package | None) -> web.StreamResp
     head, _, rest = tail.partition("/")
     if package is None or head != package.manifest.version or not rest.startswith(f"{live.LOOP}/"):
         return _package_file(package, tail, "slate")
-    data = request.app[STATE].loops.segment(package, rest.removeprefix(f"{live.LOOP}/"))
+    try:
+        data = request.app[STATE].loops.segment(package, rest.removeprefix(f"{live.LOOP}/"))
+    except OSError:  # the version was removed since the snapshot was read
+        data = None
     if data is None:
         raise web.HTTPNotFound(text="no such pass of the slate's loop")
     headers = {"Content-Type": "video/mp2t", "Cache-Control": IMMUTABLE, **CORS}
