@@ -230,3 +230,73 @@ def test_solver_output_always_passes_the_checker(data):
         shorter["end_date"] = problem.days[report.days_used - 2].isoformat()
         with pytest.raises(Infeasible):
             solve(parse_problem(shorter), SolveOptions(time_limit_s=5, workers=1))
+
+
+def _pinned(*pins, **extra):
+    data = _one_channel([1500, 1500, 1500], **extra)
+    data["channels"][0]["window"] = ["08:00", "18:00"]
+    data["channels"].append(
+        {"id": "d", "name": "D", "window": ["08:00", "18:00"], "languages": ["kk"]}
+    )
+    data["pins"] = [
+        {"lesson": lesson, "channel": channel, "start": f"2026-09-08T{clock}:00+05:00"}
+        for lesson, channel, clock in pins
+    ]
+    return data
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (
+            _pinned(
+                ("l0", "c", "16:00"),
+                audiences=[{"grade": 5, "language": "kk", "window": ["08:00", "13:00"]}],
+            ),
+            "pin, audience-window: lesson l0 (kk grade 5) pinned at 16:00-16:25 on 2026-09-08,"
+            " outside its audience's window 08:00-13:00",
+        ),
+        (
+            _pinned(("l0", "c", "17:50")),
+            "pin, window: lesson l0 (kk grade 5) pinned at 17:50-18:15 on 2026-09-08 on channel"
+            " c, outside the channel's window 08:00-18:00",
+        ),
+        (
+            _pinned(("l0", "c", "09:00"), ("l1", "c", "09:10")),
+            "pin, clash: lessons l0 and l1 are both pinned on channel c on 2026-09-08 "
+            "(09:00-09:25 and 09:10-09:35)",
+        ),
+        (
+            _pinned(("l0", "c", "09:00"), ("l1", "d", "09:10")),
+            "pin, audience-clash: lessons l0 and l1 are for the same audience (kk grade 5)",
+        ),
+        (
+            _pinned(("l2", "c", "09:00"), ("l0", "c", "12:00")),
+            "pin, order: episode 1 of series s (l0) is pinned on 2026-09-08 at 12:00, after "
+            "episode 3 (l2) on 2026-09-08 at 09:00",
+        ),
+        (
+            _pinned(
+                ("l0", "c", "09:00"),
+                ("l1", "c", "10:00"),
+                audiences=[{"grade": 5, "language": "kk", "max_daily_s": 2400}],
+            ),
+            "pin, daily-cap: the pins of 2026-09-08 give audience kk grade 5 3000 s of lessons,"
+            " more than its daily cap of 2400 s",
+        ),
+    ],
+    ids=["audience-window", "channel-window", "clash", "audience-clash", "order", "daily-cap"],
+)
+def test_pins_no_schedule_can_honour_are_named_before_solving(data, reason):
+    """The rule, the lessons, the channel or audience and the numbers, at once (the
+    solver used to say only that "the pins of 2026-09-08 conflict")."""
+    started = datetime.now()
+    with pytest.raises(Infeasible) as caught:
+        solve(parse_problem(data), FAST)
+    assert reason in str(caught.value)
+    assert (datetime.now() - started).total_seconds() < 2  # found by pre-checks
+
+
+def test_pins_that_fit_pass_the_pre_checks():
+    data = _pinned(("l0", "c", "09:00"), ("l1", "d", "09:30"), ("l2", "c", "10:00"))
+    _solve_and_check(data)
