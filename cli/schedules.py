@@ -218,6 +218,35 @@ def schedule_check(problem_file: Path, schedule_file: Path) -> None:
         sys.exit(EXIT_FAILED)
 
 
+@schedule.command("explain")
+@click.argument("problem_file", metavar="PROBLEM.json", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the reasons as a JSON list.")
+def schedule_explain(problem_file: Path, as_json: bool) -> None:
+    """Name what makes a problem impossible to schedule, before solving; exit 1 if any.
+
+    The checks cover every lesson (a channel that carries it, a window it fits,
+    the daily cap), every pin (its channel, both windows, clashes, episode order,
+    a day's cap) and the capacity bounds. A problem they pass may still prove
+    infeasible in `schedule solve`."""
+    from scheduler import parse_problem
+    from scheduler.diagnose import conflicts
+
+    with user_errors():
+        found = conflicts(parse_problem(read_json(problem_file)))
+    if as_json:
+        parts = [reason.partition(":") for reason in found]
+        reasons = [{"rules": rule.split(", "), "reason": text.strip()} for rule, _, text in parts]
+        out.print(json.dumps(reasons, ensure_ascii=False), highlight=False, soft_wrap=True)
+    elif found:
+        for reason in found:
+            rule, _, text = reason.partition(":")
+            out.print(f"[red]{escape(rule)}[/]:{escape(text)}", highlight=False)
+    else:
+        out.print("the pre-checks find nothing that rules out a schedule", highlight=False)
+    if found:
+        sys.exit(EXIT_FAILED)
+
+
 @schedule.command("publish")
 @click.argument("schedule_file", metavar="SCHEDULE.json", type=click.Path(path_type=Path))
 @timezone_option("Broadcast time zone of the schedule.")

@@ -89,6 +89,24 @@ def test_infeasible_problem_exits_1_naming_the_conflict(run, tmp_path, problem_d
     assert not out.exists()
 
 
+def test_explain_names_the_pin_rule_lesson_and_window(run, tmp_path, problem_data):
+    problem_data["audiences"][0]["window"] = ["08:00", "13:00"]
+    problem_data["pins"] = [
+        {"lesson": "a1", "channel": "al-farabi", "start": "2026-09-03T16:00:00+05:00"}
+    ]
+    problem = write_problem(tmp_path, problem_data)
+    result = run("schedule", "explain", str(problem))
+    assert result.exit_code == 1
+    assert "pin, audience-window: lesson a1 (kk grade 1) pinned at 16:00" in result.output
+    assert "outside its audience's window 08:00-13:00" in result.output
+    as_data = run("schedule", "explain", str(problem), "--json")
+    assert as_data.exit_code == 1
+    reasons = json.loads(as_data.output)
+    assert {"pin", "audience-window"} <= {rule for r in reasons for rule in r["rules"]}
+    problem_data.pop("pins")
+    assert run("schedule", "explain", str(write_problem(tmp_path, problem_data))).exit_code == 0
+
+
 def test_malformed_schedule_is_refused_by_check(run, tmp_path, problem_data):
     problem = write_problem(tmp_path, problem_data)
     schedule = tmp_path / "schedule.json"
