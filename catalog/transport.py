@@ -18,7 +18,7 @@ Pure: bytes in, bytes or ranges out.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 PACKET = 188
@@ -39,6 +39,17 @@ class Keyframe:
     offset: int
     length: int
     pts: int
+
+
+def _offsets(data: bytes | bytearray) -> Iterator[int]:
+    """The offset of every transport packet in `data`, in order; TransportError when
+    the bytes are not a whole number of packets or a packet lacks its sync byte."""
+    if len(data) % PACKET or not data:
+        raise TransportError(f"{len(data)} bytes is not a whole number of TS packets")
+    for offset in range(0, len(data), PACKET):
+        if data[offset] != SYNC:
+            raise TransportError(f"no sync byte at offset {offset}")
+        yield offset
 
 
 def _payload(packet: bytes) -> bytes:
@@ -83,8 +94,6 @@ def keyframes(data: bytes) -> list[Keyframe]:
     """The keyframes of one transport stream file, in order. A keyframe is a video
     PES packet whose first transport packet sets the random access indicator (as
     ffmpeg's muxer does for every IDR). TransportError when the bytes are not TS."""
-    if len(data) % PACKET or not data:
-        raise TransportError(f"{len(data)} bytes is not a whole number of TS packets")
     pmt_pids: set[int] = set()
     video: int | None = None
     found: list[Keyframe] = []
@@ -95,10 +104,8 @@ def keyframes(data: bytes) -> list[Keyframe]:
         if current is not None:
             found.append(Keyframe(current[0], last_video + PACKET - current[0], current[1]))
 
-    for offset in range(0, len(data), PACKET):
+    for offset in _offsets(data):
         packet = data[offset : offset + PACKET]
-        if packet[0] != SYNC:
-            raise TransportError(f"no sync byte at offset {offset}")
         pid = ((packet[1] & 0x1F) << 8) | packet[2]
         start = bool(packet[1] & 0x40)
         if pid == 0 and start:
@@ -159,12 +166,8 @@ def shift(data: bytes, ticks: int, counters: Mapping[int, int]) -> bytes:
     gain `ticks` (modulo 2**33), and each PID's continuity counter gains its entry
     in `counters` (modulo 16). Everything else is left byte for byte.
     TransportError when the bytes are not TS."""
-    if len(data) % PACKET or not data:
-        raise TransportError(f"{len(data)} bytes is not a whole number of TS packets")
     out = bytearray(data)
-    for offset in range(0, len(out), PACKET):
-        if out[offset] != SYNC:
-            raise TransportError(f"no sync byte at offset {offset}")
+    for offset in _offsets(out):
         pid = ((out[offset + 1] & 0x1F) << 8) | out[offset + 2]
         step = counters.get(pid, 0) % 16
         if step:

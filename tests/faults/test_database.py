@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import datetime
 from urllib.parse import urlsplit
 
 import m3u8
@@ -71,8 +72,6 @@ def _copy_site(site, url: str, schema: str) -> None:
         record_package(target, lesson_id, OPTIONS, result)
     with target.session() as session:
         earliest = min(a["start"] for a in airings)
-        from datetime import datetime
-
         publish(
             session,
             save_schedule(session, {"airings": airings}, timezone),
