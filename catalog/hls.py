@@ -393,11 +393,18 @@ def media_playlist(
     discontinuity_sequence: int = 0,
     ended: bool = False,
     minimum_target_s: int = 0,
+    playlist_type: str | None = None,
+    start_offset_s: float | None = None,
 ) -> str:
     """A media playlist (a live window when not `ended`); the first entry never carries
-    a discontinuity tag: count it in `discontinuity_sequence` instead."""
+    a discontinuity tag: count it in `discontinuity_sequence` instead. `playlist_type`
+    is "event" or "vod" when the playlist says so; `start_offset_s` is where a player
+    should start (EXT-X-START, from the first segment)."""
     playlist = m3u8.M3U8()
     playlist.version = 3
+    playlist.playlist_type = playlist_type
+    if start_offset_s is not None:
+        playlist.start = m3u8.Start(round(start_offset_s, 3), "YES")
     playlist.target_duration = max(
         [minimum_target_s] + [math.ceil(round(e.duration, 3)) for e in entries]
     )

@@ -60,6 +60,14 @@ port_option = setting("--port", type=click.IntRange(1, 65535), default=8080)
     default=60,
     help="Seconds to keep trying a database that does not answer at start.",
 )
+@setting(
+    "--catchup-days",
+    type=click.IntRange(0, 90),
+    default=7,
+    envvar="SABAQ_CATCHUP_DAYS",
+    help="Days back a channel can be replayed (?utc= catch-up and start-over); the M3U "
+    "list says so to IPTV players (env SABAQ_CATCHUP_DAYS).",
+)
 @click.option(
     "--public-url",
     envvar="SABAQ_PUBLIC_URL",
@@ -87,6 +95,7 @@ def serve(
     public_url: str | None,
     trusted_proxies: tuple[str, ...],
     per_address: int,
+    catchup_days: int,
 ) -> None:
     """Serve pages, the API, VOD, live channels, the M3U list and the XMLTV guide.
 
@@ -108,6 +117,7 @@ def serve(
         db_wait_s=db_wait,
         origin=origin,
         per_address=per_address,
+        catchup_days=catchup_days,
     )
 
 
@@ -122,6 +132,7 @@ def _serve(
     db_wait_s: float = 0.0,
     origin: Origin | None = None,
     per_address: int = PER_ADDRESS,
+    catchup_days: int = 7,
 ) -> None:
     from streaming.serve import run_server
 
@@ -144,6 +155,7 @@ def _serve(
             access_log=access_log,
             origin=origin,
             per_address=per_address,
+            catchup_days=catchup_days,
         )
     except OSError as exc:
         fail(f"cannot listen on {host}:{port} ({exc.strerror})")

@@ -17,7 +17,7 @@ from catalog.errors import SabaqError
 from catalog.hls import VERSION_PATTERN, master_playlist
 from catalog.layout import lesson_page_url
 from scheduler.ics import CalendarEvent, write_ics
-from streaming import api, guide, live, pages
+from streaming import api, catchup, guide, live, pages
 from streaming import producer as _producer  # noqa: F401  (registers the producer routes)
 from streaming.assets import load_assets
 from streaming.delivery import CORS, deliver, packed, preflight
@@ -83,6 +83,7 @@ async def home(request: web.Request) -> web.Response:
             snapshot.timezone,
             catalogue,
             request.app[STATE].asset_urls,
+            now,
         )
     )
 
@@ -97,7 +98,17 @@ async def lesson_page(request: web.Request) -> web.Response:
     airings = [a for a in snapshot.airings if a.lesson_id == lesson.id]
     channels = {c.id: c for c in snapshot.channels}
     assets = request.app[STATE].asset_urls
-    return _html(pages.lesson_page(lang, lesson, airings, channels, snapshot.timezone, assets))
+    page = pages.lesson_page(
+        lang,
+        lesson,
+        airings,
+        channels,
+        snapshot.timezone,
+        assets,
+        request.app[STATE].clock(),
+        request.app[STATE].catchup_days,
+    )
+    return _html(page)
 
 
 async def channel_page(request: web.Request) -> web.Response:
@@ -108,7 +119,9 @@ async def channel_page(request: web.Request) -> web.Response:
     channel = next((c for c in snapshot.channels if c.id == request.match_info["channel"]), None)
     if channel is None:
         return _html(pages.not_found(lang, request.app[STATE].asset_urls), 404)
-    today = snapshot.airings_on(channel.id, now.astimezone(ZoneInfo(snapshot.timezone)).date())
+    replay = _replay(request, now)
+    shown = replay.start if replay is not None else now
+    today = snapshot.airings_on(channel.id, shown.astimezone(ZoneInfo(snapshot.timezone)).date())
     page = pages.channel_page(
         lang,
         channel,
@@ -117,6 +130,8 @@ async def channel_page(request: web.Request) -> web.Response:
         snapshot.timezone,
         now,
         request.app[STATE].asset_urls,
+        replay,
+        state.catchup_days,
     )
     return _html(page)
 
@@ -174,15 +189,26 @@ async def next_slate(request: web.Request) -> web.StreamResponse:
     return _slate_file(request, made.get(request.match_info["key"]))
 
 
+def _replay(request: web.Request, now: datetime) -> catchup.Replay | None:
+    """The catch-up a live request asks for (see streaming.catchup), or None."""
+    try:
+        return catchup.parse_replay(request.query, now, request.app[STATE].catchup_days)
+    except catchup.CatchupError as exc:
+        error = web.HTTPBadRequest if exc.status == 400 else web.HTTPNotFound
+        raise error(text=str(exc)) from None
+
+
 async def live_master(request: web.Request) -> web.Response:
-    """GET /live/{channel}/master.m3u8: the channel's rungs (those of its slate), declared
-    with the bitrates of the lessons that air on it (see live.live_rungs)."""
+    """GET /live/{channel}/master.m3u8[?utc=START[&utcend=END][&lutc=NOW]]: the channel's
+    rungs (those of its slate), declared with the bitrates of the lessons that air
+    on it (see live.live_rungs); with `utc`, a replay of the channel from then."""
     state = request.app[STATE]
     snapshot = await state.snapshot()
     channel_id = request.match_info["channel"]
     slate_package = snapshot.slates.get(channel_id)
     if slate_package is None:
         raise web.HTTPNotFound(text="channel not found or not on air")
+    replay = _replay(request, state.clock())
     cached = state.live_cache.get((channel_id, ""))
     if cached is None or cached.snapshot is not snapshot:
         airing = {a.lesson_id for a in snapshot.airings_of(channel_id)}
@@ -192,11 +218,16 @@ async def live_master(request: web.Request) -> web.Response:
         body = master_playlist(rungs, uri=lambda rung: f"{rung.name}.m3u8").encode()
         cached = CachedPlaylist(snapshot, state.clock(), datetime.max.replace(tzinfo=UTC), body)
         state.live_cache[channel_id, ""] = cached
+    if replay is not None:  # the same rungs, each media playlist asked for the replay
+        query = f"?{replay.query}".encode()
+        body = re.sub(rb"(?m)^([^#\s][^\s?]*\.m3u8)$", lambda m: m.group(1) + query, cached.body)
+        cached = CachedPlaylist(snapshot, cached.since, cached.until, body)
     return _playlist(request, cached, "public, max-age=60")
 
 
 async def live_media(request: web.Request) -> web.Response:
-    """GET /live/{channel}/{rung}.m3u8: the sliding window at this instant.
+    """GET /live/{channel}/{rung}.m3u8: the sliding window at this instant (with `utc`,
+    the replay from then: see streaming.catchup).
 
     The playlist only changes at segment boundaries, so it is computed once per
     boundary (and per snapshot) and served from memory in between; Cache-Control
@@ -209,20 +240,29 @@ async def live_media(request: web.Request) -> web.Response:
     if slate_package is None or rung not in slate_package.rungs:
         raise web.HTTPNotFound(text="no such channel or rung")
     now = state.clock()
-    cached = state.live_cache.get((channel_id, rung))
+    replay = _replay(request, now)
+    key = (channel_id, rung) if replay is None else (channel_id, rung, replay)
+    cached = state.live_cache.get(key)
     if cached is None or cached.snapshot is not snapshot or not cached.since <= now < cached.until:
-        window = live.live_window(
-            snapshot.airings_of(channel_id),
-            snapshot.packages,
-            slate_package,
-            rung,
-            now,
-            next_slates=snapshot.next_slates.get(channel_id),
-        )
-        body = live.media_playlist(window.segments, window.sequence, window.discontinuity)
+        airings, slates = snapshot.airings_of(channel_id), snapshot.next_slates.get(channel_id)
+        if replay is None:
+            window = live.live_window(
+                airings, snapshot.packages, slate_package, rung, now, next_slates=slates
+            )
+            body = live.media_playlist(window.segments, window.sequence, window.discontinuity)
+        else:
+            made = catchup.replay_window(
+                replay, airings, snapshot.packages, slate_package, rung, now, slates
+            )
+            window = made.window
+            body = live.media_playlist(
+                window.segments, window.sequence, window.discontinuity, made.offset_s, made.ended
+            )
         cached = CachedPlaylist(snapshot, now, window.until, body.encode())
-        state.live_cache[channel_id, rung] = cached
+        state.live_cache[key] = cached
     state.metrics.saw_viewer(channel_id, request.remote or "?")
+    if cached.until == catchup.FOREVER:  # a finished replay
+        return _playlist(request, cached, "public, max-age=3600")
     fresh_s = max(1, min(live.TARGET_S, int((cached.until - now).total_seconds())))
     return _playlist(request, cached, f"public, max-age={fresh_s}")
 
@@ -238,7 +278,7 @@ async def iptv_playlist(request: web.Request) -> web.Response:
     """GET /iptv/playlist.m3u."""
     snapshot = await request.app[STATE].snapshot()
     return web.Response(
-        text=guide.m3u(snapshot.channels, _base_url(request)),
+        text=guide.m3u(snapshot.channels, _base_url(request), request.app[STATE].catchup_days),
         content_type="audio/x-mpegurl",
         charset="utf-8",
         headers={"Cache-Control": "public, max-age=300"},
@@ -407,6 +447,7 @@ def create_app(
     refresh_s: float = 5.0,
     max_upload_bytes: int = 2 * 1024**3,
     origin: Origin | None = None,
+    catchup_days: int = catchup.DAYS,
 ) -> web.Application:
     """The server application over a catalogue and its data directory; `origin` says
     how absolute links are built (default: from each request's scheme and Host)."""
@@ -419,6 +460,7 @@ def create_app(
         max_upload_bytes=max_upload_bytes,
         assets=load_assets(STATIC, HLS_JS_CANDIDATES),
         origin=origin or Origin(),
+        catchup_days=catchup_days,
     )
     app.on_startup.append(_warm)
     app.on_cleanup.append(_close)

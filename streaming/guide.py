@@ -48,17 +48,20 @@ def _m3u_value(text: str) -> str:
     return " ".join(printable(text).replace('"', "'").split())
 
 
-def m3u(channels: Sequence[ChannelView], base_url: str) -> str:
-    """The #EXTM3U channel list with url-tvg pointing at the guide."""
+def m3u(channels: Sequence[ChannelView], base_url: str, catchup_days: int = 7) -> str:
+    """The #EXTM3U channel list with url-tvg pointing at the guide; every channel can
+    be replayed `catchup_days` back (`catchup="shift"`: the player adds
+    ?utc=START&lutc=NOW to its URL, see streaming.catchup)."""
     guide = base_url + GUIDE_URL
     lines = [f'#EXTM3U url-tvg="{guide}" x-tvg-url="{guide}"']
+    catchup = f' catchup="shift" catchup-days="{catchup_days}"' if catchup_days > 0 else ""
     for channel in channels:
         name = _m3u_value(channel.name)
         group = "Sabaq " + "/".join(channel.languages)
         lines.append(
             f'#EXTINF:-1 tvg-id="{tvg_id(channel.id)}" tvg-name="{name}" '
             f'tvg-logo="{base_url}{LOGO_URL}" tvg-chno="{channel.number}" '
-            f'group-title="{_m3u_value(group)}",{name}'
+            f'group-title="{_m3u_value(group)}"{catchup},{name}'
         )
         lines.append(base_url + live_url(channel.id))
     return "\n".join(lines) + "\n"

@@ -213,9 +213,17 @@ def live_window(
     return LiveWindow(listed, max(first_sequence, 0), max(first_discontinuities, 0), until)
 
 
-def media_playlist(segments: list[LiveSegment], sequence: int, discontinuity: int) -> str:
+def media_playlist(
+    segments: list[LiveSegment],
+    sequence: int,
+    discontinuity: int,
+    replay_from_s: float | None = None,
+    ended: bool = False,
+) -> str:
     """The live media playlist text (no ENDLIST: the channel never ends). Every lesson
-    boundary, and the first segment, carries its wall-clock instant."""
+    boundary, and the first segment, carries its wall-clock instant. A catch-up
+    playlist (`replay_from_s`: where in its first segment the replay starts) is an
+    EVENT playlist until it has `ended`."""
     entries = [
         hls.Entry(
             segment.url,
@@ -225,4 +233,14 @@ def media_playlist(segments: list[LiveSegment], sequence: int, discontinuity: in
         )
         for index, segment in enumerate(segments)
     ]
-    return hls.media_playlist(entries, sequence, discontinuity, minimum_target_s=TARGET_S)
+    if replay_from_s is None:
+        return hls.media_playlist(entries, sequence, discontinuity, minimum_target_s=TARGET_S)
+    return hls.media_playlist(
+        entries,
+        sequence,
+        discontinuity,
+        ended=ended,
+        minimum_target_s=TARGET_S,
+        playlist_type="vod" if ended else "event",
+        start_offset_s=replay_from_s,
+    )

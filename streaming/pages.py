@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import MappingProxyType
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -23,6 +23,7 @@ from catalog.layout import (
     vod_url,
 )
 from scheduler.fields import printable
+from streaming.catchup import DAYS, Replay
 from streaming.i18n import LANGUAGES, NAMES, t
 from streaming.snapshot import AiringView, ChannelView, LessonView
 
@@ -36,6 +37,22 @@ def escape(value: str) -> str:
 def _link(path: str, lang: str) -> str:
     """A page link that keeps the reader's language, escaped for an attribute."""
     return escape(path) + _q(lang)
+
+
+def _replay_link(channel_id: str, airing: AiringView, now: datetime, lang: str, days: int) -> str:
+    """ "Watch from the start" for the airing on now, "watch again" for one aired in
+    the last `days` (a replay of its channel, see streaming.catchup); else nothing."""
+    if airing.start <= now < airing.end:
+        key, replay = "watch_from_start", Replay(airing.start)
+    elif airing.end <= now and now - airing.start <= timedelta(days=days):
+        key, replay = "watch_again", Replay(airing.start, airing.end)
+    else:
+        return ""
+    query = escape(f"?{replay.query}&{urlencode({'lang': lang})}")
+    return (
+        f'<a class="replay" href="{escape(channel_page_url(channel_id))}{query}">'
+        f"{escape(t(key, lang))}</a>"
+    )
 
 
 def _q(lang: str, **params: object) -> str:
@@ -109,8 +126,10 @@ def home(
     timezone: str,
     catalogue_html: str,
     assets: Mapping[str, str] = NO_ASSETS,
+    now: datetime | None = None,
 ) -> str:
-    """Channels on air now, then the lesson catalogue."""
+    """Channels on air now (each with "watch from the start" when `now` is given), then
+    the lesson catalogue."""
     zone = ZoneInfo(timezone)
     cards = []
     for channel in channels:
@@ -131,7 +150,9 @@ def home(
             f'<li class="card"><h3>{escape(channel.name)}</h3>'
             f"<p><strong>{escape(t('live_now', lang))}:</strong> {now_line}</p>{next_line}"
             f'<a class="button" href="{_link(channel_page_url(channel.id), lang)}">'
-            f"{escape(t('watch_live', lang))}</a></li>"
+            f"{escape(t('watch_live', lang))}</a>"
+            + (_replay_link(channel.id, current, now, lang, DAYS) if current and now else "")
+            + "</li>"
         )
     body = (
         f'<h1>{escape(t("channels", lang))}</h1><ul class="cards">{"".join(cards)}</ul>'
@@ -192,8 +213,11 @@ def lesson_page(
     channels: dict[str, ChannelView],
     timezone: str,
     assets: Mapping[str, str] = NO_ASSETS,
+    now: datetime | None = None,
+    catchup_days: int = DAYS,
 ) -> str:
-    """A lesson with its player and its airings."""
+    """A lesson with its player and its airings (with "watch again" on those aired in
+    the last `catchup_days`, when `now` is given)."""
     zone = ZoneInfo(timezone)
     if lesson.has_package:
         player = (
@@ -206,7 +230,13 @@ def lesson_page(
         player = f'<p class="notice">{escape(t("not_ready", lang))}</p>'
     times = "".join(
         f"<li>{a.start.astimezone(zone).strftime('%Y-%m-%d %H:%M')} · "
-        f"{escape(channels[a.channel_id].name if a.channel_id in channels else a.channel_id)}</li>"
+        f"{escape(channels[a.channel_id].name if a.channel_id in channels else a.channel_id)}"
+        + (
+            " " + _replay_link(a.channel_id, a, now, lang, catchup_days)
+            if now is not None and a.channel_id in channels
+            else ""
+        )
+        + "</li>"
         for a in airings
     )
     body = (
@@ -228,8 +258,11 @@ def channel_page(
     timezone: str,
     now: datetime,
     assets: Mapping[str, str] = NO_ASSETS,
+    replay: Replay | None = None,
+    catchup_days: int = DAYS,
 ) -> str:
-    """A live channel's player and today's grid."""
+    """A live channel's player (or its `replay` from an instant) and today's grid, with
+    "watch from the start" and "watch again" on what is on and what aired."""
     zone = ZoneInfo(timezone)
     rows = []
     for airing in airings:
@@ -240,20 +273,31 @@ def channel_page(
         rows.append(
             f"<tr{current}><td>{_clock(airing.start, zone)}–{_clock(airing.end, zone)}</td>"
             f'<td><a href="{_link(lesson_page_url(lesson.id), lang)}" lang="{lesson.language}">'
-            f"{escape(lesson.title)}</a></td><td>{lesson.grade}</td></tr>"
+            f"{escape(lesson.title)}</a></td><td>{lesson.grade}</td>"
+            f"<td>{_replay_link(channel.id, airing, now, lang, catchup_days)}</td></tr>"
         )
     grid = (
         f"<h2>{escape(t('schedule', lang))}</h2><table><thead><tr>"
         f"<th>{escape(t('time', lang))}</th>"
-        f"<th>{escape(t('lessons', lang))}</th><th>{escape(t('grade', lang))}</th></tr></thead>"
+        f"<th>{escape(t('lessons', lang))}</th><th>{escape(t('grade', lang))}</th><th></th>"
+        "</tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table>"
         if rows
         else f"<p>{escape(t('off_air', lang))}</p>"
     )
+    source, note = live_url(channel.id), ""
+    if replay is not None:
+        source += f"?{replay.query}"
+        note = (
+            f'<p class="notice">{escape(t("replay_from", lang))} '
+            f"{replay.start.astimezone(zone).strftime('%Y-%m-%d %H:%M')} · "
+            f'<a href="{_link(channel_page_url(channel.id), lang)}">'
+            f"{escape(t('back_to_live', lang))}</a></p>"
+        )
     body = (
-        f"<h1>{escape(channel.name)}</h1>"
+        f"<h1>{escape(channel.name)}</h1>{note}"
         f'<video id="player" controls playsinline autoplay muted '
-        f'data-src="{escape(live_url(channel.id))}" '
+        f'data-src="{escape(source)}" '
         f'aria-label="{escape(channel.name)}"></video>{grid}'
     )
     return layout(channel.name, body, lang, channel_page_url(channel.id), True, assets)

@@ -133,6 +133,7 @@ def run_server(
     access_log: bool = True,
     origin: Origin | None = None,
     per_address: int = PER_ADDRESS,
+    catchup_days: int = 7,
 ) -> None:
     """Serve until interrupted; with `workers` > 1, in that many processes on one port.
     A client address may hold `per_address` connections at once (0: no cap; trusted
@@ -152,7 +153,13 @@ def run_server(
         access_logger.setLevel(logging.INFO)
 
     def serve(reuse_port: bool, say: Announce | None) -> None:
-        app = create_app(open_catalog(), data_dir, max_upload_bytes=max_upload_bytes, origin=origin)
+        app = create_app(
+            open_catalog(),
+            data_dir,
+            max_upload_bytes=max_upload_bytes,
+            origin=origin,
+            catchup_days=catchup_days,
+        )
         exempt = origin.trusted if origin is not None else ()
         with contextlib.suppress(web.GracefulExit, KeyboardInterrupt):
             asyncio.run(_listen(app, host, port, reuse_port, say, access_log, per_address, exempt))

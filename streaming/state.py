@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -49,6 +50,31 @@ class CachedPlaylist:
         return compressed(self.body)
 
 
+class PlaylistCache:
+    """Playlists by key, the least recently used dropped past `size`: catch-up requests
+    can name any start, so the cache must not grow with them."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self.size = size
+        self._items: OrderedDict[tuple[object, ...], CachedPlaylist] = OrderedDict()
+
+    def get(self, key: tuple[object, ...]) -> CachedPlaylist | None:
+        """The playlist under `key` (now the most recently used), or None."""
+        found = self._items.get(key)
+        if found is not None:
+            self._items.move_to_end(key)
+        return found
+
+    def __setitem__(self, key: tuple[object, ...], value: CachedPlaylist) -> None:
+        self._items[key] = value
+        self._items.move_to_end(key)
+        while len(self._items) > self.size:
+            self._items.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
 @dataclass
 class State:
     """What handlers read; the snapshot is reloaded at most every `refresh_s` seconds."""
@@ -67,9 +93,11 @@ class State:
     _reloading: asyncio.Task[None] | None = None
     reload_error: str | None = None  # why the last background reload failed, if it did
     _packages: PackageCache = field(default_factory=dict)
-    # Live playlists by (channel, rung): recomputed only at segment boundaries; a
-    # channel's master is kept under (channel, "") for as long as the snapshot.
-    live_cache: dict[tuple[str, str], CachedPlaylist] = field(default_factory=dict)
+    # Live playlists by (channel, rung), catch-up ones by (channel, rung, replay):
+    # recomputed only at segment boundaries; a channel's master is kept under
+    # (channel, "") for as long as the snapshot.
+    live_cache: PlaylistCache = field(default_factory=PlaylistCache)
+    catchup_days: int = 7  # how far back a channel can be replayed (streaming.catchup)
     loops: Loops = field(default_factory=Loops)  # later passes of slate loops
     database: Database = field(default_factory=Database)  # the only way to the catalogue
 

@@ -184,6 +184,68 @@ async def test_live_channel_follows_the_clock(client, site):
     assert (await client.get("/live/al-farabi/999p.m3u8")).status == 404
 
 
+async def test_catchup_replays_the_channel_from_a_programme_start(client, site):
+    """An IPTV player's catch-up request (`catchup="shift"`: ?utc=START&lutc=NOW) and
+    start-over; the media playlists the master names keep the replay's start."""
+    text = await (await client.get("/iptv/playlist.m3u")).text()
+    assert 'catchup="shift" catchup-days="7"' in text
+    start = int((site.now - timedelta(seconds=20)).timestamp())  # the first lesson's start
+    lutc = int(site.now.timestamp())
+    master = await client.get(f"/live/al-farabi/master.m3u8?utc={start}&lutc={lutc}")
+    assert master.status == 200
+    uris = [p.uri for p in m3u8.loads(await master.text()).playlists]
+    assert uris == [f"{r}.m3u8?utc={start}" for r in ("360p", "234p", "audio")]
+    media = await client.get(f"/live/al-farabi/{uris[0]}&lutc={lutc}")
+    playlist = m3u8.loads(await media.text())
+    assert playlist.playlist_type == "event"
+    assert not playlist.is_endlist
+    version = json.loads((site.data_dir / "packages/kk-05-math-001/package.json").read_text())
+    assert playlist.segments[0].uri == f"/vod/kk-05-math-001/{version['version']}/360p/seg_00000.ts"
+    assert playlist.segments[0].current_program_date_time == site.now - timedelta(seconds=20)
+    live = m3u8.loads(await (await client.get("/live/al-farabi/360p.m3u8")).text())
+    assert playlist.segments[-1].uri == live.segments[-1].uri  # up to the live edge
+    assert int(media.headers["Cache-Control"].split("=")[-1]) <= 6
+    done = await client.get(f"/live/al-farabi/360p.m3u8?utc={start}&utcend={start + 8}")
+    finished = m3u8.loads(await done.text())
+    assert finished.is_endlist
+    assert len(finished.segments) == 2
+    assert done.headers["Cache-Control"] == "public, max-age=3600"
+
+
+@pytest.mark.parametrize(
+    ("query", "status", "says"),
+    [
+        ("utc=noon", 400, "utc='noon' is not a time"),
+        ("utc=1788840000&utcend=1788830000", 400, "utcend must be after utc"),
+        ("utc=9999999999", 404, "nothing has aired"),
+        ("utc=1600000000", 404, "older than the 7-day catch-up window"),
+    ],
+)
+async def test_catchup_refuses_with_a_reason(client, query, status, says):
+    for name in ("master", "360p"):
+        response = await client.get(f"/live/al-farabi/{name}.m3u8?{query}")
+        assert response.status == status
+        assert says in await response.text()
+
+
+async def test_pages_offer_start_over_and_watch_again(client, site):
+    client.clock["now"] = site.now - timedelta(seconds=16)  # 4 s into the first lesson
+    start = int((site.now - timedelta(seconds=20)).timestamp())
+    home = await (await client.get("/?lang=en")).text()
+    assert f'href="/channels/al-farabi?utc={start}&amp;lang=en">Watch from the start' in home
+    client.clock["now"] = site.now + timedelta(hours=1)
+    page = await (await client.get("/channels/al-farabi?lang=en")).text()
+    assert f"?utc={start}&amp;utcend={start + 8}&amp;lang=en" in page
+    assert page.count(">Watch again</a>") == 2
+    lesson = await (await client.get("/lessons/kk-05-math-001?lang=ru")).text()
+    assert f"utc={start}&amp;utcend={start + 8}" in lesson
+    assert "Смотреть снова" in lesson
+    replay = await (await client.get(f"/channels/al-farabi?utc={start}&lang=en")).text()
+    assert f'data-src="/live/al-farabi/master.m3u8?utc={start}"' in replay
+    assert "Back to live" in replay
+    assert (await client.get("/channels/al-farabi?utc=soon")).status == 400
+
+
 async def test_live_master_declares_the_lessons_bitrates(client, site):
     """A player picks its live rung by the master's figures: they are the lessons' that
     air, not the (nearly static) slate's."""
