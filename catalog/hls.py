@@ -34,6 +34,7 @@ MASTER = "master.m3u8"
 MEDIA_PLAYLIST = "index.m3u8"
 IFRAME_PLAYLIST = "iframes.m3u8"
 POSTER = "poster.jpg"
+DOWNLOAD = "download.mp4"
 FORMAT = 2
 """2: rungs carry their segments; 1: segments only in the media playlists."""
 FRAME_RATE = 25.0
@@ -111,6 +112,16 @@ class Earlier:
 
 
 @dataclass(frozen=True)
+class Download:
+    """The package's progressive MP4 for offline viewing (DOWNLOAD): its size on disk
+    and its picture."""
+
+    bytes: int
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
 class Manifest:
     """What a package holds and how it was made (package.json)."""
 
@@ -127,6 +138,7 @@ class Manifest:
     content: str = ""  # the hash of the package's files (see content_version)
     published_at: float | None = None  # seconds since the epoch; set by publish_package
     history: tuple[Earlier, ...] = ()  # the versions it replaced, oldest first
+    download: Download | None = None  # the offline MP4, when the package has one
 
     @property
     def version(self) -> str:
@@ -182,6 +194,16 @@ class Manifest:
                 {"version": e.version, "published_at": e.published_at, "durations": e.durations}
                 for e in self.history
             ],
+            "download": (
+                {
+                    "file": DOWNLOAD,
+                    "bytes": self.download.bytes,
+                    "width": self.download.width,
+                    "height": self.download.height,
+                }
+                if self.download is not None
+                else None
+            ),
             **dict(self.extra),
         }
 
@@ -212,6 +234,7 @@ class Manifest:
                 content=_content(data) if version == FORMAT else "",
                 published_at=float(published) if published is not None else None,
                 history=tuple(_earlier(item) for item in data.get("history") or ()),
+                download=_download(data.get("download")),
             )
         except (KeyError, TypeError, ValueError, OSError) as exc:
             raise ManifestError(f"package.json: malformed ({type(exc).__name__}: {exc})") from None
@@ -221,6 +244,12 @@ def _content(data: Mapping[str, Any]) -> str:
     """The content hash a package.json names (none when it names its checksum's)."""
     named = str(data.get("version") or "")
     return "" if named == str(data.get("checksum") or "")[:12] else named
+
+
+def _download(item: Any) -> Download | None:
+    if item is None:
+        return None
+    return Download(int(item["bytes"]), int(item["width"]), int(item["height"]))
 
 
 def _earlier(item: Mapping[str, Any]) -> Earlier:

@@ -67,6 +67,16 @@ LESSON_SCHEMA = {
         "status": {"type": "string"},
         "hls_url": {"type": ["string", "null"]},
         "poster_url": {"type": ["string", "null"]},
+        "download_url": {
+            "type": ["string", "null"],
+            "description": "a faststart MP4 of at most 360p for offline viewing",
+        },
+        "download_bytes": {"type": ["integer", "null"]},
+        "captions": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "languages of the lesson's subtitles",
+        },
     },
     "required": ["id", "title", "grade", "language"],
 }
@@ -109,6 +119,7 @@ def lesson_json(lesson: LessonView) -> dict[str, Any]:
     """A lesson as the API returns it."""
     data = asdict(lesson)
     data.pop("has_package")
+    data["captions"] = list(lesson.captions)
     data["hls_url"] = vod_url(lesson.id, MASTER) if lesson.has_package else None
     data["poster_url"] = vod_url(lesson.id, POSTER) if lesson.has_package else None
     return data

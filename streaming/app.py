@@ -14,7 +14,7 @@ from aiohttp import web
 
 from catalog import Catalog
 from catalog.errors import SabaqError
-from catalog.hls import VERSION_PATTERN, master_playlist
+from catalog.hls import DOWNLOAD, VERSION_PATTERN, master_playlist
 from catalog.layout import lesson_page_url
 from scheduler.ics import CalendarEvent, write_ics
 from streaming import api, catchup, guide, live, pages
@@ -136,7 +136,9 @@ async def channel_page(request: web.Request) -> web.Response:
     return _html(page)
 
 
-def _package_file(package: Package | None, tail: str, what: str) -> web.StreamResponse:
+def _package_file(
+    package: Package | None, tail: str, what: str, save_as: str | None = None
+) -> web.StreamResponse:
     """A file of a package, never outside it; 404 naming what is missing. A path that
     starts with a version (VERSION/360p/seg_00000.ts) names bytes that never change
     and is cached as immutable; other paths follow the current version."""
@@ -149,14 +151,17 @@ def _package_file(package: Package | None, tail: str, what: str) -> web.StreamRe
         path = safe_path(package.directory, rest)  # written before versions were kept
     if path is None:
         raise web.HTTPNotFound(text=f"no such file in the {what}")
-    return file_response(path, immutable=versioned)
+    return file_response(
+        path, immutable=versioned, save_as=save_as if path.name == DOWNLOAD else None
+    )
 
 
 async def vod(request: web.Request) -> web.StreamResponse:
     """GET /vod/{lesson}/{path}: a file of the lesson's package."""
     snapshot = await request.app[STATE].snapshot()
-    package = snapshot.packages.get(request.match_info["lesson"])
-    return _package_file(package, request.match_info["tail"], "package")
+    lesson = request.match_info["lesson"]
+    package = snapshot.packages.get(lesson)
+    return _package_file(package, request.match_info["tail"], "package", f"{lesson}.mp4")
 
 
 def _slate_file(request: web.Request, package: Package | None) -> web.StreamResponse:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from urllib.parse import quote
 
 from aiohttp import web
 
@@ -14,6 +16,7 @@ CONTENT_TYPES = {
     ".aac": "audio/aac",
     ".jpg": "image/jpeg",
     ".json": "application/json",
+    ".vtt": "text/vtt; charset=utf-8",
 }
 # A versioned path (/vod/L/VERSION/…) names bytes that never change; any other path
 # follows the current version, which a re-transcode replaces.
@@ -38,12 +41,20 @@ def safe_path(root: Path, tail: str) -> Path | None:
     return target
 
 
-def file_response(path: Path, immutable: bool = False) -> web.FileResponse:
-    """A file with its content type and cache policy (ranges and ETag come from aiohttp)."""
+def file_response(
+    path: Path, immutable: bool = False, save_as: str | None = None
+) -> web.FileResponse:
+    """A file with its content type and cache policy (ranges and ETag come from aiohttp);
+    `save_as` names the file a browser saves it as (Content-Disposition: attachment)."""
     suffix = path.suffix.lower()
     headers = {
         "Content-Type": CONTENT_TYPES.get(suffix, "application/octet-stream"),
         "Cache-Control": IMMUTABLE if immutable else SHORT_CACHE,
         "Access-Control-Allow-Origin": "*",
     }
+    if save_as is not None:
+        plain = re.sub(r"[^A-Za-z0-9._-]", "_", save_as)
+        headers["Content-Disposition"] = (
+            f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(save_as, safe='')}"
+        )
     return web.FileResponse(path, headers=headers)

@@ -228,6 +228,13 @@ def lesson_page(
         )
     else:
         player = f'<p class="notice">{escape(t("not_ready", lang))}</p>'
+    if lesson.download_url is not None:
+        size = f"{(lesson.download_bytes or 0) / 1e6:.1f} {t('megabytes', lang)}"
+        player += (
+            f'<p><a class="button" href="{escape(lesson.download_url)}" '
+            f'download="{escape(lesson.id)}.mp4" type="video/mp4">'
+            f"{escape(t('download', lang))}</a> <small>MP4 · {escape(size)}</small></p>"
+        )
     times = "".join(
         f"<li>{a.start.astimezone(zone).strftime('%Y-%m-%d %H:%M')} · "
         f"{escape(channels[a.channel_id].name if a.channel_id in channels else a.channel_id)}"

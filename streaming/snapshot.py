@@ -18,6 +18,7 @@ from sqlalchemy.orm import selectinload
 
 from catalog import Catalog
 from catalog.hls import (
+    DOWNLOAD,
     MANIFEST,
     Earlier,
     Manifest,
@@ -101,6 +102,9 @@ class LessonView:
     signed: bool
     status: str
     has_package: bool
+    download_url: str | None = None  # the offline MP4 of its current package version
+    download_bytes: int | None = None
+    captions: tuple[str, ...] = ()  # languages of its package's subtitles
 
 
 @dataclass(frozen=True)
@@ -194,6 +198,16 @@ def _earlier(directory: Path, base_url: str, current: Manifest, past: Earlier) -
     return Package(f"{base_url}/{past.version}", directory, manifest)
 
 
+def _with_package(lesson: LessonView, package: Package) -> LessonView:
+    """The lesson with what its package offers beyond HLS: the download, the captions."""
+    download = package.manifest.download
+    return replace(
+        lesson,
+        download_url=f"{package.base_url}/{DOWNLOAD}" if download is not None else None,
+        download_bytes=download.bytes if download is not None else None,
+    )
+
+
 def load_snapshot(catalog: Catalog, data_dir: Path, cache: PackageCache | None = None) -> Snapshot:
     """Read channels, lessons, the published schedule and the packages."""
     snapshot = Snapshot()
@@ -243,6 +257,7 @@ def load_snapshot(catalog: Catalog, data_dir: Path, cache: PackageCache | None =
         package = read_package(layout.resolve(record.directory), vod_url(lesson_id), cache)
         if package is not None:
             snapshot.packages[lesson_id] = package
+            snapshot.lessons[lesson_id] = _with_package(snapshot.lessons[lesson_id], package)
     for view in snapshot.channels:
         slate = read_package(layout.slate(view.id), slate_url(view.id), cache)
         if slate is not None:

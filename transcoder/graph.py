@@ -13,7 +13,7 @@ from typing import Any
 
 import ffmpeg
 
-from catalog.hls import MEDIA_PLAYLIST, POSTER
+from catalog.hls import DOWNLOAD, MEDIA_PLAYLIST, POSTER
 from transcoder.ladder import AUDIO_ONLY_KBPS, AUDIO_RUNG, FPS, GOP_S, Rung
 from transcoder.options import MIN_SIGNER_AREA, TranscodeOptions
 from transcoder.probe import READ_ONLY_AS, MediaInfo
@@ -56,6 +56,17 @@ def _even(value: float) -> int:
 
 
 AAC_FRAME_S = 1024 / 48000  # one AAC frame at the ladder's sample rate
+DOWNLOAD_HEIGHT = 360
+DOWNLOAD_VIDEO_KBPS = 500  # a 25-minute lesson in about 110 MB with its audio
+DOWNLOAD_AUDIO_KBPS = 96
+
+
+def download_size(canvas: tuple[int, int]) -> tuple[int, int]:
+    """The offline MP4's picture: the package's, scaled to at most 360 lines."""
+    width, height = canvas
+    if height <= DOWNLOAD_HEIGHT:
+        return _even(width), _even(height)
+    return _even(width * DOWNLOAD_HEIGHT / height), DOWNLOAD_HEIGHT
 
 
 def build_args(
@@ -67,7 +78,7 @@ def build_args(
     loudness: Loudness | None,
 ) -> list[str]:
     """ffmpeg arguments that write one HLS media playlist per rung plus audio-only,
-    and the poster, in a single pass."""
+    the poster and (when `options.download`) the offline MP4, in a single pass."""
     canvas = (rungs[0].width, rungs[0].height)
     duration = f"{lesson.duration_s:.3f}"
     source = ffmpeg.input(str(lesson.path), **READ_ONLY_AS)
@@ -168,6 +179,32 @@ def build_args(
             },
         )
     )
+    if options.download:
+        # For offline viewing: the same picture (signer burned in), at most 360p, stereo
+        # AAC, its index at the front so a player can start before the whole file.
+        width, height = download_size(canvas)
+        outputs.append(
+            ffmpeg.output(
+                videos[len(rungs) + 1].filter("scale", width, height),
+                audios[len(rungs) + 1],
+                str(out_dir / DOWNLOAD),
+                **{
+                    "c:v": "libx264",
+                    "profile:v": "main",
+                    "preset": options.preset,
+                    "b:v": f"{DOWNLOAD_VIDEO_KBPS}k",
+                    "maxrate": f"{DOWNLOAD_VIDEO_KBPS * 3 // 2}k",
+                    "bufsize": f"{DOWNLOAD_VIDEO_KBPS * 2}k",
+                    "g": FPS * 4,
+                    "c:a": "aac",
+                    "b:a": f"{DOWNLOAD_AUDIO_KBPS}k",
+                    "ac": 2,
+                    "t": duration,
+                    "movflags": "+faststart",
+                    "f": "mp4",
+                },
+            )
+        )
     # The poster is one frame of the finished picture, taken in the same pass: trim
     # ends its branch after that frame, so the split never holds frames for it.
     frame = round(poster_at * FPS)

@@ -18,6 +18,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "allow_short_signer": (bool,),
     "loop_signer": (bool,),
     "loudness_lufs": (int, float),
+    "download": (bool,),
     "extra": (dict,),
 }
 CORNERS = ("bottom-right", "bottom-left", "top-right", "top-left")
@@ -38,6 +39,7 @@ class TranscodeOptions:
     allow_short_signer: bool = False
     loop_signer: bool = False  # repeat a short signer clip for the whole lesson
     loudness_lufs: float = -23.0
+    download: bool = True  # a progressive MP4 for offline viewing (slates: none)
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

@@ -22,10 +22,12 @@ from catalog.errors import MediaError
 from catalog.files import hash_file, remove_stale, staging_path
 from catalog.hls import (
     AUDIO_CODECS,
+    DOWNLOAD,
     IFRAME_PLAYLIST,
     MASTER,
     MEDIA_PLAYLIST,
     POSTER,
+    Download,
     Manifest,
     ManifestError,
     Rendition,
@@ -39,7 +41,7 @@ from catalog.hls import (
     write_manifest,
 )
 from catalog.transport import TransportError
-from transcoder.graph import Loudness, build_args
+from transcoder.graph import Loudness, build_args, download_size
 from transcoder.iframes import rung_iframes
 from transcoder.ladder import AUDIO_ONLY_KBPS, AUDIO_RUNG, rungs_for
 from transcoder.options import TranscodeOptions
@@ -299,6 +301,10 @@ def transcode(
         (work / MASTER).write_text(master_playlist(renditions), encoding="utf-8")
         if not (work / POSTER).exists():  # the video stream ended before the poster's frame
             _poster(work, rungs[0].name, 0.0)
+        download = None
+        if options.download:
+            width, height = download_size((rungs[0].width, rungs[0].height))
+            download = Download((work / DOWNLOAD).stat().st_size, width, height)
         manifest = Manifest(
             content=content_version(work),
             duration_s=lesson.duration_s,
@@ -313,6 +319,7 @@ def transcode(
                 "signer": signer_path.name if signer_path else None,
             },
             extra=metadata or {},
+            download=download,
         )
         write_manifest(work, manifest)
         publish_package(work, out_dir, manifest, time.time())

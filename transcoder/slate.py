@@ -61,7 +61,7 @@ class SlateText:
 
 def slate_options(ladder: tuple[int, ...], preset: str = "veryfast") -> TranscodeOptions:
     """How every slate is packaged: the channel's rungs, 2 s segments."""
-    return TranscodeOptions(ladder=ladder, segment_s=SLATE_SEGMENT_S, preset=preset)
+    return TranscodeOptions(ladder=ladder, segment_s=SLATE_SEGMENT_S, preset=preset, download=False)
 
 
 def _picture(target: Path, text: SlateText, work: Path) -> Path:

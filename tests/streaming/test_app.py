@@ -228,6 +228,39 @@ async def test_catchup_refuses_with_a_reason(client, query, status, says):
         assert says in await response.text()
 
 
+async def test_offline_download_is_listed_offered_and_served_in_ranges(client, site):
+    meta = json.loads((site.data_dir / "packages/kk-05-math-001/package.json").read_text())
+    lesson = await (await client.get("/api/lessons/kk-05-math-001")).json()
+    url = f"/vod/kk-05-math-001/{meta['version']}/download.mp4"
+    assert lesson["download_url"] == url
+    assert lesson["download_bytes"] == meta["download"]["bytes"] > 10_000
+    assert lesson["captions"] == []
+    listed = await (await client.get("/api/lessons?language=ru")).json()
+    assert listed["items"][0]["download_url"] is None  # not packaged yet
+    page = await (await client.get("/lessons/kk-05-math-001?lang=en")).text()
+    megabytes = f"{meta['download']['bytes'] / 1e6:.1f} MB"
+    assert f'href="{url}" download="kk-05-math-001.mp4"' in page
+    assert "Download for offline" in page
+    assert megabytes in page
+    whole = await client.get(url)
+    assert whole.headers["Content-Type"] == "video/mp4"
+    assert whole.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert whole.headers["Content-Disposition"].startswith(
+        'attachment; filename="kk-05-math-001.mp4"'
+    )
+    body = await whole.read()
+    part = await client.get(url, headers={"Range": "bytes=100-199"})
+    assert part.status == 206
+    assert await part.read() == body[100:200]
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_entries", "stream=codec_name", "-of", "csv=p=0", "-"],
+        input=body,
+        capture_output=True,
+        check=True,
+    )
+    assert out.stdout.decode().split() == ["h264", "aac"]
+
+
 async def test_pages_offer_start_over_and_watch_again(client, site):
     client.clock["now"] = site.now - timedelta(seconds=16)  # 4 s into the first lesson
     start = int((site.now - timedelta(seconds=20)).timestamp())

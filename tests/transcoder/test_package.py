@@ -352,3 +352,65 @@ def test_failed_rerun_keeps_the_previous_package(media, tmp_path):
         transcode(media["corrupt"], out, FAST)
     assert (out / "package.json").read_text() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["pkg"]
+
+
+def top_level_boxes(path: Path) -> list[str]:
+    """The MP4's top-level box types in file order."""
+    boxes, data = [], path.read_bytes()
+    offset = 0
+    while offset + 8 <= len(data):
+        size = int.from_bytes(data[offset : offset + 4], "big")
+        kind = data[offset + 4 : offset + 8].decode("latin-1")
+        if size == 1:
+            size = int.from_bytes(data[offset + 8 : offset + 16], "big")
+        boxes.append(kind)
+        if size < 8:
+            break
+        offset += size
+    return boxes
+
+
+def test_offline_download_is_a_faststart_360p_mp4_with_the_signer(package):
+    """Made in the same pass: at most 360p, stereo AAC, the index (moov) before the
+    media so a phone starts playing before the whole file is there, and the same
+    picture as the package, the signer burned in."""
+    out, _, _ = package
+    download = out / "download.mp4"
+    meta = json.loads((out / "package.json").read_text(encoding="utf-8"))
+    assert meta["download"] == {
+        "file": "download.mp4",
+        "bytes": download.stat().st_size,
+        "width": 640,
+        "height": 360,
+    }
+    boxes = top_level_boxes(download)
+    assert boxes.index("moov") < boxes.index("mdat")
+    streams = json.loads(
+        ffprobe(download, "-show_entries", "stream=codec_name,height,channels", "-of", "json")
+    )["streams"]
+    assert [s["codec_name"] for s in streams] == ["h264", "aac"]
+    assert streams[0]["height"] == 360
+    assert streams[1]["channels"] == 2
+    assert float(ffprobe(download, "-show_entries", "format=duration", "-of", "csv=p=0")) == (
+        pytest.approx(8.0, abs=0.1)
+    )
+    # The signer's corner looks the same in the download as in the 360p rung.
+    for x, y in ((600, 330), (40, 40)):
+        ours, rung = pixel(download, 4.0, x, y), pixel(out / "360p" / "index.m3u8", 4.0, x, y)
+        assert max(abs(a - b) for a, b in zip(ours, rung, strict=True)) < 40
+
+
+def test_download_size_never_exceeds_360_lines():
+    from transcoder.graph import download_size
+
+    assert download_size((1280, 720)) == (640, 360)
+    assert download_size((854, 480)) == (640, 360)
+    assert download_size((416, 234)) == (416, 234)
+
+
+def test_slates_get_no_download(tmp_path):
+    from transcoder.slate import SlateText, render_slate, slate_options
+
+    render_slate(tmp_path / "slate", SlateText("Әл-Фараби"), slate_options((234,), "ultrafast"))
+    assert not (tmp_path / "slate" / "download.mp4").exists()
+    assert json.loads((tmp_path / "slate" / "package.json").read_text())["download"] is None
