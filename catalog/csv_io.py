@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import select
@@ -16,7 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 from catalog.errors import BadInput
 from catalog.models import Lesson, Series
 from catalog.records import LessonRecord, SeriesRecord
-from catalog.store import ImportBatch, ImportSummary, apply
+from catalog.store import ImportBatch, ImportSummary, apply, check_caption_files
 from scheduler.fields import FieldError
 from scheduler.problem import parse_series
 
@@ -32,6 +33,7 @@ COLUMNS = (
     "duration_s",
     "signed",
     "source",
+    "captions",
 )
 REQUIRED = ("lesson_id", "series_id", "grade", "subject", "language", "episode", "duration_s")
 
@@ -69,6 +71,7 @@ def read_csv(text: str, source: str) -> ImportBatch:
                     "duration_s": row.get("duration_s"),
                     "signed": row.get("signed"),
                     "source": row.get("source"),
+                    "captions": row.get("captions"),
                 }
             )
         except FieldError as exc:
@@ -87,15 +90,22 @@ def read_csv(text: str, source: str) -> ImportBatch:
     return batch
 
 
-def import_csv(session: Session, path: Path) -> ImportSummary:
-    """Import a lesson CSV file; on any bad row nothing is imported."""
+def import_csv(
+    session: Session, path: Path, resolve: Callable[[str], Path] | None = None
+) -> ImportSummary:
+    """Import a lesson CSV file; on any bad row nothing is imported. With `resolve`
+    (how the catalogue finds a stored path), the rows' subtitle files are read and
+    a bad one is the error of its row."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise BadInput(f"{path}: no such file") from None
     except UnicodeDecodeError as exc:
         raise BadInput(f"{path}: not UTF-8 text (byte {exc.start})") from None
-    return apply(session, read_csv(text, str(path)), str(path))
+    batch = read_csv(text, str(path))
+    if resolve is not None:
+        check_caption_files(batch, resolve)
+    return apply(session, batch, str(path))
 
 
 def export_csv(session: Session) -> str:
@@ -124,6 +134,7 @@ def export_csv(session: Session) -> str:
                 lesson.duration_s,
                 "true" if lesson.signed else "false",
                 lesson.source or "",
+                " ".join(f"{k}={v}" for k, v in sorted(lesson.captions.items())),
             )
         )
     return out.getvalue()

@@ -26,6 +26,7 @@ from typing import Any
 
 import m3u8
 
+from catalog import captions
 from catalog.errors import BadInput
 from catalog.files import hash_file, staging_path, swap_directory
 
@@ -122,6 +123,21 @@ class Download:
 
 
 @dataclass(frozen=True)
+class CaptionTrack:
+    """A package's subtitles in one language (captions/LANG/, see catalog.captions):
+    `digest` names its cues, so captions that did not change are not redone."""
+
+    language: str
+    digest: str
+    cues: int
+
+    @property
+    def uri(self) -> str:
+        """Its media playlist, relative to the master."""
+        return f"{captions.DIRECTORY}/{self.language}/{captions.PLAYLIST}"
+
+
+@dataclass(frozen=True)
 class Manifest:
     """What a package holds and how it was made (package.json)."""
 
@@ -139,6 +155,7 @@ class Manifest:
     published_at: float | None = None  # seconds since the epoch; set by publish_package
     history: tuple[Earlier, ...] = ()  # the versions it replaced, oldest first
     download: Download | None = None  # the offline MP4, when the package has one
+    captions: tuple[CaptionTrack, ...] = ()  # subtitle renditions, by language
 
     @property
     def version(self) -> str:
@@ -204,6 +221,9 @@ class Manifest:
                 if self.download is not None
                 else None
             ),
+            "captions": [
+                {"language": c.language, "digest": c.digest, "cues": c.cues} for c in self.captions
+            ],
             **dict(self.extra),
         }
 
@@ -235,6 +255,10 @@ class Manifest:
                 published_at=float(published) if published is not None else None,
                 history=tuple(_earlier(item) for item in data.get("history") or ()),
                 download=_download(data.get("download")),
+                captions=tuple(
+                    CaptionTrack(str(c["language"]), str(c["digest"]), int(c["cues"]))
+                    for c in data.get("captions") or ()
+                ),
             )
         except (KeyError, TypeError, ValueError, OSError) as exc:
             raise ManifestError(f"package.json: malformed ({type(exc).__name__}: {exc})") from None
@@ -338,19 +362,40 @@ def read_segments(playlist: Path) -> tuple[Segment, ...]:
 # ------------------------------------------------------------ playlists
 
 
+SUBTITLES_GROUP = "subs"
+LANGUAGE_NAMES = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
+
+
 def master_playlist(
     rungs: Sequence[Rendition],
     frame_rate: float = FRAME_RATE,
     uri: Callable[[Rendition], str] | None = None,
     prefix: str = "",
+    subtitles: Mapping[str, str] | None = None,
 ) -> str:
     """The multivariant playlist: video rungs first (highest first), audio-only last,
     then the I-frame playlists of the rungs that have one. `uri` names each rung's
     media playlist (default: the package's NAME/index.m3u8, after `prefix`); when it
-    is given, no I-frame playlist is listed (a live channel has none)."""
+    is given, no I-frame playlist is listed (a live channel has none). `subtitles`
+    maps languages to their captions playlists, listed as one SUBTITLES group
+    (for deaf and hard-of-hearing viewers) that every variant names."""
     master = m3u8.M3U8()
     master.version = 3
     master.is_independent_segments = True
+    for language, link in (subtitles or {}).items():
+        master.add_media(
+            m3u8.Media(
+                uri=link,
+                type="SUBTITLES",
+                group_id=SUBTITLES_GROUP,
+                language=language,
+                name=LANGUAGE_NAMES.get(language, language),
+                default="NO",
+                autoselect="YES",
+                forced="NO",
+                characteristics=captions.CHARACTERISTICS,
+            )
+        )
     for rung in sorted(rungs, key=lambda r: (r.resolution is None, -r.bandwidth)):
         info: dict[str, Any] = {
             "bandwidth": rung.bandwidth,
@@ -360,8 +405,10 @@ def master_playlist(
         if rung.resolution is not None:
             info["resolution"] = f"{rung.resolution[0]}x{rung.resolution[1]}"
             info["frame_rate"] = frame_rate
+        if subtitles:
+            info["subtitles"] = SUBTITLES_GROUP
         link = uri(rung) if uri is not None else prefix + rung.uri
-        master.add_playlist(m3u8.Playlist(link, info, media=[], base_uri=None))
+        master.add_playlist(m3u8.Playlist(link, info, media=master.media, base_uri=None))
     for rung in sorted(rungs, key=lambda r: -r.bandwidth) if uri is None else []:
         if rung.iframe_uri is None or rung.resolution is None:
             continue
@@ -374,6 +421,12 @@ def master_playlist(
         }
         master.add_iframe_playlist(m3u8.IFramePlaylist(None, prefix + rung.iframe_uri, stream))
     return str(master.dumps())
+
+
+def package_master(manifest: Manifest, prefix: str = "") -> str:
+    """A package's own master playlist: its rungs, I-frame playlists and captions."""
+    subtitles = {c.language: prefix + c.uri for c in manifest.captions}
+    return master_playlist(manifest.rungs, prefix=prefix, subtitles=subtitles)
 
 
 def iframe_playlist(iframes: Sequence[IFrame]) -> str:
@@ -510,7 +563,7 @@ def publish_package(
         for entry in sorted((stage / version).iterdir()):
             if entry.name != MASTER:
                 (stage / entry.name).symlink_to(f"{version}/{entry.name}")
-        master = master_playlist(manifest.rungs, prefix=f"{version}/")
+        master = package_master(manifest, prefix=f"{version}/")
         (stage / MASTER).write_text(master, encoding="utf-8")
         for child in sorted(target.iterdir()) if target.exists() else []:
             name = child.name

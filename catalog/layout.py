@@ -7,6 +7,7 @@ same way; nobody else spells `packages/` or `/vod/`.
     DATA/sabaq.sqlite3                      the embedded catalogue (SQLite)
     DATA/media/                             lesson and signer recordings
     DATA/media/uploads/                     recordings uploaded through the API
+    DATA/media/captions/{lesson}.{lang}.vtt captions set through the API or CLI
     DATA/packages/{lesson}/                 a lesson's HLS package
     DATA/slates/{channel}/                  a channel's own off-air slate
     DATA/slates-next/{channel}/{key}/       the slate before one airing (see slate_key)
@@ -23,6 +24,7 @@ from urllib.parse import quote
 DATABASE_FILE = "sabaq.sqlite3"
 MEDIA = "media"
 UPLOADS = "media/uploads"
+CAPTIONS = "media/captions"
 PACKAGES = "packages"
 SLATES = "slates"
 NEXT_SLATES = "slates-next"
@@ -49,6 +51,10 @@ class Layout:
     def uploads(self) -> Path:
         """Recordings uploaded through the producer API."""
         return self.root / UPLOADS
+
+    def captions(self, lesson_id: str, language: str) -> Path:
+        """A lesson's captions in one language, as sabaq keeps them (WebVTT)."""
+        return self.root / CAPTIONS / f"{lesson_id}.{language}.vtt"
 
     def package(self, lesson_id: str) -> Path:
         """A lesson's package directory."""

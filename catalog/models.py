@@ -122,6 +122,8 @@ class Lesson(Base):
     source: Mapped[str | None] = mapped_column(Text, nullable=True)
     signer_source: Mapped[str | None] = mapped_column(Text, nullable=True)
     signed: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The producers' subtitle files by language, stored as `source` is (see Layout.stored).
+    captions: Mapped[dict[str, str]] = mapped_column(JSON, default=dict, server_default="{}")
     status: Mapped[LessonStatus] = mapped_column(
         Enum(LessonStatus, native_enum=False, length=16), default=LessonStatus.imported
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +14,7 @@ from catalog.errors import BadInput
 from catalog.jobs import lessons_in_order
 from catalog.models import Channel, Series
 from catalog.records import ChannelRecord, LessonRecord
-from catalog.store import ImportBatch, ImportSummary, apply
+from catalog.store import ImportBatch, ImportSummary, apply, check_caption_files
 from scheduler.fields import FieldError
 from scheduler.problem import parse_series
 
@@ -71,9 +71,15 @@ def read_problem(data: Mapping[str, Any]) -> ImportBatch:
     return batch
 
 
-def import_problem(session: Session, path: Path) -> ImportSummary:
-    """Import the channels, series and lessons of a problem JSON file, all or nothing."""
-    return apply(session, read_problem(load_json(path)), str(path))
+def import_problem(
+    session: Session, path: Path, resolve: Callable[[str], Path] | None = None
+) -> ImportSummary:
+    """Import the channels, series and lessons of a problem JSON file, all or nothing;
+    with `resolve`, the lessons' subtitle files are checked (see import_csv)."""
+    batch = read_problem(load_json(path))
+    if resolve is not None:
+        check_caption_files(batch, resolve)
+    return apply(session, batch, str(path))
 
 
 def export_problem(session: Session, settings: Mapping[str, Any]) -> dict[str, Any]:
@@ -113,6 +119,7 @@ def export_problem(session: Session, settings: Mapping[str, Any]) -> dict[str, A
             "title": lesson.title,
             "signed": lesson.signed,
             **({"source": lesson.source} if lesson.source else {}),
+            **({"captions": dict(lesson.captions)} if lesson.captions else {}),
         }
         for lesson in lessons
     ]

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from catalog.captions import parse_assignments
+from catalog.errors import BadInput
 from scheduler import fields
 from scheduler.problem import Series, parse_channel, parse_lesson
 
@@ -58,10 +60,12 @@ class LessonRecord:
     duration_s: int
     signed: bool = False
     source: str | None = None
+    captions: tuple[tuple[str, str], ...] = ()  # (language, subtitle file), by language
 
     @classmethod
     def parse(cls, data: Mapping[str, Any]) -> LessonRecord:
-        """Check one lesson mapping."""
+        """Check one lesson mapping; `captions` is {language: file} or, from a CSV cell,
+        'kk=FILE ru=FILE'."""
         lesson = parse_lesson(data)
         return cls(
             id=lesson.id,
@@ -71,4 +75,21 @@ class LessonRecord:
             duration_s=lesson.duration_s,
             signed=lesson.signed,
             source=fields.text(data, "source", required=False),
+            captions=_captions(data.get("captions")),
         )
+
+
+def _captions(value: Any) -> tuple[tuple[str, str], ...]:
+    if value is None or value == "":
+        return ()
+    try:
+        if isinstance(value, str):
+            return tuple(sorted(parse_assignments(value, "captions").items()))
+        if isinstance(value, dict):
+            text = " ".join(f"{k}={v}" for k, v in value.items() if isinstance(v, str))
+            if len(text.split()) != len(value):
+                raise BadInput("captions: every value must be a file path without spaces")
+            return tuple(sorted(parse_assignments(text, "captions").items()))
+    except BadInput as exc:
+        raise fields.FieldError("captions", str(exc).removeprefix("captions: ")) from None
+    raise fields.FieldError("captions", "expected {language: file} or 'kk=FILE ru=FILE'")

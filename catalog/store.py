@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from catalog.captions import check_fits, parse_captions
 from catalog.errors import BadInput
 from catalog.models import Channel, Lesson, Series
 from catalog.records import ChannelRecord, LessonRecord, SeriesRecord
@@ -38,6 +40,24 @@ def raise_errors(errors: Sequence[str], source: str) -> None:
         return
     more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
     raise BadInput(f"{source}: {errors[0]}{more}; nothing imported", list(errors))
+
+
+def check_caption_files(batch: ImportBatch, resolve: Callable[[str], Path]) -> None:
+    """Read every lesson's subtitle files (each path as `resolve` finds it): a file that
+    is missing or bad is an error of the lesson's row, with the file's own line."""
+    for where, lesson in batch.lessons:
+        for language, stored in lesson.captions:
+            path = resolve(stored)
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                batch.errors.append(f"{where}: captions: {language}: {stored}: {exc.strerror}")
+                continue
+            try:
+                cues = parse_captions(data, stored)
+                check_fits(cues, lesson.duration_s, stored)
+            except BadInput as exc:
+                batch.errors.append(f"{where}: captions: {language}: {exc}")
 
 
 def _check_duplicates(batch: ImportBatch) -> None:
@@ -109,6 +129,7 @@ def apply(session: Session, batch: ImportBatch, source: str) -> ImportSummary:
                     duration_s=lesson.duration_s,
                     signed=lesson.signed,
                     source=lesson.source,
+                    captions=dict(lesson.captions),
                 )
             )
         else:
@@ -119,6 +140,8 @@ def apply(session: Session, batch: ImportBatch, source: str) -> ImportSummary:
             existing.signed = lesson.signed
             if lesson.source is not None:
                 existing.source = lesson.source
+            if lesson.captions:
+                existing.captions = {**existing.captions, **dict(lesson.captions)}
     if errors:
         session.rollback()
         raise_errors(errors, source)

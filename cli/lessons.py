@@ -34,21 +34,50 @@ def catalog_import(context: Context, source: Path) -> None:
     """Import lessons from a CSV file or a problem JSON file (all or nothing).
 
     CSV columns: lesson_id, series_id, grade, subject, language, series_title,
-    episode, title, duration_s, signed, source. JSON: the problem format of
-    `sabaq schedule solve` (channels, series, lessons).
+    episode, title, duration_s, signed, source, captions ('kk=FILE ru=FILE': SRT
+    or WebVTT subtitles, read now, packaged with the lesson). JSON: the problem
+    format of `sabaq schedule solve` (channels, series, lessons; a lesson's
+    "captions" is {"kk": FILE}). Files are named as the data directory finds them.
     """
     from catalog.csv_io import import_csv
+    from catalog.layout import Layout
     from catalog.problem_io import import_problem
 
+    resolve = Layout(context.data_dir).resolve
     with user_errors(), context.catalog().session() as session:
         if source.suffix.lower() == ".csv":
-            summary = import_csv(session, source)
+            summary = import_csv(session, source, resolve)
         else:
-            summary = import_problem(session, source)
+            summary = import_problem(session, source, resolve)
     out.print(
         f"imported {summary.channels} channels, {summary.series} series, "
         f"{summary.lessons} lessons from {source}"
     )
+
+
+@catalog.command("captions")
+@click.argument("lesson")
+@click.argument("language", type=click.Choice(["kk", "ru", "en"]))
+@click.argument("file", type=click.Path(path_type=Path))
+@pass_context
+def catalog_captions(context: Context, lesson: str, language: str, file: Path) -> None:
+    """Set a lesson's captions in LANGUAGE from FILE (SRT or WebVTT, UTF-8).
+
+    A bad file is refused with its line and changes nothing. A packaged lesson
+    gets them at once as a new package version (nothing is encoded again); its
+    next transcode keeps them.
+    """
+    from catalog.errors import BadInput
+    from service.captions import set_captions
+
+    with user_errors():
+        try:
+            data = file.read_bytes()
+        except OSError as exc:
+            raise BadInput(f"{file}: cannot be read ({exc.strerror})") from None
+        done = set_captions(context.catalog(), context.data_dir, lesson, language, data, str(file))
+    where = f"package version {done.version}" if done.version else "the catalogue (not packaged)"
+    out.print(f"{done.cues} {language} captions for {lesson} → {where}")
 
 
 @catalog.command("export")

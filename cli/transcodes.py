@@ -38,6 +38,15 @@ from cli.common import (
 )
 @output_option("Package directory (appears only when complete).", file=False, directory=True)
 @click.option(
+    "--captions",
+    "caption_files",
+    multiple=True,
+    metavar="LANG=FILE",
+    help="Subtitles for deaf and hard-of-hearing viewers (SRT or WebVTT, UTF-8), e.g. "
+    "kk=lesson.kk.srt; repeat for each language. Catalogue lessons take theirs from "
+    "the catalogue (`sabaq catalog captions`, the CSV's captions column).",
+)
+@click.option(
     "--all",
     "all_lessons",
     is_flag=True,
@@ -101,6 +110,7 @@ def transcode(
     lesson: Path | None,
     signer: Path | None,
     output: Path | None,
+    caption_files: tuple[str, ...],
     all_lessons: bool,
     queue_only: bool,
     force: bool,
@@ -143,6 +153,11 @@ def transcode(
             fail("--queue goes with --all", EXIT_BAD_INPUT)
         _queue_all(context, options, force)
         return
+    if caption_files and (all_lessons or queued or queue_only):
+        fail(
+            "--captions goes with one LESSON; catalogue lessons have theirs in the catalogue",
+            EXIT_BAD_INPUT,
+        )
     if force and not all_lessons:
         fail("--force goes with --all (and --queue)", EXIT_BAD_INPUT)
     if all_lessons or queued:
@@ -150,6 +165,13 @@ def transcode(
         return
     if lesson is None or output is None:
         fail("give LESSON and -o DIR, or --all, or --queued", EXIT_BAD_INPUT)
+    from catalog.captions import parse_assignments
+
+    with user_errors():
+        subtitles = {
+            language: Path(path)
+            for language, path in parse_assignments(" ".join(caption_files), "--captions").items()
+        }
     with user_errors(), progress() as bar:
         task = bar.add_task(lesson.name, total=1.0)
         result = package(
@@ -158,6 +180,7 @@ def transcode(
             options,
             signer,
             progress=lambda share: bar.update(task, completed=share),
+            captions=subtitles,
         )
     out.print(
         f"packaged {lesson} → {result.directory} ({', '.join(result.rungs)}; "

@@ -76,6 +76,7 @@ class Programme:
     episode: int
     signed: bool
     url: str | None = None
+    captions: tuple[str, ...] = ()  # languages of its subtitles (closed captions)
 
 
 def xmltv_time(instant: datetime, zone: ZoneInfo) -> str:
@@ -125,6 +126,9 @@ def write_xmltv(
         ET.SubElement(programme, "episode-num", system="xmltv_ns").text = f". {item.episode - 1} . "
         if item.signed:
             ET.SubElement(programme, "subtitles", type="deaf-signed")
+        for language in item.captions:  # captions a viewer turns on: XMLTV's "teletext"
+            captioned = ET.SubElement(programme, "subtitles", type="teletext")
+            ET.SubElement(captioned, "language").text = language
         _in_dtd_order(programme)
     for element in tv.iter():  # XML 1.0 has no place for control characters
         element.text = printable(element.text) if element.text else element.text

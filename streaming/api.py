@@ -159,7 +159,8 @@ def bad_request(message: str) -> web.HTTPBadRequest:
 
 
 def filter_lessons(snapshot: Snapshot, query: dict[str, str]) -> list[LessonView]:
-    """Lessons matching grade, subject, language, signed and a text search, in order."""
+    """Lessons matching grade, subject, language, signed, captions and a text search,
+    in order."""
     found = []
     text = (query.get("q") or "").casefold()
     for lesson in snapshot.lessons.values():
@@ -172,6 +173,10 @@ def filter_lessons(snapshot: Snapshot, query: dict[str, str]) -> list[LessonView
         if query.get("signed") == "true" and not lesson.signed:
             continue
         if query.get("signed") == "false" and lesson.signed:
+            continue
+        if query.get("captions") == "true" and not lesson.captions:
+            continue
+        if query.get("captions") == "false" and lesson.captions:
             continue
         if (
             text
@@ -191,6 +196,12 @@ def filter_lessons(snapshot: Snapshot, query: dict[str, str]) -> list[LessonView
         Param("subject", "query", {"type": "string"}),
         Param("language", "query", {"type": "string", "enum": ["kk", "ru", "en"]}),
         Param("signed", "query", {"type": "string", "enum": ["true", "false"]}),
+        Param(
+            "captions",
+            "query",
+            {"type": "string", "enum": ["true", "false"]},
+            "with (or without) captions",
+        ),
         Param("q", "query", {"type": "string"}, "text searched in titles"),
         Param("limit", "query", {"type": "integer", "minimum": 1, "maximum": 500}),
         Param("offset", "query", {"type": "integer", "minimum": 0, "maximum": 10**9}),
@@ -207,7 +218,11 @@ async def list_lessons(request: web.Request) -> web.Response:
     """GET /api/lessons."""
     snapshot = await request.app[STATE].snapshot()
     _int_param(request, "grade", 0, 0, 12)
-    for name, allowed in (("signed", ("true", "false")), ("language", ("kk", "ru", "en"))):
+    for name, allowed in (
+        ("signed", ("true", "false")),
+        ("captions", ("true", "false")),
+        ("language", ("kk", "ru", "en")),
+    ):
         value = request.query.get(name)
         if value is not None and value not in allowed:
             raise bad_request(f"{name}: {value!r} is not one of {', '.join(allowed)}")

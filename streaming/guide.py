@@ -32,6 +32,7 @@ def xmltv(
             episode=lesson.episode,
             signed=lesson.signed,
             url=base_url + lesson_page_url(lesson.id),
+            captions=lesson.captions,
         )
         for a in airings
         if (lesson := lessons.get(a.lesson_id)) is not None and a.channel_id in ids

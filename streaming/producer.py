@@ -23,10 +23,13 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy.orm import Session
 
+from catalog.captions import LANGUAGES
+from catalog.captions import MAX_BYTES as MAX_CAPTION_BYTES
 from catalog.errors import BadInput, MediaError, NoSpace, TooLarge
 from catalog.layout import Layout
 from catalog.models import Lesson, LessonStatus
 from catalog.tokens import token_owner
+from service.captions import set_captions
 from service.schedules import DEFAULT_TIMEZONE, Published, publish_document
 from service.schedules import publish_version as publish_stored
 from service.transcodes import options_from, queue_lessons
@@ -211,6 +214,69 @@ async def upload_source(request: web.Request) -> web.Response:
 async def upload_signer(request: web.Request) -> web.Response:
     """PUT /api/lessons/{lesson}/signer: the interpreter's recording."""
     return await _upload(request, "signer")
+
+
+CAPTIONS_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "lesson": {"type": "string"},
+        "language": {"type": "string"},
+        "cues": {"type": "integer"},
+        "path": {"type": "string"},
+        "version": {
+            "type": ["string", "null"],
+            "description": "the package version now carrying them (null: not packaged yet)",
+        },
+    },
+}
+
+
+@api(
+    "/api/lessons/{lesson}/captions/{language}",
+    "Set the lesson's captions in one language (SRT or WebVTT, UTF-8); a packaged lesson "
+    "gets them at once, as a new package version",
+    [
+        Param("lesson", "path", {"type": "string"}),
+        Param("language", "path", {"type": "string", "enum": list(LANGUAGES)}),
+    ],
+    CAPTIONS_SCHEMA,
+    method="put",
+    body={
+        "text/vtt": {"type": "string"},
+        "application/x-subrip": {"type": "string"},
+        "application/octet-stream": {"type": "string", "format": "binary"},
+    },
+    secured=True,
+    errors={413: "Over 5 MB", 415: "The package cannot be written"},
+)
+async def put_captions(request: web.Request) -> web.Response:
+    """PUT /api/lessons/{lesson}/captions/{language}: the file is the body; a bad one is
+    a 400 naming its line, and changes nothing."""
+    await authorise(request)
+    lesson_id, language = request.match_info["lesson"], request.match_info["language"]
+    if request.content_length is not None and request.content_length > MAX_CAPTION_BYTES:
+        raise TooLarge(f"captions are at most {MAX_CAPTION_BYTES} bytes")
+    data = bytearray()
+    async for chunk in request.content.iter_chunked(CHUNK):
+        data += chunk
+        if len(data) > MAX_CAPTION_BYTES:
+            raise TooLarge(f"captions are at most {MAX_CAPTION_BYTES} bytes")
+    if not data:
+        raise BadInput("body: empty upload (0 bytes)")
+    state = request.app[STATE]
+    done = await state.in_pool(
+        set_captions, state.catalog, state.data_dir, lesson_id, language, bytes(data), "body"
+    )
+    state.invalidate()
+    return web.json_response(
+        {
+            "lesson": done.lesson,
+            "language": done.language,
+            "cues": done.cues,
+            "path": done.path,
+            "version": done.version,
+        }
+    )
 
 
 @api(

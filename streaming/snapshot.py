@@ -205,6 +205,7 @@ def _with_package(lesson: LessonView, package: Package) -> LessonView:
         lesson,
         download_url=f"{package.base_url}/{DOWNLOAD}" if download is not None else None,
         download_bytes=download.bytes if download is not None else None,
+        captions=tuple(c.language for c in package.manifest.captions),
     )
 
 

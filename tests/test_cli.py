@@ -397,3 +397,79 @@ def test_serve_refuses_a_bad_origin_before_listening(run, args, expected):
     assert result.exit_code == 2
     assert expected in result.output
     assert len(result.output.strip().splitlines()) == 1
+
+
+GOOD_SRT = "1\n00:00:01,000 --> 00:00:02,500\nСәлеметсіздер ме!\n"
+BAD_SRT = "1\n00:00:01,000 --> 00:00:02,500\nok\n\n2\n00:00:03,000 -> 00:00:04,000\nx\n"
+
+
+def test_catalog_import_reads_the_captions_column_and_names_a_bad_files_line(run, tmp_path):
+    data = tmp_path / "data"
+    (data / "subs").mkdir(parents=True)
+    (data / "subs" / "a.kk.srt").write_text(GOOD_SRT, encoding="utf-8")
+    (data / "subs" / "b.ru.srt").write_text(BAD_SRT, encoding="utf-8")
+    header = "lesson_id,series_id,grade,subject,language,series_title,episode,title,duration_s,captions\n"
+    csv = tmp_path / "lessons.csv"
+    csv.write_text(
+        header + "a,s,5,math,kk,S,1,Әліппе,1500,kk=subs/a.kk.srt\n"
+        "b,s,5,math,kk,S,2,Екі,1500,ru=subs/b.ru.srt kk=subs/a.kk.srt\n",
+        encoding="utf-8",
+    )
+    result = run("catalog", "import", str(csv))
+    assert result.exit_code == 2
+    assert "line 3: captions: ru: subs/b.ru.srt line 6: expected a cue timing" in result.output
+    assert "Әліппе" not in run("catalog", "export", "--format", "csv").output
+    csv.write_text(header + "a,s,5,math,kk,S,1,Әліппе,1500,kk=subs/a.kk.srt\n", encoding="utf-8")
+    assert run("catalog", "import", str(csv)).exit_code == 0
+    exported = run("catalog", "export", "--format", "csv").output
+    assert exported.splitlines()[0].endswith(",captions")
+    assert exported.splitlines()[1].endswith(",kk=subs/a.kk.srt")
+    unknown = csv.with_name("fr.csv")
+    unknown.write_text(header + "a,s,5,math,kk,S,1,Әліппе,1500,fr=subs/a.kk.srt\n")
+    refused = run("catalog", "import", str(unknown))
+    assert refused.exit_code == 2
+    assert "line 2: captions: 'fr' is not one of kk, ru, en" in refused.output
+
+
+@pytest.mark.slow
+def test_captions_from_the_cli_reach_the_package(run, tmp_path):
+    from transcoder.samples import make_lesson
+
+    lesson = make_lesson(tmp_path / "l.mp4", "Сабақ", 4, size="320x180")
+    good, bad = tmp_path / "kk.srt", tmp_path / "bad.srt"
+    good.write_text(GOOD_SRT, encoding="utf-8")
+    bad.write_text(BAD_SRT, encoding="utf-8")
+    out = tmp_path / "pkg"
+    options = ("--ladder", "234", "--preset", "ultrafast")
+    refused = run("transcode", str(lesson), "-o", str(out), "--captions", f"kk={bad}", *options)
+    assert refused.exit_code == 2
+    assert f"{bad} line 6: expected a cue timing" in refused.output
+    assert not out.exists()
+    made = run("transcode", str(lesson), "-o", str(out), "--captions", f"kk={good}", *options)
+    assert made.exit_code == 0, made.output
+    assert 'TYPE=SUBTITLES,GROUP-ID="subs",LANGUAGE="kk"' in (out / "master.m3u8").read_text()
+    wrong = run("transcode", str(lesson), "-o", str(out), "--captions", "kk", *options)
+    assert wrong.exit_code == 2
+    assert "'kk' is not LANGUAGE=FILE" in wrong.output
+    # A catalogue lesson: captions set after packaging reach its package at once.
+    problem = {
+        "timezone": "Asia/Almaty",
+        "start_date": "2026-09-01",
+        "channels": [{"id": "c", "name": "C", "window": ["09:00", "18:00"], "languages": ["kk"]}],
+        "series": [{"id": "s", "grade": 5, "subject": "math", "language": "kk"}],
+        "lessons": [
+            {"id": "s-1", "series": "s", "episode": 1, "duration_s": 4, "source": str(lesson)}
+        ],
+    }
+    assert run("catalog", "import", str(write_problem(tmp_path, problem))).exit_code == 0
+    assert run("transcode", "--all", *options).exit_code == 0
+    package = tmp_path / "data" / "packages" / "s-1"
+    assert "SUBTITLES" not in (package / "master.m3u8").read_text()
+    assert run("catalog", "captions", "s-1", "ru", str(bad)).exit_code == 2
+    result = run("catalog", "captions", "s-1", "ru", str(good))
+    assert result.exit_code == 0, result.output
+    assert "1 ru captions for s-1 → package version" in result.output
+    assert 'LANGUAGE="ru"' in (package / "master.m3u8").read_text()
+    again = run("transcode", "--all", *options)  # current: neither encoded nor re-captioned
+    assert "0 packaged, 1 already current" in again.output
+    assert 'LANGUAGE="ru"' in (package / "master.m3u8").read_text()

@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session
 
 from catalog import Catalog
 from catalog.errors import BadInput, Busy, MediaError, SabaqError
-from catalog.hls import read_manifest
 from catalog.jobs import (
     HEARTBEAT_S,
     beat,
@@ -33,6 +32,7 @@ from catalog.jobs import (
 )
 from catalog.layout import Layout, package_record
 from catalog.models import Lesson, TranscodeJob
+from transcoder.captions import read_tracks, recaption
 from transcoder.options import TranscodeOptions
 from transcoder.package import PackageResult, is_current, source_checksum, transcode
 from transcoder.probe import probe
@@ -95,6 +95,7 @@ def run_job(
         lesson_id = job.lesson_id
         lesson = session.get_one(Lesson, lesson_id)
         source, signer = lesson.source, lesson.signer_source
+        subtitles = dict(lesson.captions or {})
         declared_s = float(lesson.duration_s) if lesson.duration_s else None
         stored = dict(job.options)
     force = stored.pop(FORCE, False) is True
@@ -116,6 +117,7 @@ def run_job(
             progress,
             force,
             declared_s,
+            subtitles,
         )
 
 
@@ -153,6 +155,7 @@ def _work(
     progress: JobProgress | None,
     force: bool = False,
     declared_s: float | None = None,  # the catalogue's length of the lesson
+    subtitles: dict[str, str] | None = None,  # its captions files by language, as stored
 ) -> JobOutcome:
     layout = Layout(data_dir)
     out_dir = layout.package(lesson_id)
@@ -161,12 +164,14 @@ def _work(
             raise MediaError(f"lesson {lesson_id}: has no source media")
         lesson_path = layout.resolve(source)
         signer_path = layout.resolve(signer) if signer else None
+        caption_paths = {k: layout.resolve(v) for k, v in (subtitles or {}).items()}
         checksum: str | None = None  # a missing source fails in transcode, with its name
         if lesson_path.exists() and (signer_path is None or signer_path.exists()):
             paths = [lesson_path] + ([signer_path] if signer_path else [])
             checksum = source_checksum(paths, options, probe(lesson_path).display_size[1])
             if not force and is_current(out_dir, checksum):
-                manifest = read_manifest(out_dir)
+                # The picture and sound are current; captions are redone on their own.
+                manifest = recaption(out_dir, read_tracks(caption_paths, declared_s))
                 with catalog.session() as session:
                     finish_job(
                         session,
@@ -196,8 +201,9 @@ def _work(
             progress=report,
             checksum=checksum,
             declared_s=declared_s,
+            captions=caption_paths,
         )
-    except MediaError as exc:
+    except (MediaError, BadInput) as exc:
         with catalog.session() as session:
             fail_job(session, job_id, str(exc))
         return JobOutcome(lesson_id, ok=False, error=str(exc))

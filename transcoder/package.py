@@ -13,8 +13,8 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -34,13 +34,14 @@ from catalog.hls import (
     content_version,
     iframe_playlist,
     iframe_rates,
-    master_playlist,
+    package_master,
     publish_package,
     read_manifest,
     read_segments,
     write_manifest,
 )
 from catalog.transport import TransportError
+from transcoder.captions import read_tracks, write_tracks
 from transcoder.graph import Loudness, build_args, download_size
 from transcoder.iframes import rung_iframes
 from transcoder.ladder import AUDIO_ONLY_KBPS, AUDIO_RUNG, rungs_for
@@ -251,14 +252,17 @@ def transcode(
     metadata: dict[str, Any] | None = None,
     checksum: str | None = None,
     declared_s: float | None = None,
+    captions: Mapping[str, Path] | None = None,
 ) -> PackageResult:
     """Package a lesson into out_dir; out_dir appears only when the package is complete.
     `checksum` is the sources' source_checksum when the caller has it already;
     `declared_s` the lesson's length in the catalogue, which the recording may not
-    far exceed (see probe.check_length)."""
+    far exceed (see probe.check_length); `captions` the producers' subtitle files
+    by language (SRT or WebVTT), read before any encoding starts."""
     options = options or TranscodeOptions()
     lesson = probe(lesson_path)
     check_length(lesson, declared_s)
+    tracks = read_tracks(captions or {}, lesson.duration_s)
     signer = probe(signer_path) if signer_path is not None else None
     if signer is not None and not (options.allow_short_signer or options.loop_signer):
         covered = signer.duration_s + options.signer_offset_s
@@ -298,7 +302,8 @@ def transcode(
             for rung in rungs
         ]
         renditions.append(_rendition(work, AUDIO_RUNG, AUDIO_CODECS, None, AUDIO_ONLY_KBPS))
-        (work / MASTER).write_text(master_playlist(renditions), encoding="utf-8")
+        # The top rung times the package (Manifest.reference), captions included.
+        listed = write_tracks(work, renditions[0].segments, renditions[0].name, tracks)
         if not (work / POSTER).exists():  # the video stream ended before the poster's frame
             _poster(work, rungs[0].name, 0.0)
         download = None
@@ -306,7 +311,6 @@ def transcode(
             width, height = download_size((rungs[0].width, rungs[0].height))
             download = Download((work / DOWNLOAD).stat().st_size, width, height)
         manifest = Manifest(
-            content=content_version(work),
             duration_s=lesson.duration_s,
             segment_s=options.segment_s,
             rungs=tuple(renditions),
@@ -320,7 +324,10 @@ def transcode(
             },
             extra=metadata or {},
             download=download,
+            captions=listed,
         )
+        (work / MASTER).write_text(package_master(manifest), encoding="utf-8")
+        manifest = replace(manifest, content=content_version(work))
         write_manifest(work, manifest)
         publish_package(work, out_dir, manifest, time.time())
     except OSError as exc:

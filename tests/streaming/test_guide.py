@@ -22,7 +22,21 @@ CHANNELS = [
     ChannelView("el-arna", "Ел Арна", 2, ("ru",), (5,)),
 ]
 LESSONS = {
-    "a": LessonView("a", "s", "Математика 5", 5, "math", "kk", 3, EVIL, 1500, True, "ready", True),
+    "a": LessonView(
+        "a",
+        "s",
+        "Математика 5",
+        5,
+        "math",
+        "kk",
+        3,
+        EVIL,
+        1500,
+        True,
+        "ready",
+        True,
+        captions=("kk", "ru"),
+    ),
     "b": LessonView(
         "b", "t", "История", 5, "history", "ru", 1, "Саки", 1500, False, "ready", False
     ),
@@ -65,14 +79,16 @@ def test_titles_are_escaped_and_signing_is_marked(guide_file):
     assert first.get("start") == "20260901090000 +0500"
     assert first.findtext("title") == SHOWN
     assert first.find("title").get("lang") == "kk"
-    assert first.find("subtitles").get("type") == "deaf-signed"
+    subtitles = first.findall("subtitles")
+    assert [x.get("type") for x in subtitles] == ["deaf-signed", "teletext", "teletext"]
+    assert [x.findtext("language") for x in subtitles[1:]] == ["kk", "ru"]  # captioned
     assert first.findtext("episode-num") == "Сабақ 3"
     assert programmes[1].find("subtitles") is None
     assert [c.text for c in first.findall("category")] == ["math", "Education"]
 
 
 def test_m3u_lines_cannot_be_hijacked_by_names():
-    text = m3u(CHANNELS, "http://tv.example")
+    text = m3u(CHANNELS, "http://tv.example", catchup_days=3)
     lines = text.splitlines()
     assert lines[0].startswith('#EXTM3U url-tvg="http://tv.example/iptv/epg.xml"')
     assert len(lines) == 5  # header + 2 x (EXTINF, URL): the newline in a name is folded
@@ -80,6 +96,8 @@ def test_m3u_lines_cannot_be_hijacked_by_names():
     assert 'tvg-chno="1"' in lines[1]
     assert 'group-title="Sabaq kk"' in lines[1]
     assert lines[2] == "http://tv.example/live/al-farabi/master.m3u8"
+    assert 'catchup="shift" catchup-days="3"' in lines[1]
+    assert "catchup" not in m3u(CHANNELS, "http://tv.example", catchup_days=0)
     assert '"x"' not in lines[1]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -414,3 +415,99 @@ def test_slates_get_no_download(tmp_path):
     render_slate(tmp_path / "slate", SlateText("Әл-Фараби"), slate_options((234,), "ultrafast"))
     assert not (tmp_path / "slate" / "download.mp4").exists()
     assert json.loads((tmp_path / "slate" / "package.json").read_text())["download"] is None
+
+
+CAPTIONS_SRT = """1
+00:00:01,000 --> 00:00:04,500
+Сәлеметсіздер ме, <i>балалар</i>!
+
+2
+00:00:05,000 --> 00:00:07,500
+Бүгін: бөлшектер & теңдеулер
+"""
+
+
+@pytest.fixture(scope="module")
+def captioned(media, tmp_path_factory):
+    root = tmp_path_factory.mktemp("captioned")
+    (root / "kk.srt").write_text(CAPTIONS_SRT, encoding="utf-8")
+    out = root / "lesson"
+    transcode(media["lesson"], out, FAST, captions={"kk": root / "kk.srt"})
+    return out
+
+
+def first_video_pts(segment: Path) -> int:
+    out = ffprobe(
+        segment, "-select_streams", "v:0", "-show_entries", "packet=pts", "-of", "csv=p=0"
+    )
+    return min(int(x.strip(",")) for x in out.split() if x.strip(","))
+
+
+def test_captions_become_an_hls_subtitles_rendition(captioned):
+    out = captioned
+    master_text = (out / "master.m3u8").read_text(encoding="utf-8")
+    master = m3u8.loads(master_text)
+    (track,) = [m for m in master.media if m.type == "SUBTITLES"]
+    assert track.language == "kk"
+    assert track.name == "Қазақша"
+    assert track.characteristics == (
+        "public.accessibility.transcribes-spoken-dialog,"
+        "public.accessibility.describes-music-and-sound"
+    )
+    assert all(p.stream_info.subtitles == "subs" for p in master.playlists)
+    version = json.loads((out / "package.json").read_text())["version"]
+    assert track.uri == f"{version}/captions/kk/index.m3u8"
+    playlist = m3u8.load(str(out / track.uri))
+    reference = m3u8.load(str(out / "360p/index.m3u8"))
+    assert [s.duration for s in playlist.segments] == [s.duration for s in reference.segments]
+    assert playlist.is_endlist
+    first = (out / "captions/kk/seg_00000.vtt").read_text(encoding="utf-8")
+    # Lesson time 0 is the first video frame's PTS in the TS segments (ffmpeg starts them
+    # at 1.4 s): the map says so, where ffmpeg's own WebVTT segmenter writes none.
+    pts = first_video_pts(out / "360p/seg_00000.ts")
+    assert pts > 100_000
+    assert f"X-TIMESTAMP-MAP=MPEGTS:{pts},LOCAL:00:00:00.000" in first
+    assert "00:00:01.000 --> 00:00:04.500\nСәлеметсіздер ме, <i>балалар</i>!" in first
+    second = (out / "captions/kk/seg_00001.vtt").read_text(encoding="utf-8")
+    assert "2\n00:00:05.000 --> 00:00:07.500\nБүгін: бөлшектер &amp; теңдеулер" in second
+    (listed,) = json.loads((out / "package.json").read_text())["captions"]
+    assert listed["language"] == "kk"
+    assert listed["cues"] == 2
+    assert re.fullmatch(r"[0-9a-f]{12}", listed["digest"])
+
+
+def test_captions_can_be_replaced_without_encoding_again(captioned, tmp_path):
+    from catalog.captions import parse_captions
+    from transcoder.captions import recaption
+
+    out = tmp_path / "lesson"
+    shutil.copytree(captioned, out, symlinks=True)
+    before = json.loads((out / "package.json").read_text())
+    ru = parse_captions("1\n00:00:02,000 --> 00:00:03,000\nПривет\n".encode(), "ru.srt")
+    kk = parse_captions(CAPTIONS_SRT.encode(), "kk.srt")
+    made = recaption(out, {"kk": kk, "ru": ru})
+    assert made.version != before["version"]
+    assert [c.language for c in made.captions] == ["kk", "ru"]
+    old_segment = out / before["version"] / "360p/seg_00000.ts"
+    new_segment = out / made.version / "360p/seg_00000.ts"
+    assert old_segment.stat().st_ino == new_segment.stat().st_ino  # linked, not encoded
+    assert old_segment.exists()  # the replaced version stays readable
+    master = m3u8.loads((out / "master.m3u8").read_text())
+    assert sorted(m.language for m in master.media) == ["kk", "ru"]
+    assert "Привет" in (out / made.version / "captions/ru/seg_00000.vtt").read_text()
+    assert recaption(out, {"kk": kk, "ru": ru}).version == made.version  # nothing to redo
+    removed = recaption(out, {})
+    assert removed.captions == ()
+    assert "SUBTITLES" not in (out / "master.m3u8").read_text()
+
+
+def test_a_bad_captions_file_is_refused_before_encoding(media, tmp_path):
+    from catalog.captions import CaptionError
+
+    (tmp_path / "kk.srt").write_text("1\n00:00:01,000 --> 00:00:00,500\nx\n", encoding="utf-8")
+    with pytest.raises(CaptionError, match=r"kk.srt line 2: the cue ends"):
+        transcode(media["lesson"], tmp_path / "out", FAST, captions={"kk": tmp_path / "kk.srt"})
+    assert not (tmp_path / "out").exists()
+    (tmp_path / "late.srt").write_text("1\n00:01:00,000 --> 00:01:02,000\nx\n", encoding="utf-8")
+    with pytest.raises(CaptionError, match=r"after the lesson's end"):
+        transcode(media["lesson"], tmp_path / "out", FAST, captions={"ru": tmp_path / "late.srt"})
