@@ -5,19 +5,19 @@ from __future__ import annotations
 import logging
 import re
 import time
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from catalog import Catalog
+from catalog import Catalog, captions
 from catalog.errors import SabaqError
-from catalog.hls import DOWNLOAD, VERSION_PATTERN, master_playlist
-from catalog.layout import lesson_page_url
+from catalog.hls import DOWNLOAD, LANGUAGE_NAMES, VERSION_PATTERN, master_playlist
+from catalog.layout import lesson_page_url, slate_key_start
 from scheduler.ics import CalendarEvent, write_ics
-from streaming import api, catchup, guide, live, pages
+from streaming import api, catchup, guide, live, live_captions, pages
 from streaming import producer as _producer  # noqa: F401  (registers the producer routes)
 from streaming.assets import load_assets
 from streaming.delivery import CORS, deliver, packed, preflight
@@ -63,7 +63,8 @@ async def home(request: web.Request) -> web.Response:
     state = request.app[STATE]
     snapshot = await state.snapshot()
     lang, now = _lang(request), state.clock()
-    chosen = {k: request.query.get(k, "") for k in ("grade", "subject", "language", "signed")}
+    fields = ("grade", "subject", "language", "signed", "captions")
+    chosen = {k: request.query.get(k, "") for k in fields}
     lessons = api.filter_lessons(snapshot, chosen)
     everything = snapshot.lessons.values()
     catalogue = pages.catalogue(
@@ -206,7 +207,8 @@ def _replay(request: web.Request, now: datetime) -> catchup.Replay | None:
 async def live_master(request: web.Request) -> web.Response:
     """GET /live/{channel}/master.m3u8[?utc=START[&utcend=END][&lutc=NOW]]: the channel's
     rungs (those of its slate), declared with the bitrates of the lessons that air
-    on it (see live.live_rungs); with `utc`, a replay of the channel from then."""
+    on it (see live.live_rungs), and its captions in every language a lesson airing
+    on it has; with `utc`, a replay of the channel from then."""
     state = request.app[STATE]
     snapshot = await state.snapshot()
     channel_id = request.match_info["channel"]
@@ -214,25 +216,46 @@ async def live_master(request: web.Request) -> web.Response:
     if slate_package is None:
         raise web.HTTPNotFound(text="channel not found or not on air")
     replay = _replay(request, state.clock())
-    cached = state.live_cache.get((channel_id, ""))
+    key = (channel_id, "", replay)
+    cached = state.live_cache.get(key)
     if cached is None or cached.snapshot is not snapshot:
         airing = {a.lesson_id for a in snapshot.airings_of(channel_id)}
         lessons = [snapshot.packages[i] for i in sorted(airing) if i in snapshot.packages]
         rungs = live.live_rungs(slate_package, lessons)
-        # Live media playlists sit beside the master, one per rung: /live/{channel}/{rung}.m3u8
-        body = master_playlist(rungs, uri=lambda rung: f"{rung.name}.m3u8").encode()
-        cached = CachedPlaylist(snapshot, state.clock(), datetime.max.replace(tzinfo=UTC), body)
-        state.live_cache[channel_id, ""] = cached
-    if replay is not None:  # the same rungs, each media playlist asked for the replay
-        query = f"?{replay.query}".encode()
-        body = re.sub(rb"(?m)^([^#\s][^\s?]*\.m3u8)$", lambda m: m.group(1) + query, cached.body)
-        cached = CachedPlaylist(snapshot, cached.since, cached.until, body)
+        # Live media playlists sit beside the master: /live/{channel}/{rung}.m3u8 and
+        # /live/{channel}/captions/{language}.m3u8, each asked for the same replay.
+        query = f"?{replay.query}" if replay is not None else ""
+        subtitles = {
+            language: f"captions/{language}.m3u8{query}"
+            for language in live_captions.caption_languages(lessons)
+        }
+        body = master_playlist(
+            rungs, uri=lambda rung: f"{rung.name}.m3u8{query}", subtitles=subtitles
+        ).encode()
+        cached = CachedPlaylist(snapshot, state.clock(), catchup.FOREVER, body)
+        state.live_cache[key] = cached
     return _playlist(request, cached, "public, max-age=60")
 
 
 async def live_media(request: web.Request) -> web.Response:
     """GET /live/{channel}/{rung}.m3u8: the sliding window at this instant (with `utc`,
-    the replay from then: see streaming.catchup).
+    the replay from then: see streaming.catchup)."""
+    channel_id, rung = request.match_info["channel"], request.match_info["rung"]
+    return await _timeline(request, channel_id, rung, None)
+
+
+async def live_captions_playlist(request: web.Request) -> web.Response:
+    """GET /live/{channel}/captions/{language}.m3u8: the captions beside the live window
+    (see streaming.live_captions), numbered as every rung is."""
+    return await _timeline(
+        request, request.match_info["channel"], None, request.match_info["language"]
+    )
+
+
+async def _timeline(
+    request: web.Request, channel_id: str, rung: str | None, language: str | None
+) -> web.Response:
+    """A live media playlist of a rung, or of the captions in `language`.
 
     The playlist only changes at segment boundaries, so it is computed once per
     boundary (and per snapshot) and served from memory in between; Cache-Control
@@ -240,36 +263,72 @@ async def live_media(request: web.Request) -> web.Response:
     """
     state = request.app[STATE]
     snapshot = await state.snapshot()
-    channel_id, rung = request.match_info["channel"], request.match_info["rung"]
     slate_package = snapshot.slates.get(channel_id)
-    if slate_package is None or rung not in slate_package.rungs:
+    if slate_package is None or (rung is not None and rung not in slate_package.rungs):
         raise web.HTTPNotFound(text="no such channel or rung")
+    if language is not None and language not in LANGUAGE_NAMES:
+        raise web.HTTPNotFound(text="no captions in that language")
+    timing = rung or next(iter(slate_package.rungs))  # captions follow any rung's timing
     now = state.clock()
     replay = _replay(request, now)
-    key = (channel_id, rung) if replay is None else (channel_id, rung, replay)
+    key = (channel_id, rung or f"captions/{language}", replay)
     cached = state.live_cache.get(key)
     if cached is None or cached.snapshot is not snapshot or not cached.since <= now < cached.until:
         airings, slates = snapshot.airings_of(channel_id), snapshot.next_slates.get(channel_id)
+        offset_s, ended = None, False
         if replay is None:
             window = live.live_window(
-                airings, snapshot.packages, slate_package, rung, now, next_slates=slates
+                airings, snapshot.packages, slate_package, timing, now, next_slates=slates
             )
-            body = live.media_playlist(window.segments, window.sequence, window.discontinuity)
         else:
             made = catchup.replay_window(
-                replay, airings, snapshot.packages, slate_package, rung, now, slates
+                replay, airings, snapshot.packages, slate_package, timing, now, slates
             )
-            window = made.window
-            body = live.media_playlist(
-                window.segments, window.sequence, window.discontinuity, made.offset_s, made.ended
-            )
+            window, offset_s, ended = made.window, made.offset_s, made.ended
+        segments = window.segments
+        if language is not None:
+            segments = live_captions.caption_segments(segments, channel_id, language)
+        body = live.media_playlist(segments, window.sequence, window.discontinuity, offset_s, ended)
         cached = CachedPlaylist(snapshot, now, window.until, body.encode())
         state.live_cache[key] = cached
-    state.metrics.saw_viewer(channel_id, request.remote or "?")
+    if rung is not None:
+        state.metrics.saw_viewer(channel_id, request.remote or "?")
     if cached.until == catchup.FOREVER:  # a finished replay
         return _playlist(request, cached, "public, max-age=3600")
     fresh_s = max(1, min(live.TARGET_S, int((cached.until - now).total_seconds())))
     return _playlist(request, cached, f"public, max-age={fresh_s}")
+
+
+async def live_cues(request: web.Request) -> web.Response:
+    """GET /live/{channel}/cues/{airing}/{version}/{language}/{index}.vtt: a lesson's
+    captions segment as that airing plays it, its cue ids prefixed with the airing
+    (so none repeats across a channel's lessons); immutable like the media."""
+    snapshot = await request.app[STATE].snapshot()
+    key, version = request.match_info["airing"], request.match_info["version"]
+    language, index = request.match_info["language"], request.match_info["index"]
+    package = snapshot.packages.get(key[17:]) if slate_key_start(key) is not None else None
+    found = (
+        next((p for p in (package, *package.earlier) if p.manifest.version == version), None)
+        if package is not None
+        else None
+    )
+    path = None
+    if found is not None and language in LANGUAGE_NAMES:
+        path = safe_path(found.directory, f"{version}/captions/{language}/seg_{index}.vtt")
+    if path is None:
+        raise web.HTTPNotFound(text="no such captions segment")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:  # the version was removed since the snapshot was read
+        raise web.HTTPNotFound(text="no such captions segment") from None
+    headers = {"Content-Type": "text/vtt; charset=utf-8", "Cache-Control": IMMUTABLE, **CORS}
+    return web.Response(body=captions.prefix_ids(text, key).encode(), headers=headers)
+
+
+async def live_no_cues(request: web.Request) -> web.Response:
+    """GET /live/{channel}/cues/empty.vtt: a captions segment where nothing is said."""
+    headers = {"Content-Type": "text/vtt; charset=utf-8", "Cache-Control": IMMUTABLE, **CORS}
+    return web.Response(body=captions.EMPTY.encode(), headers=headers)
 
 
 def _playlist(request: web.Request, cached: CachedPlaylist, cache: str) -> web.Response:
@@ -478,6 +537,12 @@ def create_app(
     app.router.add_get("/slate/{channel}/{tail:.+}", slate)
     app.router.add_get("/live/{channel}/master.m3u8", live_master)
     app.router.add_get("/live/{channel}/{rung}.m3u8", live_media)
+    app.router.add_get("/live/{channel}/captions/{language}.m3u8", live_captions_playlist)
+    app.router.add_get("/live/{channel}/cues/empty.vtt", live_no_cues)
+    app.router.add_get(
+        "/live/{channel}/cues/{airing}/{version:[0-9a-f]{12}}/{language}/{index:[0-9]{5}}.vtt",
+        live_cues,
+    )
     app.router.add_get("/iptv/playlist.m3u", iptv_playlist)
     app.router.add_get("/iptv/epg.xml", iptv_epg)
     app.router.add_get("/calendar/{audience}.ics", calendar)

@@ -41,6 +41,9 @@ class LiveSegment:
     duration: float
     url: str
     discontinuity: bool
+    airing: AiringView | None = None  # what plays (None: the off-air slate)
+    package: Package | None = None  # the lesson's package version it comes from
+    index: int = 0  # the segment's place in that package
 
 
 def pick_rung(package: Package, rung: str) -> str:
@@ -197,7 +200,14 @@ def live_window(
             elif start > low:
                 emit(
                     LiveSegment(
-                        sequence, start, segment.duration, _url(package, rung, index), index == 0
+                        sequence,
+                        start,
+                        segment.duration,
+                        _url(package, rung, index),
+                        index == 0,
+                        airing,
+                        package,
+                        index,
                     ),
                     discontinuities,
                 )

@@ -161,6 +161,20 @@ def home(
     return layout(t("site", lang), body, lang, "/", assets=assets)
 
 
+def _badges(lesson: LessonView, lang: str) -> str:
+    """The lesson's accessibility marks: signed, and captions with their languages."""
+    marks = []
+    if lesson.signed:
+        marks.append(f'<span class="badge">{escape(t("signed", lang))}</span>')
+    if lesson.captions:
+        languages = ", ".join(NAMES.get(code, code) for code in lesson.captions)
+        marks.append(
+            f'<span class="badge cc" title="{escape(languages)}">'
+            f"{escape(t('captions', lang))}</span>"
+        )
+    return (" " + " ".join(marks)) if marks else ""
+
+
 def catalogue(
     lang: str,
     lessons: Sequence[LessonView],
@@ -181,6 +195,7 @@ def catalogue(
         )
 
     signed_checked = " checked" if chosen.get("signed") == "true" else ""
+    captions_checked = " checked" if chosen.get("captions") == "true" else ""
     form = (
         '<form class="filters" method="get" action="/">'
         f'<input type="hidden" name="lang" value="{lang}">'
@@ -189,13 +204,15 @@ def catalogue(
         + options("language", [(code, NAMES[code]) for code in LANGUAGES])
         + f'<label><input type="checkbox" name="signed" value="true"{signed_checked}> '
         f"{escape(t('signed', lang))}</label>"
+        f'<label><input type="checkbox" name="captions" value="true"{captions_checked}> '
+        f"{escape(t('captions', lang))}</label>"
         f'<button type="submit">{escape(t("filter", lang))}</button></form>'
     )
     if not lessons:
         return form + f"<p>{escape(t('no_lessons', lang))}</p>"
     rows = []
     for lesson in lessons:
-        badge = f' <span class="badge">{escape(t("signed", lang))}</span>' if lesson.signed else ""
+        badge = _badges(lesson, lang)
         rows.append(
             f'<li><a href="{_link(lesson_page_url(lesson.id), lang)}" lang="{lesson.language}">'
             f"{escape(lesson.title)}</a>{badge}<br><small>{escape(t('grade', lang))} "
@@ -224,6 +241,7 @@ def lesson_page(
             f'<video id="player" controls playsinline preload="metadata" '
             f'poster="{escape(vod_url(lesson.id, POSTER))}" '
             f'data-src="{escape(vod_url(lesson.id, MASTER))}" '
+            f'data-captions="{escape(t("captions", lang))}" '
             f'aria-label="{escape(lesson.title)}"></video>'
         )
     else:
@@ -250,7 +268,7 @@ def lesson_page(
         f'<h1 lang="{lesson.language}">{escape(lesson.title)}</h1>'
         f"<p>{escape(lesson.series_title)} · {escape(t('episode', lang))} {lesson.episode} · "
         f"{escape(t('grade', lang))} {lesson.grade}"
-        + (f' · <span class="badge">{escape(t("signed", lang))}</span>' if lesson.signed else "")
+        + (f" ·{_badges(lesson, lang)}" if lesson.signed or lesson.captions else "")
         + f"</p>{player}"
         + (f"<h2>{escape(t('airings', lang))}</h2><ul>{times}</ul>" if times else "")
     )
@@ -304,7 +322,7 @@ def channel_page(
     body = (
         f"<h1>{escape(channel.name)}</h1>{note}"
         f'<video id="player" controls playsinline autoplay muted '
-        f'data-src="{escape(source)}" '
+        f'data-src="{escape(source)}" data-captions="{escape(t("captions", lang))}" '
         f'aria-label="{escape(channel.name)}"></video>{grid}'
     )
     return layout(channel.name, body, lang, channel_page_url(channel.id), True, assets)

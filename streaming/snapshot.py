@@ -180,11 +180,16 @@ def read_package(
 
 
 def _earlier(directory: Path, base_url: str, current: Manifest, past: Earlier) -> Package:
-    """A version the package replaced: its own manifest while its files are kept, else
+    """A version the package replaced: its own manifest while its files are kept; once
+    they are gone, the current version where that one is timed exactly alike (captions
+    changed, say: a replay of an old airing still plays, and numbers, the same), else
     what the history says of it (enough to count it; its files are gone)."""
     try:
         manifest = read_manifest(directory / past.version)
     except ManifestError:
+        if tuple(s.duration for s in current.reference) == past.durations:
+            alike = replace(current, published_at=past.published_at, history=())
+            return Package(f"{base_url}/{current.version}", directory, alike)
         top = max(current.rungs, key=lambda r: rung_height(r.name))
         segments = tuple(Segment(f"seg_{i:05d}.ts", d) for i, d in enumerate(past.durations))
         manifest = Manifest(

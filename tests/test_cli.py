@@ -408,7 +408,10 @@ def test_catalog_import_reads_the_captions_column_and_names_a_bad_files_line(run
     (data / "subs").mkdir(parents=True)
     (data / "subs" / "a.kk.srt").write_text(GOOD_SRT, encoding="utf-8")
     (data / "subs" / "b.ru.srt").write_text(BAD_SRT, encoding="utf-8")
-    header = "lesson_id,series_id,grade,subject,language,series_title,episode,title,duration_s,captions\n"
+    header = (
+        "lesson_id,series_id,grade,subject,language,series_title,episode,title,duration_s,"
+        "captions\n"
+    )
     csv = tmp_path / "lessons.csv"
     csv.write_text(
         header + "a,s,5,math,kk,S,1,Әліппе,1500,kk=subs/a.kk.srt\n"

@@ -27,6 +27,14 @@ from transcoder.samples import make_lesson, make_signer
 from transcoder.slate import plan_slates, render_slates, slate_options
 
 NOW = datetime(2026, 9, 1, 4, 0, 20, tzinfo=UTC)  # 09:00:20 in Almaty
+CAPTIONS = """1
+00:00:00,500 --> 00:00:03,000
+Теңдеу деген не?
+
+2
+00:00:03,500 --> 00:00:07,500
+<i>Теңдік белгісі</i> бар өрнек & айнымалы
+"""
 OPTIONS = TranscodeOptions(preset="ultrafast", ladder=(360, 234))
 TITLE = '</title><script>alert(1)</script> & "Бөлшектер" ә ғ қ ң ө ұ ү һ і'
 
@@ -100,6 +108,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Site:
     with catalog.session() as session:
         import_problem(session, data / "problem.json")
     signer = make_signer(media / "signer.mp4", 8, size="320x240")
+    (media / "kk-05-math-002.kk.srt").write_text(CAPTIONS, encoding="utf-8")
     for lesson in problem["lessons"][:2]:
         source = make_lesson(media / f"{lesson['id']}.mp4", "Сабақ", 8, size="640x360")
         result = transcode(
@@ -107,6 +116,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Site:
             data / "packages" / lesson["id"],
             OPTIONS,
             signer if lesson.get("signed") else None,
+            # The second lesson has captions in Kazakh (as the catalogue would give them).
+            captions={"kk": media / "kk-05-math-002.kk.srt"} if lesson["episode"] == 2 else None,
         )
         record_package(catalog, lesson["id"], OPTIONS, result)
     start = NOW - timedelta(seconds=20)

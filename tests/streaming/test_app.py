@@ -498,3 +498,51 @@ async def test_a_pass_of_the_loop_that_does_not_exist_is_404(client, tail):
     master = m3u8.loads(await (await client.get("/slate/al-farabi/master.m3u8")).text())
     version = master.playlists[0].uri.split("/")[0]
     assert (await client.get(f"/slate/al-farabi/{version}/{tail}")).status == 404
+
+
+async def test_live_captions_follow_the_channel_and_name_every_cue_once(client, site):
+    """The live master lists the captions of the lessons that air; the captions
+    playlist is numbered as every rung; a lesson's cue files come through the
+    channel with ids prefixed by the airing, the slate's are empty."""
+    client.clock["now"] = site.now + timedelta(seconds=13)  # 3 s into the second lesson
+    master_text = await (await client.get("/live/al-farabi/master.m3u8")).text()
+    master = m3u8.loads(master_text)
+    (track,) = [m for m in master.media if m.type == "SUBTITLES"]
+    assert (track.language, track.uri) == ("kk", "captions/kk.m3u8")
+    assert "public.accessibility.transcribes-spoken-dialog" in track.characteristics
+    assert all(p.stream_info.subtitles == "subs" for p in master.playlists)
+    video = m3u8.loads(await (await client.get("/live/al-farabi/360p.m3u8")).text())
+    response = await client.get("/live/al-farabi/captions/kk.m3u8")
+    assert response.status == 200
+    captions = m3u8.loads(await response.text())
+    assert captions.media_sequence == video.media_sequence
+    assert captions.discontinuity_sequence == video.discontinuity_sequence
+    assert [s.duration for s in captions.segments] == [s.duration for s in video.segments]
+    assert [s.discontinuity for s in captions.segments] == [s.discontinuity for s in video.segments]
+    key = "20260901T040030Z-kk-05-math-002"
+    lesson = [s.uri for s in captions.segments if key in s.uri]
+    assert lesson
+    assert all(
+        s.uri == "/live/al-farabi/cues/empty.vtt" for s in captions.segments if key not in s.uri
+    )
+    cues = await client.get(lesson[0])
+    assert cues.headers["Content-Type"].startswith("text/vtt")
+    assert cues.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    text = await cues.text()
+    assert "X-TIMESTAMP-MAP=MPEGTS:" in text
+    assert f"{key}-1\n00:00:00.500 --> 00:00:03.000\nТеңдеу деген не?" in text
+    assert (await client.get("/live/al-farabi/cues/empty.vtt")).status == 200
+    assert (await client.get("/live/al-farabi/captions/fr.m3u8")).status == 404
+    bad = lesson[0].replace(key, "20260901T040030Z-nope")
+    assert (await client.get(bad)).status == 404
+    replay = m3u8.loads(
+        await (
+            await client.get(f"/live/al-farabi/master.m3u8?utc={int(site.now.timestamp())}")
+        ).text()
+    )
+    assert replay.media[0].uri == f"captions/kk.m3u8?utc={int(site.now.timestamp())}"
+    lessons = await (await client.get("/api/lessons?captions=true")).json()
+    assert [x["id"] for x in lessons["items"]] == ["kk-05-math-002"]
+    assert lessons["items"][0]["captions"] == ["kk"]
+    guide = await (await client.get("/iptv/epg.xml")).text()
+    assert guide.count('<subtitles type="teletext"><language>kk</language></subtitles>') == 1

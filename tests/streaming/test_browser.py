@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from contextlib import contextmanager
@@ -17,6 +18,8 @@ from .conftest import running_server
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 CHROMIUM = "/usr/bin/chromium"
+SHOTS = Path(os.environ["SABAQ_SCREENSHOTS"]) if os.environ.get("SABAQ_SCREENSHOTS") else None
+"""Where a person who wants to look at the pages finds their screenshots (when set)."""
 
 
 def _airing(lesson: str, start: datetime) -> dict[str, str]:
@@ -198,3 +201,44 @@ def test_live_on_a_throttled_link_behaves_as_vod(on_air, browser):
     # and go (0-2 in 6 s) whichever figures the master declares.
     assert on_live["played"] > 2.0
     assert on_vod["played"] > 2.0
+
+
+SAMPLE_CUES = """() => new Promise(done => {
+  const video = document.getElementById('player'), seen = [];
+  const timer = setInterval(() => {
+    const track = Array.from(video.textTracks).find(t => t.mode === 'showing');
+    const cues = track && track.activeCues ? Array.from(track.activeCues).map(c => c.text) : [];
+    seen.push([video.currentTime, cues]);
+    if (video.currentTime > 7.6 || seen.length > 200) { clearInterval(timer); done(seen); }
+  }, 50);
+})"""
+
+
+def test_captions_show_on_time_in_chromium(server, browser, tmp_path):
+    """The captions button turns on the lesson's Kazakh captions; each cue shows while
+    its time is on (within a quarter second), not 1.4 s early as an X-TIMESTAMP-MAP-less
+    segmenter would put it, and the cue is drawn over the picture."""
+    page = browser.new_page(viewport={"width": 640, "height": 600})
+    page.goto(f"{server}/lessons/kk-05-math-002?lang=kk")
+    page.wait_for_selector("#captions", timeout=20000)
+    assert page.inner_text("#captions") == "CC Субтитрлер"
+    page.click("#captions")
+    assert page.get_attribute("#captions", "aria-pressed") == "true"
+    page.evaluate("document.getElementById('player').muted = true")
+    page.evaluate("document.getElementById('player').play()")
+    seen = page.evaluate(SAMPLE_CUES)
+    first, second = "Теңдеу деген не?", "<i>Теңдік белгісі</i> бар өрнек &amp; айнымалы"
+    shown = {round(t, 2): cues for t, cues in seen}
+    # The cues are 0.5-3.0 s and 3.5-7.5 s: each shows inside its time, none between.
+    during_first = [c for t, c in shown.items() if 0.7 <= t <= 2.8]
+    during_second = [c for t, c in shown.items() if 3.7 <= t <= 7.3]
+    assert during_first
+    assert during_second
+    assert all(c == [first] for c in during_first), shown
+    assert all(c == [second] for c in during_second), shown
+    assert all(not c for t, c in shown.items() if t <= 0.3 or 3.2 <= t <= 3.3), shown
+    page.evaluate("document.getElementById('player').currentTime = 4.5")
+    page.wait_for_timeout(500)
+    page.evaluate("document.getElementById('player').pause()")
+    page.screenshot(path=str(SHOTS / "captions.png") if SHOTS else str(tmp_path / "c.png"))
+    page.close()
