@@ -147,5 +147,6 @@ def channel_page_url(channel_id: str) -> str:
 
 
 GUIDE_URL = "/iptv/epg.xml"
+TV_GUIDE_URL = "/guide"  # the guide as a web page
 PLAYLIST_URL = "/iptv/playlist.m3u"
 LOGO_URL = "/static/logo.svg"

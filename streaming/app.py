@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -17,7 +17,7 @@ from catalog.errors import SabaqError
 from catalog.hls import DOWNLOAD, LANGUAGE_NAMES, VERSION_PATTERN, master_playlist
 from catalog.layout import lesson_page_url, slate_key_start
 from scheduler.ics import CalendarEvent, write_ics
-from streaming import api, catchup, guide, live, live_captions, pages
+from streaming import api, catchup, guide, guide_page, live, live_captions, pages
 from streaming import producer as _producer  # noqa: F401  (registers the producer routes)
 from streaming.assets import load_assets
 from streaming.delivery import CORS, deliver, packed, preflight
@@ -133,6 +133,41 @@ async def channel_page(request: web.Request) -> web.Response:
         request.app[STATE].asset_urls,
         replay,
         state.catchup_days,
+    )
+    return _html(page)
+
+
+async def tv_guide(request: web.Request) -> web.Response:
+    """GET /guide[?day=YYYY-MM-DD][&grade=N][&language=kk]: the TV guide page."""
+    state = request.app[STATE]
+    snapshot = await state.snapshot()
+    lang, now = _lang(request), state.clock()
+    zone = ZoneInfo(snapshot.timezone)
+    today = now.astimezone(zone).date()
+    shown = guide_page.days_shown(today, state.catchup_days)
+    try:
+        day = date.fromisoformat(request.query.get("day") or today.isoformat())
+        grade_text = request.query.get("grade") or None
+        grade = int(grade_text) if grade_text is not None else None
+    except ValueError:
+        raise web.HTTPBadRequest(text="day must be YYYY-MM-DD and grade a number") from None
+    if not shown[0] <= day <= shown[-1]:
+        raise web.HTTPNotFound(text=f"the guide covers {shown[0]} to {shown[-1]}")
+    language = request.query.get("language") or None
+    if language is not None and language not in LANGUAGE_NAMES:
+        raise web.HTTPBadRequest(text="language must be kk, ru or en")
+    airings = {c.id: snapshot.airings_on(c.id, day) for c in snapshot.channels}
+    page = guide_page.guide_page(
+        lang,
+        snapshot.channels,
+        airings,
+        snapshot.lessons,
+        snapshot.timezone,
+        now,
+        guide_page.GuideFilter(day, grade, language),
+        state.catchup_days,
+        sorted({x.grade for x in snapshot.lessons.values()}),
+        state.asset_urls,
     )
     return _html(page)
 
@@ -531,6 +566,7 @@ def create_app(
     app.router.add_get("/", home)
     app.router.add_get("/lessons/{lesson}", lesson_page)
     app.router.add_get("/channels/{channel}", channel_page)
+    app.router.add_get("/guide", tv_guide)
     api.add_routes(app)  # the read-only API and the producer routes (`producer`)
     app.router.add_get("/vod/{lesson}/{tail:.+}", vod)
     app.router.add_get("/slate/{channel}/next/{key}/{tail:.+}", next_slate)

@@ -58,7 +58,7 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "megabytes": {"kk": "МБ", "ru": "МБ", "en": "MB"},
     "calendar": {"kk": "Күнтізбеге қосу", "ru": "Добавить в календарь", "en": "Add to calendar"},
-    "now": {"kk": "Қазір", "ru": "Сейчас", "en": "Now"},
+    "today": {"kk": "Бүгін", "ru": "Сегодня", "en": "Today"},
     "day": {"kk": "Күн", "ru": "День", "en": "Day"},
     "about_lesson": {"kk": "Сабақ туралы", "ru": "Об уроке", "en": "About the lesson"},
     "not_found": {"kk": "Табылмады", "ru": "Не найдено", "en": "Not found"},

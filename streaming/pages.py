@@ -17,6 +17,7 @@ from catalog.hls import MASTER, POSTER
 from catalog.layout import (
     GUIDE_URL,
     PLAYLIST_URL,
+    TV_GUIDE_URL,
     channel_page_url,
     lesson_page_url,
     live_url,
@@ -34,12 +35,12 @@ def escape(value: str) -> str:
     return html.escape(printable(value))
 
 
-def _link(path: str, lang: str) -> str:
+def link(path: str, lang: str) -> str:
     """A page link that keeps the reader's language, escaped for an attribute."""
-    return escape(path) + _q(lang)
+    return escape(path) + page_query(lang)
 
 
-def _replay_link(channel_id: str, airing: AiringView, now: datetime, lang: str, days: int) -> str:
+def replay_link(channel_id: str, airing: AiringView, now: datetime, lang: str, days: int) -> str:
     """ "Watch from the start" for the airing on now, "watch again" for one aired in
     the last `days` (a replay of its channel, see streaming.catchup); else nothing."""
     if airing.start <= now < airing.end:
@@ -55,7 +56,7 @@ def _replay_link(channel_id: str, airing: AiringView, now: datetime, lang: str, 
     )
 
 
-def _q(lang: str, **params: object) -> str:
+def page_query(lang: str, **params: object) -> str:
     query = {k: v for k, v in params.items() if v not in (None, "")}
     query["lang"] = lang
     return "?" + urlencode(query)
@@ -80,8 +81,9 @@ def layout(
     """A whole page: head, language switcher, body; `assets` maps static file names
     to the URLs to link them by."""
     current = ' aria-current="true"'
+    joiner = "&" if "?" in path else "?"
     switcher = " ".join(
-        f'<a href="{escape(path)}?lang={code}" hreflang="{code}"'
+        f'<a href="{escape(path)}{escape(joiner)}lang={code}" hreflang="{code}"'
         f"{current if code == lang else ''}>{escape(NAMES[code])}</a>"
         for code in LANGUAGES
     )
@@ -102,19 +104,20 @@ def layout(
 {scripts}
 </head>
 <body>
-<header><a class="home" href="/{_q(lang)}">{escape(t("site", lang))}</a>
+<header><a class="home" href="/{page_query(lang)}">{escape(t("site", lang))}</a>
 <nav aria-label="{escape(t("language", lang))}">{switcher}</nav></header>
 <main>
 {body}
 </main>
-<footer><a href="{PLAYLIST_URL}">{escape(t("iptv", lang))}</a> ·
+<footer><a href="{TV_GUIDE_URL}{page_query(lang)}">{escape(t("tv_guide", lang))}</a> ·
+<a href="{PLAYLIST_URL}">{escape(t("iptv", lang))}</a> ·
 <a href="{GUIDE_URL}">{escape(t("guide", lang))}</a></footer>
 </body>
 </html>
 """
 
 
-def _clock(instant: datetime, zone: ZoneInfo) -> str:
+def clock(instant: datetime, zone: ZoneInfo) -> str:
     return instant.astimezone(zone).strftime("%H:%M")
 
 
@@ -136,22 +139,22 @@ def home(
         current, upcoming = now_next.get(channel.id, (None, None))
         now_line = (
             f"{escape(lessons[current.lesson_id].title)} "
-            f"<small>{_clock(current.start, zone)}–{_clock(current.end, zone)}</small>"
+            f"<small>{clock(current.start, zone)}–{clock(current.end, zone)}</small>"
             if current and current.lesson_id in lessons
             else escape(t("off_air", lang))
         )
         next_line = (
             f"<p>{escape(t('next', lang))}: {escape(lessons[upcoming.lesson_id].title)} "
-            f"<small>{_clock(upcoming.start, zone)}</small></p>"
+            f"<small>{clock(upcoming.start, zone)}</small></p>"
             if upcoming and upcoming.lesson_id in lessons
             else ""
         )
         cards.append(
             f'<li class="card"><h3>{escape(channel.name)}</h3>'
             f"<p><strong>{escape(t('live_now', lang))}:</strong> {now_line}</p>{next_line}"
-            f'<a class="button" href="{_link(channel_page_url(channel.id), lang)}">'
+            f'<a class="button" href="{link(channel_page_url(channel.id), lang)}">'
             f"{escape(t('watch_live', lang))}</a>"
-            + (_replay_link(channel.id, current, now, lang, DAYS) if current and now else "")
+            + (replay_link(channel.id, current, now, lang, DAYS) if current and now else "")
             + "</li>"
         )
     body = (
@@ -161,7 +164,7 @@ def home(
     return layout(t("site", lang), body, lang, "/", assets=assets)
 
 
-def _badges(lesson: LessonView, lang: str) -> str:
+def badges(lesson: LessonView, lang: str) -> str:
     """The lesson's accessibility marks: signed, and captions with their languages."""
     marks = []
     if lesson.signed:
@@ -212,9 +215,9 @@ def catalogue(
         return form + f"<p>{escape(t('no_lessons', lang))}</p>"
     rows = []
     for lesson in lessons:
-        badge = _badges(lesson, lang)
+        badge = badges(lesson, lang)
         rows.append(
-            f'<li><a href="{_link(lesson_page_url(lesson.id), lang)}" lang="{lesson.language}">'
+            f'<li><a href="{link(lesson_page_url(lesson.id), lang)}" lang="{lesson.language}">'
             f"{escape(lesson.title)}</a>{badge}<br><small>{escape(t('grade', lang))} "
             f"{lesson.grade} · {escape(t(lesson.subject, lang))} · "
             f"{escape(t('lang_' + lesson.language, lang))} · "
@@ -257,7 +260,7 @@ def lesson_page(
         f"<li>{a.start.astimezone(zone).strftime('%Y-%m-%d %H:%M')} · "
         f"{escape(channels[a.channel_id].name if a.channel_id in channels else a.channel_id)}"
         + (
-            " " + _replay_link(a.channel_id, a, now, lang, catchup_days)
+            " " + replay_link(a.channel_id, a, now, lang, catchup_days)
             if now is not None and a.channel_id in channels
             else ""
         )
@@ -268,7 +271,7 @@ def lesson_page(
         f'<h1 lang="{lesson.language}">{escape(lesson.title)}</h1>'
         f"<p>{escape(lesson.series_title)} · {escape(t('episode', lang))} {lesson.episode} · "
         f"{escape(t('grade', lang))} {lesson.grade}"
-        + (f" ·{_badges(lesson, lang)}" if lesson.signed or lesson.captions else "")
+        + (f" ·{badges(lesson, lang)}" if lesson.signed or lesson.captions else "")
         + f"</p>{player}"
         + (f"<h2>{escape(t('airings', lang))}</h2><ul>{times}</ul>" if times else "")
     )
@@ -296,10 +299,10 @@ def channel_page(
             continue
         current = ' class="now"' if airing.start <= now < airing.end else ""
         rows.append(
-            f"<tr{current}><td>{_clock(airing.start, zone)}–{_clock(airing.end, zone)}</td>"
-            f'<td><a href="{_link(lesson_page_url(lesson.id), lang)}" lang="{lesson.language}">'
+            f"<tr{current}><td>{clock(airing.start, zone)}–{clock(airing.end, zone)}</td>"
+            f'<td><a href="{link(lesson_page_url(lesson.id), lang)}" lang="{lesson.language}">'
             f"{escape(lesson.title)}</a></td><td>{lesson.grade}</td>"
-            f"<td>{_replay_link(channel.id, airing, now, lang, catchup_days)}</td></tr>"
+            f"<td>{replay_link(channel.id, airing, now, lang, catchup_days)}</td></tr>"
         )
     grid = (
         f"<h2>{escape(t('schedule', lang))}</h2><table><thead><tr>"
@@ -316,7 +319,7 @@ def channel_page(
         note = (
             f'<p class="notice">{escape(t("replay_from", lang))} '
             f"{replay.start.astimezone(zone).strftime('%Y-%m-%d %H:%M')} · "
-            f'<a href="{_link(channel_page_url(channel.id), lang)}">'
+            f'<a href="{link(channel_page_url(channel.id), lang)}">'
             f"{escape(t('back_to_live', lang))}</a></p>"
         )
     body = (
@@ -332,7 +335,7 @@ def not_found(lang: str, assets: Mapping[str, str] = NO_ASSETS) -> str:
     """The 404 page."""
     return layout(
         t("not_found", lang),
-        f'<h1>{escape(t("not_found", lang))}</h1><p><a href="/{_q(lang)}">'
+        f'<h1>{escape(t("not_found", lang))}</h1><p><a href="/{page_query(lang)}">'
         f"{escape(t('back', lang))}</a></p>",
         lang,
         "/",

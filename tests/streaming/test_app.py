@@ -546,3 +546,41 @@ async def test_live_captions_follow_the_channel_and_name_every_cue_once(client, 
     assert lessons["items"][0]["captions"] == ["kk"]
     guide = await (await client.get("/iptv/epg.xml")).text()
     assert guide.count('<subtitles type="teletext"><language>kk</language></subtitles>') == 1
+
+
+async def test_tv_guide_page_shows_the_day_with_now_and_filters(client, site):
+    client.clock["now"] = site.now - timedelta(seconds=16)  # the first lesson is on
+    response = await client.get("/guide?lang=en")
+    assert response.status == 200
+    page = await response.text()
+    assert "<h1>TV guide</h1>" in page
+    assert "Әл-Фараби" in page
+    assert "&lt;/title&gt;&lt;script&gt;" in page  # the title escaped
+    assert "<script>alert" not in page
+    now_item = re.search(r'<li class="now" aria-current="time"[^>]*>(.*?)</li>', page)
+    assert now_item is not None
+    assert "kk-05-math-001" in now_item.group(1)
+    assert "Watch live" in now_item.group(1)
+    assert "Watch from the start" in now_item.group(1)
+    assert 'aria-current="date">Today<' in page
+    assert page.count('<li class="now"') + page.count('<li style="grid-row:') == 3  # 2 + an hour
+    assert "Captions" in page  # the second lesson is captioned
+    assert "Sign language" in page
+    assert 'href="/guide?day=2026-08-25&amp;lang=en"' in page  # 7 days back
+    assert 'href="/guide?day=2026-09-08&amp;lang=en"' in page  # a week ahead
+    client.clock["now"] = site.now + timedelta(hours=2)
+    later = await (await client.get("/guide?lang=en")).text()
+    assert later.count(">Watch again</a>") == 2
+    assert 'class="now"' not in later
+    grade_1 = await (await client.get("/guide?grade=1&lang=en")).text()
+    assert "kk-05-math-001" not in grade_1
+    assert "Off air" in grade_1
+    audience = await (await client.get("/guide?grade=5&language=kk&lang=kk")).text()
+    assert 'href="/calendar/5-kk.ics"' in audience
+    assert 'href="/guide?day=2026-09-01&amp;grade=5&amp;language=kk&amp;lang=ru"' in audience
+    assert (await client.get("/guide?day=tomorrow")).status == 400
+    assert (await client.get("/guide?grade=x")).status == 400
+    assert (await client.get("/guide?language=fr")).status == 400
+    assert (await client.get("/guide?day=2027-01-01")).status == 404
+    other_day = await (await client.get("/guide?day=2026-09-03&lang=ru")).text()
+    assert "Нет эфира" in other_day

@@ -242,3 +242,20 @@ def test_captions_show_on_time_in_chromium(server, browser, tmp_path):
     page.evaluate("document.getElementById('player').pause()")
     page.screenshot(path=str(SHOTS / "captions.png") if SHOTS else str(tmp_path / "c.png"))
     page.close()
+
+
+def test_tv_guide_is_a_list_on_a_phone_and_a_grid_on_a_wide_screen(on_air, browser, tmp_path):
+    for width, display in ((390, "block"), (1280, "grid")):
+        page = browser.new_page(viewport={"width": width, "height": 800})
+        page.goto(f"{on_air}/guide?lang=kk")
+        assert page.inner_text("h1") == "Телебағдарлама"
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        assert (
+            page.evaluate("getComputedStyle(document.querySelector('.guide')).display") == display
+        )
+        now = page.query_selector("li.now")
+        assert now is not None  # the lesson on air is highlighted
+        assert "Тікелей көру" in now.inner_text()
+        shot = SHOTS / f"guide-{width}.png" if SHOTS else tmp_path / f"guide-{width}.png"
+        page.screenshot(path=str(shot), full_page=True)
+        page.close()
