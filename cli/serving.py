@@ -200,8 +200,11 @@ def demo(
             f"  pages     {base}/\n"
             f"  lesson    {base}/lessons/{built.first_lesson}\n"
             f"  live      {base}/channels/al-farabi\n"
-            f"  IPTV      {base}/iptv/playlist.m3u   guide {base}/iptv/epg.xml\n"
-            f"  API       {base}/api/lessons   {base}/api/openapi.json\n"
+            f"  TV guide  {base}/guide\n"
+            f"  IPTV      {base}/iptv/playlist.m3u\n"
+            f"  XMLTV     {base}/iptv/epg.xml\n"
+            f"  API       {base}/api/lessons\n"
+            f"  OpenAPI   {base}/api/openapi.json\n"
         )
 
     if serve_after:

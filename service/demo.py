@@ -18,7 +18,7 @@ from scheduler.samples import demo_problem
 from service import schedules, slates, transcodes
 from service.workspace import Workspace
 from transcoder import TranscodeOptions
-from transcoder.samples import make_lesson, make_signer
+from transcoder.samples import make_lesson, make_signer, sample_captions
 from transcoder.slate import slate_options
 
 DEMO_LADDER = (480, 360, 234)
@@ -60,11 +60,17 @@ def build(
     if not signer.exists():
         make_signer(signer, duration)
     step(SIGNER, 1)
+    languages = {s["id"]: s["language"] for s in problem["series"]}
     for index, lesson in enumerate(problem["lessons"]):
         path = layout.media / f"{lesson['id']}.mp4"
         lesson["source"] = layout.stored(path)
         if not path.exists():
             make_lesson(path, lesson["title"], duration, tone_hz=330 + 55 * (index % 8))
+        if index % 2 == 0:  # every other lesson has captions, so the filter has both kinds
+            language = languages[lesson["series"]]
+            captions = layout.media / f"{lesson['id']}.{language}.srt"
+            write_atomic(captions, sample_captions(lesson["title"], language, duration))
+            lesson["captions"] = {language: layout.stored(captions)}
         step(lesson["id"], index + 2)
     problem_path = layout.root / "demo-problem.json"
     write_atomic(problem_path, json.dumps(problem, ensure_ascii=False, indent=2))

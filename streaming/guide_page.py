@@ -24,7 +24,7 @@ from streaming.pages import NO_ASSETS, badges, clock, escape, layout, link, repl
 from streaming.snapshot import AiringView, ChannelView, LessonView
 
 AHEAD_DAYS = 7
-MIN_ROWS = 4  # rows of the shortest programme: enough for its time and title
+MIN_ROWS = 10  # rows (.45rem each) of the shortest programme: its time, title and links
 ROW_S = (5, 60)  # a row lasts a minute, or less when programmes are that short
 
 
@@ -103,9 +103,13 @@ def guide_page(
         ]
         for channel in channels
     }
-    begin, hours = _hours(shown, chosen.day, zone)
     unit = _row_seconds(shown)
-    columns = [_hour_column(begin, hours, zone, unit)]
+    extent = _span(shown)
+    begin = datetime.combine(chosen.day, time(0), tzinfo=zone)
+    columns = []
+    if extent is not None:  # the grid starts with the day's first programme
+        begin = datetime.fromtimestamp(extent[0].timestamp() // unit * unit, zone)
+        columns.append(_time_column(begin, extent[1], zone, unit))
     for channel in channels:
         items, free = [], 1  # the first grid row not yet taken
         for airing in shown[channel.id]:
@@ -123,7 +127,8 @@ def guide_page(
             f'<h2 id="{heading}"><a href="{link(channel_page_url(channel.id), lang)}">'
             f"{escape(channel.name)}</a></h2><ol>{body}</ol></section>"
         )
-    style = f"grid-template-columns: 3.5rem repeat({max(1, len(channels))}, minmax(0, 1fr))"
+    times = "3.5rem " if extent is not None else ""
+    style = f"grid-template-columns: {times}repeat({max(1, len(channels))}, minmax(0, 1fr))"
     body = (
         f"<h1>{escape(t('tv_guide', lang))}</h1>"
         f'<nav class="days" aria-label="{escape(t("day", lang))}"><ol>{day_links}</ol></nav>'
@@ -135,16 +140,12 @@ def guide_page(
     return layout(t("tv_guide", lang), body, lang, chosen.path, assets=assets)
 
 
-def _hours(
-    shown: Mapping[str, Sequence[AiringView]], day: date, zone: ZoneInfo
-) -> tuple[datetime, int]:
-    """The grid's first instant (the hour of the day's first programme) and how many
-    hours it spans (to the hour after the last one ends)."""
+def _span(shown: Mapping[str, Sequence[AiringView]]) -> tuple[datetime, datetime] | None:
+    """When the day's first shown programme starts and its last one ends."""
     everything = [a for items in shown.values() for a in items]
     if not everything:
-        return datetime.combine(day, time(0), tzinfo=zone), 0
-    begin = min(a.start for a in everything).astimezone(zone).replace(minute=0, second=0)
-    return begin, math.ceil((max(a.end for a in everything) - begin).total_seconds() / 3600)
+        return None
+    return min(a.start for a in everything), max(a.end for a in everything)
 
 
 def _row_seconds(shown: Mapping[str, Sequence[AiringView]]) -> int:
@@ -155,16 +156,24 @@ def _row_seconds(shown: Mapping[str, Sequence[AiringView]]) -> int:
     return int(min(ROW_S[1], max(ROW_S[0], shortest // MIN_ROWS)))
 
 
-def _hour_column(begin: datetime, hours: int, zone: ZoneInfo, unit: int) -> str:
-    """The hours down the side of the grid (not shown on a phone: every programme
-    says its own time)."""
-    per_hour = 3600 // unit
-    marks = "".join(
-        f'<li style="grid-row: {per_hour * n + 1} / span {per_hour}">'
-        f"{clock(begin + timedelta(hours=n), zone)}</li>"
-        for n in range(hours)
+def _time_column(begin: datetime, end: datetime, zone: ZoneInfo, unit: int) -> str:
+    """The times down the side of the grid, from its first instant and then every hour
+    (every 5 minutes on a day of programmes that short); not shown on a phone,
+    where every programme says its own time."""
+    every = 3600 if unit >= 30 else 300
+    marks = [begin]
+    mark = datetime.fromtimestamp((begin.timestamp() // every + 1) * every, begin.tzinfo)
+    while mark < end:
+        marks.append(mark)
+        mark += timedelta(seconds=every)
+    rows = [int((m - begin).total_seconds() // unit) + 1 for m in marks]
+    ends = [*rows[1:], int((end - begin).total_seconds() // unit) + 2]
+    items = "".join(
+        f'<li style="grid-row: {row} / {stop}">{clock(m, zone)}</li>'
+        for m, row, stop in zip(marks, rows, ends, strict=True)
+        if stop > row
     )
-    return f'<div class="hours" aria-hidden="true"><h2>&nbsp;</h2><ol>{marks}</ol></div>'
+    return f'<div class="hours" aria-hidden="true"><h2>&nbsp;</h2><ol>{items}</ol></div>'
 
 
 def _programme(

@@ -76,3 +76,32 @@ def make_signer(target: Path, duration_s: float, size: str = "480x360") -> Path:
     source = f"color=c=0x00b140:size={size}:rate=25:duration={duration_s}"
     args = ["-f", "lavfi", "-i", source, "-vf", body, *FAST_H264, "-t", str(duration_s)]
     return render(args, target)
+
+
+CAPTION_LINES = {
+    "kk": ("Сәлеметсіздер ме, балалар!", "Бүгінгі сабақтың тақырыбы:", "[музыка]"),
+    "ru": ("Здравствуйте, ребята!", "Тема сегодняшнего урока:", "[музыка]"),
+    "en": ("Hello, everyone!", "Today's lesson is:", "[music]"),
+}
+
+
+def sample_captions(title: str, language: str, duration_s: int) -> str:
+    """SRT captions for a sample lesson: a greeting, its title and a music cue, in
+    turn every four seconds (a cue shows for three and a half)."""
+    greeting, topic, music = CAPTION_LINES.get(language, CAPTION_LINES["en"])
+    texts = [greeting, f"{topic}\n{title}", music]
+    blocks = []
+    for number, start in enumerate(range(0, max(duration_s - 4, 1), 4), start=1):
+        end = start + 3.5
+        blocks.append(
+            f"{number}\n{_srt_time(start)} --> {_srt_time(end)}\n{texts[(number - 1) % 3]}\n"
+        )
+    return "\n".join(blocks)
+
+
+def _srt_time(seconds: float) -> str:
+    millis = round(seconds * 1000)
+    return (
+        f"{millis // 3_600_000:02d}:{millis // 60_000 % 60:02d}:"
+        f"{millis // 1000 % 60:02d},{millis % 1000:03d}"
+    )

@@ -186,3 +186,35 @@ def test_nothing_outside_the_packages_is_served(front, path):
     status, _, body = _get(front + path)
     assert status in (400, 403, 404)
     assert b"SQLite" not in body
+
+
+def test_catchup_is_cached_whatever_the_players_clock(front):
+    import time
+
+    start = int(time.time()) - 60
+    first = _get(f"{front}/live/al-farabi/360p.m3u8?utc={start}&lutc={start + 60}")
+    second = _get(f"{front}/live/al-farabi/360p.m3u8?utc={start}&lutc={start + 61}")
+    assert first[0] == second[0] == 200
+    assert b"#EXT-X-PLAYLIST-TYPE:EVENT" in first[2]
+    assert second[1]["X-Cache"] in ("HIT", "UPDATING")
+    other = _get(f"{front}/live/al-farabi/360p.m3u8?utc={start - 6}&lutc={start + 61}")
+    assert other[1]["X-Cache"] == "MISS"  # another start is another playlist
+    assert _get(f"{front}/live/al-farabi/360p.m3u8?utc=soon")[0] == 400
+
+
+def test_downloads_come_from_disk_in_ranges_saved_by_name(front, site):
+    import json
+
+    meta = json.loads((site.data_dir / "packages/kk-05-math-001/package.json").read_text())
+    url = f"{front}/vod/kk-05-math-001/{meta['version']}/download.mp4"
+    request = urllib.request.Request(url, headers={"Range": "bytes=0-99"})
+    with urllib.request.urlopen(request, timeout=5) as response:
+        assert response.status == 206
+        assert response.headers["Content-Type"] == "video/mp4"
+        assert (
+            response.headers["Content-Disposition"] == 'attachment; filename="kk-05-math-001.mp4"'
+        )
+        assert "immutable" in response.headers["Cache-Control"]
+        assert len(response.read()) == 100
+    _, headers, _ = _get(f"{front}/vod/kk-05-math-001/master.m3u8")
+    assert "Content-Disposition" not in headers
