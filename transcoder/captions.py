@@ -15,6 +15,7 @@ from catalog.captions import CaptionError, Cue
 from catalog.errors import MediaError
 from catalog.files import staging_path
 from catalog.hls import (
+    DOWNLOAD,
     MANIFEST,
     MASTER,
     CaptionTrack,
@@ -30,6 +31,7 @@ from catalog.hls import (
     write_manifest,
 )
 from catalog.transport import TransportError, keyframes
+from transcoder.download import finish_download
 
 Tracks = Mapping[str, Sequence[Cue]]
 """Cues by language."""
@@ -133,6 +135,9 @@ def recaption(package_dir: Path, tracks: Tracks, now: float | None = None) -> Ma
                 os.link(entry, work / entry.name)
         listed = write_tracks(work, current.reference, reference_rung(current), tracks)
         made = replace(current, captions=listed)
+        if current.download is not None and (work / DOWNLOAD).exists():  # its text tracks too
+            size = finish_download(work, None, tracks, rewrite=True)
+            made = replace(made, download=replace(current.download, bytes=size))
         (work / MASTER).write_text(package_master(made), encoding="utf-8")
         made = replace(made, content=content_version(work))
         write_manifest(work, made)

@@ -61,8 +61,17 @@ DOWNLOAD_VIDEO_KBPS = 500  # a 25-minute lesson in about 110 MB with its audio
 DOWNLOAD_AUDIO_KBPS = 96
 
 
+def download_rung(rungs: list[Rung]) -> Rung | None:
+    """The rung whose encode becomes the offline MP4 as it is (remuxed, not encoded
+    again): the highest of at most 360 lines; None when the ladder has none, and the
+    pass then encodes the MP4 itself."""
+    fitting = [r for r in rungs if r.height <= DOWNLOAD_HEIGHT]
+    return max(fitting, key=lambda r: r.height) if fitting else None
+
+
 def download_size(canvas: tuple[int, int]) -> tuple[int, int]:
-    """The offline MP4's picture: the package's, scaled to at most 360 lines."""
+    """The offline MP4's picture when the pass encodes it: the package's, scaled to at
+    most 360 lines."""
     width, height = canvas
     if height <= DOWNLOAD_HEIGHT:
         return _even(width), _even(height)
@@ -78,7 +87,8 @@ def build_args(
     loudness: Loudness | None,
 ) -> list[str]:
     """ffmpeg arguments that write one HLS media playlist per rung plus audio-only,
-    the poster and (when `options.download`) the offline MP4, in a single pass."""
+    the poster and, when `options.download` and no rung can be remuxed into it
+    (`download_rung`), the offline MP4, in a single pass."""
     canvas = (rungs[0].width, rungs[0].height)
     duration = f"{lesson.duration_s:.3f}"
     source = ffmpeg.input(str(lesson.path), **READ_ONLY_AS)
@@ -179,7 +189,7 @@ def build_args(
             },
         )
     )
-    if options.download:
+    if options.download and download_rung(rungs) is None:
         # For offline viewing: the same picture (signer burned in), at most 360p, stereo
         # AAC, its index at the front so a player can start before the whole file.
         width, height = download_size(canvas)

@@ -3,15 +3,12 @@ write master.m3u8, poster.jpg and package.json, and publish atomically."""
 
 from __future__ import annotations
 
-import ctypes
 import hashlib
 import json
 import math
 import re
 import shutil
-import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
@@ -22,7 +19,6 @@ from catalog.errors import MediaError
 from catalog.files import hash_file, remove_stale, staging_path
 from catalog.hls import (
     AUDIO_CODECS,
-    DOWNLOAD,
     IFRAME_PLAYLIST,
     MASTER,
     MEDIA_PLAYLIST,
@@ -42,13 +38,14 @@ from catalog.hls import (
 )
 from catalog.transport import TransportError
 from transcoder.captions import read_tracks, write_tracks
-from transcoder.graph import Loudness, build_args, download_size
+from transcoder.download import finish_download
+from transcoder.graph import Loudness, build_args, download_rung, download_size
 from transcoder.iframes import rung_iframes
 from transcoder.ladder import AUDIO_ONLY_KBPS, AUDIO_RUNG, rungs_for
 from transcoder.options import TranscodeOptions
 from transcoder.probe import READ_ONLY_ARGS, MediaInfo, check_length, probe
+from transcoder.processes import die_with_parent, last_line
 
-PR_SET_PDEATHSIG = 1  # prctl(2)
 ProgressFn = Callable[[float], None]
 """Called with the share done, from 0 to 1."""
 
@@ -116,7 +113,7 @@ def measure_loudness(info: MediaInfo) -> Loudness | None:
         preexec_fn=die_with_parent,
     )
     if result.returncode != 0:
-        raise MediaError(f"{info.path}: audio cannot be decoded ({_last_line(result.stderr)})")
+        raise MediaError(f"{info.path}: audio cannot be decoded ({last_line(result.stderr)})")
     summary = result.stderr.rpartition("Summary:")[2]
     values = {
         name: re.search(pattern, summary)
@@ -144,11 +141,6 @@ def measure_loudness(info: MediaInfo) -> Loudness | None:
     )
 
 
-def _last_line(text: str) -> str:
-    lines = [line for line in text.strip().splitlines() if line.strip()]
-    return lines[-1] if lines else "no reason given"
-
-
 def _run_ffmpeg(args: list[str], duration_s: float, progress: ProgressFn | None) -> None:
     process = subprocess.Popen(
         args,
@@ -166,18 +158,7 @@ def _run_ffmpeg(args: list[str], duration_s: float, progress: ProgressFn | None)
             progress(min(1.0, int(value) / 1e6 / duration_s))
     errors = process.stderr.read()
     if process.wait() != 0:
-        raise MediaError(f"ffmpeg failed: {_last_line(errors)}")
-
-
-_PRCTL = ctypes.CDLL(None).prctl if sys.platform.startswith("linux") else None
-
-
-def die_with_parent() -> None:
-    """In a child before it runs ffmpeg: ask Linux to kill it when sabaq dies (a killed
-    `sabaq transcode` or worker must not leave encoders running). Elsewhere: nothing.
-    Looked up before any fork, so the child only makes the one system call."""
-    if _PRCTL is not None:
-        _PRCTL(PR_SET_PDEATHSIG, signal.SIGKILL)
+        raise MediaError(f"ffmpeg failed: {last_line(errors)}")
 
 
 def _rendition(
@@ -240,7 +221,7 @@ def _poster(out_dir: Path, rung: str, at_s: float) -> None:
         preexec_fn=die_with_parent,
     )
     if result.returncode != 0 or not (out_dir / POSTER).exists():
-        raise MediaError(f"poster could not be made: {_last_line(result.stderr)}")
+        raise MediaError(f"poster could not be made: {last_line(result.stderr)}")
 
 
 def transcode(
@@ -308,8 +289,14 @@ def transcode(
             _poster(work, rungs[0].name, 0.0)
         download = None
         if options.download:
-            width, height = download_size((rungs[0].width, rungs[0].height))
-            download = Download((work / DOWNLOAD).stat().st_size, width, height)
+            source_rung = download_rung(rungs)  # its own encode, copied; else the pass's
+            size = finish_download(work, source_rung.name if source_rung else None, tracks)
+            width, height = (
+                (source_rung.width, source_rung.height)
+                if source_rung is not None
+                else download_size((rungs[0].width, rungs[0].height))
+            )
+            download = Download(size, width, height)
         manifest = Manifest(
             duration_s=lesson.duration_s,
             segment_s=options.segment_s,

@@ -85,7 +85,7 @@ def test_a_child_that_never_writes_dies_with_its_parent_too():
     """ffmpeg writing progress to a closed pipe dies of SIGPIPE anyway; one that is quiet
     (between progress lines, or reading a slow input) needs the parent-death signal."""
     script = (
-        "import subprocess, sys, time; from transcoder.package import die_with_parent;"
+        "import subprocess, sys, time; from transcoder.processes import die_with_parent;"
         "child = subprocess.Popen(['sleep', '60'], preexec_fn=die_with_parent);"
         "print(child.pid, flush=True); time.sleep(60)"
     )

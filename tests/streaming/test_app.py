@@ -543,6 +543,12 @@ async def test_live_captions_follow_the_channel_and_name_every_cue_once(client, 
     assert replay.media[0].uri == f"captions/kk.m3u8?utc={int(site.now.timestamp())}"
     lessons = await (await client.get("/api/lessons?captions=true")).json()
     assert [x["id"] for x in lessons["items"]] == ["kk-05-math-002"]
+    uncaptioned = await (await client.get("/api/lessons?captions=false")).json()
+    assert "kk-05-math-002" not in [x["id"] for x in uncaptioned["items"]]
+    home = await (await client.get("/?captions=true&lang=en")).text()
+    assert 'name="captions" value="true" checked' in home
+    assert "/lessons/kk-05-math-002" in home
+    assert "/lessons/kk-05-math-001?" not in home
     assert lessons["items"][0]["captions"] == ["kk"]
     guide = await (await client.get("/iptv/epg.xml")).text()
     assert guide.count('<subtitles type="teletext"><language>kk</language></subtitles>') == 1

@@ -372,9 +372,9 @@ def top_level_boxes(path: Path) -> list[str]:
 
 
 def test_offline_download_is_a_faststart_360p_mp4_with_the_signer(package):
-    """Made in the same pass: at most 360p, stereo AAC, the index (moov) before the
-    media so a phone starts playing before the whole file is there, and the same
-    picture as the package, the signer burned in."""
+    """The 360p rung's own encode (copied, not encoded again): at most 360p, stereo AAC,
+    the index (moov) before the media so a phone starts playing before the whole
+    file is there, and the same picture as the package, the signer burned in."""
     out, _, _ = package
     download = out / "download.mp4"
     meta = json.loads((out / "package.json").read_text(encoding="utf-8"))
@@ -402,11 +402,33 @@ def test_offline_download_is_a_faststart_360p_mp4_with_the_signer(package):
 
 
 def test_download_size_never_exceeds_360_lines():
-    from transcoder.graph import download_size
+    from transcoder.graph import download_rung, download_size
+    from transcoder.ladder import rungs_for
 
     assert download_size((1280, 720)) == (640, 360)
     assert download_size((854, 480)) == (640, 360)
     assert download_size((416, 234)) == (416, 234)
+    assert download_rung(rungs_for(720)).name == "360p"
+    assert download_rung(rungs_for(720, (720, 480, 234))).name == "234p"
+    assert download_rung(rungs_for(720, (720, 480))) is None  # the pass encodes it
+
+
+def test_without_a_low_rung_the_pass_encodes_the_download(media, tmp_path):
+    transcode(
+        media["lesson"], tmp_path / "out", TranscodeOptions(preset="ultrafast", ladder=(480,))
+    )
+    streams = json.loads(
+        ffprobe(
+            tmp_path / "out" / "download.mp4",
+            "-show_entries",
+            "stream=height,channels",
+            "-of",
+            "json",
+        )
+    )["streams"]
+    assert streams[0]["height"] == 360
+    assert streams[1]["channels"] == 2
+    assert "moov" in top_level_boxes(tmp_path / "out" / "download.mp4")[:3]
 
 
 def test_slates_get_no_download(tmp_path):
@@ -468,6 +490,18 @@ def test_captions_become_an_hls_subtitles_rendition(captioned):
     assert pts > 100_000
     assert f"X-TIMESTAMP-MAP=MPEGTS:{pts},LOCAL:00:00:00.000" in first
     assert "00:00:01.000 --> 00:00:04.500\nСәлеметсіздер ме, <i>балалар</i>!" in first
+    # Offline too: the download carries them as an MP4 text track, in Kazakh.
+    tracks = json.loads(
+        ffprobe(
+            out / "download.mp4",
+            "-show_entries",
+            "stream=codec_type,codec_name:stream_tags=language",
+            "-of",
+            "json",
+        )
+    )["streams"]
+    assert [(t["codec_type"], t["codec_name"]) for t in tracks][-1] == ("subtitle", "mov_text")
+    assert tracks[-1]["tags"]["language"] == "kaz"
     second = (out / "captions/kk/seg_00001.vtt").read_text(encoding="utf-8")
     assert "2\n00:00:05.000 --> 00:00:07.500\nБүгін: бөлшектер &amp; теңдеулер" in second
     (listed,) = json.loads((out / "package.json").read_text())["captions"]
@@ -496,9 +530,25 @@ def test_captions_can_be_replaced_without_encoding_again(captioned, tmp_path):
     assert sorted(m.language for m in master.media) == ["kk", "ru"]
     assert "Привет" in (out / made.version / "captions/ru/seg_00000.vtt").read_text()
     assert recaption(out, {"kk": kk, "ru": ru}).version == made.version  # nothing to redo
+    languages = ffprobe(
+        out / "download.mp4",
+        "-select_streams",
+        "s",
+        "-show_entries",
+        "stream_tags=language",
+        "-of",
+        "csv=p=0",
+    ).split()
+    assert languages == ["kaz", "rus"]  # the download's text tracks follow
+    assert (out / before["version"] / "download.mp4").stat().st_ino != (
+        out / made.version / "download.mp4"
+    ).stat().st_ino  # a new file: the old version's is untouched
     removed = recaption(out, {})
     assert removed.captions == ()
     assert "SUBTITLES" not in (out / "master.m3u8").read_text()
+    assert (
+        ffprobe(out / "download.mp4", "-select_streams", "s", "-show_entries", "stream=index") == ""
+    )
 
 
 def test_a_bad_captions_file_is_refused_before_encoding(media, tmp_path):

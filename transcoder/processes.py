@@ -1,0 +1,26 @@
+"""Running ffmpeg and ffprobe: children that die with sabaq, errors as one line."""
+
+from __future__ import annotations
+
+import ctypes
+import signal
+import sys
+
+PR_SET_PDEATHSIG = 1  # prctl(2)
+
+
+def last_line(text: str) -> str:
+    """The last non-blank line of a tool's error output (what a user is shown)."""
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return lines[-1] if lines else "no reason given"
+
+
+_PRCTL = ctypes.CDLL(None).prctl if sys.platform.startswith("linux") else None
+
+
+def die_with_parent() -> None:
+    """In a child before it runs ffmpeg: ask Linux to kill it when sabaq dies (a killed
+    `sabaq transcode` or worker must not leave encoders running). Elsewhere: nothing.
+    Looked up before any fork, so the child only makes the one system call."""
+    if _PRCTL is not None:
+        _PRCTL(PR_SET_PDEATHSIG, signal.SIGKILL)
