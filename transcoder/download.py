@@ -3,14 +3,12 @@ encode), with the captions as text tracks."""
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from catalog.captions import Cue, webvtt
-from catalog.errors import MediaError
 from catalog.hls import DOWNLOAD, MEDIA_PLAYLIST
-from transcoder.processes import die_with_parent, last_line
+from transcoder.processes import make_with_ffmpeg
 
 ISO_639_2 = {"kk": "kaz", "ru": "rus", "en": "eng"}  # how MP4 names a track's language
 
@@ -55,25 +53,14 @@ def finish_download(
             f"-metadata:s:s:{index - 1}",
             f"language={ISO_639_2[language]}",
         ]
-    result = subprocess.run(
-        [
-            "ffmpeg",
-            "-hide_banner",
-            "-loglevel",
-            "error",
-            "-y",
-            *inputs,
-            *maps,
-            *("-c:v", "copy", "-c:a", "copy", "-c:s", "mov_text"),
-            *("-movflags", "+faststart", "-f", "mp4", str(target)),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        preexec_fn=die_with_parent,
-    )
-    for leftover in out_dir.glob(".*"):
-        leftover.unlink()
-    if result.returncode != 0 or not target.exists():
-        raise MediaError(f"the offline MP4 could not be made: {last_line(result.stderr)}")
+    codecs = ["-c:v", "copy", "-c:a", "copy", "-c:s", "mov_text"]
+    try:
+        make_with_ffmpeg(
+            [*inputs, *maps, *codecs, "-movflags", "+faststart", "-f", "mp4", str(target)],
+            target,
+            "the offline MP4",
+        )
+    finally:
+        for leftover in out_dir.glob(".*"):
+            leftover.unlink()
     return target.stat().st_size

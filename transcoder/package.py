@@ -44,7 +44,7 @@ from transcoder.iframes import rung_iframes
 from transcoder.ladder import AUDIO_ONLY_KBPS, AUDIO_RUNG, rungs_for
 from transcoder.options import TranscodeOptions
 from transcoder.probe import READ_ONLY_ARGS, MediaInfo, check_length, probe
-from transcoder.processes import die_with_parent, last_line
+from transcoder.processes import die_with_parent, last_line, make_with_ffmpeg
 
 ProgressFn = Callable[[float], None]
 """Called with the share done, from 0 to 1."""
@@ -198,30 +198,9 @@ def _rendition(
 
 
 def _poster(out_dir: Path, rung: str, at_s: float) -> None:
-    result = subprocess.run(
-        [
-            "ffmpeg",
-            "-hide_banner",
-            "-loglevel",
-            "error",
-            "-y",
-            "-ss",
-            f"{at_s:.2f}",
-            "-i",
-            str(out_dir / rung / MEDIA_PLAYLIST),
-            "-frames:v",
-            "1",
-            "-q:v",
-            "3",
-            str(out_dir / POSTER),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        preexec_fn=die_with_parent,
-    )
-    if result.returncode != 0 or not (out_dir / POSTER).exists():
-        raise MediaError(f"poster could not be made: {last_line(result.stderr)}")
+    source = str(out_dir / rung / MEDIA_PLAYLIST)
+    args = ["-ss", f"{at_s:.2f}", "-i", source, "-frames:v", "1", "-q:v", "3"]
+    make_with_ffmpeg([*args, str(out_dir / POSTER)], out_dir / POSTER, "poster")
 
 
 def transcode(

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import ctypes
 import signal
+import subprocess
 import sys
+from pathlib import Path
+
+from catalog.errors import MediaError
 
 PR_SET_PDEATHSIG = 1  # prctl(2)
 
@@ -24,3 +28,17 @@ def die_with_parent() -> None:
     Looked up before any fork, so the child only makes the one system call."""
     if _PRCTL is not None:
         _PRCTL(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def make_with_ffmpeg(args: list[str], made: Path, what: str) -> None:
+    """Run `ffmpeg -y ARGS` quietly (it dies with sabaq); MediaError saying `what` could
+    not be made, with ffmpeg's last line, when it fails or `made` is not there."""
+    result = subprocess.run(
+        ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        preexec_fn=die_with_parent,
+    )
+    if result.returncode != 0 or not made.exists():
+        raise MediaError(f"{what} could not be made: {last_line(result.stderr)}")
