@@ -80,6 +80,33 @@ def catalog_captions(context: Context, lesson: str, language: str, file: Path) -
     out.print(f"{done.cues} {language} captions for {lesson} → {where}")
 
 
+@catalog.command("draft-captions")
+@click.argument("media", type=click.Path(path_type=Path))
+@click.option(
+    "--model",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="A Vosk model directory for the lesson's language (downloaded once; needs the "
+    "speech extra: pip install '.[speech]').",
+)
+@output_option("WebVTT file to write (default: standard output).")
+def catalog_draft_captions(media: Path, model: Path, output: Path | None) -> None:
+    """Draft captions from a recording's sound, for a producer to correct.
+
+    The draft is WebVTT (at most two lines of 42 characters, at most 6 s a cue);
+    publish it, once read and corrected, with `sabaq catalog captions`.
+    """
+    from catalog.captions import webvtt
+    from transcoder.speech import VoskRecogniser, draft
+
+    with user_errors():
+        cues = draft(media, VoskRecogniser(model))
+    text = webvtt(cues).replace(
+        "WEBVTT\n", "WEBVTT\n\nNOTE a draft by speech recognition: correct it\n", 1
+    )
+    write_text(output, text)
+
+
 @catalog.command("export")
 @setting(
     "--format",

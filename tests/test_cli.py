@@ -476,3 +476,9 @@ def test_captions_from_the_cli_reach_the_package(run, tmp_path):
     again = run("transcode", "--all", *options)  # current: neither encoded nor re-captioned
     assert "0 packaged, 1 already current" in again.output
     assert 'LANGUAGE="ru"' in (package / "master.m3u8").read_text()
+
+
+def test_draft_captions_without_the_speech_extra_or_a_model_says_what_is_missing(run, tmp_path):
+    result = run("catalog", "draft-captions", str(tmp_path / "l.mp4"), "--model", str(tmp_path))
+    assert result.exit_code == 2
+    assert "speech extra" in result.output or "not a Vosk model directory" in result.output
