@@ -329,3 +329,47 @@ async def test_an_unexpected_failure_is_a_json_500_without_a_trace_in_the_answer
     body = await response.json()
     assert body["error"].startswith("internal error")
     assert "secret" not in json.dumps(body)
+
+
+async def test_captions_put_reach_the_package_and_bad_ones_name_their_line(producer):
+    url = "/api/lessons/kk-05-math-001/captions/ru"
+    srt = "1\n00:00:01,000 --> 00:00:03,000\nПривет, <b>ребята</b>!\n".encode()
+    assert (await producer.put(url, data=srt)).status == 401  # a producer action
+    bad = await producer.put(
+        url,
+        data=b"1\n00:00:01,000 --> 00:00:03,000\nok\n\n2\n00:00:05 --> 00:00:06,000\nx\n",
+        headers=producer.auth,
+    )
+    assert bad.status == 400
+    assert "body line 6: malformed timing" in (await bad.json())["error"]
+    late = await producer.put(
+        url, data=b"1\n01:00:00,000 --> 01:00:01,000\nx\n", headers=producer.auth
+    )
+    assert late.status == 400
+    assert "after the lesson's end" in (await late.json())["error"]
+    unknown = await producer.put("/api/lessons/nope/captions/ru", data=srt, headers=producer.auth)
+    assert unknown.status == 404
+    wrong = await producer.put(
+        "/api/lessons/kk-05-math-001/captions/fr", data=srt, headers=producer.auth
+    )
+    assert wrong.status == 400
+    before = (await (await producer.get("/api/lessons/kk-05-math-001")).json())["hls_url"]
+    assert before is not None
+    done = await producer.put(url, data=srt, headers=producer.auth)
+    assert done.status == 200, await done.text()
+    body = await done.json()
+    assert (body["language"], body["cues"]) == ("ru", 1)
+    assert body["path"] == "media/captions/kk-05-math-001.ru.vtt"
+    lesson = await (await producer.get("/api/lessons/kk-05-math-001")).json()
+    assert lesson["captions"] == ["ru"]
+    assert body["version"] in lesson["download_url"]  # the new version is served
+    master = await (await producer.get("/vod/kk-05-math-001/master.m3u8")).text()
+    assert 'LANGUAGE="ru"' in master
+    with producer.catalog.session() as session:
+        stored = session.get_one(Lesson, "kk-05-math-001").captions
+    assert stored == {"ru": "media/captions/kk-05-math-001.ru.vtt"}
+    kept = (producer.data_dir / stored["ru"]).read_text(encoding="utf-8")
+    assert kept.startswith("WEBVTT")
+    assert "<b>ребята</b>" in kept
+    too_big = await producer.put(url, data=b"x" * (5 * 1024**2 + 1), headers=producer.auth)
+    assert too_big.status == 413
