@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from catalog.errors import BadInput
 
 LANGUAGES = ("kk", "ru", "en")
+LANGUAGE_NAMES = {"kk": "Қазақша", "ru": "Русский", "en": "English"}  # each in itself
 MAX_BYTES = 5 * 1024**2  # a lesson's captions are tens of kilobytes
 CHARACTERISTICS = (
     "public.accessibility.transcribes-spoken-dialog,public.accessibility.describes-music-and-sound"

@@ -363,7 +363,7 @@ def read_segments(playlist: Path) -> tuple[Segment, ...]:
 
 
 SUBTITLES_GROUP = "subs"
-LANGUAGE_NAMES = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
+LANGUAGE_NAMES = captions.LANGUAGE_NAMES
 
 
 def master_playlist(

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-LANGUAGES = ("kk", "ru", "en")
+from catalog import captions
+
+LANGUAGES = captions.LANGUAGES  # the pages' languages are the lessons' languages
+NAMES = captions.LANGUAGE_NAMES
 DEFAULT = "kk"
-NAMES = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
 
 STRINGS: dict[str, dict[str, str]] = {
     "site": {"kk": "Сабақ — телесабақтар", "ru": "Сабақ — телеуроки", "en": "Sabaq — TV lessons"},

@@ -31,6 +31,7 @@ Announce = Callable[[str], None]
 # the SYN to be retried. The kernel caps it at net.core.somaxconn.
 BACKLOG = 4096
 KEEPALIVE_S = 15.0  # an idle kept-alive connection is closed after this (aiohttp: 75 s)
+SHUTDOWN_S = 3.0  # how long a stopping server lets open requests finish (aiohttp: 60)
 ACCEPT_BURST = 64
 
 
@@ -67,6 +68,7 @@ async def _listen(
         access_log=access_logger if access_log else None,
         keepalive_timeout=KEEPALIVE_S,
         handle_signals=True,
+        shutdown_timeout=SHUTDOWN_S,
     )
     await runner.setup()
     assert runner.server is not None
@@ -180,4 +182,7 @@ def run_server(
         for child in children:
             child.terminate()
         for child in children:
-            child.join(timeout=5)
+            child.join(timeout=SHUTDOWN_S + 2)
+            if child.is_alive():  # stuck: it must not outlive the server it belongs to
+                child.kill()
+                child.join(timeout=2)
