@@ -19,17 +19,26 @@ def _children(pid: int) -> list[int]:
     return [int(x) for x in result.stdout.split()]
 
 
-def _alive(pid: int) -> bool:
+def _alive(pid: int, command: bytes) -> bool:
+    """Whether `pid` still runs `command` (its /proc cmdline), not as a zombie: a pid
+    the kernel has since given to another program does not count."""
     try:
         with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-            return stat.read().split()[2] != "Z"
-    except FileNotFoundError:
+            state = stat.read().rsplit(")", 1)[1].split()[0]
+        with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+            return state != "Z" and cmdline.read() == command
+    except (FileNotFoundError, ProcessLookupError):
         return False
+
+
+def _command(pid: int) -> bytes:
+    with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+        return cmdline.read()
 
 
 def test_worker_processes_share_the_port_and_stop_with_the_parent(site):
     with running_server(site.data_dir, "--workers", "2") as (base, process):
-        children = _children(process.pid)
+        children = {pid: _command(pid) for pid in _children(process.pid)}
         assert len(children) >= 1
         for _ in range(40):
             with urllib.request.urlopen(f"{base}/live/al-farabi/360p.m3u8", timeout=5) as r:
@@ -37,7 +46,8 @@ def test_worker_processes_share_the_port_and_stop_with_the_parent(site):
                 assert r.read().startswith(b"#EXTM3U")
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=10)
-        assert not any(_alive(pid) for pid in children)
+        left = [pid for pid, command in children.items() if _alive(pid, command)]
+        assert not left, [(pid, children[pid]) for pid in left]
 
 
 def test_a_viewer_sees_no_step_back_across_a_server_restart(site, tmp_path):
