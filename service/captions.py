@@ -56,8 +56,9 @@ def set_captions(
         lesson = session.get_one(Lesson, lesson_id)
         lesson.captions = {**(lesson.captions or {}), language: stored}
         files = {k: layout.resolve(v) for k, v in lesson.captions.items()}
-        packaged = lesson.package is not None
+        # Where the catalogue says the package is (where its job published it).
+        package = layout.resolve(lesson.package.directory) if lesson.package else None
     version = None
-    if packaged:
-        version = recaption(layout.package(lesson_id), read_tracks(files)).version
+    if package is not None:
+        version = recaption(package, read_tracks(files)).version
     return CaptionsSet(lesson_id, language, len(cues), stored, version)
