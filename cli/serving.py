@@ -20,6 +20,7 @@ from cli.common import (
     timezone_option,
     user_errors,
 )
+from streaming.catchup import DAYS
 from streaming.sockets import PER_ADDRESS
 
 if TYPE_CHECKING:
@@ -63,7 +64,7 @@ port_option = setting("--port", type=click.IntRange(1, 65535), default=8080)
 @setting(
     "--catchup-days",
     type=click.IntRange(0, 90),
-    default=7,
+    default=DAYS,
     envvar="SABAQ_CATCHUP_DAYS",
     help="Days back a channel can be replayed (?utc= catch-up and start-over); the M3U "
     "list says so to IPTV players (env SABAQ_CATCHUP_DAYS).",
@@ -132,7 +133,7 @@ def _serve(
     db_wait_s: float = 0.0,
     origin: Origin | None = None,
     per_address: int = PER_ADDRESS,
-    catchup_days: int = 7,
+    catchup_days: int = DAYS,
 ) -> None:
     from streaming.serve import run_server
 

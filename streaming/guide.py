@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from catalog.layout import GUIDE_URL, LOGO_URL, channel_page_url, lesson_page_url, live_url
 from scheduler.fields import printable
 from scheduler.xmltv import GuideChannel, Programme, tvg_id, write_xmltv
+from streaming.catchup import DAYS
 from streaming.snapshot import AiringView, ChannelView, LessonView
 
 
@@ -49,7 +50,7 @@ def _m3u_value(text: str) -> str:
     return " ".join(printable(text).replace('"', "'").split())
 
 
-def m3u(channels: Sequence[ChannelView], base_url: str, catchup_days: int = 7) -> str:
+def m3u(channels: Sequence[ChannelView], base_url: str, catchup_days: int = DAYS) -> str:
     """The #EXTM3U channel list with url-tvg pointing at the guide; every channel can
     be replayed `catchup_days` back (`catchup="shift"`: the player adds
     ?utc=START&lutc=NOW to its URL, see streaming.catchup)."""

@@ -13,11 +13,10 @@ in front.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from pathlib import Path
-from typing import Any
 
 from catalog.transport import CLOCK, loop_counts, shift
+from streaming.recent import Recent
 from streaming.snapshot import Package
 
 MAX_PASS = 10_000_000  # about three years of one gap at 10 s a pass
@@ -27,9 +26,8 @@ class Loops:
     """Shifted slate segments, the most recently asked for kept in memory."""
 
     def __init__(self, capacity: int = 256) -> None:
-        self._capacity = capacity
-        self._segments: OrderedDict[tuple[Path, str, str, str, int], bytes] = OrderedDict()
-        self._counts: OrderedDict[tuple[Path, str, str], dict[int, int]] = OrderedDict()
+        self._segments: Recent[tuple[Path, str, str, str, int], bytes] = Recent(capacity)
+        self._counts: Recent[tuple[Path, str, str], dict[int, int]] = Recent(capacity)
 
     def segment(self, package: Package, tail: str) -> bytes | None:
         """The bytes `loop/N/RUNG/SEGMENT` names in the slate `package` (tail: what follows
@@ -44,7 +42,6 @@ class Loops:
         key = (package.directory, package.manifest.version, rung, uri, passes)
         cached = self._segments.get(key)
         if cached is not None:
-            self._segments.move_to_end(key)
             return cached
         loop_ticks = round(sum(s.duration for s in package.reference) * CLOCK)
         counts = self._loop_counts(package, rung)
@@ -53,7 +50,7 @@ class Loops:
             passes * loop_ticks,
             {pid: passes * count for pid, count in counts.items()},
         )
-        _remember(self._segments, key, data, self._capacity)
+        self._segments[key] = data
         return data
 
     def _loop_counts(self, package: Package, rung: str) -> dict[int, int]:
@@ -62,7 +59,7 @@ class Loops:
         if counts is None:
             files = [_file(package, rung, s.uri).read_bytes() for s in package.rungs[rung]]
             counts = loop_counts(files)
-            _remember(self._counts, key, counts, self._capacity)
+            self._counts[key] = counts
         return counts
 
 
@@ -71,9 +68,3 @@ def _file(package: Package, rung: str, uri: str) -> Path:
     now), or of a package written before versions were kept."""
     versioned = package.directory / package.manifest.version / rung / uri
     return versioned if versioned.is_file() else package.directory / rung / uri
-
-
-def _remember(cache: OrderedDict[Any, Any], key: Any, value: Any, capacity: int) -> None:
-    cache[key] = value
-    while len(cache) > capacity:
-        cache.popitem(last=False)

@@ -22,6 +22,7 @@ from aiohttp.log import access_logger, server_logger
 
 from catalog import Catalog
 from streaming.app import create_app
+from streaming.catchup import DAYS
 from streaming.origin import Network, Origin
 from streaming.sockets import PER_ADDRESS, Limiter
 
@@ -135,7 +136,7 @@ def run_server(
     access_log: bool = True,
     origin: Origin | None = None,
     per_address: int = PER_ADDRESS,
-    catchup_days: int = 7,
+    catchup_days: int = DAYS,
 ) -> None:
     """Serve until interrupted; with `workers` > 1, in that many processes on one port.
     A client address may hold `per_address` connections at once (0: no cap; trusted

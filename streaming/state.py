@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -17,11 +16,13 @@ from sqlalchemy.orm import Session
 
 from catalog import Catalog
 from streaming.assets import Asset, asset_urls
+from streaming.catchup import DAYS
 from streaming.database import Database
 from streaming.delivery import compressed
 from streaming.loops import Loops
 from streaming.metrics import Metrics
 from streaming.origin import Origin
+from streaming.recent import Recent
 from streaming.snapshot import AiringView, PackageCache, Snapshot, load_snapshot
 
 Clock = Callable[[], datetime]
@@ -50,29 +51,10 @@ class CachedPlaylist:
         return compressed(self.body)
 
 
-class PlaylistCache:
-    """Playlists by key, the least recently used dropped past `size`: catch-up requests
-    can name any start, so the cache must not grow with them."""
-
-    def __init__(self, size: int = 4096) -> None:
-        self.size = size
-        self._items: OrderedDict[tuple[object, ...], CachedPlaylist] = OrderedDict()
-
-    def get(self, key: tuple[object, ...]) -> CachedPlaylist | None:
-        """The playlist under `key` (now the most recently used), or None."""
-        found = self._items.get(key)
-        if found is not None:
-            self._items.move_to_end(key)
-        return found
-
-    def __setitem__(self, key: tuple[object, ...], value: CachedPlaylist) -> None:
-        self._items[key] = value
-        self._items.move_to_end(key)
-        while len(self._items) > self.size:
-            self._items.popitem(last=False)
-
-    def __len__(self) -> int:
-        return len(self._items)
+PlaylistCache = Recent[tuple[object, ...], CachedPlaylist]
+"""Live and catch-up playlists by key: catch-up requests can name any start, so the
+cache keeps only the most recently used."""
+PLAYLISTS_KEPT = 4096
 
 
 @dataclass
@@ -93,11 +75,11 @@ class State:
     _reloading: asyncio.Task[None] | None = None
     reload_error: str | None = None  # why the last background reload failed, if it did
     _packages: PackageCache = field(default_factory=dict)
-    # Live playlists by (channel, rung), catch-up ones by (channel, rung, replay):
-    # recomputed only at segment boundaries; a channel's master is kept under
-    # (channel, "") for as long as the snapshot.
-    live_cache: PlaylistCache = field(default_factory=PlaylistCache)
-    catchup_days: int = 7  # how far back a channel can be replayed (streaming.catchup)
+    # Live playlists by (channel, rung or "captions/LANG", replay or None): recomputed
+    # only at segment boundaries; a channel's master is kept under (channel, "",
+    # replay) for as long as the snapshot.
+    live_cache: PlaylistCache = field(default_factory=lambda: PlaylistCache(PLAYLISTS_KEPT))
+    catchup_days: int = DAYS  # how far back a channel can be replayed
     loops: Loops = field(default_factory=Loops)  # later passes of slate loops
     database: Database = field(default_factory=Database)  # the only way to the catalogue
 
