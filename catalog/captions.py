@@ -32,6 +32,11 @@ PLAYLIST = "index.m3u8"
 DIRECTORY = "captions"  # a package's captions/LANG/index.m3u8 and its seg_NNNNN.vtt
 
 
+def segment_name(index: int) -> str:
+    """The file of a captions track's `index`-th segment, in captions/LANG/."""
+    return f"seg_{index:05d}.vtt"
+
+
 class CaptionError(BadInput):
     """A subtitle file that cannot be used; the message names the file and line."""
 

@@ -29,6 +29,7 @@ PACKAGES = "packages"
 SLATES = "slates"
 NEXT_SLATES = "slates-next"
 KEY_TIME = "%Y%m%dT%H%M%SZ"
+STAMP = len("20260901T040000Z")  # how long a KEY_TIME instant is written
 
 
 @dataclass(frozen=True)
@@ -99,10 +100,17 @@ def slate_key(lesson_id: str, start: datetime) -> str:
     return f"{start.astimezone(UTC).strftime(KEY_TIME)}-{lesson_id}"
 
 
+def slate_key_lesson(key: str) -> str | None:
+    """The lesson a slate key names, or None when it is not a slate key."""
+    if slate_key_start(key) is None or key[STAMP : STAMP + 1] != "-":
+        return None
+    return key[STAMP + 1 :]
+
+
 def slate_key_start(key: str) -> datetime | None:
     """The airing start a slate key names, or None when it is not a slate key."""
     try:
-        return datetime.strptime(key[:16], KEY_TIME).replace(tzinfo=UTC)
+        return datetime.strptime(key[:STAMP], KEY_TIME).replace(tzinfo=UTC)
     except ValueError:
         return None
 

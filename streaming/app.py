@@ -15,14 +15,14 @@ from aiohttp import web
 from catalog import Catalog, captions
 from catalog.errors import SabaqError
 from catalog.hls import DOWNLOAD, LANGUAGE_NAMES, VERSION_PATTERN, master_playlist
-from catalog.layout import lesson_page_url, slate_key_start
+from catalog.layout import lesson_page_url, slate_key_lesson
 from scheduler.ics import CalendarEvent, write_ics
 from streaming import api, catchup, guide, guide_page, live, live_captions, pages
 from streaming import producer as _producer  # noqa: F401  (registers the producer routes)
 from streaming.assets import load_assets
 from streaming.delivery import CORS, deliver, packed, preflight
 from streaming.errors import status_of
-from streaming.files import IMMUTABLE, file_response, safe_path
+from streaming.files import CONTENT_TYPES, IMMUTABLE, file_response, safe_path
 from streaming.i18n import negotiate
 from streaming.origin import Origin
 from streaming.snapshot import Package
@@ -334,36 +334,35 @@ async def _timeline(
     return _playlist(request, cached, f"public, max-age={fresh_s}")
 
 
+CUES_HEADERS = {"Content-Type": CONTENT_TYPES[".vtt"], "Cache-Control": IMMUTABLE, **CORS}
+"""Captions segments never change under their URL: their version is in it."""
+
+
 async def live_cues(request: web.Request) -> web.Response:
     """GET /live/{channel}/cues/{airing}/{version}/{language}/{index}.vtt: a lesson's
     captions segment as that airing plays it, its cue ids prefixed with the airing
     (so none repeats across a channel's lessons); immutable like the media."""
     snapshot = await request.app[STATE].snapshot()
     key, version = request.match_info["airing"], request.match_info["version"]
-    language, index = request.match_info["language"], request.match_info["index"]
-    package = snapshot.packages.get(key[17:]) if slate_key_start(key) is not None else None
-    found = (
-        next((p for p in (package, *package.earlier) if p.manifest.version == version), None)
-        if package is not None
-        else None
-    )
+    language, index = request.match_info["language"], int(request.match_info["index"])
+    lesson = slate_key_lesson(key)
+    package = snapshot.packages.get(lesson) if lesson is not None else None
     path = None
-    if found is not None and language in LANGUAGE_NAMES:
-        path = safe_path(found.directory, f"{version}/captions/{language}/seg_{index}.vtt")
+    if package is not None and language in LANGUAGE_NAMES:  # every version lies in its folder
+        tail = f"{version}/{captions.DIRECTORY}/{language}/{captions.segment_name(index)}"
+        path = safe_path(package.directory, tail)
     if path is None:
         raise web.HTTPNotFound(text="no such captions segment")
     try:
         text = path.read_text(encoding="utf-8")
     except OSError:  # the version was removed since the snapshot was read
         raise web.HTTPNotFound(text="no such captions segment") from None
-    headers = {"Content-Type": "text/vtt; charset=utf-8", "Cache-Control": IMMUTABLE, **CORS}
-    return web.Response(body=captions.prefix_ids(text, key).encode(), headers=headers)
+    return web.Response(body=captions.prefix_ids(text, key).encode(), headers=CUES_HEADERS)
 
 
 async def live_no_cues(request: web.Request) -> web.Response:
     """GET /live/{channel}/cues/empty.vtt: a captions segment where nothing is said."""
-    headers = {"Content-Type": "text/vtt; charset=utf-8", "Cache-Control": IMMUTABLE, **CORS}
-    return web.Response(body=captions.EMPTY.encode(), headers=headers)
+    return web.Response(body=captions.EMPTY.encode(), headers=CUES_HEADERS)
 
 
 def _playlist(request: web.Request, cached: CachedPlaylist, cache: str) -> web.Response:

@@ -83,7 +83,7 @@ def write_tracks(
         folder.mkdir(parents=True, exist_ok=True)
         entries = []
         for index, text in enumerate(captions.segment_files(cues, durations, mpegts)):
-            name = f"seg_{index:05d}.vtt"
+            name = captions.segment_name(index)
             (folder / name).write_text(text, encoding="utf-8")
             entries.append(Entry(name, durations[index]))
         playlist = media_playlist(entries, ended=True, playlist_type="vod")

@@ -24,7 +24,7 @@ from catalog.hls import (
     read_manifest,
     write_manifest,
 )
-from catalog.layout import Layout, slate_key, slate_key_start, vod_url
+from catalog.layout import Layout, slate_key, slate_key_lesson, slate_key_start, vod_url
 
 FIXTURES = Path(__file__).with_name("fixtures")
 
@@ -166,6 +166,8 @@ def test_layout_and_urls_keep_ids_inside_their_place(tmp_path):
     start = datetime(2026, 9, 1, 4, 0, tzinfo=UTC)
     assert slate_key_start(slate_key("kk-1", start)) == start
     assert slate_key_start("not-a-key") is None
+    assert slate_key_lesson(slate_key("kk-1", start)) == "kk-1"
+    assert slate_key_lesson("not-a-key") is None
 
 
 def _built(root: Path, name: str, payload: bytes) -> tuple[Path, Manifest]:
