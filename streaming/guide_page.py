@@ -20,7 +20,16 @@ from zoneinfo import ZoneInfo
 
 from catalog.layout import TV_GUIDE_URL, channel_page_url, lesson_page_url
 from streaming.i18n import LANGUAGES, NAMES, t
-from streaming.pages import NO_ASSETS, badges, clock, escape, layout, link, replay_link
+from streaming.pages import (
+    NO_ASSETS,
+    badges,
+    choice,
+    clock,
+    escape,
+    layout,
+    link,
+    replay_link,
+)
 from streaming.snapshot import AiringView, ChannelView, LessonView
 
 AHEAD_DAYS = 7
@@ -209,23 +218,14 @@ def _programme(
 
 
 def _filters(lang: str, chosen: GuideFilter, grades: Sequence[int]) -> str:
-    def options(values: Sequence[tuple[str, str]], current: str) -> str:
-        items = [f'<option value="">{escape(t("all", lang))}</option>']
-        for value, label in values:
-            selected = " selected" if value == current else ""
-            items.append(f'<option value="{escape(value)}"{selected}>{escape(label)}</option>')
-        return "".join(items)
-
-    grade_options = options([(str(g), str(g)) for g in grades], str(chosen.grade or ""))
-    language_options = options([(c, NAMES[c]) for c in LANGUAGES], chosen.language or "")
+    grade = str(chosen.grade) if chosen.grade is not None else ""
     return (
         f'<form class="filters" method="get" action="{TV_GUIDE_URL}">'
         f'<input type="hidden" name="lang" value="{lang}">'
         f'<input type="hidden" name="day" value="{chosen.day.isoformat()}">'
-        f'<label>{escape(t("grade", lang))} <select name="grade">{grade_options}</select></label>'
-        f'<label>{escape(t("language", lang))} <select name="language">{language_options}'
-        "</select></label>"
-        f'<button type="submit">{escape(t("filter", lang))}</button></form>'
+        + choice(lang, "grade", [(str(g), str(g)) for g in grades], grade)
+        + choice(lang, "language", [(c, NAMES[c]) for c in LANGUAGES], chosen.language or "")
+        + f'<button type="submit">{escape(t("filter", lang))}</button></form>'
     )
 
 

@@ -178,6 +178,16 @@ def badges(lesson: LessonView, lang: str) -> str:
     return (" " + " ".join(marks)) if marks else ""
 
 
+def choice(lang: str, name: str, values: Sequence[tuple[str, str]], current: str) -> str:
+    """A filter's labelled drop-down: "all", then the (value, label) pairs, `current`
+    selected."""
+    items = [f'<option value="">{escape(t("all", lang))}</option>']
+    for value, label in values:
+        selected = " selected" if current == value else ""
+        items.append(f'<option value="{escape(value)}"{selected}>{escape(label)}</option>')
+    return f'<label>{escape(t(name, lang))} <select name="{name}">{"".join(items)}</select></label>'
+
+
 def catalogue(
     lang: str,
     lessons: Sequence[LessonView],
@@ -188,14 +198,7 @@ def catalogue(
     """The filter form and the matching lessons."""
 
     def options(name: str, values: Sequence[tuple[str, str]]) -> str:
-        items = [f'<option value="">{escape(t("all", lang))}</option>']
-        for value, label in values:
-            selected = " selected" if chosen.get(name) == value else ""
-            items.append(f'<option value="{escape(value)}"{selected}>{escape(label)}</option>')
-        return (
-            f'<label>{escape(t(name, lang))} <select name="{name}">{"".join(items)}</select>'
-            "</label>"
-        )
+        return choice(lang, name, values, chosen.get(name, ""))
 
     signed_checked = " checked" if chosen.get("signed") == "true" else ""
     captions_checked = " checked" if chosen.get("captions") == "true" else ""
