@@ -361,9 +361,7 @@ def read_segments(playlist: Path) -> tuple[Segment, ...]:
 
 # ------------------------------------------------------------ playlists
 
-
 SUBTITLES_GROUP = "subs"
-LANGUAGE_NAMES = captions.LANGUAGE_NAMES
 
 
 def master_playlist(
@@ -389,7 +387,7 @@ def master_playlist(
                 type="SUBTITLES",
                 group_id=SUBTITLES_GROUP,
                 language=language,
-                name=LANGUAGE_NAMES.get(language, language),
+                name=captions.LANGUAGE_NAMES.get(language, language),
                 default="NO",
                 autoselect="YES",
                 forced="NO",

@@ -14,7 +14,7 @@ from aiohttp import web
 
 from catalog import Catalog, captions
 from catalog.errors import SabaqError
-from catalog.hls import DOWNLOAD, LANGUAGE_NAMES, VERSION_PATTERN, master_playlist
+from catalog.hls import DOWNLOAD, VERSION_PATTERN, master_playlist
 from catalog.layout import lesson_page_url, slate_key_lesson
 from scheduler.ics import CalendarEvent, write_ics
 from streaming import api, catchup, guide, guide_page, live, live_captions, pages
@@ -154,7 +154,7 @@ async def tv_guide(request: web.Request) -> web.Response:
     if not shown[0] <= day <= shown[-1]:
         raise web.HTTPNotFound(text=f"the guide covers {shown[0]} to {shown[-1]}")
     language = request.query.get("language") or None
-    if language is not None and language not in LANGUAGE_NAMES:
+    if language is not None and language not in captions.LANGUAGES:
         raise web.HTTPBadRequest(text="language must be kk, ru or en")
     airings = {c.id: snapshot.airings_on(c.id, day) for c in snapshot.channels}
     page = guide_page.guide_page(
@@ -301,7 +301,7 @@ async def _timeline(
     slate_package = snapshot.slates.get(channel_id)
     if slate_package is None or (rung is not None and rung not in slate_package.rungs):
         raise web.HTTPNotFound(text="no such channel or rung")
-    if language is not None and language not in LANGUAGE_NAMES:
+    if language is not None and language not in captions.LANGUAGES:
         raise web.HTTPNotFound(text="no captions in that language")
     timing = rung or next(iter(slate_package.rungs))  # captions follow any rung's timing
     now = state.clock()
@@ -348,7 +348,7 @@ async def live_cues(request: web.Request) -> web.Response:
     lesson = slate_key_lesson(key)
     package = snapshot.packages.get(lesson) if lesson is not None else None
     path = None
-    if package is not None and language in LANGUAGE_NAMES:  # every version lies in its folder
+    if package is not None and language in captions.LANGUAGES:  # every version lies in its folder
         tail = f"{version}/{captions.DIRECTORY}/{language}/{captions.segment_name(index)}"
         path = safe_path(package.directory, tail)
     if path is None:

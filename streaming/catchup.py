@@ -131,5 +131,7 @@ def replay_window(
     ended = stop < now
     until = window.until if not ended else FOREVER
     offset = (replay.start - kept[0].start).total_seconds() if kept else 0.0
-    trimmed = replace(window, segments=kept, sequence=sequence, discontinuity=discontinuity)
-    return ReplayWindow(replace(trimmed, until=until), max(0.0, offset), ended)
+    trimmed = replace(
+        window, segments=kept, sequence=sequence, discontinuity=discontinuity, until=until
+    )
+    return ReplayWindow(trimmed, max(0.0, offset), ended)

@@ -243,14 +243,13 @@ def media_playlist(
         )
         for index, segment in enumerate(segments)
     ]
-    if replay_from_s is None:
-        return hls.media_playlist(entries, sequence, discontinuity, minimum_target_s=TARGET_S)
+    kind = None if replay_from_s is None else "vod" if ended else "event"
     return hls.media_playlist(
         entries,
         sequence,
         discontinuity,
         ended=ended,
         minimum_target_s=TARGET_S,
-        playlist_type="vod" if ended else "event",
+        playlist_type=kind,
         start_offset_s=replay_from_s,
     )
