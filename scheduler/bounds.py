@@ -101,6 +101,7 @@ def bounds(problem: Problem) -> list[Bound]:
                 )
             )
     found.extend(_grade_range_bounds(problem))
+    found.extend(_channel_set_bounds(problem))
     for series_id, count in by_series.items():
         per_day = problem.series[series_id].max_per_day
         found.append(
@@ -116,42 +117,109 @@ def bounds(problem: Problem) -> list[Bound]:
     return found
 
 
-def _grade_range_bounds(problem: Problem) -> list[Bound]:
-    """Network capacity per language and contiguous range of grades: the range's lessons
-    and breaks against what the channels carrying some grade of the range can air of
-    them in a day (inside the windows of the range's audiences). This is what binds
-    when a large network splits its channels by grades."""
-    load: dict[tuple[str, int], int] = defaultdict(int)
+def _range_label(languages: tuple[str, ...], low: int, high: int) -> str:
+    grades = f"grade {low}" if low == high else f"grades {low}-{high}"
+    return (
+        f"language {languages[0]}, {grades}"
+        if len(languages) == 1
+        else (f"languages {'+'.join(languages)}, {grades}")
+    )
+
+
+def _capacity(problem: Problem, audiences: list[Audience]) -> int:
+    """Seconds of lessons and breaks a day that the channels carrying some of the
+    audiences can air for them: on each such channel, the union of where its window
+    meets those audiences' windows, and one break (the last lesson's needs none)."""
+    capacity = 0
+    for channel in problem.channels:
+        spans = [
+            _span(channel, a)
+            for a in audiences
+            if a.language in channel.languages and a.grade in channel.grades
+        ]
+        seconds = _union_length(spans)
+        capacity += seconds + problem.break_s if seconds else 0
+    return capacity
+
+
+def _load(problem: Problem) -> dict[tuple[int, str], int]:
+    """Seconds of lessons and breaks of each audience."""
+    load: dict[tuple[int, str], int] = defaultdict(int)
     for lesson in problem.lessons:
-        series = problem.series[lesson.series]
-        load[(series.language, series.grade)] += lesson.duration_s + problem.break_s
+        load[problem.audience_of(lesson).key] += lesson.duration_s + problem.break_s
+    return load
+
+
+def _grade_range_bounds(problem: Problem) -> list[Bound]:
+    """Network capacity per contiguous range of grades, for each language alone and for
+    all languages together (channels that carry both share their hours): the range's
+    lessons and breaks against what the channels carrying some of them can air of them
+    in a day, inside the range's audience windows. This binds when a network splits
+    its channels by grades."""
+    load = _load(problem)
+    languages = sorted({language for _, language in load})
     found = []
-    for language in sorted({language for language, _ in load}):
-        grades = sorted(grade for lang, grade in load if lang == language)
+    for chosen in [(language,) for language in languages] + (
+        [tuple(languages)] if len(languages) > 1 else []
+    ):
+        grades = sorted({grade for grade, language in load if language in chosen})
         for i, low in enumerate(grades):
-            for high in grades[i + 1 :]:  # single grades are the audience bounds' job
-                in_range = [g for g in grades if low <= g <= high]
-                total = sum(load[(language, g)] for g in in_range)
-                capacity = 0
-                for channel in problem.channels:
-                    carried = [
-                        g for g in in_range if language in channel.languages and g in channel.grades
-                    ]
-                    if not carried:
-                        continue
-                    seconds = _union_length(
-                        [_span(channel, problem.audience(g, language)) for g in carried]
-                    )
-                    capacity += seconds + problem.break_s if seconds else 0
+            for high in grades[i + (len(chosen) == 1) :]:  # one grade, one language: audience
+                keys = [k for k in load if k[1] in chosen and low <= k[0] <= high]
+                total = sum(load[k] for k in keys)
+                capacity = _capacity(problem, [problem.audience(*k) for k in keys])
                 if capacity:
                     found.append(
                         Bound(
                             math.ceil(total / capacity),
-                            f"language {language}, grades {low}-{high}: {_hours(total)} of lessons "
-                            f"and breaks, but the channels carrying them air {_hours(capacity)} "
-                            "of them a day",
+                            f"{_range_label(chosen, low, high)}: {_hours(total)} of lessons "
+                            f"and breaks, but the channels carrying them air "
+                            f"{_hours(capacity)} of them a day",
                         )
                     )
+    return found
+
+
+CHANNEL_SETS = 4096
+"""At most this many sets of channels are tried by the channel-set bound."""
+
+
+def _channel_set_bounds(problem: Problem) -> list[Bound]:
+    """Hall's condition on the network: for a set C of channels, every audience that only
+    C can carry must fit into what C airs a day. Tried for C grown from each audience's
+    channels by adding the channels of audiences that share one (a set made of two parts
+    no audience joins never binds harder than its parts), up to CHANNEL_SETS sets."""
+    load = _load(problem)
+    carriers = {
+        key: frozenset(
+            c.id for c in problem.channels if key[1] in c.languages and key[0] in c.grades
+        )
+        for key in load
+    }
+    seen: set[frozenset[str]] = set()
+    groups = {s for s in carriers.values() if s}
+    frontier = list(groups)
+    while frontier and len(seen) < CHANNEL_SETS:
+        current = frontier.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        frontier.extend(current | o for o in groups if o & current and not o <= current)
+    found = []
+    for channels in seen:
+        keys = sorted(k for k, carried in carriers.items() if carried and carried <= channels)
+        total = sum(load[k] for k in keys)
+        capacity = _capacity(problem, [problem.audience(*k) for k in keys])
+        if capacity and keys:
+            names = ", ".join(sorted(channels))
+            found.append(
+                Bound(
+                    math.ceil(total / capacity),
+                    f"channels {names}: {_hours(total)} of lessons and breaks of the "
+                    f"{len(keys)} audiences only they carry, but they air {_hours(capacity)} "
+                    "of them a day",
+                )
+            )
     return found
 
 

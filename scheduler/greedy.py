@@ -23,23 +23,29 @@ Refinements make the heuristic that large problems start from:
   it can watch in a day, so a capped audience is not starved by its neighbours.
 
 They only change which fitting candidate is taken, never whether a rule holds.
+
+Pins: a pinned lesson is placed first, at its instant, on its day; the episodes
+before it are candidates on earlier days (on its own day they must end before it),
+those after it only from the next day, and a series with a pin ahead and more
+episodes than days before it goes first. A variant that cannot air every episode
+before its pin gives up (Infeasible), and the solver falls back to the CP-SAT days.
 """
 
 from __future__ import annotations
 
 import heapq
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from scheduler.bounds import audience_daily_capacity
 from scheduler.errors import Infeasible
-from scheduler.problem import Channel, Lesson, Problem
+from scheduler.packing import cap_stranded, fill_after
+from scheduler.problem import DAY_S, Lesson, Problem
 from scheduler.schedule import Airing, Schedule, airing_at
 
+PIN_DUE = 10**9  # priority of a series with as many episodes before a pin as days left
 HOME_TOLERANCE_S = 600  # the checker's slot consistency counts starts within 10 minutes
-PACK_WINDOW_S = 150 * 60  # look for an exact end of day in the last 2.5 hours
-_MINUTE = 60
 
 
 @dataclass(frozen=True)
@@ -59,46 +65,72 @@ def fill_day(
     pack: bool = False,
     urgency: float | None = None,
     caps: bool = False,
+    fixed: Sequence[Placed] = (),
+    deadline: dict[str, int] | None = None,
 ) -> list[Placed]:
     """Place as many candidates as fit in one day, greedily. Candidates of a series come
     in episode order; `left` counts each series' episodes still to air (priority);
     `home` (series -> second of the day), `pack`, `urgency` and `caps` are the
-    refinements above."""
+    refinements above. `fixed` airings (pins) are already there: channels and audiences
+    are busy then and their minutes count towards caps; a series in `deadline` must
+    end its candidates by that second. Returns only what it placed."""
     queues: dict[str, list[Lesson]] = defaultdict(list)
     for lesson in candidates:
         queues[lesson.series].append(lesson)
+    audience_of = {sid: problem.audience_of(queue[0]) for sid, queue in queues.items()}
     watched: dict[tuple[int, str], int] = defaultdict(int)
     busy_until: dict[tuple[int, str], int] = defaultdict(int)
     series_free: dict[str, int] = defaultdict(int)
+    channel_blocks: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    audience_blocks: dict[tuple[int, str], list[tuple[int, int]]] = defaultdict(list)
+    for item in fixed:
+        key = problem.audience_of(item.lesson).key
+        end = item.second + item.lesson.duration_s
+        watched[key] += item.lesson.duration_s
+        channel_blocks[item.channel].append((item.second - problem.break_s, end + problem.break_s))
+        audience_blocks[key].append((item.second, end))
+    ends = deadline or {}
     placed: list[Placed] = []
     channels = {c.id: c for c in problem.channels}
-    free = [(c.window[0], c.id) for c in problem.channels]
+    # Which series each channel may carry, so a slot looks only at those.
+    carried = {
+        c.id: [
+            sid
+            for sid in queues
+            if problem.series[sid].language in c.languages and problem.series[sid].grade in c.grades
+        ]
+        for c in problem.channels
+    }
+    free = [(c.window[0], c.id) for c in problem.channels if carried[c.id]]
     heapq.heapify(free)
     while free:
         cursor, channel_id = heapq.heappop(free)
         channel = channels[channel_id]
         fitting: list[tuple[Lesson, int]] = []
-        for series_id, queue in queues.items():
+        blocks = channel_blocks.get(channel_id, ())
+        for series_id in carried[channel_id]:
+            queue = queues[series_id]
             if not queue:
                 continue
-            series = problem.series[series_id]
-            if series.language not in channel.languages or series.grade not in channel.grades:
-                continue
             lesson = queue[0]
-            audience = problem.audience_of(lesson)
-            begin = max(
-                cursor, audience.window[0], busy_until[audience.key], series_free[series_id]
-            )
-            if begin + lesson.duration_s > min(channel.window[1], audience.window[1]):
-                continue
+            audience = audience_of[series_id]
+            key = audience.key
             cap = audience.max_daily_s
-            if cap is not None and watched[audience.key] + lesson.duration_s > cap:
+            if cap is not None and watched[key] + lesson.duration_s > cap:
+                continue
+            begin = max(cursor, audience.window[0], busy_until[key], series_free[series_id])
+            if blocks or key in audience_blocks:
+                begin = _after_blocks(
+                    begin, lesson.duration_s, problem.break_s, blocks, audience_blocks.get(key, ())
+                )
+            end = min(channel.window[1], audience.window[1], ends.get(series_id, DAY_S))
+            if begin + lesson.duration_s > end:
                 continue
             fitting.append((lesson, begin))
         if not fitting:
             continue  # nothing more fits on this channel today
-        fill = _fill_after(problem, channel, cursor, fitting) if pack else None
-        stranded = _cap_stranded(problem, fitting, watched) if caps else None
+        fill = fill_after(problem, channel, cursor, fitting) if pack else None
+        stranded = cap_stranded(problem, fitting, watched) if caps else None
         best: tuple[tuple[int, ...], Lesson, int] | None = None
         most = max(left.get(lesson.series, 0) for lesson, _ in fitting)
         for lesson, begin in fitting:
@@ -117,13 +149,34 @@ def fill_day(
         _, lesson, begin = best
         queues[lesson.series].pop(0)
         left[lesson.series] = left.get(lesson.series, 1) - 1
-        audience = problem.audience_of(lesson)
-        watched[audience.key] += lesson.duration_s
-        busy_until[audience.key] = begin + lesson.duration_s
+        key = audience_of[lesson.series].key
+        watched[key] += lesson.duration_s
+        busy_until[key] = begin + lesson.duration_s
         series_free[lesson.series] = begin + lesson.duration_s
         placed.append(Placed(lesson, channel_id, begin))
         heapq.heappush(free, (begin + lesson.duration_s + problem.break_s, channel_id))
     return placed
+
+
+def _after_blocks(
+    begin: int,
+    duration: int,
+    gap: int,
+    channel: Sequence[tuple[int, int]],
+    audience: Sequence[tuple[int, int]],
+) -> int:
+    """The first second from `begin` at which a lesson clears the fixed airings: a
+    channel block (s, e) already has the breaks around it, an audience block not."""
+    moved = True
+    while moved:
+        moved = False
+        for start, end in channel:
+            if begin < end and start < begin + duration:
+                begin, moved = end, True
+        for start, end in audience:
+            if begin < end and start < begin + duration:
+                begin, moved = end, True
+    return begin
 
 
 def _home_class(home: dict[str, int] | None, series_id: str, begin: int) -> int:
@@ -131,81 +184,6 @@ def _home_class(home: dict[str, int] | None, series_id: str, begin: int) -> int:
     if home is None or series_id not in home:
         return 1
     return 0 if abs(begin - home[series_id]) <= HOME_TOLERANCE_S else 2
-
-
-def _ceil_minutes(seconds: int) -> int:
-    return -(-seconds // _MINUTE)
-
-
-def _minutes(lesson: Lesson, problem: Problem) -> int:
-    """A lesson and its break in whole minutes, rounded up."""
-    return _ceil_minutes(lesson.duration_s + problem.break_s)
-
-
-def _fill_after(
-    problem: Problem, channel: Channel, cursor: int, fitting: list[tuple[Lesson, int]]
-) -> Callable[[Lesson, int], int] | None:
-    """In the last PACK_WINDOW_S of the day: a function giving the minutes of the day a
-    candidate fills, itself plus the best subset of the others after it. Lengths are
-    rounded up to whole minutes, so a fill it promises always fits."""
-    end = max(
-        min(channel.window[1], problem.audience_of(lesson).window[1]) for lesson, _ in fitting
-    )
-    room = (end - cursor + problem.break_s) // _MINUTE
-    if room * _MINUTE > PACK_WINDOW_S:
-        return None
-    best_upto = _best_fills([_minutes(lesson, problem) for lesson, _ in fitting], room)
-
-    def fill(lesson: Lesson, begin: int) -> int:
-        own = _minutes(lesson, problem)
-        after = (end - begin - lesson.duration_s) // _MINUTE
-        return own + best_upto[max(0, min(room - own, after))]
-
-    return fill
-
-
-def _cap_stranded(
-    problem: Problem, fitting: list[tuple[Lesson, int]], watched: dict[tuple[int, str], int]
-) -> Callable[[Lesson], int]:
-    """A function giving the minutes of its audience's daily cap a candidate would leave
-    unusable: what is left after it that no subset of the audience's other candidates
-    fills (0 for audiences without a cap)."""
-    lengths: dict[tuple[int, str], list[int]] = defaultdict(list)
-    for lesson, _ in fitting:
-        audience = problem.audience_of(lesson)
-        if audience.max_daily_s is not None:
-            lengths[audience.key].append(_ceil_minutes(lesson.duration_s))
-    room: dict[tuple[int, str], int] = {}
-    best_upto: dict[tuple[int, str], list[int]] = {}
-    for key, minutes in lengths.items():
-        cap = problem.audiences[key].max_daily_s
-        assert cap is not None
-        room[key] = (cap - watched[key]) // _MINUTE
-        best_upto[key] = _best_fills(minutes, room[key])
-
-    def stranded(lesson: Lesson) -> int:
-        key = problem.audience_of(lesson).key
-        if key not in room:
-            return 0
-        own = _ceil_minutes(lesson.duration_s)
-        return room[key] - own - best_upto[key][max(0, room[key] - own)]
-
-    return stranded
-
-
-def _best_fills(lengths: list[int], room: int) -> list[int]:
-    """For every x up to room: the largest sum of a subset of `lengths` not above x."""
-    reach = 1  # bit x set: x can be filled exactly
-    mask = (1 << (room + 1)) - 1
-    for length in lengths:
-        reach = (reach | (reach << length)) & mask
-    found = []
-    best = 0
-    for minutes in range(room + 1):
-        if reach >> minutes & 1:
-            best = minutes
-        found.append(best)
-    return found
 
 
 @dataclass(frozen=True)
@@ -225,14 +203,21 @@ PLAIN = Variant("plain")
 
 
 def greedy_schedule(problem: Problem, variant: Variant = PLAIN) -> Schedule:
-    """The whole term, greedily, day after day (pins are not supported here), as
-    `variant` says. With `bottleneck` a series is ranked by the days it still needs
-    at the least, by its own episodes or by its audience's remaining minutes over
+    """The whole term, greedily, day after day, as `variant` says, pins first (see the
+    module's docstring). With `bottleneck` a series is ranked by the days it still
+    needs at the least, by its own episodes or by its audience's remaining minutes over
     what the audience can watch in a day, instead of by its episodes alone.
-    Infeasible when the term's days run out."""
+    Infeasible when the term's days run out or an episode cannot air before its pin."""
     episodes: dict[str, list[Lesson]] = defaultdict(list)
     for lesson in problem.lessons:
         episodes[lesson.series].append(lesson)
+    lessons = {lesson.id: lesson for lesson in problem.lessons}
+    pinned: dict[str, tuple[int, int, str]] = {}
+    pins_on: dict[int, list[Placed]] = defaultdict(list)
+    for pin in problem.pins:
+        day, second = problem.locate(pin.start) or (0, 0)  # parse_problem checked the day
+        pinned[pin.lesson] = (day, second, pin.channel)
+        pins_on[day].append(Placed(lessons[pin.lesson], pin.channel, second))
     left = {series_id: len(items) for series_id, items in episodes.items()}
     audience_of = {lesson.series: problem.audience_of(lesson) for lesson in problem.lessons}
     audience_left: dict[tuple[int, str], int] = defaultdict(int)
@@ -242,17 +227,42 @@ def greedy_schedule(problem: Problem, variant: Variant = PLAIN) -> Schedule:
     homes: dict[str, int] | None = {} if variant.home else None
     airings: list[Airing] = []
     day = 0
+
+    def aired(item: Placed) -> None:
+        episodes[item.lesson.series].remove(item.lesson)
+        left[item.lesson.series] -= 1
+        audience_left[audience_of[item.lesson.series].key] -= item.lesson.duration_s
+        airings.append(airing_at(problem, item.lesson, day, item.second, item.channel))
+
     while any(episodes.values()):
         if day >= len(problem.days):
             raise Infeasible(
                 f"the {variant.name} heuristic needs more than the term's {len(problem.days)} "
                 "broadcast days"
             )
-        candidates = [
-            lesson
-            for series_id, items in episodes.items()
-            for lesson in items[: problem.series[series_id].max_per_day]
-        ]
+        candidates: list[Lesson] = []
+        deadline: dict[str, int] = {}
+        due: set[str] = set()
+        for series_id, items in episodes.items():
+            room = problem.series[series_id].max_per_day - sum(
+                1 for p in pins_on[day] if p.lesson.series == series_id
+            )
+            for count, lesson in enumerate(items):
+                if lesson.id in pinned:
+                    pin_day, pin_second, _ = pinned[lesson.id]
+                    if pin_day < day or (pin_day == day and count > room):
+                        raise Infeasible(
+                            f"pin: the {variant.name} heuristic could not air the episodes "
+                            f"of {series_id} before its pinned lesson {lesson.id}"
+                        )
+                    if pin_day == day:
+                        deadline[series_id] = pin_second
+                    elif count >= (pin_day - day - 1) * problem.series[series_id].max_per_day:
+                        due.add(series_id)  # as many episodes before the pin as days
+                    break
+                if count >= room:
+                    break
+                candidates.append(lesson)
         if variant.bottleneck:
             priority = {
                 sid: 100
@@ -266,14 +276,29 @@ def greedy_schedule(problem: Problem, variant: Variant = PLAIN) -> Schedule:
             }
         else:
             priority = dict(left)
-        for item in fill_day(
-            problem, candidates, priority, homes, variant.pack, variant.urgency, variant.caps
-        ):
-            episodes[item.lesson.series].remove(item.lesson)
-            left[item.lesson.series] -= 1
-            audience_left[audience_of[item.lesson.series].key] -= item.lesson.duration_s
+        for series_id in due:
+            priority[series_id] = priority.get(series_id, 0) + PIN_DUE
+        placed = fill_day(
+            problem,
+            candidates,
+            priority,
+            homes,
+            variant.pack,
+            variant.urgency,
+            variant.caps,
+            fixed=pins_on[day],
+            deadline=deadline,
+        )
+        for item in placed:
+            aired(item)
             if homes is not None:
                 homes.setdefault(item.lesson.series, item.second)
-            airings.append(airing_at(problem, item.lesson, day, item.second, item.channel))
+        for item in pins_on[day]:
+            if episodes[item.lesson.series][0] is not item.lesson:
+                raise Infeasible(
+                    f"pin: the {variant.name} heuristic could not air the episodes of "
+                    f"{item.lesson.series} before its pinned lesson {item.lesson.id}"
+                )
+            aired(item)
         day += 1
     return Schedule(sorted(airings))

@@ -8,8 +8,9 @@ list of dates on which channels air.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
+from functools import cached_property
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -41,11 +42,11 @@ class Audience:
     language: str
     window: tuple[int, int] = (0, DAY_S)
     max_daily_s: int | None = None
+    key: tuple[int, str] = field(init=False, repr=False, compare=False)
+    """(grade, language); a field, as heuristics read it for every slot they fill."""
 
-    @property
-    def key(self) -> tuple[int, str]:
-        """(grade, language)."""
-        return (self.grade, self.language)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", (self.grade, self.language))
 
 
 @dataclass(frozen=True)
@@ -109,8 +110,12 @@ class Problem:
 
     def audience_of(self, lesson: Lesson) -> Audience:
         """The audience (grade x language) a lesson is for."""
-        series = self.series[lesson.series]
-        return self.audience(series.grade, series.language)
+        return self.series_audience[lesson.series]
+
+    @cached_property
+    def series_audience(self) -> dict[str, Audience]:
+        """The audience of every series (looked up for every slot a heuristic fills)."""
+        return {s.id: self.audience(s.grade, s.language) for s in self.series.values()}
 
     def eligible(self, lesson: Lesson) -> list[Channel]:
         """Channels that may carry a lesson."""
@@ -385,7 +390,7 @@ def parse_problem(data: Any) -> Problem:
         if problem.locate(start) is None:
             raise ProblemError(f"{where}start: {pin['start']} is not on a broadcast day")
         pins.append(Pin(pinned, on, start))
-    return Problem(**{**problem.__dict__, "pins": tuple(pins)})
+    return replace(problem, pins=tuple(pins))
 
 
 def parse_instant(value: Any, name: str) -> datetime:

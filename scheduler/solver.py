@@ -8,6 +8,8 @@ exact and fine for a few hundred lessons; see scheduler/README.md.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -16,14 +18,17 @@ from itertools import pairwise
 
 from ortools.sat.python import cp_model
 
+from scheduler import lns
 from scheduler.balance import balance
 from scheduler.bounds import lower_bound
-from scheduler.checker import slot_consistency
 from scheduler.cpsat import channel_choices, new_solver
 from scheduler.diagnose import conflicts
 from scheduler.errors import Infeasible
-from scheduler.greedy import Variant, greedy_schedule
-from scheduler.problem import DAY_S, Problem
+from scheduler.explain import explain
+from scheduler.greedy import PLAIN, Variant, greedy_schedule
+from scheduler.lns import Placement
+from scheduler.portfolio import placement, run_variants
+from scheduler.problem import DAY_S, Lesson, Problem
 from scheduler.resequence import resequence
 from scheduler.rolling import solve_by_day
 from scheduler.schedule import Airing, Schedule, airing_at
@@ -46,6 +51,15 @@ is best on every network shape (see scheduler/README.md); each takes 2 to 8 s at
 50,000 lessons."""
 ROLLING_MIN_S = 5.0
 """The day-by-day model runs after the heuristic only with at least this much time left."""
+ROLLING_SHARE = 0.5
+"""...and takes at most this share of the time left."""
+LNS_SHARE = 0.3
+"""The share of the time limit kept for the neighbourhood search however long the
+heuristic's variants take (they are stopped)."""
+EXPLAIN_S = 30.0
+"""The longest an infeasible problem's explanation is searched for."""
+FINISH_SHARE = 0.04
+"""The share of the time limit kept for the even-load pass and writing the schedule."""
 
 ProgressFn = Callable[[int, int, float], None]
 """Called with (best days found, lower bound, elapsed seconds) on each improvement."""
@@ -83,7 +97,11 @@ def solve(
         return Schedule([], _stats("OPTIMAL", 0, 0, 0.0))
     started = time.monotonic()
     if len(problem.lessons) > WHOLE_TERM_LIMIT:
-        airings, days_used = _solve_large(problem, bound.days, options, progress)
+        try:
+            airings, days_used = _solve_large(problem, bound.days, options, progress)
+        except Infeasible:
+            _raise_explained(problem, options)
+            raise
         airings = balance(problem, airings)  # third goal: even daily load
         status = "OPTIMAL" if days_used == bound.days else "FEASIBLE"
         stats = _stats(status, days_used, bound.days, round(time.monotonic() - started, 3))
@@ -93,6 +111,7 @@ def solve(
     if schedule is None and horizon < len(problem.days):
         schedule = _solve_within(problem, len(problem.days), bound.days, options, progress)
     if schedule is None:
+        _raise_explained(problem, options)
         raise Infeasible(
             "order, per-day, pin, channel-overlap, audience-overlap: no schedule honours every "
             f"rule within the {len(problem.days)} broadcast days of the term "
@@ -106,47 +125,73 @@ def solve(
 def _solve_large(
     problem: Problem, bound: int, options: SolveOptions, progress: ProgressFn | None
 ) -> tuple[list[Airing], int]:
-    """Large problems: the appointment heuristic's variants (greedy.py) while time is
-    left, then, while days remain above the bound and time is left, the day-by-day
-    CP-SAT model (rolling.py, which is also the path for pinned problems). Best by
-    days, then slot consistency."""
+    """Large problems, in stages that each only replace the best schedule by a strictly
+    better one (fewer days, then higher slot consistency):
+
+    1. the plain greedy list scheduler, the floor (the cheapest, and the baseline);
+    2. the appointment heuristic's other variants, in worker processes;
+    3. where pins defeat the heuristic or days stay above the bound, the day-by-day
+       CP-SAT model (rolling.py), with a bounded share of the time;
+    4. large-neighbourhood search for appointment viewing (lns.py) on the days found,
+       until the time limit (less what the even-load pass needs).
+    """
     started = time.monotonic()
-    best: tuple[int, float, list[Airing]] | None = None
+    deadline = started + options.time_limit_s * (1 - FINISH_SHARE)
+    lessons = {lesson.id: lesson for lesson in problem.lessons}
+    best: tuple[int, float, Placement] | None = None
 
-    def consider(airings: list[Airing]) -> None:
+    def consider(placed: Placement) -> None:
         nonlocal best
-        days = 1 + max(located[0] for a in airings if (located := problem.locate(a.start)))
-        # Re-sequencing within days keeps the days; it helps where the heuristic did
-        # not keep homes, and pinned lessons must not move.
-        orders = [airings] if problem.pins else [airings, resequence(problem, airings)]
-        for order in orders:
-            score = slot_consistency(problem, {a.lesson: a for a in order})
-            if best is None or (days, -score) < (best[0], -best[1]):
-                best = (days, score, order)
-                if progress is not None:
-                    progress(days, bound, time.monotonic() - started)
+        days = 1 + max(day for day, _, _ in placed.values())
+        score = lns.score(problem, placed)
+        if best is None or (days, -score) < (best[0], -best[1]):
+            best = (days, score, placed)
+            if progress is not None:
+                progress(days, bound, time.monotonic() - started)
 
-    if not problem.pins:
-        for variant in HEURISTICS:
-            if best is not None and time.monotonic() - started > options.time_limit_s:
-                break
-            try:
-                consider(greedy_schedule(problem, variant).airings)
-            except Infeasible:
-                continue  # this variant ran out of days; the others may not
-    left = options.time_limit_s - (time.monotonic() - started)
-    if best is None or (best[0] > bound and left >= ROLLING_MIN_S):
+    with contextlib.suppress(Infeasible):  # pins it cannot honour: the CP-SAT days can
+        consider(placement(problem, greedy_schedule(problem, PLAIN).airings))
+    now = time.monotonic()
+    variants_until = now + (deadline - now) * (1 - LNS_SHARE)
+    processes = min(options.workers, os.cpu_count() or 1)
+    for _name, placed, _seconds in run_variants(problem, HEURISTICS, variants_until, processes):
+        if placed is not None:
+            consider(placed)
+            if not problem.pins:  # re-sequencing would move pinned lessons
+                resequenced = resequence(problem, _airings(problem, lessons, placed))
+                consider(placement(problem, resequenced))
+    left = deadline - time.monotonic()
+    if best is None or (best[0] > bound and problem.pins and left >= ROLLING_MIN_S):
         try:
-            # 5 % kept back: building each day's model is not counted in its budget
-            budget = max(left * 0.95, 1.0)
-            airings, _ = solve_by_day(problem, budget, options.workers, options.seed)
+            airings, _ = solve_by_day(
+                problem, max(1.0, left * ROLLING_SHARE), options.workers, options.seed
+            )
         except Infeasible:
             if best is None:
                 raise
         else:
-            consider(airings)
+            consider(placement(problem, airings))
     assert best is not None
-    return best[2], best[0]
+    placed, _ = lns.improve(
+        problem, best[2], deadline, time.monotonic, options.workers, options.seed
+    )
+    consider(placed)
+    return _airings(problem, lessons, best[2]), best[0]
+
+
+def _airings(problem: Problem, lessons: dict[str, Lesson], placed: Placement) -> list[Airing]:
+    return sorted(
+        airing_at(problem, lessons[lid], day, second, channel)
+        for lid, (day, second, channel) in placed.items()
+    )
+
+
+def _raise_explained(problem: Problem, options: SolveOptions) -> None:
+    """Raise Infeasible with the rules that conflict, when the explanation model finds
+    them (explain.py) in at most EXPLAIN_S; return when it does not."""
+    found = explain(problem, min(EXPLAIN_S, options.time_limit_s))
+    if found.reasons:
+        raise Infeasible("; ".join(found.reasons))
 
 
 def _stats(status: str, days: int, bound: int, solve_s: float) -> dict[str, object]:
