@@ -221,18 +221,33 @@ def schedule_check(problem_file: Path, schedule_file: Path) -> None:
 @schedule.command("explain")
 @click.argument("problem_file", metavar="PROBLEM.json", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the reasons as a JSON list.")
-def schedule_explain(problem_file: Path, as_json: bool) -> None:
-    """Name what makes a problem impossible to schedule, before solving; exit 1 if any.
+@setting(
+    "--time-limit",
+    type=click.FloatRange(min=0.1),
+    default=30.0,
+    help="Seconds the CP-SAT explanation may search when the pre-checks find nothing.",
+)
+def schedule_explain(problem_file: Path, as_json: bool, time_limit: float) -> None:
+    """Name what makes a problem impossible to schedule; exit 1 if anything does.
 
-    The checks cover every lesson (a channel that carries it, a window it fits,
-    the daily cap), every pin (its channel, both windows, clashes, episode order,
-    a day's cap) and the capacity bounds. A problem they pass may still prove
-    infeasible in `schedule solve`."""
+    First the pre-checks: every lesson (a channel that carries it, a window it fits,
+    the daily cap), every pin (its channel, both windows, clashes, episode order, a
+    day's cap) and the capacity bounds. When they find nothing, a CP-SAT model with
+    one assumption per rule group (each pin, channel window and overlap, audience
+    window, overlap and cap, series order and per-day limit) names a small set of
+    rules that cannot all hold, with their lessons, channels, audiences and numbers.
+    Above 400 lessons that model covers the pins and the episodes before them."""
     from scheduler import parse_problem
     from scheduler.diagnose import conflicts
+    from scheduler.explain import explain
 
     with user_errors():
-        found = conflicts(parse_problem(read_json(problem_file)))
+        problem = parse_problem(read_json(problem_file))
+        found = conflicts(problem)
+        verdict = None
+        if not found:
+            explanation = explain(problem, time_limit)
+            found, verdict = list(explanation.reasons), explanation
     if as_json:
         parts = [reason.partition(":") for reason in found]
         reasons = [{"rules": rule.split(", "), "reason": text.strip()} for rule, _, text in parts]
@@ -240,9 +255,15 @@ def schedule_explain(problem_file: Path, as_json: bool) -> None:
     elif found:
         for reason in found:
             rule, _, text = reason.partition(":")
-            out.print(f"[red]{escape(rule)}[/]:{escape(text)}", highlight=False)
-    else:
-        out.print("the pre-checks find nothing that rules out a schedule", highlight=False)
+            out.print(f"[red]{escape(rule)}[/]:{escape(text)}", highlight=False, soft_wrap=True)
+    elif verdict is not None:
+        sentences = {
+            "feasible": f"a schedule exists for {verdict.scope}: nothing rules one out",
+            "unknown": f"no conflict found in {time_limit:g} s ({verdict.scope} was modelled)",
+            "not modelled": "the pre-checks find nothing that rules out a schedule "
+            "(a problem this large without pins is not modelled further)",
+        }
+        out.print(sentences[verdict.verdict], highlight=False, soft_wrap=True)
     if found:
         sys.exit(EXIT_FAILED)
 

@@ -1,15 +1,19 @@
 """Appointment viewing by large-neighbourhood search (pure but for the clock it is given).
 
 With the days used fixed, a neighbourhood — a window of consecutive days and a
-group of channels, or of audiences — is freed and re-solved by CP-SAT from the
-current schedule as a complete hint; everything else stays where it is. The model
-keeps every rule (the free lessons may change day inside the window, channel and
-time of day; what stays fixed is a wall they must clear) and maximises the free
+group of channels, audiences or series — is freed and re-solved by CP-SAT from the
+current schedule as a complete hint; everything else stays where it is and is a
+wall the free lessons must clear. The model keeps every rule (free lessons may
+change day inside the window, channel and time of day) and maximises the free
 lessons that start within 10 minutes of their series' median time of day, each
-weighted by one over its series' length, as slot consistency counts them. A
-result is kept only when slot consistency does not fall.
+weighted by one over its series' length, as slot consistency counts them. A result
+is kept only when slot consistency does not fall.
 
-Kinds of neighbourhood are drawn by their past gain per second; a neighbourhood
+First come sweeps: every day in turn, with each group of channels that share
+audiences (a day re-solves to optimality in tens of milliseconds, and most of the
+gain is there: a day's lessons re-ordered around their series' times). Then
+neighbourhoods drawn at random, of several days, which can also move lessons
+between days: their kinds are drawn by past gain per second, and a neighbourhood
 that solved to optimality in time grows, one that ran out of time shrinks. The
 search stops at the deadline, at perfect consistency, or when it stops gaining.
 """
@@ -21,7 +25,6 @@ import statistics
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from itertools import pairwise
 
 from ortools.sat.python import cp_model
 
@@ -29,9 +32,13 @@ from scheduler.cpsat import channel_choices, new_solver
 from scheduler.problem import DAY_S, Lesson, Problem
 
 SLOT_S = 600  # the checker's slot consistency counts starts within 10 minutes
-KINDS = ("misses", "channels", "audiences", "series-days")
+KINDS = ("misses", "channels", "audiences", "series")
+SWEEP_GAIN = 0.002
+"""Sweeps over the days go on while a sweep raises consistency by more than this."""
+UNIT = 120
+"""A sweep re-solves a group of channels on a day together up to about this many lessons."""
 STALE = 100
-"""The search stops after this many tries without a gain (or half of all tries so far)."""
+"""The random phase stops after this many tries in a row without a gain."""
 Placement = dict[str, tuple[int, int, str]]  # lesson -> (day, second of day, channel)
 
 
@@ -39,11 +46,12 @@ Placement = dict[str, tuple[int, int, str]]  # lesson -> (day, second of day, ch
 class Search:
     """The adaptive parameters of the search and what it has done."""
 
-    size: float = 60.0  # free lessons per neighbourhood
+    size: float = 60.0  # free lessons per random neighbourhood
     days: int = 2
     weight: dict[str, float] = field(default_factory=lambda: dict.fromkeys(KINDS, 1.0))
     tried: int = 0
     kept: int = 0
+    sweeps: int = 0
 
 
 def score(problem: Problem, placed: Placement) -> float:
@@ -52,11 +60,71 @@ def score(problem: Problem, placed: Placement) -> float:
     for lesson in problem.lessons:
         if lesson.id in placed:
             times[lesson.series].append(placed[lesson.id][1])
-    shares = []
-    for seconds in times.values():
-        median = statistics.median(seconds)
-        shares.append(sum(abs(s - median) <= SLOT_S for s in seconds) / len(seconds))
+    shares = [_share(seconds) for seconds in times.values()]
     return sum(shares) / len(shares) if shares else 1.0
+
+
+def _share(seconds: list[int]) -> float:
+    median = statistics.median(seconds)
+    return sum(abs(s - median) <= SLOT_S for s in seconds) / len(seconds)
+
+
+class _State:
+    """The placement with the indexes a step needs: lessons by day, episodes by series,
+    each series' share of consistent episodes and its median time of day."""
+
+    def __init__(self, problem: Problem, placed: Placement) -> None:
+        self.problem = problem
+        self.placed = dict(placed)
+        self.lessons = {lesson.id: lesson for lesson in problem.lessons}
+        self.pinned = {pin.lesson for pin in problem.pins}
+        self.days_used = max(day for day, _, _ in placed.values()) + 1
+        self.by_day: dict[int, set[str]] = defaultdict(set)
+        for lid, (day, _, _) in self.placed.items():
+            self.by_day[day].add(lid)
+        self.episodes: dict[str, list[Lesson]] = defaultdict(list)
+        for lesson in problem.lessons:  # sorted by series, episode
+            self.episodes[lesson.series].append(lesson)
+        self.index = {
+            lesson.id: i for items in self.episodes.values() for i, lesson in enumerate(items)
+        }
+        self.shares: dict[str, float] = {}
+        self.targets: dict[str, int] = {}
+        for series_id in self.episodes:
+            self._measure(series_id)
+        self.current = sum(self.shares.values()) / max(1, len(self.shares))
+
+    def _measure(self, series_id: str, moved: Placement | None = None) -> None:
+        moved = moved or {}
+        seconds = [
+            (moved.get(lesson.id) or self.placed[lesson.id])[1]
+            for lesson in self.episodes[series_id]
+        ]
+        self.shares[series_id] = _share(seconds)
+        self.targets[series_id] = int(statistics.median(seconds))
+
+    def on(self, window: range) -> list[str]:
+        """Lessons airing on the window's days."""
+        return [lid for day in window for lid in self.by_day.get(day, ())]
+
+    def offer(self, found: Placement) -> float | None:
+        """Take `found` when slot consistency does not fall: the gain, or None."""
+        touched = {self.lessons[lid].series for lid in found}
+        before = {sid: (self.shares[sid], self.targets[sid]) for sid in touched}
+        for sid in touched:
+            self._measure(sid, found)
+        change = sum(self.shares[sid] - before[sid][0] for sid in touched) / len(self.shares)
+        if change < -1e-12:
+            for sid, (share, target) in before.items():
+                self.shares[sid], self.targets[sid] = share, target
+            return None
+        new = self.current + change
+        for lid, (day, second, channel) in found.items():
+            self.by_day[self.placed[lid][0]].discard(lid)
+            self.by_day[day].add(lid)
+            self.placed[lid] = (day, second, channel)
+        self.current = new
+        return max(0.0, change)
 
 
 def improve(
@@ -72,96 +140,105 @@ def improve(
     by re-solving neighbourhoods until `clock()` passes `deadline`."""
     rng = random.Random(seed)
     search = Search()
-    lessons = {lesson.id: lesson for lesson in problem.lessons}
-    pinned = {pin.lesson for pin in problem.pins}
-    days_used = max(day for day, _, _ in placed.values()) + 1
-    placed = dict(placed)
-    current = score(problem, placed)
+    state = _State(problem, placed)
     groups = _channel_groups(problem)
-    stale = 0  # tries since the last strict gain
-    while clock() + 0.2 < deadline and current < 1.0 and stale <= max(STALE, search.tried // 2):
-        kind = rng.choices(KINDS, weights=[search.weight[k] for k in KINDS])[0]
-        targets = _targets(problem, placed, lessons)
-        if kind == "misses":
-            window, free = _around_a_miss(problem, placed, lessons, pinned, targets, search, rng)
-        else:
-            first = rng.randrange(max(1, days_used - search.days + 1))
-            window = range(first, min(days_used, first + search.days))
-            free = _neighbourhood(
-                problem, placed, lessons, pinned, kind, window, groups, search, rng
-            )
-        if not free:
-            continue
+
+    def attempt(free: set[str], window: range) -> tuple[float, cp_model.CpSolverStatus]:
         budget = min(step_s, deadline - clock())
-        if budget < 0.2:
-            break
-        began = clock()
-        found, status = _resolve(
-            problem, placed, lessons, free, window, targets, budget, workers, seed
-        )
-        spent = max(0.05, clock() - began)
+        found, status = _resolve(state, free, window, budget, workers, seed)
         search.tried += 1
-        gain = 0.0
-        if found is None:
-            stale += 1
+        gain = state.offer(found) if found is not None else None
+        search.kept += gain is not None
+        return gain or 0.0, status
+
+    gained = 1.0
+    while gained > SWEEP_GAIN and state.current < 1.0:
+        gained = 0.0
+        for day, channels in _day_units(problem, state, groups):
+            if clock() + 0.2 >= deadline:
+                return state.placed, search
+            free = {
+                lid
+                for lid in state.by_day.get(day, ())
+                if state.placed[lid][2] in channels and lid not in state.pinned
+            }
+            if free:
+                gained += attempt(free, range(day, day + 1))[0]
+        search.sweeps += 1
+    stale = 0
+    while clock() + 0.2 < deadline and state.current < 1.0 and stale <= STALE:
+        kind = rng.choices(KINDS, weights=[search.weight[k] for k in KINDS])[0]
+        if kind == "misses":
+            window, free = _around_a_miss(state, search, rng)
         else:
-            trial = {**placed, **found}
-            new = score(problem, trial)
-            if new >= current:
-                gain = new - current
-                placed, current = trial, new
-                search.kept += 1
-            stale = 0 if gain > 0 else stale + 1
+            first = rng.randrange(max(1, state.days_used - search.days + 1))
+            window = range(first, min(state.days_used, first + search.days))
+            free = _neighbourhood(state, kind, window, groups, search, rng)
+        if not free:
+            stale += 1
+            continue
+        began = clock()
+        gain, status = attempt(free, window)
+        spent = max(0.05, clock() - began)
+        stale = 0 if gain > 0 else stale + 1
         search.weight[kind] = 0.8 * search.weight[kind] + 0.2 * (0.05 + 1000 * gain / spent)
         if status == cp_model.OPTIMAL:
-            search.size = min(400.0, search.size * 1.2)
+            search.size = min(200.0, search.size * 1.2)
             search.days = min(5, search.days + (rng.random() < 0.3))
-        elif status in (cp_model.FEASIBLE, cp_model.UNKNOWN):
+        else:
             search.size = max(15.0, search.size * 0.7)
             search.days = max(1, search.days - (rng.random() < 0.3))
-    return placed, search
+    return state.placed, search
+
+
+def _day_units(
+    problem: Problem, state: _State, groups: list[set[str]]
+) -> list[tuple[int, set[str]]]:
+    """(day, channels) to re-solve in a sweep: each day, each group of channels that
+    share audiences, or each channel alone where its group airs over UNIT lessons."""
+    per_channel = len(state.placed) / state.days_used / max(1, len(problem.channels))
+    parts: list[set[str]] = []
+    for group in groups:
+        for part in [group] if len(group) * per_channel <= UNIT else [{c} for c in group]:
+            if part not in parts:
+                parts.append(part)
+    return [(day, part) for day in range(state.days_used) for part in parts]
 
 
 def _channel_groups(problem: Problem) -> list[set[str]]:
-    """Channels that share an audience, joined (the parts a change can travel through)."""
-    groups: list[set[str]] = []
-    for channel in problem.channels:
-        joined = {channel.id}
-        for other in problem.channels:
-            if channel.languages & other.languages and channel.grades & other.grades:
-                joined.add(other.id)
-        groups.append(joined)
-    return groups
+    """Each channel with the channels that share an audience with it."""
+    return [
+        {
+            other.id
+            for other in problem.channels
+            if channel.languages & other.languages and channel.grades & other.grades
+        }
+        for channel in problem.channels
+    ]
 
 
 def _neighbourhood(
-    problem: Problem,
-    placed: Placement,
-    lessons: dict[str, Lesson],
-    pinned: set[str],
+    state: _State,
     kind: str,
     window: range,
     groups: list[set[str]],
     search: Search,
     rng: random.Random,
 ) -> set[str]:
-    """The lessons to free: those airing in the window on a growing group of channels
-    (channels), of audiences (audiences) or of series (series-days), up to the size."""
-    inside = [lid for lid, (day, _, _) in placed.items() if day in window and lid not in pinned]
-    keys: list[object]
-    if kind == "channels":
-        keys = list(rng.choice(groups))
-        member: Callable[[str], object] = lambda lid: placed[lid][2]  # noqa: E731
-    elif kind == "audiences":
-        keys = list({problem.audience_of(lessons[lid]).key for lid in inside})
-        member = lambda lid: problem.audience_of(lessons[lid]).key  # noqa: E731
-    else:
-        keys = list({lessons[lid].series for lid in inside})
-        member = lambda lid: lessons[lid].series  # noqa: E731
-    rng.shuffle(keys)
+    """The lessons to free: those airing in the window on a growing group of channels,
+    of audiences or of series, up to the size."""
+    problem, lessons = state.problem, state.lessons
+    inside = [lid for lid in state.on(window) if lid not in state.pinned]
     by_key: dict[object, list[str]] = defaultdict(list)
     for lid in inside:
-        by_key[member(lid)].append(lid)
+        if kind == "channels":
+            by_key[state.placed[lid][2]].append(lid)
+        elif kind == "audiences":
+            by_key[problem.audience_of(lessons[lid]).key].append(lid)
+        else:
+            by_key[lessons[lid].series].append(lid)
+    keys: list[object] = list(rng.choice(groups)) if kind == "channels" else list(by_key)
+    rng.shuffle(keys)
     free: set[str] = set()
     for key in keys:
         if free and len(free) + len(by_key[key]) > search.size:
@@ -170,37 +247,31 @@ def _neighbourhood(
     return free
 
 
-def _around_a_miss(
-    problem: Problem,
-    placed: Placement,
-    lessons: dict[str, Lesson],
-    pinned: set[str],
-    targets: dict[str, int],
-    search: Search,
-    rng: random.Random,
-) -> tuple[range, set[str]]:
-    """A lesson away from its series' time, with what airs around that time on the
-    channels that may carry it in the days around its own: the lessons that stand
-    in its way and the ones that could make room."""
+def _around_a_miss(state: _State, search: Search, rng: random.Random) -> tuple[range, set[str]]:
+    """A lesson away from its series' time, with what airs nearest that time on the
+    channels that may carry it in the days around its own: the lessons that stand in
+    its way and the ones that could make room."""
+    series = [sid for sid, share in state.shares.items() if share < 1.0]
+    if not series:
+        return range(0), set()
+    sid = rng.choice(series)
+    target = state.targets[sid]
     missed = [
-        lid
-        for lid, (_, second, _) in placed.items()
-        if abs(second - targets[lessons[lid].series]) > SLOT_S and lid not in pinned
+        lesson.id
+        for lesson in state.episodes[sid]
+        if abs(state.placed[lesson.id][1] - target) > SLOT_S and lesson.id not in state.pinned
     ]
     if not missed:
         return range(0), set()
     lid = rng.choice(missed)
-    lesson = lessons[lid]
-    day = placed[lid][0]
-    days_used = max(d for d, _, _ in placed.values()) + 1
-    first = max(0, min(day - search.days // 2, days_used - search.days))
-    window = range(first, min(days_used, first + search.days))
-    channels = {c.id for c in problem.eligible(lesson)}
-    target = targets[lesson.series]
+    day = state.placed[lid][0]
+    first = max(0, min(day - search.days // 2, state.days_used - search.days))
+    window = range(first, min(state.days_used, first + search.days))
+    channels = {c.id for c in state.problem.eligible(state.lessons[lid])}
     near = sorted(
-        (abs(second - target), other)
-        for other, (d, second, channel) in placed.items()
-        if d in window and channel in channels and other not in pinned
+        (abs(state.placed[other][1] - target), other)
+        for other in state.on(window)
+        if state.placed[other][2] in channels and other not in state.pinned
     )
     free = {lid}
     for _, other in near:
@@ -211,24 +282,18 @@ def _around_a_miss(
 
 
 def _resolve(
-    problem: Problem,
-    placed: Placement,
-    lessons: dict[str, Lesson],
+    state: _State,
     free: set[str],
     window: range,
-    targets: dict[str, int],
     budget: float,
     workers: int,
     seed: int,
 ) -> tuple[Placement | None, cp_model.CpSolverStatus]:
     """The free lessons re-placed inside the window around everything fixed, or None."""
+    problem, lessons, placed = state.problem, state.lessons, state.placed
     model = cp_model.CpModel()
     first, last = window[0], window[-1]
-    sizes: dict[str, int] = defaultdict(int)
-    for lesson in problem.lessons:
-        sizes[lesson.series] += 1
     start: dict[str, cp_model.IntVar] = {}
-    tod: dict[str, cp_model.IntVar] = {}
     on: dict[tuple[str, str], cp_model.IntVar] = {}
     on_day: dict[tuple[str, int], cp_model.IntVar] = {}
     channel_intervals: dict[str, list[cp_model.IntervalVar]] = defaultdict(list)
@@ -238,41 +303,41 @@ def _resolve(
         lesson = lessons[lid]
         day, second, channel = placed[lid]
         ranges = problem.start_ranges(lesson)
-        tod[lid] = model.new_int_var(min(r[1] for r in ranges), max(r[2] for r in ranges), "")
-        days = [model.new_bool_var("") for _ in window]
-        for d, literal in zip(window, days, strict=True):
-            on_day[(lid, d)] = literal
-            model.add_hint(literal, d == day)
-        model.add_exactly_one(days)
+        tod = model.new_int_var(min(r[1] for r in ranges), max(r[2] for r in ranges), "")
+        for d in window:
+            on_day[(lid, d)] = model.new_bool_var("")
+            model.add_hint(on_day[(lid, d)], d == day)
+        model.add_exactly_one(on_day[(lid, d)] for d in window)
         start[lid] = model.new_int_var(first * DAY_S, (last + 1) * DAY_S, "")
-        model.add(start[lid] == sum(d * DAY_S * on_day[(lid, d)] for d in window) + tod[lid])
+        model.add(start[lid] == sum(d * DAY_S * on_day[(lid, d)] for d in window) + tod)
         length = lesson.duration_s + problem.break_s
         choices = channel_choices(
-            model, lid, length, ranges, tod[lid], start[lid], on, channel_intervals
+            model, lid, length, ranges, tod, start[lid], on, channel_intervals
         )
         model.add_exactly_one(choices)
         for (option, _, _), literal in zip(ranges, choices, strict=True):
             model.add_hint(literal, option.id == channel)
-        model.add_hint(tod[lid], second)
+        model.add_hint(tod, second)
         model.add_hint(start[lid], day * DAY_S + second)
         audience_intervals[problem.audience_of(lesson).key].append(
             model.new_interval_var(
                 start[lid], lesson.duration_s, start[lid] + lesson.duration_s, ""
             )
         )
-        target = targets[lesson.series]
+        target = state.targets[lesson.series]
         hit = model.new_bool_var("")
-        model.add(tod[lid] >= target - SLOT_S).only_enforce_if(hit)
-        model.add(tod[lid] <= target + SLOT_S).only_enforce_if(hit)
+        model.add(tod >= target - SLOT_S).only_enforce_if(hit)
+        model.add(tod <= target + SLOT_S).only_enforce_if(hit)
         model.add_hint(hit, abs(second - target) <= SLOT_S)
-        objective.append(hit * max(1, 10_000 // sizes[lesson.series]))
+        objective.append(hit * max(1, 10_000 // len(state.episodes[lesson.series])))
     audiences = {problem.audience_of(lessons[lid]).key for lid in free}
     series_free = {lessons[lid].series for lid in free}
     fixed_load: dict[tuple[tuple[int, str], int], int] = defaultdict(int)
     fixed_count: dict[tuple[str, int], int] = defaultdict(int)
-    for lid, (day, second, channel) in placed.items():
-        if lid in free or not first <= day <= last:
+    for lid in state.on(window):
+        if lid in free:
             continue
+        day, second, channel = placed[lid]
         lesson = lessons[lid]
         at = day * DAY_S + second
         if channel in channel_intervals:
@@ -288,7 +353,7 @@ def _resolve(
             fixed_count[(lesson.series, day)] += 1
     for intervals in (*channel_intervals.values(), *audience_intervals.values()):
         model.add_no_overlap(intervals)
-    _order(problem, placed, lessons, free, start, model)
+    _order(state, free, start, model)
     for series_id in series_free:
         per_day = problem.series[series_id].max_per_day
         mine = [lid for lid in free if lessons[lid].series == series_id]
@@ -319,40 +384,28 @@ def _resolve(
     return found, status
 
 
-def _targets(problem: Problem, placed: Placement, lessons: dict[str, Lesson]) -> dict[str, int]:
-    """Each series' median time of day now (whole seconds)."""
-    times: dict[str, list[int]] = defaultdict(list)
-    for lid, (_, second, _) in placed.items():
-        times[lessons[lid].series].append(second)
-    return {sid: int(statistics.median(seconds)) for sid, seconds in times.items()}
-
-
 def _order(
-    problem: Problem,
-    placed: Placement,
-    lessons: dict[str, Lesson],
-    free: set[str],
-    start: dict[str, cp_model.IntVar],
-    model: cp_model.CpModel,
+    state: _State, free: set[str], start: dict[str, cp_model.IntVar], model: cp_model.CpModel
 ) -> None:
     """Episode order: each free lesson after its predecessor ends and before its
     successor starts, whether those are free or fixed."""
-    episodes: dict[str, list[Lesson]] = defaultdict(list)
-    series_free = {lessons[lid].series for lid in free}
-    for lesson in problem.lessons:  # sorted by series, episode
-        if lesson.series in series_free:
-            episodes[lesson.series].append(lesson)
-    for items in episodes.values():
-        for before, after in pairwise(items):
-            if before.id not in free and after.id not in free:
-                continue
-            day, second, _ = placed[before.id]
-            end = (
-                start[before.id] + before.duration_s
-                if before.id in free
-                else (day * DAY_S + second + before.duration_s)
-            )
-            if after.id in free:
-                model.add(start[after.id] >= end)
-            else:
-                model.add(end <= placed[after.id][0] * DAY_S + placed[after.id][1])
+    placed = state.placed
+    pairs: set[tuple[str, str]] = set()
+    for lid in free:
+        items = state.episodes[state.lessons[lid].series]
+        i = state.index[lid]
+        if i > 0:
+            pairs.add((items[i - 1].id, lid))
+        if i + 1 < len(items):
+            pairs.add((lid, items[i + 1].id))
+    for before, after in sorted(pairs):
+        duration = state.lessons[before].duration_s
+        end: cp_model.LinearExprT = (
+            start[before] + duration
+            if before in free
+            else placed[before][0] * DAY_S + placed[before][1] + duration
+        )
+        if after in free:
+            model.add(start[after] >= end)
+        else:
+            model.add(end <= placed[after][0] * DAY_S + placed[after][1])

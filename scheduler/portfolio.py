@@ -56,9 +56,9 @@ def run_variants(
 ) -> Iterator[tuple[str, Placement | None, float]]:
     """(variant name, placement or None when it ran out of days, seconds) of each
     variant that finishes before `deadline` (a `clock()` reading), as they finish.
-    With one process, or one variant, they run here, each started only before the
-    deadline."""
-    if processes <= 1 or len(variants) <= 1:
+    With one process, one variant, or inside a daemonic process (which may not start
+    children), they run here, each started only before the deadline."""
+    if processes <= 1 or len(variants) <= 1 or multiprocessing.current_process().daemon:
         for variant in variants:
             if clock() >= deadline:
                 return

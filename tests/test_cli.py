@@ -107,6 +107,47 @@ def test_explain_names_the_pin_rule_lesson_and_window(run, tmp_path, problem_dat
     assert run("schedule", "explain", str(write_problem(tmp_path, problem_data))).exit_code == 0
 
 
+def _pin_after_its_episodes_problem() -> dict[str, object]:
+    """Episode 3 pinned on the second broadcast day, one episode a day: episodes 1 and
+    2 cannot both air before it. Every pre-check passes (one pin, inside both windows)."""
+    return {
+        "timezone": "Asia/Almaty",
+        "start_date": "2026-09-07",
+        "end_date": "2026-09-25",
+        "break_s": 60,
+        "channels": [{"id": "c", "name": "C", "window": ["09:00", "11:00"], "languages": ["kk"]}],
+        "series": [{"id": "s", "grade": 5, "subject": "math", "language": "kk"}],
+        "lessons": [
+            {"id": f"s{i}", "series": "s", "episode": i, "duration_s": 1800} for i in (1, 2, 3)
+        ],
+        "pins": [{"lesson": "s3", "channel": "c", "start": "2026-09-08T09:00:00+05:00"}],
+    }
+
+
+def test_explain_and_solve_name_a_conflict_the_pre_checks_miss(run, tmp_path):
+    problem = write_problem(tmp_path, _pin_after_its_episodes_problem())
+    result = run("schedule", "explain", str(problem))
+    assert result.exit_code == 1
+    assert "pin, order, per-day: these rules cannot all hold" in result.output
+    assert "lesson s3 is pinned on channel c at 09:00-09:30 on 2026-09-08" in result.output
+    assert "series s airs at most 1 episode a day" in result.output
+    as_data = json.loads(run("schedule", "explain", str(problem), "--json").output)
+    assert as_data[0]["rules"] == ["pin", "order", "per-day"]
+    out = tmp_path / "schedule.json"
+    solved = run("schedule", "solve", str(problem), "-o", str(out), "--time-limit", "5")
+    assert solved.exit_code == 1
+    assert "pin, order, per-day: these rules cannot all hold" in solved.output
+    assert not out.exists()
+
+
+def test_explain_says_when_a_schedule_exists(run, tmp_path):
+    data = _pin_after_its_episodes_problem()
+    data["pins"][0]["start"] = "2026-09-09T09:00:00+05:00"
+    result = run("schedule", "explain", str(write_problem(tmp_path, data)))
+    assert result.exit_code == 0
+    assert "a schedule exists for the whole problem" in result.output
+
+
 def test_malformed_schedule_is_refused_by_check(run, tmp_path, problem_data):
     problem = write_problem(tmp_path, problem_data)
     schedule = tmp_path / "schedule.json"

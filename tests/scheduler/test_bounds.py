@@ -73,3 +73,63 @@ def test_range_window_is_the_union_of_its_audiences_windows():
     found = {b.reason.split(":")[0]: b.days for b in bounds(parse_problem(data))}
     assert found["language kk, grades 1-2"] == 4  # two half-hour windows: still one hour
     assert found["audience kk grade 1"] == 4  # 2 h at half an hour a day
+
+
+def _shared_channels() -> dict[str, object]:
+    """Two channels carrying both languages: A grades 1-6 for 2 h, B grades 7-11 for
+    2 h. Grades 7-8 have 2 h of kk and 2 h of ru lessons: per language one day each
+    fits, but together they need B for two days."""
+    lessons = []
+    series = []
+    for language in ("kk", "ru"):
+        for grade in (7, 8):
+            sid = f"{language}{grade}"
+            series.append(
+                {"id": sid, "grade": grade, "subject": "m", "language": language, "max_per_day": 9}
+            )
+            lessons += [
+                {"id": f"{sid}-{e}", "series": sid, "episode": e, "duration_s": 1800}
+                for e in (1, 2)
+            ]
+    return {
+        **TERM,
+        "channels": [
+            {
+                "id": "a",
+                "window": ["09:00", "11:00"],
+                "languages": ["kk", "ru"],
+                "grades": [1, 2, 3, 4, 5, 6],
+            },
+            {
+                "id": "b",
+                "window": ["09:00", "11:00"],
+                "languages": ["kk", "ru"],
+                "grades": [7, 8, 9, 10, 11],
+            },
+        ],
+        "series": series,
+        "lessons": lessons,
+    }
+
+
+def test_channels_shared_by_languages_count_both_languages():
+    problem = parse_problem(_shared_channels())
+    found = {b.reason.split(":")[0]: b.days for b in bounds(problem)}
+    assert found["language kk, grades 7-8"] == 1
+    assert found["languages kk+ru, grades 7-8"] == 2
+    assert found["channels b"] == 2  # the channel-set bound sees it too
+    schedule = solve(problem, SolveOptions(time_limit_s=10))
+    assert check(problem, schedule).days_used == 2
+    assert schedule.stats["status"] == "OPTIMAL"
+
+
+def test_bounds_never_exceed_a_schedule_on_any_sweep_shape():
+    from scheduler.greedy import greedy_schedule
+    from scheduler.networks import SWEEP, network
+
+    for shape in SWEEP:
+        small = type(shape)(**{**shape.__dict__, "lessons": 300})
+        problem = parse_problem(network(small))
+        report = check(problem, greedy_schedule(problem))
+        assert report.violations == []
+        assert lower_bound(problem).days <= report.days_used, shape.name

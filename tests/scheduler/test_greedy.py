@@ -97,3 +97,24 @@ def test_bottleneck_priority_does_not_starve_a_capped_audience():
     ranked = check(problem, greedy_schedule(problem, Variant("t", bottleneck=True)))
     assert plain.violations == ranked.violations == []
     assert (plain.days_used, ranked.days_used, ranked.lower_bound_days) == (3, 2, 2)
+
+
+def test_pins_are_honoured_by_the_list_scheduler():
+    from scheduler.networks import Shape, network
+
+    problem = parse_problem(network(Shape("pins", 400, channels=2, pins=6, seed=2)))
+    assert len(problem.pins) == 6
+    for variant in (Variant("plain"), Variant("t", home=True, pack=True, caps=True)):
+        report = check(problem, greedy_schedule(problem, variant))
+        assert report.violations == [], report.violations[:3]
+
+
+def test_a_pin_the_list_scheduler_cannot_honour_is_infeasible_for_it():
+    import pytest
+
+    from scheduler import Infeasible
+
+    data = _one_channel([("s", 30, 3)])
+    data["pins"] = [{"lesson": "s-3", "channel": "ch", "start": "2026-09-02T09:00:00+05:00"}]
+    with pytest.raises(Infeasible, match=r"pin: .* before its pinned lesson s-3"):
+        greedy_schedule(parse_problem(data))

@@ -1,0 +1,52 @@
+"""Large-neighbourhood search: more slot consistency, never a broken rule or a new day."""
+
+from __future__ import annotations
+
+import itertools
+
+from scheduler import check, parse_problem
+from scheduler.greedy import greedy_schedule
+from scheduler.lns import improve, score
+from scheduler.networks import Shape, network
+from scheduler.portfolio import placement
+from scheduler.schedule import Schedule, airing_at
+
+
+def _clock(step: float):
+    """A clock that advances `step` seconds a reading: the search is bounded by
+    readings, not by this machine's speed."""
+    ticks = itertools.count()
+    return lambda: next(ticks) * step
+
+
+def _schedule(problem, placed) -> Schedule:
+    lessons = {lesson.id: lesson for lesson in problem.lessons}
+    return Schedule(
+        sorted(airing_at(problem, lessons[i], d, s, c) for i, (d, s, c) in placed.items())
+    )
+
+
+def test_search_raises_consistency_and_keeps_every_rule_days_and_pins():
+    shape = Shape("test", 500, channels=3, shared=True, pins=3, holidays=2, seed=3)
+    problem = parse_problem(network(shape))
+    start = placement(problem, greedy_schedule(problem).airings)
+    before = check(problem, _schedule(problem, start))
+    assert before.violations == []
+    better, search = improve(problem, start, deadline=400, clock=_clock(1.0), workers=1)
+    after = check(problem, _schedule(problem, better))
+    assert after.violations == []
+    assert after.days_used <= before.days_used
+    assert after.slot_consistency > before.slot_consistency + 0.1
+    assert abs(score(problem, better) - after.slot_consistency) < 1e-4
+    assert search.sweeps >= 1
+    assert search.kept > 0
+    for pin in problem.pins:
+        assert better[pin.lesson] == start[pin.lesson]
+
+
+def test_search_stops_at_its_deadline():
+    problem = parse_problem(network(Shape("test", 300, seed=4)))
+    start = placement(problem, greedy_schedule(problem).airings)
+    clock = _clock(1.0)
+    _, search = improve(problem, start, deadline=5, clock=clock, workers=1)
+    assert search.tried <= 5
