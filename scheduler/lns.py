@@ -107,14 +107,15 @@ class _State:
         """Lessons airing on the window's days."""
         return [lid for day in window for lid in self.by_day.get(day, ())]
 
-    def offer(self, found: Placement) -> float | None:
-        """Take `found` when slot consistency does not fall: the gain, or None."""
+    def offer(self, found: Placement, always: bool = False) -> float | None:
+        """Take `found` when slot consistency does not fall (or `always`): the gain,
+        or None when refused."""
         touched = {self.lessons[lid].series for lid in found}
         before = {sid: (self.shares[sid], self.targets[sid]) for sid in touched}
         for sid in touched:
             self._measure(sid, found)
         change = sum(self.shares[sid] - before[sid][0] for sid in touched) / len(self.shares)
-        if change < -1e-12:
+        if change < -1e-12 and not always:
             for sid, (share, target) in before.items():
                 self.shares[sid], self.targets[sid] = share, target
             return None
@@ -124,7 +125,77 @@ class _State:
             self.by_day[day].add(lid)
             self.placed[lid] = (day, second, channel)
         self.current = new
-        return max(0.0, change)
+        while self.days_used > 1 and not self.by_day.get(self.days_used - 1):
+            self.days_used -= 1
+        return change
+
+
+def compact(
+    problem: Problem,
+    placed: Placement,
+    deadline: float,
+    clock: Callable[[], float],
+    workers: int = 2,
+    seed: int = 0,
+) -> Placement:
+    """Fewer days where CP-SAT finds them: each lesson of the last day, longest first,
+    is inserted into the latest earlier day that takes it — that day's lessons on the
+    channels around it re-solved with the newcomer required — until the last day is
+    empty, and again for the new last day. Stops at the first lesson no day takes."""
+    state = _State(problem, placed)
+    groups = _channel_groups(problem)
+    while state.days_used > 1:
+        last = state.days_used - 1
+        on_last = sorted(state.by_day.get(last, ()), key=lambda i: -state.lessons[i].duration_s)
+        if set(on_last) & state.pinned:
+            break
+        for lid in on_last:
+            if not _insert(state, lid, groups, deadline, clock, workers, seed):
+                return state.placed
+    return state.placed
+
+
+def _insert(
+    state: _State,
+    lid: str,
+    groups: list[set[str]],
+    deadline: float,
+    clock: Callable[[], float],
+    workers: int,
+    seed: int,
+) -> bool:
+    """Move a lesson of the last day to the latest earlier day that can take it."""
+    lesson = state.lessons[lid]
+    problem = state.problem
+    audience = problem.audience_of(lesson)
+    items = state.episodes[lesson.series]
+    i = state.index[lid]
+    earliest = state.placed[items[i - 1].id][0] if i > 0 else 0
+    channels: set[str] = set()
+    for channel in problem.eligible(lesson):
+        channels |= next(g for g in groups if channel.id in g)
+    per_day = problem.series[lesson.series].max_per_day
+    for day in range(state.days_used - 2, earliest - 1, -1):
+        if clock() + 0.5 >= deadline:
+            return False
+        today = state.by_day.get(day, set())
+        same = [o for o in today if state.lessons[o].series == lesson.series]
+        watched = sum(
+            state.lessons[o].duration_s
+            for o in today
+            if problem.audience_of(state.lessons[o]).key == audience.key
+        )
+        cap = audience.max_daily_s
+        if len(same) >= per_day or (cap is not None and watched + lesson.duration_s > cap):
+            continue
+        free = {o for o in today if state.placed[o][2] in channels and o not in state.pinned}
+        found, _ = _resolve(
+            state, free | {lid}, range(day, day + 1), min(1.0, deadline - clock()), workers, seed
+        )
+        if found is not None:
+            state.offer(found, always=True)
+            return True
+    return False
 
 
 def improve(
@@ -317,8 +388,9 @@ def _resolve(
         model.add_exactly_one(choices)
         for (option, _, _), literal in zip(ranges, choices, strict=True):
             model.add_hint(literal, option.id == channel)
-        model.add_hint(tod, second)
-        model.add_hint(start[lid], day * DAY_S + second)
+        if day in window:  # compaction frees lessons of a day outside it
+            model.add_hint(tod, second)
+            model.add_hint(start[lid], day * DAY_S + second)
         audience_intervals[problem.audience_of(lesson).key].append(
             model.new_interval_var(
                 start[lid], lesson.duration_s, start[lid] + lesson.duration_s, ""

@@ -56,6 +56,8 @@ ROLLING_SHARE = 0.5
 LNS_SHARE = 0.3
 """The share of the time limit kept for the neighbourhood search however long the
 heuristic's variants take (they are stopped)."""
+COMPACT_SHARE = 0.25
+"""The share of the time left after the heuristic that compaction (fewer days) may take."""
 EXPLAIN_S = 30.0
 """The longest an infeasible problem's explanation is searched for."""
 FINISH_SHARE = 0.04
@@ -132,7 +134,9 @@ def _solve_large(
     2. the appointment heuristic's other variants, in worker processes;
     3. where pins defeat the heuristic or days stay above the bound, the day-by-day
        CP-SAT model (rolling.py), with a bounded share of the time;
-    4. large-neighbourhood search for appointment viewing (lns.py) on the days found,
+    4. where days stay above the bound, compaction (lns.py): the last days re-solved
+       by CP-SAT into one day fewer, while that works;
+    5. large-neighbourhood search for appointment viewing (lns.py) on the days found,
        until the time limit (less what the even-load pass needs).
     """
     started = time.monotonic()
@@ -172,6 +176,10 @@ def _solve_large(
         else:
             consider(placement(problem, airings))
     assert best is not None
+    if best[0] > bound:
+        now = time.monotonic()
+        until = now + (deadline - now) * COMPACT_SHARE
+        consider(lns.compact(problem, best[2], until, time.monotonic, options.workers))
     placed, _ = lns.improve(
         problem, best[2], deadline, time.monotonic, options.workers, options.seed
     )
