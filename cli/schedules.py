@@ -26,6 +26,7 @@ from cli.common import (
     write_text,
 )
 from scheduler.exports import FORMATS, SINGLE_FILE
+from scheduler.networks import SWEEP
 
 ALL_WEEKDAYS = (1, 2, 3, 4, 5, 6, 7)
 
@@ -114,15 +115,32 @@ def schedule_solve(
 @click.option("--lessons", type=click.IntRange(min=1), required=True, help="Lessons in all.")
 @setting("--channels", type=click.IntRange(min=1), default=2)
 @setting("--seed", type=int, default=0, help="Same seed, same problem.")
+@click.option(
+    "--shape",
+    type=click.Choice(sorted({shape.name for shape in SWEEP})),
+    default=None,
+    help="A network of the shape sweep (its channels, windows, caps, pins; --channels "
+    "is ignored) instead of the national one.",
+)
 @output_option("Problem JSON to write.", required=True)
-def schedule_generate(lessons: int, channels: int, seed: int, output: Path) -> None:
+def schedule_generate(
+    lessons: int, channels: int, seed: int, shape: str | None, output: Path
+) -> None:
     """Make a realistic synthetic problem (11 grades x kk/ru, 4-12 subjects a grade)."""
-    from scheduler.generate import generate
+    from dataclasses import replace
 
-    problem = generate(lessons, channels, seed)
+    from scheduler.generate import generate
+    from scheduler.networks import network
+
+    if shape is None:
+        problem = generate(lessons, channels, seed)
+    else:
+        chosen = next(s for s in SWEEP if s.name == shape)
+        problem = network(replace(chosen, lessons=lessons, seed=seed))
     write_text(output, json.dumps(problem, ensure_ascii=False, indent=1) + "\n")
     out.print(
-        f"{lessons} lessons in {len(problem['series'])} series on {channels} channels → {output}"
+        f"{lessons} lessons in {len(problem['series'])} series on "
+        f"{len(problem['channels'])} channels → {output}"
     )
 
 

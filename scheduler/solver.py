@@ -46,9 +46,8 @@ HEURISTICS = (
     Variant("home-urgent-caps", home=True, pack=True, urgency=0.8, caps=True),
     Variant("packed-bottleneck-caps", pack=True, bottleneck=True, caps=True),
 )
-"""The appointment heuristic's variants tried on large problems, in this order: none
-is best on every network shape (see scheduler/README.md); each takes 2 to 8 s at
-50,000 lessons."""
+"""The appointment heuristic's variants tried on large problems, in this order, in
+worker processes: none is best on every network shape (see scheduler/README.md)."""
 ROLLING_MIN_S = 5.0
 """The day-by-day model runs after the heuristic only with at least this much time left."""
 ROLLING_SHARE = 0.5

@@ -148,6 +148,20 @@ def test_explain_says_when_a_schedule_exists(run, tmp_path):
     assert "a schedule exists for the whole problem" in result.output
 
 
+def test_generate_a_network_of_another_shape(run, tmp_path):
+    out = tmp_path / "regional.json"
+    result = run(
+        "schedule", "generate", "--lessons", "300", "--shape", "staggered-4-shared", "-o", str(out)
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert len(data["lessons"]) == 300
+    assert all(c["languages"] == ["kk", "ru"] for c in data["channels"])
+    bad = run("schedule", "generate", "--lessons", "3", "--shape", "nowhere", "-o", str(out))
+    assert bad.exit_code == 2
+    assert "nowhere" in bad.output
+
+
 def test_malformed_schedule_is_refused_by_check(run, tmp_path, problem_data):
     problem = write_problem(tmp_path, problem_data)
     schedule = tmp_path / "schedule.json"
