@@ -35,6 +35,9 @@ SLOT_S = 600  # the checker's slot consistency counts starts within 10 minutes
 KINDS = ("misses", "channels", "audiences", "series")
 SWEEP_GAIN = 0.002
 """Sweeps over the days go on while a sweep raises consistency by more than this."""
+SWEEP_STEP_S = 0.3
+"""A sweep's day gets this long: the current schedule is its hint, so CP-SAT out of time
+still returns something at least as good, and a sweep must reach every day."""
 UNIT = 120
 """A sweep re-solves a group of channels on a day together up to about this many lessons."""
 STALE = 100
@@ -214,8 +217,10 @@ def improve(
     state = _State(problem, placed)
     groups = _channel_groups(problem)
 
-    def attempt(free: set[str], window: range) -> tuple[float, cp_model.CpSolverStatus]:
-        budget = min(step_s, deadline - clock())
+    def attempt(
+        free: set[str], window: range, seconds: float
+    ) -> tuple[float, cp_model.CpSolverStatus]:
+        budget = min(seconds, deadline - clock())
         found, status = _resolve(state, free, window, budget, workers, seed)
         search.tried += 1
         gain = state.offer(found) if found is not None else None
@@ -234,7 +239,7 @@ def improve(
                 if state.placed[lid][2] in channels and lid not in state.pinned
             }
             if free:
-                gained += attempt(free, range(day, day + 1))[0]
+                gained += attempt(free, range(day, day + 1), SWEEP_STEP_S)[0]
         search.sweeps += 1
     stale = 0
     while clock() + 0.2 < deadline and state.current < 1.0 and stale <= STALE:
@@ -249,7 +254,7 @@ def improve(
             stale += 1
             continue
         began = clock()
-        gain, status = attempt(free, window)
+        gain, status = attempt(free, window, step_s)
         spent = max(0.05, clock() - began)
         stale = 0 if gain > 0 else stale + 1
         search.weight[kind] = 0.8 * search.weight[kind] + 0.2 * (0.05 + 1000 * gain / spent)
