@@ -13,7 +13,7 @@ import os
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import pairwise
 
 from ortools.sat.python import cp_model
@@ -58,7 +58,8 @@ heuristic's variants take (they are stopped)."""
 COMPACT_SHARE = 0.25
 """The share of the time left after the heuristic that compaction (fewer days) may take."""
 EXPLAIN_S = 30.0
-"""The longest an infeasible problem's explanation is searched for."""
+EXPLAIN_MIN_S = 5.0
+"""An infeasible problem's explanation is searched for in the time left, within these."""
 FINISH_SHARE = 0.04
 """The share of the time limit kept for the even-load pass and writing the schedule."""
 
@@ -101,7 +102,7 @@ def solve(
         try:
             airings, days_used = _solve_large(problem, bound.days, options, progress)
         except Infeasible:
-            _raise_explained(problem, options)
+            _raise_explained(problem, options.time_limit_s - (time.monotonic() - started))
             raise
         airings = balance(problem, airings)  # third goal: even daily load
         status = "OPTIMAL" if days_used == bound.days else "FEASIBLE"
@@ -109,10 +110,12 @@ def solve(
         return Schedule(airings, stats)
     horizon = min(len(problem.days), max(2 * bound.days + 2, bound.days + 5))
     schedule = _solve_within(problem, horizon, bound.days, options, progress)
-    if schedule is None and horizon < len(problem.days):
-        schedule = _solve_within(problem, len(problem.days), bound.days, options, progress)
+    left = options.time_limit_s - (time.monotonic() - started)
+    if schedule is None and horizon < len(problem.days) and left > 0.5:
+        rest = replace(options, time_limit_s=left)
+        schedule = _solve_within(problem, len(problem.days), bound.days, rest, progress)
     if schedule is None:
-        _raise_explained(problem, options)
+        _raise_explained(problem, options.time_limit_s - (time.monotonic() - started))
         raise Infeasible(
             "order, per-day, pin, channel-overlap, audience-overlap: no schedule honours every "
             f"rule within the {len(problem.days)} broadcast days of the term "
@@ -193,10 +196,11 @@ def _airings(problem: Problem, lessons: dict[str, Lesson], placed: Placement) ->
     )
 
 
-def _raise_explained(problem: Problem, options: SolveOptions) -> None:
+def _raise_explained(problem: Problem, left_s: float) -> None:
     """Raise Infeasible with the rules that conflict, when the explanation model finds
-    them (explain.py) in at most EXPLAIN_S; return when it does not."""
-    found = explain(problem, min(EXPLAIN_S, options.time_limit_s))
+    them (explain.py) in the time left, at least EXPLAIN_MIN_S and at most EXPLAIN_S;
+    return when it does not."""
+    found = explain(problem, min(EXPLAIN_S, max(EXPLAIN_MIN_S, left_s)))
     if found.reasons:
         raise Infeasible("; ".join(found.reasons))
 
@@ -297,7 +301,8 @@ def _solve_within(
     # Two phases, because a proof of the tie-break would eat the whole time limit.
     started = time.monotonic()
     model.minimize(last)
-    solver = new_solver(options.time_limit_s, options.workers, options.seed)
+    # Phase 1 leaves a fifth of the limit to phase 2, so the whole stays inside it.
+    solver = new_solver(0.8 * options.time_limit_s, options.workers, options.seed)
     callback = _Progress(last, bound, progress) if progress else None
     status = solver.solve(model, callback)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -309,7 +314,7 @@ def _solve_within(
     model.minimize(sum(tod.values()))
     remaining = options.time_limit_s - (time.monotonic() - started)
     polish = new_solver(
-        max(1.0, min(remaining, 0.25 * options.time_limit_s)), options.workers, options.seed
+        max(0.1, min(remaining, 0.25 * options.time_limit_s)), options.workers, options.seed
     )
     if polish.solve(model) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         solver = polish

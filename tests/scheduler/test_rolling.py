@@ -44,3 +44,17 @@ def test_day_by_day_keeps_pins_caps_and_windows(problem_data):
     report = check(problem, Schedule(airings))
     assert report.violations == []
     assert days == report.days_used
+
+
+@pytest.mark.slow
+def test_a_large_pinned_network_is_never_worse_than_the_list_scheduler():
+    from scheduler.networks import Shape, network
+
+    problem = parse_problem(network(Shape("pins", WHOLE_TERM_LIMIT + 100, pins=8, seed=9)))
+    schedule = solve(problem, SolveOptions(time_limit_s=8))
+    report = check(problem, schedule)
+    assert report.violations == []
+    plain = check(problem, greedy_schedule(problem))
+    assert plain.violations == []  # the floor honours pins too
+    assert report.days_used <= plain.days_used
+    assert report.slot_consistency >= plain.slot_consistency
