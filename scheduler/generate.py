@@ -29,6 +29,32 @@ def _grade_ranges(grades: list[int], parts: int) -> list[list[int]]:
     return [grades[i : i + size] for i in range(0, len(grades), size)]
 
 
+def lessons_of(
+    series: list[dict[str, Any]], total: int, rng: random.Random
+) -> list[dict[str, Any]]:
+    """`total` lesson documents spread over the series (each a weight from 0.5 to 1.5),
+    15 to 30 minutes for primary grades and 25 to 45 for the others, 30 % signed."""
+    weights = [rng.uniform(0.5, 1.5) for _ in series]
+    counts = [0] * len(series)
+    for index in rng.choices(range(len(series)), weights=weights, k=total):
+        counts[index] += 1
+    found: list[dict[str, Any]] = []
+    for doc, count in zip(series, counts, strict=True):
+        low, high = (15, 30) if doc["grade"] in PRIMARY else (25, 45)
+        for episode in range(1, count + 1):
+            found.append(
+                {
+                    "id": f"{doc['id']}-{episode:03d}",
+                    "series": doc["id"],
+                    "episode": episode,
+                    "duration_s": rng.randint(low, high) * 60,
+                    "title": f"{doc['title']} #{episode}",
+                    "signed": rng.random() < 0.3,
+                }
+            )
+    return found
+
+
 def generate(
     lessons: int, channels: int, seed: int = 0, start: date = date(2026, 9, 1)
 ) -> dict[str, Any]:
@@ -84,24 +110,7 @@ def generate(
                         "max_per_day": 1 if grade in PRIMARY else rng.choice((1, 1, 2)),
                     }
                 )
-    weights = [rng.uniform(0.5, 1.5) for _ in series]
-    counts = [0] * len(series)
-    for index in rng.choices(range(len(series)), weights=weights, k=lessons):
-        counts[index] += 1
-    lesson_docs: list[dict[str, Any]] = []
-    for doc, count in zip(series, counts, strict=True):
-        low, high = (15, 30) if doc["grade"] in PRIMARY else (25, 45)
-        for episode in range(1, count + 1):
-            lesson_docs.append(
-                {
-                    "id": f"{doc['id']}-{episode:03d}",
-                    "series": doc["id"],
-                    "episode": episode,
-                    "duration_s": rng.randint(low, high) * 60,
-                    "title": f"{doc['title']} #{episode}",
-                    "signed": rng.random() < 0.3,
-                }
-            )
+    lesson_docs = lessons_of(series, lessons, rng)
     used = {lesson["series"] for lesson in lesson_docs}
     by_id = {doc["id"]: doc for doc in series}
     audiences: list[dict[str, Any]] = [

@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from scheduler.generate import LANGUAGES, PRIMARY, SUBJECTS
+from scheduler.generate import LANGUAGES, PRIMARY, SUBJECTS, lessons_of
 from scheduler.problem import MAX_HORIZON_DAYS
 
 TIMEZONE = "Asia/Almaty"
@@ -110,24 +110,7 @@ def network(shape: Shape, start: date = date(2026, 9, 1)) -> dict[str, Any]:
                             "max_per_day": 1 if grade in PRIMARY else rng.choice((1, 1, 2)),
                         }
                     )
-    counts = [0] * len(series)
-    weights = [rng.uniform(0.5, 1.5) for _ in series]
-    for index in rng.choices(range(len(series)), weights=weights, k=shape.lessons):
-        counts[index] += 1
-    lessons: list[dict[str, Any]] = []
-    for doc, count in zip(series, counts, strict=True):
-        low, high = (15, 30) if doc["grade"] in PRIMARY else (25, 45)
-        for episode in range(1, count + 1):
-            lessons.append(
-                {
-                    "id": f"{doc['id']}-{episode:03d}",
-                    "series": doc["id"],
-                    "episode": episode,
-                    "duration_s": rng.randint(low, high) * 60,
-                    "title": f"{doc['title']} #{episode}",
-                    "signed": rng.random() < 0.3,
-                }
-            )
+    lessons = lessons_of(series, shape.lessons, rng)
     audiences = []
     for lang in LANGUAGES:
         for grade in GRADES:
