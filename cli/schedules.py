@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -72,7 +73,11 @@ def schedule_solve(
     pins_file: Path | None,
     pinned_until: str | None,
 ) -> None:
-    """Place every lesson into the channels' daily grids in the fewest broadcast days."""
+    """Place every lesson into the channels' daily grids in the fewest broadcast days.
+
+    The time limit counts from here: reading, checking and writing come out of it
+    (the program's own start, a second or two, does not)."""
+    begun = time.monotonic()
     from scheduler import SolveOptions, check, parse_problem, solve
     from service.schedules import with_pins
 
@@ -82,7 +87,10 @@ def schedule_solve(
             data = with_pins(data, read_json(pins_file), pinned_until)
         problem = parse_problem(data)
         show = sys.stderr.isatty() if show_progress is None else show_progress
-        options = SolveOptions(time_limit_s=time_limit, workers=workers)
+        # What the independent check and the writing take: about 1 s per 50,000 lessons.
+        after = 0.5 + len(problem.lessons) / 50_000
+        left = time_limit - (time.monotonic() - begun) - after
+        options = SolveOptions(time_limit_s=max(0.1, left), workers=workers)
         if show:
             with progress() as bar:
                 task = bar.add_task("solving", total=None)

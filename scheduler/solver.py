@@ -136,8 +136,8 @@ def _solve_large(
     2. the appointment heuristic's other variants, in worker processes;
     3. where pins defeat the heuristic or days stay above the bound, the day-by-day
        CP-SAT model (rolling.py), with a bounded share of the time;
-    4. where days stay above the bound, compaction (lns.py): the last days re-solved
-       by CP-SAT into one day fewer, while that works;
+    4. where days stay above the bound, compaction (lns.py): the last day's lessons
+       inserted into earlier days by CP-SAT, while that empties it;
     5. large-neighbourhood search for appointment viewing (lns.py) on the days found,
        until the time limit (less what the even-load pass needs).
     """
