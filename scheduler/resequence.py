@@ -4,8 +4,9 @@ an order that puts each series nearer its usual time of day.
 Days, channels and each day's set of lessons stay as they are, so the days used and
 the daily caps cannot change. Each channel-day is re-packed from its first start, in
 the order of its series' median times of day, breaks kept; a channel-day whose new
-order would break a window, an episode order or an audience's overlap on another
-channel keeps its old order. A few rounds, as medians move with the lessons.
+order would break a window, an episode order (on this channel or, for a series two
+channels carry, against the other) or an audience's overlap on another channel keeps
+its old order. A few rounds, as medians move with the lessons.
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ def _round(
         groups[(day, channel)].append(lesson_id)
     target = {series: statistics.median(seconds) for series, seconds in times.items()}
     busy = _audience_busy(problem, lessons, placed)
+    episodes = _series_busy(lessons, placed)
     moved = False
     for (day, channel), ids in groups.items():
         ids.sort(key=lambda i: placed[i][1])
@@ -65,10 +67,12 @@ def _round(
         for lesson_id in order:
             proposal[lesson_id] = cursor
             cursor += lessons[lesson_id].duration_s + problem.break_s
-        if _valid(problem, lessons, day, channel, proposal, busy):
+        if _valid(problem, lessons, day, channel, proposal, busy, episodes):
             for lesson_id, second in proposal.items():
                 placed[lesson_id] = (day, second, channel)
-            busy = _audience_busy(problem, lessons, placed) if shared else busy
+            if shared:
+                busy = _audience_busy(problem, lessons, placed)
+                episodes = _series_busy(lessons, placed)
             moved = True
     return moved
 
@@ -95,6 +99,19 @@ def _audience_busy(
     return busy
 
 
+def _series_busy(
+    lessons: dict[str, Lesson], placed: dict[str, tuple[int, int, str]]
+) -> dict[tuple[int, str], list[tuple[int, int, int, str]]]:
+    """(day, series) -> [(start, end, episode, channel)] of its airings."""
+    busy: dict[tuple[int, str], list[tuple[int, int, int, str]]] = defaultdict(list)
+    for lesson_id, (day, second, channel) in placed.items():
+        lesson = lessons[lesson_id]
+        busy[(day, lesson.series)].append(
+            (second, second + lesson.duration_s, lesson.episode, channel)
+        )
+    return busy
+
+
 def _valid(
     problem: Problem,
     lessons: dict[str, Lesson],
@@ -102,6 +119,7 @@ def _valid(
     channel_id: str,
     proposal: dict[str, int],
     busy: dict[tuple[int, tuple[int, str]], list[tuple[int, int, str]]],
+    episodes: dict[tuple[int, str], list[tuple[int, int, int, str]]],
 ) -> bool:
     channel = next(c for c in problem.channels if c.id == channel_id)
     last: dict[str, tuple[int, int]] = {}  # series -> (episode, end) of its latest today
@@ -120,4 +138,11 @@ def _valid(
         for start, stop, other in busy[(day, audience.key)]:
             if other != channel_id and start < end and second < stop:
                 return False
+        for start, stop, episode, other in episodes[(day, lesson.series)]:
+            if other == channel_id:
+                continue  # on this channel: checked above, in the new order
+            if (episode < lesson.episode and stop > second) or (
+                episode > lesson.episode and start < end
+            ):
+                return False  # the series airs on another channel too, out of order
     return True

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+import pytest
+
 from scheduler import check, parse_problem
 from scheduler.generate import generate
 from scheduler.greedy import greedy_schedule
-from scheduler.resequence import _audience_busy, _valid, resequence
+from scheduler.resequence import _audience_busy, _series_busy, _valid, resequence
 from scheduler.schedule import Schedule
 
 
@@ -33,11 +35,26 @@ def _channel_days(problem, schedule) -> dict[tuple[int, str], set[str]]:
 def test_an_order_that_leaves_an_audience_window_is_refused(problem_data):
     problem = parse_problem(problem_data)  # kk grade 1 may watch 09:00-13:00 only
     lessons = {lesson.id: lesson for lesson in problem.lessons}
-    busy = _audience_busy(problem, lessons, {})
+    busy, episodes = _audience_busy(problem, lessons, {}), _series_busy(lessons, {})
     inside = {"a1": 12 * 3600}  # 12:00-12:25
     late = {"a1": 12 * 3600 + 40 * 60}  # 12:40-13:05
-    assert _valid(problem, lessons, 0, "al-farabi", inside, busy)
-    assert not _valid(problem, lessons, 0, "al-farabi", late, busy)
+    assert _valid(problem, lessons, 0, "al-farabi", inside, busy, episodes)
+    assert not _valid(problem, lessons, 0, "al-farabi", late, busy, episodes)
     # episodes of one series keep their order within a day
     swapped = {"b2": 14 * 3600, "b1": 15 * 3600}
-    assert not _valid(problem, lessons, 0, "al-farabi", swapped, busy)
+    assert not _valid(problem, lessons, 0, "al-farabi", swapped, busy, episodes)
+
+
+@pytest.mark.parametrize("seed", [1, 4])
+def test_a_series_on_two_channels_keeps_its_order_across_them(seed):
+    # Grades carried by two overlapping channels: a series airs on both on one day, and
+    # re-ordering one channel must not put an episode before its predecessor on the other.
+    from scheduler.networks import Shape, network
+    from scheduler.solver import HEURISTICS
+
+    problem = parse_problem(
+        network(Shape("o", 1500, channels=6, split="overlap", tracks=2, seed=seed))
+    )
+    for variant in HEURISTICS:
+        airings = greedy_schedule(problem, variant).airings
+        assert check(problem, Schedule(resequence(problem, airings))).violations == []
