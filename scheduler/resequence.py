@@ -70,9 +70,15 @@ def _round(
         if _valid(problem, lessons, day, channel, proposal, busy, episodes):
             for lesson_id, second in proposal.items():
                 placed[lesson_id] = (day, second, channel)
-            if shared:
-                busy = _audience_busy(problem, lessons, placed)
-                episodes = _series_busy(lessons, placed)
+            if shared:  # this channel's entries of the day, as they now are
+                moved_here = {i: placed[i] for i in proposal}
+                now_busy = _audience_busy(problem, lessons, moved_here)
+                now_episodes = _series_busy(lessons, moved_here)
+                for key, entries in now_busy.items():
+                    busy[key] = [e for e in busy[key] if e[2] != channel] + entries
+                for series_key, items in now_episodes.items():
+                    kept = [e for e in episodes[series_key] if e[3] != channel]
+                    episodes[series_key] = kept + items
             moved = True
     return moved
 

@@ -163,7 +163,7 @@ def _solve_large(
     for _name, placed, _seconds in run_variants(problem, HEURISTICS, variants_until, processes):
         if placed is not None:
             consider(placed)
-            if not problem.pins:  # re-sequencing would move pinned lessons
+            if not problem.pins and time.monotonic() < variants_until:  # pins must not move
                 resequenced = resequence(problem, _airings(problem, lessons, placed))
                 consider(placement(problem, resequenced))
     left = deadline - time.monotonic()
