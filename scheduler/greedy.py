@@ -18,6 +18,10 @@ Refinements make the heuristic that large problems start from:
 - `caps`: right after channel packing, a candidate is ranked by the minutes of its
   audience's daily cap it would strand (what no subset of the audience's other
   candidates can fill), so a capped audience watches its full cap;
+- `narrow`: a candidate whose audience may watch in the narrowest window goes first
+  (a morning slot is the only place for a primary grade's lesson, and the others
+  can wait for the afternoon: where channels carrying both share the morning,
+  this is what keeps the primary grades at their caps);
 - `bottleneck` (greedy_schedule): series ranked by the days they still need at the
   least, by their own episodes or by their audience's remaining minutes over what
   it can watch in a day, so a capped audience is not starved by its neighbours.
@@ -41,7 +45,7 @@ from dataclasses import dataclass
 from scheduler.bounds import audience_daily_capacity
 from scheduler.errors import Infeasible
 from scheduler.packing import cap_stranded, fill_after
-from scheduler.problem import DAY_S, Lesson, Problem
+from scheduler.problem import DAY_S, Audience, Lesson, Problem
 from scheduler.schedule import Airing, Schedule, airing_at
 
 PIN_DUE = 10**9  # priority of a series with as many episodes before a pin as days left
@@ -65,13 +69,14 @@ def fill_day(
     pack: bool = False,
     urgency: float | None = None,
     caps: bool = False,
+    narrow: bool = False,
     fixed: Sequence[Placed] = (),
     deadline: dict[str, int] | None = None,
 ) -> list[Placed]:
     """Place as many candidates as fit in one day, greedily. Candidates of a series come
     in episode order; `left` counts each series' episodes still to air (priority);
-    `home` (series -> second of the day), `pack`, `urgency` and `caps` are the
-    refinements above. `fixed` airings (pins) are already there: channels and audiences
+    `home` (series -> second of the day), `pack`, `urgency`, `caps` and `narrow`
+    are the refinements above. `fixed` airings (pins) are already there: channels and audiences
     are busy then and their minutes count towards caps; a series in `deadline` must
     end its candidates by that second. Returns only what it placed."""
     queues: dict[str, list[Lesson]] = defaultdict(list)
@@ -136,6 +141,7 @@ def fill_day(
         for lesson, begin in fitting:
             urgent = urgency is not None and left.get(lesson.series, 0) >= urgency * most
             rank = (
+                window_length(audience_of[lesson.series]) if narrow else 0,
                 -fill(lesson, begin) if fill is not None else 0,
                 stranded(lesson) if stranded is not None else 0,
                 0 if urgent else 1,
@@ -179,6 +185,11 @@ def _after_blocks(
     return begin
 
 
+def window_length(audience: Audience) -> int:
+    """Seconds of the day an audience may watch."""
+    return audience.window[1] - audience.window[0]
+
+
 def _home_class(home: dict[str, int] | None, series_id: str, begin: int) -> int:
     """0: at its home time, 1: no home yet (or no homes kept), 2: away from home."""
     if home is None or series_id not in home:
@@ -196,6 +207,7 @@ class Variant:
     urgency: float | None = None  # share of a day kept for the most urgent series
     bottleneck: bool = False  # rank series by the days they still need at the least
     caps: bool = False  # rank by the minutes of the audience's cap a choice would strand
+    narrow: bool = False  # audiences with the narrowest windows first
 
 
 PLAIN = Variant("plain")
@@ -286,6 +298,7 @@ def greedy_schedule(problem: Problem, variant: Variant = PLAIN) -> Schedule:
             variant.pack,
             variant.urgency,
             variant.caps,
+            variant.narrow,
             fixed=pins_on[day],
             deadline=deadline,
         )

@@ -45,6 +45,8 @@ HEURISTICS = (
     Variant("packed-bottleneck", pack=True, bottleneck=True),
     Variant("home-urgent-caps", home=True, pack=True, urgency=0.8, caps=True),
     Variant("packed-bottleneck-caps", pack=True, bottleneck=True, caps=True),
+    Variant("narrow-packed", pack=True, narrow=True),
+    Variant("narrow-home-urgent", home=True, pack=True, urgency=0.8, narrow=True),
 )
 """The appointment heuristic's variants tried on large problems, in this order, in
 worker processes: none is best on every network shape (see scheduler/README.md)."""

@@ -118,3 +118,17 @@ def test_a_pin_the_list_scheduler_cannot_honour_is_infeasible_for_it():
     data["pins"] = [{"lesson": "s-3", "channel": "ch", "start": "2026-09-02T09:00:00+05:00"}]
     with pytest.raises(Infeasible, match=r"pin: .* before its pinned lesson s-3"):
         greedy_schedule(parse_problem(data))
+
+
+def test_narrow_puts_the_audience_with_the_shortest_window_first():
+    # One channel 09:00-10:00; grade 1 may watch only 09:00-09:30. Plain greedy gives
+    # 09:00 to grade 5's longer series and grade 1 misses its only slot of the day.
+    data = _one_channel([("older", 30, 3), ("young", 30, 1)])
+    data["series"][1]["grade"] = 1
+    data["audiences"] = [{"grade": 1, "language": "kk", "window": ["09:00", "09:30"]}]
+    problem = parse_problem(data)
+    firsts = [lesson for lesson in problem.lessons if lesson.episode == 1]
+    plain = fill_day(problem, firsts, {"older": 3, "young": 1})
+    narrow = fill_day(problem, firsts, {"older": 3, "young": 1}, narrow=True)
+    assert [p.lesson.series for p in plain] == ["older"]
+    assert [p.lesson.series for p in narrow] == ["young", "older"]
