@@ -118,7 +118,8 @@ def on_air(site, tmp_path_factory):
     """A channel that airs lessons back to back for the next few minutes."""
     start = datetime.now(UTC).replace(microsecond=0) - timedelta(seconds=4)
     lessons = ("kk-05-math-001", "kk-05-math-002")
-    airings = [_airing(lessons[i % 2], start + timedelta(seconds=9 * i)) for i in range(40)]
+    # 18 minutes on air: the module's tests must find a lesson on air even on a loaded machine
+    airings = [_airing(lessons[i % 2], start + timedelta(seconds=9 * i)) for i in range(120)]
     with _serving(site, tmp_path_factory.mktemp("on-air"), airings, start) as base:
         yield base
 
