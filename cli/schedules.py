@@ -44,7 +44,7 @@ def schedule() -> None:
     "--time-limit",
     type=click.FloatRange(min=0.1),
     default=60.0,
-    help="Seconds the solver may search.",
+    help="Seconds the command may take, reading and writing included.",
 )
 @setting("--workers", type=click.IntRange(min=1), default=2, help="CP-SAT search workers.")
 @click.option(
