@@ -46,7 +46,12 @@ def schedule() -> None:
     default=60.0,
     help="Seconds the command may take, reading and writing included.",
 )
-@setting("--workers", type=click.IntRange(min=1), default=2, help="CP-SAT search workers.")
+@setting(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=2,
+    help="CP-SAT search workers, and processes for the heuristic's variants.",
+)
 @click.option(
     "--progress/--no-progress",
     "show_progress",
@@ -75,8 +80,10 @@ def schedule_solve(
 ) -> None:
     """Place every lesson into the channels' daily grids in the fewest broadcast days.
 
-    The time limit counts from here: reading, checking and writing come out of it
-    (the program's own start, a second or two, does not)."""
+    The time limit counts from the command's start: reading, checking and writing
+    come out of it (Python's own start-up, a second or two, does not). Above 400
+    lessons the list scheduler's variants, compaction and the neighbourhood search
+    use the whole limit; `schedule explain` says why a problem has no schedule."""
     begun = time.monotonic()
     from scheduler import SolveOptions, check, parse_problem, solve
     from service.schedules import with_pins
