@@ -60,19 +60,19 @@ def explain(problem: Problem, time_limit_s: float = 30.0) -> Explanation:
         return Explanation("not modelled", "none: a large problem without pins")
     model, rules = _model(part)
     deadline = time.monotonic() + time_limit_s
-    literals = list(rules)
+    literals = [literal for literal, _ in rules.values()]
     status, core = _solve(model, literals, deadline - time.monotonic())
     if status != cp_model.INFEASIBLE:
         found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
         return Explanation("feasible" if found else "unknown", scope)
-    for literal in list(core):
-        if literal not in core or time.monotonic() >= deadline:
+    for literal in list(core):  # by index: `==` on CP-SAT variables builds a constraint
+        if literal.index not in {c.index for c in core} or time.monotonic() >= deadline:
             continue
-        trial = [c for c in core if c is not literal]
+        trial = [c for c in core if c.index != literal.index]
         status, smaller = _solve(model, trial, min(5.0, deadline - time.monotonic()))
         if status == cp_model.INFEASIBLE:
             core = smaller or trial
-    chosen = [rules[literal] for literal in core]
+    chosen = [rules[literal.index][1] for literal in core]
     names = ", ".join(dict.fromkeys(rule.name for rule in chosen))
     reason = f"{names}: these rules cannot all hold: " + "; ".join(r.text for r in chosen)
     return Explanation("infeasible", scope, (reason,))
@@ -111,16 +111,19 @@ def _part(problem: Problem) -> Problem | None:
     return replace(problem, lessons=keep, days=problem.days[: day + 1])
 
 
-def _model(problem: Problem) -> tuple[cp_model.CpModel, dict[cp_model.IntVar, Rule]]:
-    """The rules as a CP-SAT model, each group under its own assumption literal."""
+def _model(
+    problem: Problem,
+) -> tuple[cp_model.CpModel, dict[int, tuple[cp_model.IntVar, Rule]]]:
+    """The rules as a CP-SAT model, each group under its own assumption literal (keyed
+    by the literal's index: `==` on CP-SAT variables builds a constraint)."""
     model = cp_model.CpModel()
-    rules: dict[cp_model.IntVar, Rule] = {}
+    rules: dict[int, tuple[cp_model.IntVar, Rule]] = {}
     made: dict[tuple[str, str], cp_model.IntVar] = {}
 
     def rule(key: tuple[str, str], name: str, text: str) -> cp_model.IntVar:
         if key not in made:
             made[key] = model.new_bool_var(f"{name}:{key[1]}")
-            rules[made[key]] = Rule(name, text)
+            rules[made[key].index] = (made[key], Rule(name, text))
         return made[key]
 
     horizon = len(problem.days)
