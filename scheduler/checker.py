@@ -244,8 +244,15 @@ def slot_consistency(problem: Problem, placed: dict[str, Airing]) -> float:
             located = problem.locate(airing.start)
             if located is not None:
                 times[lesson.series].append(located[1])
-    shares = []
-    for seconds in times.values():
-        median = statistics.median(seconds)
-        shares.append(sum(abs(s - median) <= 600 for s in seconds) / len(seconds))
+    shares = [consistent_share(seconds) for seconds in times.values()]
     return round(sum(shares) / len(shares), 4) if shares else 1.0
+
+
+SLOT_S = 600
+"""A start within this many seconds of its series' median time of day is consistent."""
+
+
+def consistent_share(seconds: list[int]) -> float:
+    """Share of a series' start times (seconds of the day) within SLOT_S of their median."""
+    median = statistics.median(seconds)
+    return sum(abs(s - median) <= SLOT_S for s in seconds) / len(seconds)

@@ -28,10 +28,10 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
+from scheduler.checker import SLOT_S, consistent_share
 from scheduler.cpsat import channel_choices, new_solver
 from scheduler.problem import DAY_S, Lesson, Problem
 
-SLOT_S = 600  # the checker's slot consistency counts starts within 10 minutes
 KINDS = ("misses", "channels", "audiences", "series")
 SWEEP_GAIN = 0.002
 """Sweeps over the days go on while a sweep raises consistency by more than this."""
@@ -63,13 +63,8 @@ def score(problem: Problem, placed: Placement) -> float:
     for lesson in problem.lessons:
         if lesson.id in placed:
             times[lesson.series].append(placed[lesson.id][1])
-    shares = [_share(seconds) for seconds in times.values()]
+    shares = [consistent_share(seconds) for seconds in times.values()]
     return sum(shares) / len(shares) if shares else 1.0
-
-
-def _share(seconds: list[int]) -> float:
-    median = statistics.median(seconds)
-    return sum(abs(s - median) <= SLOT_S for s in seconds) / len(seconds)
 
 
 class _State:
@@ -103,7 +98,7 @@ class _State:
             (moved.get(lesson.id) or self.placed[lesson.id])[1]
             for lesson in self.episodes[series_id]
         ]
-        self.shares[series_id] = _share(seconds)
+        self.shares[series_id] = consistent_share(seconds)
         self.targets[series_id] = int(statistics.median(seconds))
 
     def on(self, window: range) -> list[str]:
