@@ -7,9 +7,10 @@ solution, and a solution that reaches it is proven optimal.
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 
+from scheduler import binpack
 from scheduler.problem import Audience, Channel, Problem
 
 
@@ -21,15 +22,20 @@ class Bound:
     reason: str
 
 
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The spans joined where they meet or overlap (empty ones dropped), in order."""
+    found: list[tuple[int, int]] = []
+    for start, stop in sorted(s for s in spans if s[1] > s[0]):
+        if found and start <= found[-1][1]:
+            found[-1] = (found[-1][0], max(found[-1][1], stop))
+        else:
+            found.append((start, stop))
+    return found
+
+
 def _union_length(spans: list[tuple[int, int]]) -> int:
     """Seconds covered by the spans (empty ones count for nothing)."""
-    total, end = 0, -1
-    for start, stop in sorted(s for s in spans if s[1] > s[0]):
-        if stop <= end:
-            continue
-        total += stop - max(start, end)
-        end = stop
-    return total
+    return sum(stop - start for start, stop in _merged(spans))
 
 
 def audience_daily_capacity(problem: Problem, audience: Audience) -> int:
@@ -57,10 +63,24 @@ def _hours(seconds: float) -> str:
     return f"{seconds / 3600:.3g} h"
 
 
+Key = tuple[int, str]
+"""An audience: (grade, language)."""
+
+
+@dataclass(frozen=True)
+class _Group:
+    """Audiences whose lessons a capacity argument takes together, and its name."""
+
+    label: str
+    keys: tuple[Key, ...]
+    whose: str = ""
+    carriers: str = "the channels carrying them"
+
+
 def bounds(problem: Problem) -> list[Bound]:
     """Every lower bound sabaq knows for this problem."""
     found = [Bound(1 if problem.lessons else 0, "at least one day when there are lessons")]
-    by_audience: dict[tuple[int, str], int] = defaultdict(int)
+    by_audience: dict[Key, int] = defaultdict(int)
     by_language: dict[str, int] = defaultdict(int)
     by_series: dict[str, int] = defaultdict(int)
     for lesson in problem.lessons:
@@ -100,8 +120,12 @@ def bounds(problem: Problem) -> list[Bound]:
                     f"channels air {_hours(capacity)} a day",
                 )
             )
-    found.extend(_grade_range_bounds(problem))
-    found.extend(_channel_set_bounds(problem))
+    load = _load(problem)
+    groups = _grade_ranges(load) + _channel_sets(problem, load)
+    found.extend(
+        bound for group in groups if (bound := _capacity_bound(problem, load, group)) is not None
+    )
+    found.extend(_packing_bounds(problem, groups))
     for series_id, count in by_series.items():
         per_day = problem.series[series_id].max_per_day
         found.append(
@@ -126,37 +150,57 @@ def _range_label(languages: tuple[str, ...], low: int, high: int) -> str:
     )
 
 
-def _capacity(problem: Problem, audiences: list[Audience]) -> int:
-    """Seconds of lessons and breaks a day that the channels carrying some of the
-    audiences can air for them: on each such channel, the union of where its window
-    meets those audiences' windows, and one break (the last lesson's needs none)."""
-    capacity = 0
+def _stretches(problem: Problem, audiences: list[Audience]) -> list[list[tuple[int, int]]]:
+    """For each channel that carries some of the audiences, the stretches of its day
+    (joined where they meet) in which its window meets one of theirs."""
+    found = []
     for channel in problem.channels:
         spans = [
             _span(channel, a)
             for a in audiences
             if a.language in channel.languages and a.grade in channel.grades
         ]
-        seconds = _union_length(spans)
-        capacity += seconds + problem.break_s if seconds else 0
-    return capacity
+        if merged := _merged(spans):
+            found.append(merged)
+    return found
 
 
-def _load(problem: Problem) -> dict[tuple[int, str], int]:
+def _capacity(problem: Problem, audiences: list[Audience]) -> int:
+    """Seconds of lessons and breaks a day that the channels carrying some of the
+    audiences can air for them: on each such channel, the union of where its window
+    meets those audiences' windows, and one break (the last lesson's needs none)."""
+    return sum(
+        sum(stop - start for start, stop in stretches) + problem.break_s
+        for stretches in _stretches(problem, audiences)
+    )
+
+
+def _load(problem: Problem) -> dict[Key, int]:
     """Seconds of lessons and breaks of each audience."""
-    load: dict[tuple[int, str], int] = defaultdict(int)
+    load: dict[Key, int] = defaultdict(int)
     for lesson in problem.lessons:
         load[problem.audience_of(lesson).key] += lesson.duration_s + problem.break_s
     return load
 
 
-def _grade_range_bounds(problem: Problem) -> list[Bound]:
-    """Network capacity per contiguous range of grades, for each language alone and for
-    all languages together (channels that carry both share their hours): the range's
-    lessons and breaks against what the channels carrying some of them can air of them
-    in a day, inside the range's audience windows. This binds when a network splits
-    its channels by grades."""
-    load = _load(problem)
+def _capacity_bound(problem: Problem, load: dict[Key, int], group: _Group) -> Bound | None:
+    """The group's lessons and breaks against what the channels carrying them can air
+    of them in a day, inside their windows."""
+    total = sum(load[k] for k in group.keys)
+    capacity = _capacity(problem, [problem.audience(*k) for k in group.keys])
+    if not capacity:
+        return None
+    return Bound(
+        math.ceil(total / capacity),
+        f"{group.label}: {_hours(total)} of lessons and breaks{group.whose}, but "
+        f"{group.carriers} air {_hours(capacity)} of them a day",
+    )
+
+
+def _grade_ranges(load: dict[Key, int]) -> list[_Group]:
+    """Each contiguous range of grades, for each language alone and for all languages
+    together (channels that carry both share their hours). This binds when a network
+    splits its channels by grades."""
     languages = sorted({language for _, language in load})
     found = []
     for chosen in [(language,) for language in languages] + (
@@ -165,18 +209,8 @@ def _grade_range_bounds(problem: Problem) -> list[Bound]:
         grades = sorted({grade for grade, language in load if language in chosen})
         for i, low in enumerate(grades):
             for high in grades[i + (len(chosen) == 1) :]:  # one grade, one language: audience
-                keys = [k for k in load if k[1] in chosen and low <= k[0] <= high]
-                total = sum(load[k] for k in keys)
-                capacity = _capacity(problem, [problem.audience(*k) for k in keys])
-                if capacity:
-                    found.append(
-                        Bound(
-                            math.ceil(total / capacity),
-                            f"{_range_label(chosen, low, high)}: {_hours(total)} of lessons "
-                            f"and breaks, but the channels carrying them air "
-                            f"{_hours(capacity)} of them a day",
-                        )
-                    )
+                keys = tuple(k for k in load if k[1] in chosen and low <= k[0] <= high)
+                found.append(_Group(_range_label(chosen, low, high), keys))
     return found
 
 
@@ -184,12 +218,11 @@ CHANNEL_SETS = 4096
 """At most this many sets of channels are tried by the channel-set bound."""
 
 
-def _channel_set_bounds(problem: Problem) -> list[Bound]:
+def _channel_sets(problem: Problem, load: dict[Key, int]) -> list[_Group]:
     """Hall's condition on the network: for a set C of channels, every audience that only
     C can carry must fit into what C airs a day. Tried for C grown from each audience's
     channels by adding the channels of audiences that share one (a set made of two parts
     no audience joins never binds harder than its parts), up to CHANNEL_SETS sets."""
-    load = _load(problem)
     carriers = {
         key: frozenset(
             c.id for c in problem.channels if key[1] in c.languages and key[0] in c.grades
@@ -206,21 +239,83 @@ def _channel_set_bounds(problem: Problem) -> list[Bound]:
         seen.add(current)
         frontier.extend(current | o for o in groups if o & current and not o <= current)
     found = []
-    for channels in seen:
-        keys = sorted(k for k, carried in carriers.items() if carried and carried <= channels)
-        total = sum(load[k] for k in keys)
-        capacity = _capacity(problem, [problem.audience(*k) for k in keys])
-        if capacity and keys:
+    for channels in sorted(seen, key=sorted):
+        keys = tuple(
+            sorted(k for k, carried in carriers.items() if carried and carried <= channels)
+        )
+        if keys:
             names = ", ".join(sorted(channels))
+            whose = f" of the {len(keys)} audiences only they carry"
+            found.append(_Group(f"channels {names}", keys, whose, "they"))
+    return found
+
+
+PACKINGS = 48
+"""At most this many bin-packing programmes are solved for one problem."""
+
+
+def _packing_bounds(problem: Problem, groups: list[_Group]) -> list[Bound]:
+    """Bin-packing bounds (`binpack`) where a day's room comes in few-lesson pieces:
+    each audience's lessons against its daily cap, and each group's lessons with their
+    breaks against the stretches of the channels' windows that can carry them."""
+    sizes: dict[Key, Counter[int]] = defaultdict(Counter)
+    with_breaks: dict[Key, Counter[int]] = defaultdict(Counter)
+    for lesson in problem.lessons:
+        key = problem.audience_of(lesson).key
+        sizes[key][binpack.units(lesson.duration_s)] += 1
+        with_breaks[key][binpack.units(lesson.duration_s + problem.break_s)] += 1
+    tasks: list[tuple[str, Counter[int], Counter[int], str]] = []
+    for key in sorted(sizes):
+        cap = problem.audience(*key).max_daily_s
+        bins = Counter({binpack.units(cap): 1}) if cap is not None else Counter[int]()
+        if cap is not None and binpack.few_per_bin(sizes[key], bins):
+            room = f"its daily cap ({_minutes(cap)})"
+            tasks.append((f"audience {key[1]} grade {key[0]}", sizes[key], bins, room))
+    for group in [_Group(f"audience {k[1]} grade {k[0]}", (k,)) for k in sorted(sizes)] + groups:
+        lengths = [
+            stop - start
+            for stretches in _stretches(problem, [problem.audience(*k) for k in group.keys])
+            for start, stop in stretches
+        ]
+        bins = Counter(binpack.units(length + problem.break_s) for length in lengths)
+        items = sum((with_breaks[k] for k in group.keys), Counter[int]())
+        if binpack.few_per_bin(items, bins):
+            room = f"{_stretches_text(lengths)} a day" + (
+                f", a {_minutes(problem.break_s)} break after each lesson"
+                if problem.break_s
+                else ""
+            )
+            tasks.append((group.label, items, bins, room))
+    found = []
+    solved: dict[tuple[tuple[tuple[int, int], ...], ...], int | None] = {}
+    for label, items, bins, room in tasks:
+        signature = (tuple(sorted(items.items())), tuple(sorted(bins.items())))
+        if signature not in solved:
+            if len(solved) >= PACKINGS:
+                break
+            solved[signature] = binpack.packing_days(items, bins)
+        days = solved[signature]
+        if days:
             found.append(
                 Bound(
-                    math.ceil(total / capacity),
-                    f"channels {names}: {_hours(total)} of lessons and breaks of the "
-                    f"{len(keys)} audiences only they carry, but they air {_hours(capacity)} "
-                    "of them a day",
+                    days,
+                    f"{label}: {sum(items.values())} lessons, each aired whole, do not fit "
+                    f"into fewer than {days} days of {room}",
                 )
             )
     return found
+
+
+def _stretches_text(lengths: list[int]) -> str:
+    counts = Counter(lengths)
+    return ", ".join(
+        f"{count} stretch{'es' if count > 1 else ''} of {_minutes(length)}"
+        for length, count in sorted(counts.items(), reverse=True)
+    )
+
+
+def _minutes(seconds: int) -> str:
+    return f"{seconds // 60} min" if seconds % 60 == 0 else f"{seconds} s"
 
 
 def lower_bound(problem: Problem) -> Bound:
