@@ -38,8 +38,10 @@ SWEEP_GAIN = 0.002
 SWEEP_STEP_S = 0.3
 """A sweep's day gets this long: the current schedule is its hint, so CP-SAT out of time
 still returns something at least as good, and a sweep must reach every day."""
-UNIT = 120
-"""A sweep re-solves a group of channels on a day together up to about this many lessons."""
+UNIT = 40
+"""A sweep re-solves a group of channels on a day together up to about this many lessons,
+else each channel alone: larger units seldom solve within their step, and a sweep that
+covers every day gains more (shared-overlap-5: 0.27 against 0.63 in 45 s of search)."""
 STALE = 100
 """The random phase stops after this many tries in a row without a gain."""
 Placement = dict[str, tuple[int, int, str]]  # lesson -> (day, second of day, channel)
