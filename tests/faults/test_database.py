@@ -26,7 +26,7 @@ from catalog.schedules import publish, published_version, save_schedule
 from streaming import create_app
 from streaming.database import Database
 from streaming.state import STATE
-from tests.conftest import PG_URL, _postgres_schema
+from tests.conftest import PG_ABSENT, PG_URL, _postgres_schema
 from tests.streaming.conftest import OPTIONS
 from transcoder.jobs import record_package
 from transcoder.package import PackageResult
@@ -84,7 +84,7 @@ def _copy_site(site, url: str, schema: str) -> None:
 @pytest.fixture
 def hanging(site):
     if not PG_URL:
-        pytest.skip("SABAQ_TEST_DATABASE_URL is not set: the PostgreSQL fault test is skipped")
+        pytest.skip(PG_ABSENT)
     schema_source = _postgres_schema()
     url, schema = next(schema_source)
     _copy_site(site, url, schema)

@@ -58,3 +58,18 @@ def test_a_large_pinned_network_is_never_worse_than_the_list_scheduler():
     assert plain.violations == []  # the floor honours pins too
     assert report.days_used <= plain.days_used
     assert report.slot_consistency >= plain.slot_consistency
+
+
+def test_a_day_out_of_time_keeps_the_greedy_day_it_was_hinted_with():
+    # 0.01 s for the whole term: every day's model runs out of time before it finds
+    # anything; each day must still air what the greedy day would, not nothing
+    from scheduler.networks import Shape, network
+
+    problem = parse_problem(
+        network(Shape("shared", 1500, channels=5, shared=True, split="overlap", tracks=3, seed=3))
+    )
+    airings, days = solve_by_day(problem, 0.01, workers=1)
+    report = check(problem, Schedule(airings))
+    assert report.violations == []
+    assert len(airings) == len(problem.lessons)
+    assert days <= 2 * check(problem, greedy_schedule(problem)).days_used
