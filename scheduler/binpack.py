@@ -27,8 +27,9 @@ MAX_PER_BIN = 6
 """Bins that may hold more lessons than this are left to the seconds bounds: there
 rounding loses at most one lesson in many, and the patterns become too many."""
 MAX_PATTERNS = 4000
-EFFORT = 2.0
-"""CP-SAT deterministic time for one programme."""
+EFFORT = 0.5
+"""CP-SAT deterministic time for one programme (those of the sweep prove their optimum
+in a few milliseconds)."""
 
 
 def patterns(sizes: list[int], counts: list[int], capacity: int) -> Iterator[tuple[int, ...]]:

@@ -1,7 +1,8 @@
 """Lower bounds on the broadcast days any valid schedule needs (pure).
 
-Each bound is a capacity argument; the largest one is reported with every
-solution, and a solution that reaches it is proven optimal.
+Each bound is a capacity argument, in seconds or (binpack.py) in whole lessons; the
+largest one is reported with every solution, and a solution that reaches it is
+proven optimal.
 """
 
 from __future__ import annotations
@@ -250,8 +251,9 @@ def _channel_sets(problem: Problem, load: dict[Key, int]) -> list[_Group]:
     return found
 
 
-PACKINGS = 48
-"""At most this many bin-packing programmes are solved for one problem."""
+PACKINGS = 24
+"""At most this many bin-packing programmes are solved for one problem (with EFFORT each,
+a few seconds in the worst case)."""
 
 
 def _packing_bounds(problem: Problem, groups: list[_Group]) -> list[Bound]:
