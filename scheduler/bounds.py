@@ -123,10 +123,11 @@ def bounds(problem: Problem) -> list[Bound]:
             )
     load = _load(problem)
     groups = _grade_ranges(load) + _channel_sets(problem, load)
-    found.extend(
-        bound for group in groups if (bound := _capacity_bound(problem, load, group)) is not None
-    )
-    found.extend(_packing_bounds(problem, groups))
+    stretches = {group.keys: _stretches(problem, group.keys) for group in groups}
+    for group in groups:
+        if (bound := _capacity_bound(problem, load, group, stretches[group.keys])) is not None:
+            found.append(bound)
+    found.extend(_packing_bounds(problem, groups, stretches))
     for series_id, count in by_series.items():
         per_day = problem.series[series_id].max_per_day
         found.append(
@@ -151,9 +152,14 @@ def _range_label(languages: tuple[str, ...], low: int, high: int) -> str:
     )
 
 
-def _stretches(problem: Problem, audiences: list[Audience]) -> list[list[tuple[int, int]]]:
-    """For each channel that carries some of the audiences, the stretches of its day
-    (joined where they meet) in which its window meets one of theirs."""
+Stretches = list[list[tuple[int, int]]]
+"""For each channel that carries some of a group's audiences, the stretches of its day
+(joined where they meet) in which its window meets one of theirs."""
+
+
+def _stretches(problem: Problem, keys: tuple[Key, ...]) -> Stretches:
+    """The Stretches of the audiences `keys`."""
+    audiences = [problem.audience(*k) for k in keys]
     found = []
     for channel in problem.channels:
         spans = [
@@ -166,16 +172,6 @@ def _stretches(problem: Problem, audiences: list[Audience]) -> list[list[tuple[i
     return found
 
 
-def _capacity(problem: Problem, audiences: list[Audience]) -> int:
-    """Seconds of lessons and breaks a day that the channels carrying some of the
-    audiences can air for them: on each such channel, the union of where its window
-    meets those audiences' windows, and one break (the last lesson's needs none)."""
-    return sum(
-        sum(stop - start for start, stop in stretches) + problem.break_s
-        for stretches in _stretches(problem, audiences)
-    )
-
-
 def _load(problem: Problem) -> dict[Key, int]:
     """Seconds of lessons and breaks of each audience."""
     load: dict[Key, int] = defaultdict(int)
@@ -184,11 +180,16 @@ def _load(problem: Problem) -> dict[Key, int]:
     return load
 
 
-def _capacity_bound(problem: Problem, load: dict[Key, int], group: _Group) -> Bound | None:
+def _capacity_bound(
+    problem: Problem, load: dict[Key, int], group: _Group, stretches: Stretches
+) -> Bound | None:
     """The group's lessons and breaks against what the channels carrying them can air
-    of them in a day, inside their windows."""
+    of them in a day: on each such channel, its stretches for them and one break (the
+    last lesson's needs none)."""
     total = sum(load[k] for k in group.keys)
-    capacity = _capacity(problem, [problem.audience(*k) for k in group.keys])
+    capacity = sum(
+        sum(stop - start for start, stop in pieces) + problem.break_s for pieces in stretches
+    )
     if not capacity:
         return None
     return Bound(
@@ -256,7 +257,9 @@ PACKINGS = 24
 a few seconds in the worst case)."""
 
 
-def _packing_bounds(problem: Problem, groups: list[_Group]) -> list[Bound]:
+def _packing_bounds(
+    problem: Problem, groups: list[_Group], stretches: dict[tuple[Key, ...], Stretches]
+) -> list[Bound]:
     """Bin-packing bounds (`binpack`) where a day's room comes in few-lesson pieces:
     each audience's lessons against its daily cap, and each group's lessons with their
     breaks against the stretches of the channels' windows that can carry them."""
@@ -274,11 +277,10 @@ def _packing_bounds(problem: Problem, groups: list[_Group]) -> list[Bound]:
             room = f"its daily cap ({_minutes(cap)})"
             tasks.append((f"audience {key[1]} grade {key[0]}", sizes[key], bins, room))
     for group in [_Group(f"audience {k[1]} grade {k[0]}", (k,)) for k in sorted(sizes)] + groups:
-        lengths = [
-            stop - start
-            for stretches in _stretches(problem, [problem.audience(*k) for k in group.keys])
-            for start, stop in stretches
-        ]
+        pieces = stretches.get(group.keys)
+        if pieces is None:  # one audience: not among the groups
+            pieces = _stretches(problem, group.keys)
+        lengths = [stop - start for channel in pieces for start, stop in channel]
         bins = Counter(binpack.units(length + problem.break_s) for length in lengths)
         items = sum((with_breaks[k] for k in group.keys), Counter[int]())
         if binpack.few_per_bin(items, bins):
