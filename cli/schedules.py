@@ -50,7 +50,8 @@ def schedule() -> None:
     "--workers",
     type=click.IntRange(min=1),
     default=2,
-    help="CP-SAT search workers, and processes for the heuristic's variants.",
+    help="CP-SAT search workers, and processes for the heuristic's variants and the "
+    "search's day sweeps.",
 )
 @click.option(
     "--progress/--no-progress",

@@ -9,20 +9,25 @@ lessons that start within 10 minutes of their series' median time of day, each
 weighted by one over its series' length, as slot consistency counts them. A result
 is kept only when slot consistency does not fall.
 
-First come sweeps: every day in turn, with each group of channels that share
-audiences (a day re-solves to optimality in tens of milliseconds, and most of the
-gain is there: a day's lessons re-ordered around their series' times). Then
-neighbourhoods drawn at random, of several days, which can also move lessons
-between days: their kinds are drawn by past gain per second, and a neighbourhood
-that solved to optimality in time grows, one that ran out of time shrinks. The
-search stops at the deadline, at perfect consistency, or when it stops gaining.
+First come sweeps: every day in turn, each channel alone (a channel's day
+re-solves to optimality in milliseconds, and most of the gain is there: a day's
+lessons re-ordered around their series' times), the days shared among worker
+processes forked from the caller (a sweep moves lessons only within their day,
+so two days never clash and solve side by side). Then neighbourhoods drawn at
+random, of several days, which can also move lessons between days: their kinds
+are drawn by past gain per second, and a neighbourhood that solved to optimality
+in time grows, one that ran out of time shrinks. The search stops at the
+deadline, at perfect consistency, or when it stops gaining.
 """
 
 from __future__ import annotations
 
+import multiprocessing
+import multiprocessing.pool
+import os
 import random
 import statistics
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -33,15 +38,16 @@ from scheduler.cpsat import channel_choices, new_solver
 from scheduler.problem import DAY_S, Lesson, Problem
 
 KINDS = ("misses", "channels", "audiences", "series")
+SWEEP_UNITS = ("audience", "channel")
+"""What a sweep re-solves alone on each day: each audience's lessons (which may change
+channel: sparse channels, capped audiences) or each channel's (which may change order:
+full channels). The first sweeps try each; later ones take the one whose latest sweep
+gained most per second."""
 SWEEP_GAIN = 0.002
 """Sweeps over the days go on while a sweep raises consistency by more than this."""
 SWEEP_STEP_S = 0.3
 """A sweep's day gets this long: the current schedule is its hint, so CP-SAT out of time
 still returns something at least as good, and a sweep must reach every day."""
-UNIT = 40
-"""A sweep re-solves a group of channels on a day together up to about this many lessons,
-else each channel alone: larger units seldom solve within their step, and a sweep that
-covers every day gains more (shared-overlap-5: 0.27 against 0.63 in 45 s of search)."""
 STALE = 100
 """The random phase stops after this many tries in a row without a gain."""
 Placement = dict[str, tuple[int, int, str]]  # lesson -> (day, second of day, channel)
@@ -224,19 +230,17 @@ def improve(
         search.kept += gain is not None
         return gain or 0.0, status
 
-    gained = 1.0
-    while gained > SWEEP_GAIN and state.current < 1.0:
-        gained = 0.0
-        for day, channels in _day_units(problem, state, groups):
-            if clock() + 0.2 >= deadline:
-                return state.placed, search
-            free = {
-                lid
-                for lid in state.by_day.get(day, ())
-                if state.placed[lid][2] in channels and lid not in state.pinned
-            }
-            if free:
-                gained += attempt(free, range(day, day + 1), SWEEP_STEP_S)[0]
+    processes = max(1, min(workers, os.cpu_count() or 1))
+    gains: dict[str, tuple[float, float]] = {}  # unit -> latest sweep's gain, per second
+    while state.current < 1.0 and clock() + 0.2 < deadline:
+        untried = [unit for unit in SWEEP_UNITS if unit not in gains]
+        gaining = [unit for unit, (gain, _) in gains.items() if gain > SWEEP_GAIN]
+        if not untried and not gaining:
+            break
+        by = untried[0] if untried else max(gaining, key=lambda unit: gains[unit][1])
+        began = clock()
+        gained = _sweep(state, deadline, clock, processes, seed, search, by)
+        gains[by] = (gained, gained / max(1e-3, clock() - began))
         search.sweeps += 1
     stale = 0
     while clock() + 0.2 < deadline and state.current < 1.0 and stale <= STALE:
@@ -264,18 +268,106 @@ def improve(
     return state.placed, search
 
 
-def _day_units(
-    problem: Problem, state: _State, groups: list[set[str]]
-) -> list[tuple[int, set[str]]]:
-    """(day, channels) to re-solve in a sweep: each day, each group of channels that
-    share audiences, or each channel alone where its group airs over UNIT lessons."""
-    per_channel = len(state.placed) / state.days_used / max(1, len(problem.channels))
-    parts: list[set[str]] = []
-    for group in groups:
-        for part in [group] if len(group) * per_channel <= UNIT else [{c} for c in group]:
-            if part not in parts:
-                parts.append(part)
-    return [(day, part) for day in range(state.days_used) for part in parts]
+def _sweep(
+    state: _State,
+    deadline: float,
+    clock: Callable[[], float],
+    processes: int,
+    seed: int,
+    search: Search,
+    by: str,
+) -> float:
+    """One sweep over the days (each day's channels or audiences re-solved one at a time), the
+    days shared among `processes` worker processes: the gain in consistency. A day's
+    changes are taken together, when they do not lower it."""
+    days = range(state.days_used)
+    if processes <= 1 or multiprocessing.current_process().daemon:
+        gained = 0.0
+        for day in days:
+            if clock() + 0.2 >= deadline:
+                break
+            before = {lid: state.placed[lid] for lid in state.by_day.get(day, ())}
+            found = _sweep_day(state, day, deadline, clock, seed, by)
+            state.placed.update(before)  # offer() takes the day's changes back, or not
+            gained += _offer_day(state, found, search)
+        return gained
+    global _forked
+    _forked = (state, deadline, clock, seed, by)  # the workers inherit it
+    context = multiprocessing.get_context("fork")
+    gained = 0.0
+    with context.Pool(processes) as pool:
+        pending: deque[multiprocessing.pool.AsyncResult[Placement]] = deque()
+        upcoming = iter(days)
+        while True:
+            for day in upcoming:  # a few days ahead, with the targets as they are now
+                today = {lid: state.placed[lid] for lid in state.by_day.get(day, ())}
+                series = {state.lessons[lid].series for lid in today}
+                targets = {sid: state.targets[sid] for sid in series}
+                pending.append(pool.apply_async(_sweep_day_forked, ((day, today, targets),)))
+                if len(pending) >= 2 * processes:
+                    break
+            if not pending or clock() + 0.2 >= deadline:
+                break
+            try:
+                found = pending.popleft().get(timeout=max(0.0, deadline - clock()))
+            except multiprocessing.TimeoutError:
+                break
+            gained += _offer_day(state, found, search)
+        pool.terminate()
+    _forked = None
+    return gained
+
+
+_forked: tuple[_State, float, Callable[[], float], int, str] | None = None
+"""What a sweep's worker processes inherit: the state when the sweep began, its deadline,
+clock and seed."""
+
+
+def _sweep_day_forked(task: tuple[int, Placement, dict[str, int]]) -> Placement:
+    """A sweep's day in a worker: its lessons and targets brought up to date first."""
+    assert _forked is not None
+    state, deadline, clock, seed, by = _forked
+    day, today, targets = task
+    state.placed.update(today)
+    state.targets.update(targets)
+    return _sweep_day(state, day, deadline, clock, seed, by)
+
+
+def _sweep_day(
+    state: _State, day: int, deadline: float, clock: Callable[[], float], seed: int, by: str
+) -> Placement:
+    """Each channel's or each audience's lessons of the day (`by`) re-solved alone,
+    one CP-SAT worker, in turn (each sees the ones before it as they became): what
+    changed, also written into the state. Small units: a day of a group of channels
+    that share audiences seldom solves to optimality within the step, and on every
+    sweep network gained as much or less per second (bench/RESULTS.md)."""
+    today = state.by_day.get(day, set())
+    changed: Placement = {}
+    units: dict[object, set[str]] = defaultdict(set)
+    for lid in today:
+        if lid not in state.pinned:
+            lesson = state.lessons[lid]
+            key = state.placed[lid][2] if by == "channel" else state.problem.audience_of(lesson).key
+            units[key].add(lid)
+    for _, free in sorted(units.items(), key=lambda item: str(item[0])):
+        if clock() + 0.2 >= deadline:
+            break
+        if not free:
+            continue
+        budget = min(SWEEP_STEP_S, deadline - clock())
+        found, _ = _resolve(state, free, range(day, day + 1), budget, 1, seed, presolve=False)
+        if found:
+            state.placed.update(found)
+            changed.update(found)
+    return changed
+
+
+def _offer_day(state: _State, found: Placement, search: Search) -> float:
+    """A sweep's day offered to the state: the gain."""
+    search.tried += 1
+    gain = state.offer(found) if found else None
+    search.kept += gain is not None
+    return gain or 0.0
 
 
 def _channel_groups(problem: Problem) -> list[set[str]]:
@@ -361,6 +453,7 @@ def _resolve(
     budget: float,
     workers: int,
     seed: int,
+    presolve: bool = True,
 ) -> tuple[Placement | None, cp_model.CpSolverStatus]:
     """The free lessons re-placed inside the window around everything fixed, or None."""
     problem, lessons, placed = state.problem, state.lessons, state.placed
@@ -447,6 +540,9 @@ def _resolve(
             )
     model.maximize(sum(objective))
     solver = new_solver(budget, workers, seed)
+    solver.parameters.cp_model_presolve = (
+        presolve  # small models: presolve costs more than it saves
+    )
     status = solver.solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None, status

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import time
 
 from scheduler import check, parse_problem
 from scheduler.greedy import greedy_schedule
@@ -50,3 +51,21 @@ def test_search_stops_at_its_deadline():
     clock = _clock(1.0)
     _, search = improve(problem, start, deadline=5, clock=clock, workers=1)
     assert search.tried <= 5
+
+
+def test_sweeps_in_worker_processes_keep_every_rule_days_and_pins():
+    """Two processes share a sweep's days (the real clock: the workers read it too)."""
+    shape = Shape("test", 600, channels=4, split="overlap", pins=3, seed=5)
+    problem = parse_problem(network(shape))
+    start = placement(problem, greedy_schedule(problem).airings)
+    before = check(problem, _schedule(problem, start))
+    began = time.monotonic()
+    better, search = improve(problem, start, began + 6, time.monotonic, workers=2)
+    assert time.monotonic() - began < 8
+    after = check(problem, _schedule(problem, better))
+    assert after.violations == []
+    assert after.days_used <= before.days_used
+    assert after.slot_consistency > before.slot_consistency + 0.1
+    assert search.sweeps >= 1
+    for pin in problem.pins:
+        assert better[pin.lesson] == start[pin.lesson]
