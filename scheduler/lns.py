@@ -9,15 +9,16 @@ lessons that start within 10 minutes of their series' median time of day, each
 weighted by one over its series' length, as slot consistency counts them. A result
 is kept only when slot consistency does not fall.
 
-First come sweeps: every day in turn, each channel alone (a channel's day
-re-solves to optimality in milliseconds, and most of the gain is there: a day's
-lessons re-ordered around their series' times), the days shared among worker
-processes forked from the caller (a sweep moves lessons only within their day,
-so two days never clash and solve side by side). Then neighbourhoods drawn at
-random, of several days, which can also move lessons between days: their kinds
-are drawn by past gain per second, and a neighbourhood that solved to optimality
-in time grows, one that ran out of time shrinks. The search stops at the
-deadline, at perfect consistency, or when it stops gaining.
+First come sweeps: every day in turn, each audience's or each channel's lessons
+alone (such a unit re-solves to optimality in milliseconds, and most of the gain
+is there: a day's lessons re-ordered, or moved to another channel, around their
+series' times), the days shared among worker processes forked from the caller
+(a sweep moves lessons only within their day, so two days never clash and solve
+side by side). Then neighbourhoods drawn at random, of several days, which can
+also move lessons between days: their kinds are drawn by past gain per second,
+and a neighbourhood that solved to optimality in time grows, one that ran out of
+time shrinks. The search stops at the deadline, at perfect consistency, or when
+it stops gaining.
 """
 
 from __future__ import annotations
@@ -277,9 +278,9 @@ def _sweep(
     search: Search,
     by: str,
 ) -> float:
-    """One sweep over the days (each day's channels or audiences re-solved one at a time), the
-    days shared among `processes` worker processes: the gain in consistency. A day's
-    changes are taken together, when they do not lower it."""
+    """One sweep over the days, each day's channels or audiences (`by`) re-solved one
+    at a time, the days shared among `processes` worker processes: the gain in
+    consistency. A day's changes are taken together, when they do not lower it."""
     days = range(state.days_used)
     if processes <= 1 or multiprocessing.current_process().daemon:
         gained = 0.0
