@@ -47,8 +47,9 @@ gained most per second."""
 SWEEP_GAIN = 0.002
 """Sweeps over the days go on while a sweep raises consistency by more than this."""
 SWEEP_STEP_S = 0.3
-"""A sweep's day gets this long: the current schedule is its hint, so CP-SAT out of time
-still returns something at least as good, and a sweep must reach every day."""
+"""A sweep's unit (an audience's or a channel's day) gets this long: the current schedule
+is its hint, so CP-SAT out of time still returns something at least as good, and a sweep
+must reach every day."""
 STALE = 100
 """The random phase stops after this many tries in a row without a gain."""
 Placement = dict[str, tuple[int, int, str]]  # lesson -> (day, second of day, channel)
@@ -353,8 +354,6 @@ def _sweep_day(
     for _, free in sorted(units.items(), key=lambda item: str(item[0])):
         if clock() + 0.2 >= deadline:
             break
-        if not free:
-            continue
         budget = min(SWEEP_STEP_S, deadline - clock())
         found, _ = _resolve(state, free, range(day, day + 1), budget, 1, seed, presolve=False)
         if found:
