@@ -27,14 +27,19 @@ from scheduler.schedule import Airing, airing_at
 FILL_WEIGHT = 1000  # per second of airtime, against the small time-of-day penalty
 
 
-PINNED_DAY_S = 5.0  # the longest try of a day that holds pins
+MIN_DAY_S = 0.02
+MAX_DAY_S = 2.0
+"""Each day's CP-SAT time limit, between these: its share of the time left. Past the time
+limit, a day is the greedy one its model would be hinted with (pins still get CP-SAT)."""
+PINNED_FIRST_S = 0.5  # a day that holds pins gets at least this on its first try...
+PINNED_DAY_S = 5.0  # ...and, found neither feasible nor infeasible, one try this long
 
 
 def solve_by_day(
-    problem: Problem, time_limit_s: float, workers: int, seed: int = 0
+    problem: Problem, time_limit_s: float, workers: int, seed: int = 0, days_at_least: int = 0
 ) -> tuple[list[Airing], int]:
     """Airings of every lesson and the number of days used; Infeasible when the
-    term runs out of days."""
+    term runs out of days. `days_at_least` (a lower bound) paces the time limit."""
     by_series: dict[str, list[Lesson]] = defaultdict(list)
     for lesson in problem.lessons:
         by_series[lesson.series].append(lesson)
@@ -45,17 +50,24 @@ def solve_by_day(
     remaining = len(problem.lessons)
     started = time.monotonic()
     day = last_used = 0
+    granted = 0.0  # CP-SAT's time limits so far
     while remaining:
         if day >= len(problem.days):
             raise Infeasible(
                 f"window, daily-cap: {remaining} lessons do not fit in the "
                 f"{len(problem.days)} broadcast days of the term"
             )
-        # Share the time left over the days still to fill, at the pace so far.
-        left = time_limit_s - (time.monotonic() - started)
+        # Share the time left over the days still to fill, at the pace so far, less
+        # what building each day's model takes; past the limit, greedy days.
+        elapsed = time.monotonic() - started
         per_day = max(1, len(airings) // max(1, day))
-        days_to_go = max(1, remaining // per_day)
-        budget = max(0.05, min(2.0, left / days_to_go))
+        days_to_go = max(1, remaining // per_day, days_at_least - day)
+        overhead = max(0.0, elapsed - granted) / max(1, day)  # building models
+        budget: float | None = None
+        if elapsed < time_limit_s:
+            share = (time_limit_s - elapsed) / days_to_go - overhead
+            budget = min(MAX_DAY_S, max(MIN_DAY_S, share))
+            granted += budget
         placed = _solve_day(
             problem, day, by_series, next_index, pinned, anchor, budget, workers, seed
         )
@@ -97,11 +109,21 @@ def _solve_day(
     next_index: dict[str, int],
     pinned: dict[str, Pin],
     anchor: dict[str, int],
-    budget: float,
+    budget: float | None,
     workers: int,
     seed: int,
 ) -> list[Placed]:
+    """One day's airings: CP-SAT's within `budget` seconds, or with None (out of time)
+    the greedy day (fill_day) unless the day holds pins."""
     candidates = _candidates(problem, day, by_series, next_index, pinned)
+    # The greedy day: CP-SAT's hint (never worse in airtime), or the day itself.
+    episodes_left = {sid: len(items) - next_index[sid] for sid, items in by_series.items()}
+    has_pins = any(lesson.id in pinned for lesson in candidates)
+    usable = [c for c in candidates if c.id not in pinned and problem.start_ranges(c)]
+    greedy = fill_day(problem, usable, episodes_left, home=anchor, pack=True)
+    if budget is None and not has_pins:
+        return sorted(greedy, key=lambda p: (p.lesson.series, p.lesson.episode))
+    hinted = {p.lesson.id: p for p in greedy}
     model = cp_model.CpModel()
     present: dict[str, cp_model.IntVar] = {}
     start: dict[str, cp_model.IntVar] = {}
@@ -168,26 +190,19 @@ def _solve_day(
         if cap is not None:
             model.add(sum(seconds * literal for seconds, literal in load) <= cap)
     model.maximize(sum(objective))
-    # Start from the greedy day (never worse in airtime); CP-SAT improves on it.
-    episodes_left = {sid: len(items) - next_index[sid] for sid, items in by_series.items()}
-    free_candidates = [c for c in candidates if c.id in present and c.id not in pinned]
-    hinted = {
-        p.lesson.id: p
-        for p in fill_day(problem, free_candidates, episodes_left, home=anchor, pack=True)
-    }
     for lid, literal in present.items():
         model.add_hint(literal, 1 if lid in hinted else 0)
         if lid in hinted:
             model.add_hint(start[lid], hinted[lid].second)
     for (lid, channel_id), on_literal in on.items():
         model.add_hint(on_literal, 1 if lid in hinted and hinted[lid].channel == channel_id else 0)
-    solver = new_solver(budget, workers, seed)
+    first_try = max(budget or 0.0, PINNED_FIRST_S) if has_pins else budget or 0.0
+    solver = new_solver(first_try, workers, seed)
     status = solver.solve(model)
-    has_pins = any(lesson.id in pinned for lesson in candidates)
     if status == cp_model.UNKNOWN and has_pins:
         # Out of time, not proven impossible: a day with pins cannot be skipped, so it
         # gets one longer try (a loaded machine can eat a short budget in set-up).
-        solver = new_solver(max(budget, PINNED_DAY_S), workers, seed)
+        solver = new_solver(max(first_try, PINNED_DAY_S), workers, seed)
         status = solver.solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         if has_pins and status == cp_model.INFEASIBLE:
@@ -195,7 +210,7 @@ def _solve_day(
         if has_pins:
             raise Infeasible(
                 f"pin: no placement of the pins of {problem.days[day]} was found "
-                f"in {max(budget, PINNED_DAY_S):.0f} s"
+                f"in {max(first_try, PINNED_DAY_S):.0f} s"
             )
         # Out of time before CP-SAT found anything (a large day on a short budget):
         # the greedy day it was hinted with honours every rule, so the day is not lost.

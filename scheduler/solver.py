@@ -172,7 +172,7 @@ def _solve_large(
     if best is None or (best[0] > bound and problem.pins and left >= ROLLING_MIN_S):
         try:
             airings, _ = solve_by_day(
-                problem, max(1.0, left * ROLLING_SHARE), options.workers, options.seed
+                problem, max(1.0, left * ROLLING_SHARE), options.workers, options.seed, bound
             )
         except Infeasible:
             if best is None:
