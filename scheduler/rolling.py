@@ -50,7 +50,7 @@ def solve_by_day(
     remaining = len(problem.lessons)
     started = time.monotonic()
     day = last_used = 0
-    granted = 0.0  # CP-SAT's time limits so far
+    solving = 0.0  # seconds inside CP-SAT so far
     while remaining:
         if day >= len(problem.days):
             raise Infeasible(
@@ -62,15 +62,15 @@ def solve_by_day(
         elapsed = time.monotonic() - started
         per_day = max(1, len(airings) // max(1, day))
         days_to_go = max(1, remaining // per_day, days_at_least - day)
-        overhead = max(0.0, elapsed - granted) / max(1, day)  # building models
+        overhead = (elapsed - solving) / max(1, day)  # building each day's model
         budget: float | None = None
         if elapsed < time_limit_s:
             share = (time_limit_s - elapsed) / days_to_go - overhead
             budget = min(MAX_DAY_S, max(MIN_DAY_S, share))
-            granted += budget
-        placed = _solve_day(
+        placed, seconds = _solve_day(
             problem, day, by_series, next_index, pinned, anchor, budget, workers, seed
         )
+        solving += seconds
         for item in placed:
             airings.append(airing_at(problem, item.lesson, day, item.second, item.channel))
             anchor[item.lesson.series] = item.second
@@ -112,9 +112,9 @@ def _solve_day(
     budget: float | None,
     workers: int,
     seed: int,
-) -> list[Placed]:
-    """One day's airings: CP-SAT's within `budget` seconds, or with None (out of time)
-    the greedy day (fill_day) unless the day holds pins."""
+) -> tuple[list[Placed], float]:
+    """One day's airings, CP-SAT's within `budget` seconds, or with None (out of time)
+    the greedy day (fill_day) unless the day holds pins; and the seconds CP-SAT took."""
     candidates = _candidates(problem, day, by_series, next_index, pinned)
     # The greedy day: CP-SAT's hint (never worse in airtime), or the day itself.
     episodes_left = {sid: len(items) - next_index[sid] for sid, items in by_series.items()}
@@ -122,7 +122,7 @@ def _solve_day(
     usable = [c for c in candidates if c.id not in pinned and problem.start_ranges(c)]
     greedy = fill_day(problem, usable, episodes_left, home=anchor, pack=True)
     if budget is None and not has_pins:
-        return sorted(greedy, key=lambda p: (p.lesson.series, p.lesson.episode))
+        return sorted(greedy, key=lambda p: (p.lesson.series, p.lesson.episode)), 0.0
     hinted = {p.lesson.id: p for p in greedy}
     model = cp_model.CpModel()
     present: dict[str, cp_model.IntVar] = {}
@@ -199,11 +199,13 @@ def _solve_day(
     first_try = max(budget or 0.0, PINNED_FIRST_S) if has_pins else budget or 0.0
     solver = new_solver(first_try, workers, seed)
     status = solver.solve(model)
+    seconds = solver.wall_time
     if status == cp_model.UNKNOWN and has_pins:
         # Out of time, not proven impossible: a day with pins cannot be skipped, so it
         # gets one longer try (a loaded machine can eat a short budget in set-up).
         solver = new_solver(max(first_try, PINNED_DAY_S), workers, seed)
         status = solver.solve(model)
+        seconds += solver.wall_time
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         if has_pins and status == cp_model.INFEASIBLE:
             raise Infeasible(f"pin: the pins of {problem.days[day]} conflict")
@@ -214,10 +216,10 @@ def _solve_day(
             )
         # Out of time before CP-SAT found anything (a large day on a short budget):
         # the greedy day it was hinted with honours every rule, so the day is not lost.
-        return sorted(hinted.values(), key=lambda p: (p.lesson.series, p.lesson.episode))
+        return sorted(greedy, key=lambda p: (p.lesson.series, p.lesson.episode)), seconds
     placed = []
     lessons = {lesson.id: lesson for lesson in candidates}
     for (lid, channel_id), literal in on.items():
         if solver.value(literal):
             placed.append(Placed(lessons[lid], channel_id, int(solver.value(start[lid]))))
-    return sorted(placed, key=lambda p: (p.lesson.series, p.lesson.episode))
+    return sorted(placed, key=lambda p: (p.lesson.series, p.lesson.episode)), seconds
