@@ -31,7 +31,7 @@ MIN_DAY_S = 0.02
 MAX_DAY_S = 2.0
 """Each day's CP-SAT time limit, between these: its share of the time left. Past the time
 limit, a day is the greedy one its model would be hinted with (pins still get CP-SAT)."""
-PINNED_FIRST_S = 0.5  # a day that holds pins gets at least this on its first try...
+PINNED_FIRST_S = 0.1  # a day that holds pins gets at least this on its first try...
 PINNED_DAY_S = 5.0  # ...and, found neither feasible nor infeasible, one try this long
 
 
