@@ -26,6 +26,12 @@ Refinements make the heuristic that large problems start from:
   least, by their own episodes or by their audience's remaining minutes over what
   it can watch in a day, so a capped audience is not starved by its neighbours.
 
+- `ender`: a series whose home is within ENDER_S of a channel's close is kept for the
+  end of that channel's day: its next episode is set aside first and placed last,
+  ending at the close, and the rest of the day is packed to end before it (on a
+  full channel, whichever lesson ends the day otherwise starts at a time set by
+  the lengths before it, and misses its series' time).
+
 They only change which fitting candidate is taken, never whether a rule holds.
 
 Pins: a pinned lesson is placed first, at its instant, on its day; the episodes
@@ -45,7 +51,7 @@ from dataclasses import dataclass
 from scheduler.bounds import audience_daily_capacity
 from scheduler.errors import Infeasible
 from scheduler.packing import cap_stranded, fill_after
-from scheduler.problem import DAY_S, Audience, Lesson, Problem
+from scheduler.problem import DAY_S, Audience, Channel, Lesson, Problem
 from scheduler.schedule import Airing, Schedule, airing_at
 
 PIN_DUE = 10**9  # priority of a series with as many episodes before a pin as days left
@@ -72,6 +78,7 @@ def fill_day(
     narrow: bool = False,
     fixed: Sequence[Placed] = (),
     deadline: dict[str, int] | None = None,
+    ender: bool = False,
 ) -> list[Placed]:
     """Place as many candidates as fit in one day, greedily. Candidates of a series come
     in episode order; `left` counts each series' episodes still to air (priority);
@@ -106,6 +113,17 @@ def fill_day(
         ]
         for c in problem.channels
     }
+    closes = {c.id: c.window[1] for c in problem.channels}
+    reserved: dict[str, Lesson] = {}
+    if ender and home is not None:
+        for c in problem.channels:
+            found = _ender(c, carried[c.id], queues, audience_of, home, watched, ends)
+            if found is not None:
+                reserved[c.id] = found
+                queues[found.series] = []  # its episodes wait for tomorrow
+                watched[audience_of[found.series].key] += found.duration_s
+                closes[c.id] = c.window[1] - found.duration_s - problem.break_s
+    placed_by: dict[tuple[int, str], list[tuple[int, int]]] = defaultdict(list)
     free = [(c.window[0], c.id) for c in problem.channels if carried[c.id]]
     heapq.heapify(free)
     while free:
@@ -128,13 +146,23 @@ def fill_day(
                 begin = _after_blocks(
                     begin, lesson.duration_s, problem.break_s, blocks, audience_blocks.get(key, ())
                 )
-            end = min(channel.window[1], audience.window[1], ends.get(series_id, DAY_S))
+            end = min(closes[channel_id], audience.window[1], ends.get(series_id, DAY_S))
             if begin + lesson.duration_s > end:
                 continue
             fitting.append((lesson, begin))
-        if not fitting:
-            continue  # nothing more fits on this channel today
-        fill = fill_after(problem, channel, cursor, fitting) if pack else None
+        if not fitting:  # nothing more fits on this channel today but its ender
+            last = reserved.pop(channel_id, None)
+            if last is not None:
+                key = audience_of[last.series].key
+                begin = channel.window[1] - last.duration_s
+                busy = [*audience_blocks.get(key, ()), *placed_by[key]]
+                if _after_blocks(begin, last.duration_s, 0, blocks, busy) == begin >= cursor:
+                    placed.append(Placed(last, channel_id, begin))
+                    placed_by[key].append((begin, begin + last.duration_s))
+                else:
+                    watched[key] -= last.duration_s
+            continue
+        fill = fill_after(problem, channel, cursor, fitting, closes[channel_id]) if pack else None
         stranded = cap_stranded(problem, fitting, watched) if caps else None
         best: tuple[tuple[int, ...], Lesson, int] | None = None
         most = max(left.get(lesson.series, 0) for lesson, _ in fitting)
@@ -158,10 +186,45 @@ def fill_day(
         key = audience_of[lesson.series].key
         watched[key] += lesson.duration_s
         busy_until[key] = begin + lesson.duration_s
+        placed_by[key].append((begin, begin + lesson.duration_s))
         series_free[lesson.series] = begin + lesson.duration_s
         placed.append(Placed(lesson, channel_id, begin))
         heapq.heappush(free, (begin + lesson.duration_s + problem.break_s, channel_id))
     return placed
+
+
+ENDER_S = 50 * 60
+"""A series whose home is this close to a channel's close ends that channel's days."""
+
+
+def _ender(
+    channel: Channel,
+    carried: list[str],
+    queues: dict[str, list[Lesson]],
+    audience_of: dict[str, Audience],
+    home: dict[str, int],
+    watched: dict[tuple[int, str], int],
+    ends: dict[str, int],
+) -> Lesson | None:
+    """The next episode of the series at home at the channel's close with most
+    episodes queued, if its audience may watch then (and no pin of it comes later)."""
+    best: Lesson | None = None
+    for series_id in carried:
+        queue = queues[series_id]
+        at = home.get(series_id)
+        if not queue or at is None or at < channel.window[1] - ENDER_S or series_id in ends:
+            continue
+        lesson, audience = queue[0], audience_of[series_id]
+        cap = audience.max_daily_s
+        if audience.window[1] < channel.window[1] or (
+            cap is not None and watched[audience.key] + lesson.duration_s > cap
+        ):
+            continue
+        if audience.window[0] > channel.window[1] - lesson.duration_s:
+            continue
+        if best is None or len(queue) > len(queues[best.series]):
+            best = lesson
+    return best
 
 
 def _after_blocks(
@@ -208,6 +271,7 @@ class Variant:
     bottleneck: bool = False  # rank series by the days they still need at the least
     caps: bool = False  # rank by the minutes of the audience's cap a choice would strand
     narrow: bool = False  # audiences with the narrowest windows first
+    ender: bool = False  # a series at home at a channel's close is kept for its end
 
 
 PLAIN = Variant("plain")
@@ -301,6 +365,7 @@ def greedy_schedule(problem: Problem, variant: Variant = PLAIN) -> Schedule:
             variant.narrow,
             fixed=pins_on[day],
             deadline=deadline,
+            ender=variant.ender,
         )
         for item in placed:
             aired(item)

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-from scheduler import check, parse_problem
+import statistics
+from collections import defaultdict
+
+import pytest
+
+from scheduler import Problem, check, parse_problem
+from scheduler.checker import SLOT_S
 from scheduler.generate import generate
 from scheduler.greedy import Variant, fill_day, greedy_schedule
+from scheduler.networks import Shape, network
+from scheduler.schedule import Schedule
 from tests.scheduler import TERM
 
 
@@ -132,3 +140,51 @@ def test_narrow_puts_the_audience_with_the_shortest_window_first():
     narrow = fill_day(problem, firsts, {"older": 3, "young": 1}, narrow=True)
     assert [p.lesson.series for p in plain] == ["older"]
     assert [p.lesson.series for p in narrow] == ["young", "older"]
+
+
+def test_ender_keeps_the_close_for_the_series_at_home_there():
+    # x first aired at 09:40 and ends the hour; without `ender` the day fills from
+    # 09:00 with y and z and x no longer fits; with it x is set aside first and the
+    # rest of the day is packed to end before it
+    problem = parse_problem(_one_channel([("x", 20, 1), ("y", 25, 3), ("z", 20, 2)]))
+    firsts = [lesson for lesson in problem.lessons if lesson.episode == 1]
+    left = {"x": 1, "y": 3, "z": 2}
+    home = {"x": 9 * 3600 + 40 * 60}
+    plain = fill_day(problem, firsts, dict(left), home=home)
+    assert "x" not in {p.lesson.series for p in plain}
+    ended = fill_day(problem, firsts, dict(left), home=home, ender=True)
+    assert [(p.lesson.series, p.second) for p in ended] == [("y", 9 * 3600), ("x", 34800)]
+
+
+def _last_of_each_day_on_time(problem: Problem, schedule: Schedule) -> float:
+    """Share of channel-days whose last lesson starts at its series' time (the checker's)."""
+    series = {lesson.id: lesson.series for lesson in problem.lessons}
+    times: dict[str, list[int]] = defaultdict(list)
+    last: dict[tuple[int, str], tuple[int, str]] = {}
+    for airing in schedule.airings:
+        day, second = problem.locate(airing.start) or (0, 0)
+        times[series[airing.lesson]].append(second)
+        last[(day, airing.channel)] = max(
+            last.get((day, airing.channel), (-1, "")), (second, series[airing.lesson])
+        )
+    medians = {sid: statistics.median(seconds) for sid, seconds in times.items()}
+    on_time = [abs(second - medians[sid]) <= SLOT_S for second, sid in last.values()]
+    return sum(on_time) / len(on_time)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [generate(1200, 2, seed=3), network(Shape("pins", 1200, pins=8, seed=9))],
+    ids=["national", "pinned"],
+)
+def test_ender_puts_days_ends_at_their_series_time_and_keeps_every_rule(data):
+    problem = parse_problem(data)
+    home = Variant("home", home=True, pack=True, urgency=0.8)
+    ender = Variant("ender", home=True, pack=True, urgency=0.8, ender=True)
+    before = greedy_schedule(problem, home)
+    after = greedy_schedule(problem, ender)
+    report = check(problem, after)
+    assert report.violations == []  # pins included
+    assert report.days_used <= check(problem, before).days_used
+    assert _last_of_each_day_on_time(problem, after) >= 0.4
+    assert _last_of_each_day_on_time(problem, before) <= 0.25
