@@ -115,14 +115,19 @@ def fill_day(
     }
     closes = {c.id: c.window[1] for c in problem.channels}
     reserved: dict[str, Lesson] = {}
+    ending: set[tuple[int, str]] = set()  # audiences with an ender: one at most
     if ender and home is not None:
         for c in problem.channels:
-            found = _ender(c, carried[c.id], queues, audience_of, home, watched, ends)
+            found = _ender(c, carried[c.id], queues, audience_of, home, watched, ends, ending)
             if found is not None:
                 reserved[c.id] = found
                 queues[found.series] = []  # its episodes wait for tomorrow
-                watched[audience_of[found.series].key] += found.duration_s
+                key = audience_of[found.series].key
+                ending.add(key)
+                watched[key] += found.duration_s
                 closes[c.id] = c.window[1] - found.duration_s - problem.break_s
+                # its audience is busy then on every channel
+                audience_blocks[key].append((closes[c.id] + problem.break_s, c.window[1]))
     placed_by: dict[tuple[int, str], list[tuple[int, int]]] = defaultdict(list)
     free = [(c.window[0], c.id) for c in problem.channels if carried[c.id]]
     heapq.heapify(free)
@@ -155,7 +160,8 @@ def fill_day(
             if last is not None:
                 key = audience_of[last.series].key
                 begin = channel.window[1] - last.duration_s
-                busy = [*audience_blocks.get(key, ()), *placed_by[key]]
+                busy = audience_blocks[key] + placed_by[key]
+                busy.remove((begin, channel.window[1]))  # its own block
                 if _after_blocks(begin, last.duration_s, 0, blocks, busy) == begin >= cursor:
                     placed.append(Placed(last, channel_id, begin))
                     placed_by[key].append((begin, begin + last.duration_s))
@@ -205,9 +211,11 @@ def _ender(
     home: dict[str, int],
     watched: dict[tuple[int, str], int],
     ends: dict[str, int],
+    ending: set[tuple[int, str]],
 ) -> Lesson | None:
     """The next episode of the series at home at the channel's close with most
-    episodes queued, if its audience may watch then (and no pin of it comes later)."""
+    episodes queued, if its audience may watch then, has no ender on another channel
+    and no pin of it comes later."""
     best: Lesson | None = None
     for series_id in carried:
         queue = queues[series_id]
@@ -215,6 +223,8 @@ def _ender(
         if not queue or at is None or at < channel.window[1] - ENDER_S or series_id in ends:
             continue
         lesson, audience = queue[0], audience_of[series_id]
+        if audience.key in ending:
+            continue
         cap = audience.max_daily_s
         if audience.window[1] < channel.window[1] or (
             cap is not None and watched[audience.key] + lesson.duration_s > cap

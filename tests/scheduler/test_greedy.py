@@ -188,3 +188,21 @@ def test_ender_puts_days_ends_at_their_series_time_and_keeps_every_rule(data):
     assert report.days_used <= check(problem, before).days_used
     assert _last_of_each_day_on_time(problem, after) >= 0.4
     assert _last_of_each_day_on_time(problem, before) <= 0.25
+
+
+@pytest.mark.parametrize(
+    "shape",
+    [
+        Shape("overlap", 1500, channels=6, split="overlap", tracks=2, seed=4),
+        Shape("shared-overlap", 1500, channels=5, shared=True, split="overlap", tracks=2, seed=4),
+        Shape("shared-flat", 1500, channels=3, shared=True, split="none", seed=6),
+        Shape("shared-pins", 1500, channels=4, shared=True, staggered=True, pins=6, seed=5),
+    ],
+    ids=lambda shape: shape.name,
+)
+def test_an_ender_keeps_its_audience_off_other_channels_at_the_close(shape):
+    # Where channels share audiences, another channel must not air the ender's
+    # audience while the ender airs (and two channels never end with one audience)
+    problem = parse_problem(network(shape))
+    ender = Variant("ender", home=True, pack=True, urgency=0.8, ender=True)
+    assert check(problem, greedy_schedule(problem, ender)).violations == []
