@@ -27,10 +27,10 @@ Refinements make the heuristic that large problems start from:
   it can watch in a day, so a capped audience is not starved by its neighbours.
 
 - `ender`: a series whose home is within ENDER_S of a channel's close is kept for the
-  end of that channel's day: its next episode is set aside first and placed last,
-  ending at the close, and the rest of the day is packed to end before it (on a
-  full channel, whichever lesson ends the day otherwise starts at a time set by
-  the lengths before it, and misses its series' time).
+  end of that channel's day: its next episode is set aside first and placed last, ending
+  at the close (its audience kept off the other channels then), and the rest of the day
+  is packed to end before it (on a full channel, whichever lesson ends the day otherwise
+  starts at a time set by the lengths before it, and misses its series' time).
 
 They only change which fitting candidate is taken, never whether a rule holds.
 
