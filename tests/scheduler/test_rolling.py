@@ -61,9 +61,9 @@ def test_a_large_pinned_network_is_never_worse_than_the_list_scheduler():
 
 
 def test_a_day_out_of_time_keeps_the_greedy_day_it_was_hinted_with():
-    # 0.01 s for the whole term: the first day's model runs out of time before it
-    # finds anything, and the days after the limit get no model at all; each day must
-    # still air what the greedy day would, not nothing
+    # 0.01 s for the whole term: the first day's model gets the least CP-SAT time
+    # (it may find nothing in it), and the days after the limit get no model at all;
+    # each day must still air what the greedy day would, not nothing
     from scheduler.networks import Shape, network
 
     problem = parse_problem(
