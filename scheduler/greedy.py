@@ -45,7 +45,7 @@ from __future__ import annotations
 
 import heapq
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from scheduler.bounds import audience_daily_capacity
@@ -113,12 +113,19 @@ def fill_day(
         ]
         for c in problem.channels
     }
+
+    def fixed_at(channel_id: str, key: tuple[int, str], begin: int, duration: int) -> int:
+        """The first second from `begin` clear of the pinned airings."""
+        return _after_blocks(begin, duration, channel_blocks[channel_id], audience_blocks[key])
+
     closes = {c.id: c.window[1] for c in problem.channels}
     reserved: dict[str, Lesson] = {}
     ending: set[tuple[int, str]] = set()  # audiences with an ender: one at most
     if ender and home is not None:
         for c in problem.channels:
-            found = _ender(c, carried[c.id], queues, audience_of, home, watched, ends, ending)
+            found = _ender(
+                c, carried[c.id], queues, audience_of, home, watched, ends, ending, fixed_at
+            )
             if found is not None:
                 reserved[c.id] = found
                 queues[found.series] = []  # its episodes wait for tomorrow
@@ -128,7 +135,6 @@ def fill_day(
                 closes[c.id] = c.window[1] - found.duration_s - problem.break_s
                 # its audience is busy then on every channel
                 audience_blocks[key].append((closes[c.id] + problem.break_s, c.window[1]))
-    placed_by: dict[tuple[int, str], list[tuple[int, int]]] = defaultdict(list)
     free = [(c.window[0], c.id) for c in problem.channels if carried[c.id]]
     heapq.heapify(free)
     while free:
@@ -148,25 +154,14 @@ def fill_day(
                 continue
             begin = max(cursor, audience.window[0], busy_until[key], series_free[series_id])
             if blocks or key in audience_blocks:
-                begin = _after_blocks(
-                    begin, lesson.duration_s, problem.break_s, blocks, audience_blocks.get(key, ())
-                )
+                begin = fixed_at(channel_id, key, begin, lesson.duration_s)
             end = min(closes[channel_id], audience.window[1], ends.get(series_id, DAY_S))
             if begin + lesson.duration_s > end:
                 continue
             fitting.append((lesson, begin))
         if not fitting:  # nothing more fits on this channel today but its ender
-            last = reserved.pop(channel_id, None)
-            if last is not None:
-                key = audience_of[last.series].key
-                begin = channel.window[1] - last.duration_s
-                busy = audience_blocks[key] + placed_by[key]
-                busy.remove((begin, channel.window[1]))  # its own block
-                if _after_blocks(begin, last.duration_s, 0, blocks, busy) == begin >= cursor:
-                    placed.append(Placed(last, channel_id, begin))
-                    placed_by[key].append((begin, begin + last.duration_s))
-                else:
-                    watched[key] -= last.duration_s
+            if (last := reserved.pop(channel_id, None)) is not None:
+                placed.append(Placed(last, channel_id, channel.window[1] - last.duration_s))
             continue
         fill = fill_after(problem, channel, cursor, fitting, closes[channel_id]) if pack else None
         stranded = cap_stranded(problem, fitting, watched) if caps else None
@@ -192,7 +187,6 @@ def fill_day(
         key = audience_of[lesson.series].key
         watched[key] += lesson.duration_s
         busy_until[key] = begin + lesson.duration_s
-        placed_by[key].append((begin, begin + lesson.duration_s))
         series_free[lesson.series] = begin + lesson.duration_s
         placed.append(Placed(lesson, channel_id, begin))
         heapq.heappush(free, (begin + lesson.duration_s + problem.break_s, channel_id))
@@ -212,10 +206,11 @@ def _ender(
     watched: dict[tuple[int, str], int],
     ends: dict[str, int],
     ending: set[tuple[int, str]],
+    fixed_at: Callable[[str, tuple[int, str], int, int], int],
 ) -> Lesson | None:
     """The next episode of the series at home at the channel's close with most
-    episodes queued, if its audience may watch then, has no ender on another channel
-    and no pin of it comes later."""
+    episodes queued, if its audience may watch then, has no ender on another channel,
+    no pin of it comes later and no pinned airing stands in its way at the close."""
     best: Lesson | None = None
     for series_id in carried:
         queue = queues[series_id]
@@ -230,7 +225,10 @@ def _ender(
             cap is not None and watched[audience.key] + lesson.duration_s > cap
         ):
             continue
-        if audience.window[0] > channel.window[1] - lesson.duration_s:
+        begin = channel.window[1] - lesson.duration_s
+        if max(channel.window[0], audience.window[0]) > begin:
+            continue
+        if fixed_at(channel.id, audience.key, begin, lesson.duration_s) != begin:
             continue
         if best is None or len(queue) > len(queues[best.series]):
             best = lesson
@@ -240,7 +238,6 @@ def _ender(
 def _after_blocks(
     begin: int,
     duration: int,
-    gap: int,
     channel: Sequence[tuple[int, int]],
     audience: Sequence[tuple[int, int]],
 ) -> int:
