@@ -119,10 +119,11 @@ def _solve_day(
     # The greedy day: CP-SAT's hint (never worse in airtime), or the day itself.
     episodes_left = {sid: len(items) - next_index[sid] for sid, items in by_series.items()}
     has_pins = any(lesson.id in pinned for lesson in candidates)
-    usable = [c for c in candidates if c.id not in pinned and problem.start_ranges(c)]
+    ranges = {lesson.id: problem.start_ranges(lesson) for lesson in candidates}
+    usable = [c for c in candidates if c.id not in pinned and ranges[c.id]]
     greedy = fill_day(problem, usable, episodes_left, home=anchor, pack=True)
     if budget is None and not has_pins:
-        return sorted(greedy, key=lambda p: (p.lesson.series, p.lesson.episode)), 0.0
+        return _in_order(greedy), 0.0
     hinted = {p.lesson.id: p for p in greedy}
     model = cp_model.CpModel()
     present: dict[str, cp_model.IntVar] = {}
@@ -134,7 +135,7 @@ def _solve_day(
     objective = []
     for lesson in candidates:
         audience = problem.audience_of(lesson)
-        options = problem.start_ranges(lesson)
+        options = ranges[lesson.id]
         if not options:
             continue
         lid = lesson.id
@@ -216,10 +217,15 @@ def _solve_day(
             )
         # Out of time before CP-SAT found anything (a large day on a short budget):
         # the greedy day it was hinted with honours every rule, so the day is not lost.
-        return sorted(greedy, key=lambda p: (p.lesson.series, p.lesson.episode)), seconds
+        return _in_order(greedy), seconds
     placed = []
     lessons = {lesson.id: lesson for lesson in candidates}
     for (lid, channel_id), literal in on.items():
         if solver.value(literal):
             placed.append(Placed(lessons[lid], channel_id, int(solver.value(start[lid]))))
-    return sorted(placed, key=lambda p: (p.lesson.series, p.lesson.episode)), seconds
+    return _in_order(placed), seconds
+
+
+def _in_order(placed: list[Placed]) -> list[Placed]:
+    """A day's airings by series and episode."""
+    return sorted(placed, key=lambda p: (p.lesson.series, p.lesson.episode))
