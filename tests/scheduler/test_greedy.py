@@ -10,7 +10,7 @@ import pytest
 from scheduler import Problem, check, parse_problem
 from scheduler.checker import SLOT_S
 from scheduler.generate import generate
-from scheduler.greedy import Variant, fill_day, greedy_schedule
+from scheduler.greedy import Placed, Variant, fill_day, greedy_schedule
 from scheduler.networks import Shape, network
 from scheduler.schedule import Schedule
 from tests.scheduler import TERM
@@ -206,3 +206,17 @@ def test_an_ender_keeps_its_audience_off_other_channels_at_the_close(shape):
     problem = parse_problem(network(shape))
     ender = Variant("ender", home=True, pack=True, urgency=0.8, ender=True)
     assert check(problem, greedy_schedule(problem, ender)).violations == []
+
+
+def test_an_ender_is_not_set_aside_where_a_pinned_airing_holds_the_close():
+    # x (30 min) is at home at the close, but a pinned airing holds 09:40-10:00: x
+    # cannot end the day, so the day keeps its whole hour for the others (set aside,
+    # x would have closed it at 09:30 and z would not fit)
+    problem = parse_problem(_one_channel([("x", 30, 1), ("y", 25, 3), ("z", 10, 2), ("p", 20, 1)]))
+    firsts = [lesson for lesson in problem.lessons if lesson.episode == 1]
+    pinned = next(lesson for lesson in firsts if lesson.series == "p")
+    fixed = [Placed(pinned, "ch", 9 * 3600 + 40 * 60)]
+    others = [lesson for lesson in firsts if lesson is not pinned]
+    home = {"x": 9 * 3600 + 40 * 60}
+    placed = fill_day(problem, others, {"x": 1, "y": 3, "z": 2}, home=home, fixed=fixed, ender=True)
+    assert [(p.lesson.series, p.second) for p in placed] == [("y", 32400), ("z", 33900)]
