@@ -22,8 +22,12 @@ SHOTS = Path(os.environ["SABAQ_SCREENSHOTS"]) if os.environ.get("SABAQ_SCREENSHO
 """Where a person who wants to look at the pages finds their screenshots (when set)."""
 
 
+LESSON = timedelta(seconds=8)
+"""How long the sample lessons run."""
+
+
 def _airing(lesson: str, start: datetime) -> dict[str, str]:
-    end = start + timedelta(seconds=8)
+    end = start + LESSON
     return {
         "lesson": lesson,
         "channel": "al-farabi",
@@ -118,8 +122,9 @@ def on_air(site, tmp_path_factory):
     """A channel that airs lessons back to back for the next few minutes."""
     start = datetime.now(UTC).replace(microsecond=0) - timedelta(seconds=4)
     lessons = ("kk-05-math-001", "kk-05-math-002")
-    # 18 minutes on air: the module's tests must find a lesson on air even on a loaded machine
-    airings = [_airing(lessons[i % 2], start + timedelta(seconds=9 * i)) for i in range(120)]
+    # 16 minutes on air, each airing starting as the one before ends (the lessons are 8 s):
+    # a gap between them would leave nothing on air for the guide to highlight in it
+    airings = [_airing(lessons[i % 2], start + LESSON * i) for i in range(120)]
     with _serving(site, tmp_path_factory.mktemp("on-air"), airings, start) as base:
         yield base
 
