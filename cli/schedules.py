@@ -120,6 +120,9 @@ def schedule_solve(
         result.stats["slot_consistency"] = checked.slot_consistency
     write_text(output, json.dumps(result.to_json(), ensure_ascii=False, indent=2) + "\n")
     stats = result.stats
+    for turned_down in stats.get("rejected", []):
+        # a stage's schedule broke a rule: a bug worth reporting, the output is not affected
+        err.print(f"[yellow]warning:[/] checker turned down {escape(turned_down)}", highlight=False)
     out.print(
         f"{stats['status']}: {len(result.airings)} airings in {stats['days_used']} days "
         f"(lower bound {stats['lower_bound_days']}), {stats['violations']} violations, "

@@ -62,13 +62,31 @@ class Report:
 
 def check(problem: Problem, schedule: Schedule) -> Report:
     """Check every rule; the report lists each violation with its rule's name."""
-    report = Report(lower_bound_days=lower_bound(problem).days)
-    bad = report.violations.append
+    found, placed, day_of = _scan(problem, schedule.airings)
+    report = Report(violations=found, lower_bound_days=lower_bound(problem).days)
+    report.days_used = max(day_of.values(), default=-1) + 1
+    report.dead_air_share = _dead_air(problem, placed, report.days_used)
+    report.slot_consistency = slot_consistency(problem, placed)
+    return report
+
+
+def violations(problem: Problem, airings: list[Airing]) -> list[Violation]:
+    """Every broken rule of the airings: what `check` reports, without its figures
+    (the lower bound among them, which can take seconds)."""
+    return _scan(problem, airings)[0]
+
+
+def _scan(
+    problem: Problem, airings: list[Airing]
+) -> tuple[list[Violation], dict[str, Airing], dict[str, int]]:
+    """The violations, each lesson's airing and each lesson's broadcast day."""
+    found: list[Violation] = []
+    bad = found.append
     lessons = {lesson.id: lesson for lesson in problem.lessons}
     channels = {channel.id: channel for channel in problem.channels}
     placed: dict[str, Airing] = {}
     day_of: dict[str, int] = {}
-    for airing in schedule.airings:
+    for airing in airings:
         lesson = lessons.get(airing.lesson)
         if lesson is None:
             bad(Violation("once", f"airing of unknown lesson {airing.lesson}"))
@@ -140,11 +158,7 @@ def check(problem: Problem, schedule: Schedule) -> Report:
                     "pin", f"lesson {pin.lesson} is not on {pin.channel} at {pin.start.isoformat()}"
                 )
             )
-
-    report.days_used = max(day_of.values(), default=-1) + 1
-    report.dead_air_share = _dead_air(problem, placed, report.days_used)
-    report.slot_consistency = slot_consistency(problem, placed)
-    return report
+    return found, placed, day_of
 
 
 def _check_overlaps(problem: Problem, placed: dict[str, Airing], bad: Report_) -> None:

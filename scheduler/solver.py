@@ -21,6 +21,7 @@ from ortools.sat.python import cp_model
 from scheduler import lns
 from scheduler.balance import balance
 from scheduler.bounds import lower_bound
+from scheduler.checker import violations
 from scheduler.cpsat import channel_choices, new_solver
 from scheduler.diagnose import conflicts
 from scheduler.errors import Infeasible
@@ -103,13 +104,19 @@ def solve(
     started = time.monotonic()
     if len(problem.lessons) > WHOLE_TERM_LIMIT:
         try:
-            airings, days_used = _solve_large(problem, bound.days, options, progress)
+            airings, days_used, rejected = _solve_large(problem, bound.days, options, progress)
         except Infeasible:
             _raise_explained(problem, options.time_limit_s - (time.monotonic() - started))
             raise
-        airings = balance(problem, airings)  # third goal: even daily load
+        balanced = balance(problem, airings)  # third goal: even daily load
+        if broken := violations(problem, balanced):
+            rejected.append(f"even load: {broken[0].rule}: {broken[0].message}")
+        else:
+            airings = balanced
         status = "OPTIMAL" if days_used == bound.days else "FEASIBLE"
         stats = _stats(status, days_used, bound.days, round(time.monotonic() - started, 3))
+        if rejected:
+            stats["rejected"] = rejected
         return Schedule(airings, stats)
     horizon = min(len(problem.days), max(2 * bound.days + 2, bound.days + 5))
     schedule = _solve_within(problem, horizon, bound.days, options, progress)
@@ -131,9 +138,10 @@ def solve(
 
 def _solve_large(
     problem: Problem, bound: int, options: SolveOptions, progress: ProgressFn | None
-) -> tuple[list[Airing], int]:
+) -> tuple[list[Airing], int, list[str]]:
     """Large problems, in stages that each only replace the best schedule by a strictly
-    better one (fewer days, then higher slot consistency):
+    better one (fewer days, then higher slot consistency) that the independent checker
+    passes; the airings, the days they use and what the checker turned down, by stage:
 
     1. the plain greedy list scheduler, the floor (the cheapest, and the baseline);
     2. the appointment heuristic's other variants, in worker processes;
@@ -148,27 +156,33 @@ def _solve_large(
     deadline = started + options.time_limit_s * (1 - FINISH_SHARE)
     lessons = {lesson.id: lesson for lesson in problem.lessons}
     best: tuple[int, float, Placement] | None = None
+    rejected: list[str] = []
 
-    def consider(placed: Placement) -> None:
+    def consider(placed: Placement, stage: str) -> None:
+        """`placed` becomes the best schedule if it is better and the independent
+        checker finds no broken rule in it (a stage with a bug loses, not the user)."""
         nonlocal best
         days = 1 + max(day for day, _, _ in placed.values())
         score = lns.score(problem, placed)
         if best is None or (days, -score) < (best[0], -best[1]):
+            if broken := violations(problem, _airings(problem, lessons, placed)):
+                rejected.append(f"{stage}: {broken[0].rule}: {broken[0].message}")
+                return
             best = (days, score, placed)
             if progress is not None:
                 progress(days, bound, time.monotonic() - started)
 
     with contextlib.suppress(Infeasible):  # pins it cannot honour: the CP-SAT days can
-        consider(placement(problem, greedy_schedule(problem, PLAIN).airings))
+        consider(placement(problem, greedy_schedule(problem, PLAIN).airings), PLAIN.name)
     now = time.monotonic()
     variants_until = now + (deadline - now) * (1 - LNS_SHARE)
     processes = min(options.workers, os.cpu_count() or 1)
-    for _name, placed, _seconds in run_variants(problem, HEURISTICS, variants_until, processes):
+    for name, placed, _seconds in run_variants(problem, HEURISTICS, variants_until, processes):
         if placed is not None:
-            consider(placed)
+            consider(placed, name)
             if not problem.pins and time.monotonic() < variants_until:  # pins must not move
                 resequenced = resequence(problem, _airings(problem, lessons, placed))
-                consider(placement(problem, resequenced))
+                consider(placement(problem, resequenced), f"{name}, re-sequenced")
     left = deadline - time.monotonic()
     if best is None or (best[0] > bound and problem.pins and left >= ROLLING_MIN_S):
         try:
@@ -176,20 +190,22 @@ def _solve_large(
                 problem, max(1.0, left * ROLLING_SHARE), options.workers, options.seed, bound
             )
         except Infeasible:
-            if best is None:
+            if best is None and not rejected:
                 raise
         else:
-            consider(placement(problem, airings))
-    assert best is not None
+            consider(placement(problem, airings), "day by day")
+    if best is None:
+        raise RuntimeError(f"every schedule found broke a rule: {'; '.join(rejected)}")
     if best[0] > bound:
         now = time.monotonic()
         until = now + (deadline - now) * COMPACT_SHARE
-        consider(lns.compact(problem, best[2], until, time.monotonic, options.workers))
+        compacted = lns.compact(problem, best[2], until, time.monotonic, options.workers)
+        consider(compacted, "compaction")
     placed, _ = lns.improve(
         problem, best[2], deadline, time.monotonic, options.workers, options.seed
     )
-    consider(placed)
-    return _airings(problem, lessons, best[2]), best[0]
+    consider(placed, "search")
+    return _airings(problem, lessons, best[2]), best[0], rejected
 
 
 def _airings(problem: Problem, lessons: dict[str, Lesson], placed: Placement) -> list[Airing]:

@@ -157,3 +157,31 @@ def problem_data() -> dict[str, object]:
     import copy
 
     return copy.deepcopy(PROBLEM)
+
+
+@pytest.fixture
+def buggy_variant(monkeypatch: pytest.MonkeyPatch) -> dict[str, object]:
+    """A problem large enough for the staged solver, one of whose heuristic variants
+    ("buggy") offers every lesson on the first day, each channel's lessons on top of
+    each other: fewer days than any valid schedule, so unless the checker turns it
+    down it wins. The problem's document is returned."""
+    from scheduler import parse_problem, solver
+    from scheduler.generate import generate
+
+    data = generate(solver.WHOLE_TERM_LIMIT + 50, 2, seed=6)
+    honest = solver.run_variants
+
+    def with_a_bug(problem, variants, deadline, processes):  # type: ignore[no-untyped-def]
+        yield from honest(problem, variants[:1], deadline, processes)
+        problem = parse_problem(data)
+        crammed = {}
+        for lesson in problem.lessons:
+            grade, language = problem.audience_of(lesson).key
+            channel = next(
+                c.id for c in problem.channels if language in c.languages and grade in c.grades
+            )
+            crammed[lesson.id] = (0, 9 * 3600, channel)
+        yield "buggy", crammed, 0.0
+
+    monkeypatch.setattr(solver, "run_variants", with_a_bug)
+    return data

@@ -537,3 +537,16 @@ def test_draft_captions_without_the_speech_extra_or_a_model_says_what_is_missing
     result = run("catalog", "draft-captions", str(tmp_path / "l.mp4"), "--model", str(tmp_path))
     assert result.exit_code == 2
     assert "speech extra" in result.output or "not a Vosk model directory" in result.output
+
+
+def test_solve_warns_of_a_stage_the_checker_turned_down(run, tmp_path, buggy_variant):
+    problem = write_problem(tmp_path, buggy_variant)
+    out = tmp_path / "schedule.json"
+    result = run(
+        "schedule", "solve", str(problem), "-o", str(out), "--time-limit", "8", "--no-progress"
+    )
+    assert result.exit_code == 0, result.output
+    assert "warning: checker turned down buggy: channel-overlap: " in result.output
+    schedule = json.loads(out.read_text(encoding="utf-8"))
+    assert schedule["stats"]["violations"] == 0
+    assert schedule["stats"]["rejected"]

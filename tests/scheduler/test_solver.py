@@ -300,3 +300,13 @@ def test_pins_no_schedule_can_honour_are_named_before_solving(data, reason):
 def test_pins_that_fit_pass_the_pre_checks():
     data = _pinned(("l0", "c", "09:00"), ("l1", "d", "09:30"), ("l2", "c", "10:00"))
     _solve_and_check(data)
+
+
+def test_a_stage_whose_schedule_breaks_a_rule_is_turned_down(buggy_variant):
+    """The solver keeps the best schedule the checker passes, not the buggy variant's
+    shorter one, and says which stage it turned down and for which rule."""
+    problem = parse_problem(buggy_variant)
+    schedule = solve(problem, SolveOptions(time_limit_s=6, workers=1))
+    assert check(problem, schedule).violations == []
+    assert schedule.stats["days_used"] > 1
+    assert [r for r in schedule.stats["rejected"] if r.startswith("buggy: channel-overlap: ")]
