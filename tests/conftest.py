@@ -165,7 +165,7 @@ def buggy_variant(monkeypatch: pytest.MonkeyPatch) -> dict[str, object]:
     ("buggy") offers every lesson on the first day, each channel's lessons on top of
     each other: fewer days than any valid schedule, so unless the checker turns it
     down it wins. The problem's document is returned."""
-    from scheduler import parse_problem, solver
+    from scheduler import solver
     from scheduler.generate import generate
 
     data = generate(solver.WHOLE_TERM_LIMIT + 50, 2, seed=6)
@@ -173,7 +173,6 @@ def buggy_variant(monkeypatch: pytest.MonkeyPatch) -> dict[str, object]:
 
     def with_a_bug(problem, variants, deadline, processes):  # type: ignore[no-untyped-def]
         yield from honest(problem, variants[:1], deadline, processes)
-        problem = parse_problem(data)
         crammed = {}
         for lesson in problem.lessons:
             grade, language = problem.audience_of(lesson).key
