@@ -44,13 +44,27 @@ def test_help_lists_the_groups(run):
         assert run(*args).exit_code == 0
 
 
-def test_solve_writes_a_checked_schedule(run, tmp_path, problem_data):
-    problem = write_problem(tmp_path, problem_data)
+def solved(run, tmp_path: Path, data: object, seconds: int) -> tuple[Path, Path, str]:
+    """`schedule solve` of the problem without a progress bar, which must succeed: the
+    problem's file, the schedule's and what the command printed."""
+    problem = write_problem(tmp_path, data)
     out = tmp_path / "schedule.json"
     result = run(
-        "schedule", "solve", str(problem), "-o", str(out), "--time-limit", "10", "--no-progress"
+        "schedule",
+        "solve",
+        str(problem),
+        "-o",
+        str(out),
+        "--time-limit",
+        str(seconds),
+        "--no-progress",
     )
     assert result.exit_code == 0, result.output
+    return problem, out, result.output
+
+
+def test_solve_writes_a_checked_schedule(run, tmp_path, problem_data):
+    problem, out, _ = solved(run, tmp_path, problem_data, 10)
     schedule = json.loads(out.read_text(encoding="utf-8"))
     assert schedule["stats"]["violations"] == 0
     assert schedule["stats"]["status"] == "OPTIMAL"
@@ -540,13 +554,8 @@ def test_draft_captions_without_the_speech_extra_or_a_model_says_what_is_missing
 
 
 def test_solve_warns_of_a_stage_the_checker_turned_down(run, tmp_path, buggy_variant):
-    problem = write_problem(tmp_path, buggy_variant)
-    out = tmp_path / "schedule.json"
-    result = run(
-        "schedule", "solve", str(problem), "-o", str(out), "--time-limit", "8", "--no-progress"
-    )
-    assert result.exit_code == 0, result.output
-    assert "warning: checker turned down buggy: channel-overlap: " in result.output
+    _, out, printed = solved(run, tmp_path, buggy_variant, 8)
     schedule = json.loads(out.read_text(encoding="utf-8"))
+    assert "warning: checker turned down buggy: channel-overlap: " in printed
     assert schedule["stats"]["violations"] == 0
     assert schedule["stats"]["rejected"]
