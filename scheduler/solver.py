@@ -155,7 +155,7 @@ def _solve_large(
     started = time.monotonic()
     deadline = started + options.time_limit_s * (1 - FINISH_SHARE)
     lessons = {lesson.id: lesson for lesson in problem.lessons}
-    best: tuple[int, float, Placement] | None = None
+    best: tuple[int, float, Placement, list[Airing]] | None = None  # and its airings
     rejected: list[str] = []
 
     def consider(placed: Placement, stage: str) -> None:
@@ -165,10 +165,11 @@ def _solve_large(
         days = 1 + max(day for day, _, _ in placed.values())
         score = lns.score(problem, placed)
         if best is None or (days, -score) < (best[0], -best[1]):
-            if broken := violations(problem, _airings(problem, lessons, placed)):
+            airings = _airings(problem, lessons, placed)
+            if broken := violations(problem, airings):
                 rejected.append(f"{stage}: {broken[0].rule}: {broken[0].message}")
                 return
-            best = (days, score, placed)
+            best = (days, score, placed, airings)
             if progress is not None:
                 progress(days, bound, time.monotonic() - started)
 
@@ -205,7 +206,7 @@ def _solve_large(
         problem, best[2], deadline, time.monotonic, options.workers, options.seed
     )
     consider(placed, "search")
-    return _airings(problem, lessons, best[2]), best[0], rejected
+    return best[3], best[0], rejected
 
 
 def _airings(problem: Problem, lessons: dict[str, Lesson], placed: Placement) -> list[Airing]:
