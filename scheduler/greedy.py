@@ -32,7 +32,16 @@ Refinements make the heuristic that large problems start from:
   is packed to end before it (on a full channel, whichever lesson ends the day otherwise
   starts at a time set by the lengths before it, and misses its series' time).
 
-They only change which fitting candidate is taken, never whether a rule holds.
+- `spread` (greedy_schedule): a channel stops taking lessons for the day once it has
+  aired this many times its share of a day of what is left (its series' remaining
+  minutes with breaks, a series shared by several channels split evenly over them,
+  over the days left to the lower bound). A channel with more room than content (a
+  language with fewer lessons, a grade range with less) otherwise fills its first
+  days to the minute and idles at the end of the term; spread out, its days keep
+  room around each lesson, where the search can set it at its series' time.
+
+They only change which fitting candidate is taken or when a channel's day ends, never
+whether a rule holds.
 
 Pins: a pinned lesson is placed first, at its instant, on its day; the episodes
 before it are candidates on earlier days (on its own day they must end before it),
@@ -48,7 +57,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from scheduler.bounds import audience_daily_capacity
+from scheduler.bounds import audience_daily_capacity, lower_bound
 from scheduler.errors import Infeasible
 from scheduler.packing import cap_stranded, fill_after
 from scheduler.problem import DAY_S, Audience, Channel, Lesson, Problem
@@ -79,13 +88,15 @@ def fill_day(
     fixed: Sequence[Placed] = (),
     deadline: dict[str, int] | None = None,
     ender: bool = False,
+    budget: dict[str, int] | None = None,
 ) -> list[Placed]:
     """Place as many candidates as fit in one day, greedily. Candidates of a series come
     in episode order; `left` counts each series' episodes still to air (priority);
     `home` (series -> second of the day), `pack`, `urgency`, `caps` and `narrow`
     are the refinements above. `fixed` airings (pins) are already there: channels and audiences
     are busy then and their minutes count towards caps; a series in `deadline` must
-    end its candidates by that second. Returns only what it placed."""
+    end its candidates by that second; a channel in `budget` takes no more lessons once
+    it has aired that many seconds with breaks (`spread`). Returns only what it placed."""
     queues: dict[str, list[Lesson]] = defaultdict(list)
     for lesson in candidates:
         queues[lesson.series].append(lesson)
@@ -137,10 +148,13 @@ def fill_day(
                 audience_blocks[key].append((closes[c.id] + problem.break_s, c.window[1]))
     free = [(c.window[0], c.id) for c in problem.channels if carried[c.id]]
     heapq.heapify(free)
+    aired = {c: lesson.duration_s + problem.break_s for c, lesson in reserved.items()}
     while free:
         cursor, channel_id = heapq.heappop(free)
         channel = channels[channel_id]
         fitting: list[tuple[Lesson, int]] = []
+        if budget is not None and aired.get(channel_id, 0) >= budget.get(channel_id, DAY_S):
+            carried[channel_id] = []
         blocks = channel_blocks.get(channel_id, ())
         for series_id in carried[channel_id]:
             queue = queues[series_id]
@@ -189,6 +203,7 @@ def fill_day(
         busy_until[key] = begin + lesson.duration_s
         series_free[lesson.series] = begin + lesson.duration_s
         placed.append(Placed(lesson, channel_id, begin))
+        aired[channel_id] = aired.get(channel_id, 0) + lesson.duration_s + problem.break_s
         heapq.heappush(free, (begin + lesson.duration_s + problem.break_s, channel_id))
     return placed
 
@@ -279,6 +294,7 @@ class Variant:
     caps: bool = False  # rank by the minutes of the audience's cap a choice would strand
     narrow: bool = False  # audiences with the narrowest windows first
     ender: bool = False  # a series at home at a channel's close is kept for its end
+    spread: float | None = None  # a channel airs at most this times its share of a day
 
 
 PLAIN = Variant("plain")
@@ -310,11 +326,16 @@ def greedy_schedule(problem: Problem, variant: Variant = PLAIN) -> Schedule:
     homes: dict[str, int] | None = {} if variant.home else None
     airings: list[Airing] = []
     day = 0
+    target = lower_bound(problem).days if variant.spread else 0
+    remaining: dict[str, int] = defaultdict(int)  # seconds with breaks, by series
+    for lesson in problem.lessons:
+        remaining[lesson.series] += lesson.duration_s + problem.break_s
 
     def aired(item: Placed) -> None:
         episodes[item.lesson.series].remove(item.lesson)
         left[item.lesson.series] -= 1
         audience_left[audience_of[item.lesson.series].key] -= item.lesson.duration_s
+        remaining[item.lesson.series] -= item.lesson.duration_s + problem.break_s
         airings.append(airing_at(problem, item.lesson, day, item.second, item.channel))
 
     while any(episodes.values()):
@@ -361,6 +382,9 @@ def greedy_schedule(problem: Problem, variant: Variant = PLAIN) -> Schedule:
             priority = dict(left)
         for series_id in due:
             priority[series_id] = priority.get(series_id, 0) + PIN_DUE
+        budget = (
+            _budgets(problem, remaining, target - day, variant.spread) if variant.spread else None
+        )
         placed = fill_day(
             problem,
             candidates,
@@ -373,6 +397,7 @@ def greedy_schedule(problem: Problem, variant: Variant = PLAIN) -> Schedule:
             fixed=pins_on[day],
             deadline=deadline,
             ender=variant.ender,
+            budget=budget,
         )
         for item in placed:
             aired(item)
@@ -387,3 +412,18 @@ def greedy_schedule(problem: Problem, variant: Variant = PLAIN) -> Schedule:
             aired(item)
         day += 1
     return Schedule(sorted(airings))
+
+
+def _budgets(
+    problem: Problem, remaining: dict[str, int], days: int, factor: float
+) -> dict[str, int]:
+    """Seconds each channel may air today: a fair share of what its series have left
+    (each series' remaining seconds with breaks split evenly over the channels that may
+    carry it), over the `days` left to the lower bound, times `factor`."""
+    load: dict[str, float] = defaultdict(float)
+    for series_id, seconds in remaining.items():
+        if seconds:
+            carriers = problem.series_carriers[series_id]
+            for channel in carriers:
+                load[channel.id] += seconds / len(carriers)
+    return {c.id: int(factor * load[c.id] / max(1, days)) for c in problem.channels}

@@ -117,12 +117,19 @@ class Problem:
         """The audience of every series (looked up for every slot a heuristic fills)."""
         return {s.id: self.audience(s.grade, s.language) for s in self.series.values()}
 
+    @cached_property
+    def series_carriers(self) -> dict[str, tuple[Channel, ...]]:
+        """The channels that may carry each series (its language and grade)."""
+        return {
+            s.id: tuple(
+                c for c in self.channels if s.language in c.languages and s.grade in c.grades
+            )
+            for s in self.series.values()
+        }
+
     def eligible(self, lesson: Lesson) -> list[Channel]:
         """Channels that may carry a lesson."""
-        series = self.series[lesson.series]
-        return [
-            c for c in self.channels if series.language in c.languages and series.grade in c.grades
-        ]
+        return list(self.series_carriers[lesson.series])
 
     def start_ranges(self, lesson: Lesson) -> list[tuple[Channel, int, int]]:
         """(channel, earliest, latest second of the day) at which the lesson may start on

@@ -220,3 +220,48 @@ def test_an_ender_is_not_set_aside_where_a_pinned_airing_holds_the_close():
     home = {"x": 9 * 3600 + 40 * 60}
     placed = fill_day(problem, others, {"x": 1, "y": 3, "z": 2}, home=home, fixed=fixed, ender=True)
     assert [(p.lesson.series, p.second) for p in placed] == [("y", 32400), ("z", 33900)]
+
+
+def test_a_budget_ends_a_channels_day_once_it_has_aired_it():
+    problem = parse_problem(_one_channel([("a", 20, 3), ("b", 20, 3)], window="11:00"))
+    firsts = [lesson for lesson in problem.lessons if lesson.episode == 1]
+    left = {"a": 3, "b": 3}
+    assert len(fill_day(problem, firsts, dict(left))) == 2
+    # a's 20 minutes and its break reach the budget: the channel's day ends there
+    placed = fill_day(problem, firsts, dict(left), budget={"ch": 20 * 60})
+    assert [(p.lesson.series, p.second) for p in placed] == [("a", 9 * 3600)]
+
+
+def _daily_minutes(problem: Problem, schedule: Schedule, channel: str) -> list[float]:
+    load: dict[int, float] = defaultdict(float)
+    for airing in schedule.airings:
+        if airing.channel == channel:
+            day, _ = problem.locate(airing.start) or (0, 0)
+            load[day] += (airing.end - airing.start).total_seconds() / 60
+    return [load[day] for day in range(max(load) + 1)]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [generate(1200, 2, seed=3), network(Shape("pins", 1200, pins=8, seed=9))],
+    ids=["national", "pinned"],
+)
+def test_spread_gives_a_channel_with_room_some_of_it_every_day(data):
+    # One language has fewer lessons: its channel, filled to the minute day after day,
+    # idles at the end of the term; spread, its days keep room all term long
+    problem = parse_problem(data)
+    ender = Variant("ender", home=True, pack=True, urgency=0.8, ender=True)
+    spread = Variant("spread", home=True, pack=True, urgency=0.8, ender=True, spread=1.02)
+    before, after = greedy_schedule(problem, ender), greedy_schedule(problem, spread)
+    report = check(problem, after)
+    assert report.violations == []  # pins included
+    assert report.days_used == check(problem, before).days_used == report.lower_bound_days
+    light = min(
+        (c.id for c in problem.channels),
+        key=lambda c: sum(_daily_minutes(problem, after, c)),
+    )
+    packed = _daily_minutes(problem, before, light)
+    spread_out = _daily_minutes(problem, after, light)
+    assert len(packed) < len(spread_out) - 4  # days with a lesson on the light channel
+    assert max(spread_out) < max(packed) - 30
+    assert report.slot_consistency > check(problem, before).slot_consistency
