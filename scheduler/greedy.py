@@ -10,8 +10,9 @@ Refinements make the heuristic that large problems start from:
   filling (appointment viewing: the same series at the same time of day);
 - `pack`: in the last PACK_WINDOW_S of what a channel can still air today (its
   window, or its candidates' audience windows when they close earlier), a
-  candidate is ranked by how much of that time it lets the remaining candidates
-  fill (a subset-sum over their lengths in minutes), so days end with little dead air;
+  candidate is ranked by how much of that time it fills with the best subset of the
+  other candidates (a subset-sum over their lengths in minutes, itself left out), so
+  days end with little dead air;
 - `urgency`: a series with at least this share of the most episodes left among the
   fitting candidates goes before any home preference, so long series that set the
   end of the term are not held back for the sake of appointments;

@@ -39,12 +39,18 @@ def fill_after(
     room = (end - cursor + problem.break_s) // _MINUTE
     if room * _MINUTE > PACK_WINDOW_S:
         return None
-    best_upto = _best_fills([_minutes(lesson, problem) for lesson, _ in fitting], room)
+    lengths = [_minutes(lesson, problem) for lesson, _ in fitting]
+    others: dict[int, int] = {}  # own length -> the sums the other candidates reach
 
     def fill(lesson: Lesson, begin: int) -> int:
         own = _minutes(lesson, problem)
+        if own not in others:  # the candidate itself left out: it airs once
+            rest = list(lengths)
+            rest.remove(own)
+            others[own] = _reach(rest, room)
         after = (end - begin - lesson.duration_s) // _MINUTE
-        return own + best_upto[max(0, min(room - own, after))]
+        upto = max(0, min(room - own, after))
+        return own + (others[own] & ((2 << upto) - 1)).bit_length() - 1
 
     return fill
 
@@ -62,33 +68,31 @@ def cap_stranded(
         if audience.max_daily_s is not None:
             lengths[audience.key].append(_ceil_minutes(lesson.duration_s))
     room: dict[tuple[int, str], int] = {}
-    best_upto: dict[tuple[int, str], list[int]] = {}
-    for key, minutes in lengths.items():
+    for key in lengths:
         cap = problem.audiences[key].max_daily_s
         assert cap is not None
         room[key] = (cap - watched[key]) // _MINUTE
-        best_upto[key] = _best_fills(minutes, room[key])
+    others: dict[tuple[tuple[int, str], int], int] = {}  # the sums the others reach
 
     def stranded(lesson: Lesson) -> int:
         key = audiences[lesson.series].key
         if key not in room:
             return 0
         own = _ceil_minutes(lesson.duration_s)
-        return room[key] - own - best_upto[key][max(0, room[key] - own)]
+        if (key, own) not in others:  # the candidate itself left out: it airs once
+            rest = list(lengths[key])
+            rest.remove(own)
+            others[(key, own)] = _reach(rest, room[key])
+        upto = max(0, room[key] - own)
+        return room[key] - own - ((others[(key, own)] & ((2 << upto) - 1)).bit_length() - 1)
 
     return stranded
 
 
-def _best_fills(lengths: list[int], room: int) -> list[int]:
-    """For every x up to room: the largest sum of a subset of `lengths` not above x."""
-    reach = 1  # bit x set: x can be filled exactly
+def _reach(lengths: list[int], room: int) -> int:
+    """The sums up to `room` that subsets of `lengths` reach, as bits (bit x: x)."""
+    reach = 1
     mask = (1 << (room + 1)) - 1
     for length in lengths:
         reach = (reach | (reach << length)) & mask
-    found = []
-    best = 0
-    for minutes in range(room + 1):
-        if reach >> minutes & 1:
-            best = minutes
-        found.append(best)
-    return found
+    return reach

@@ -63,6 +63,15 @@ def test_pack_fills_the_end_of_the_day_exactly():
     assert [p.lesson.series for p in packed] == ["a", "b"]  # the most left first, on a tie
 
 
+def test_pack_does_not_count_a_candidate_twice():
+    # After a's 16 minutes, 44 remain, which 16 and 28 would fill: only if a aired
+    # twice. Counted once, 26 and 28 fill the hour best (54 minutes)
+    problem = parse_problem(_one_channel([("a", 16, 1), ("b", 21, 1), ("c", 26, 1), ("d", 28, 1)]))
+    firsts = [lesson for lesson in problem.lessons if lesson.episode == 1]
+    placed = fill_day(problem, firsts, {"a": 1, "b": 1, "c": 1, "d": 1}, pack=True)
+    assert sorted(p.lesson.series for p in placed) == ["c", "d"]
+
+
 def test_home_keeps_a_series_at_its_time_of_day():
     problem = parse_problem(_one_channel([("x", 30, 2), ("y", 30, 5)]))
     firsts = [lesson for lesson in problem.lessons if lesson.episode == 1]
