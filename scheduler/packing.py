@@ -49,8 +49,7 @@ def fill_after(
             rest.remove(own)
             others[own] = _reach(rest, room)
         after = (end - begin - lesson.duration_s) // _MINUTE
-        upto = max(0, min(room - own, after))
-        return own + (others[own] & ((2 << upto) - 1)).bit_length() - 1
+        return own + _best(others[own], max(0, min(room - own, after)))
 
     return fill
 
@@ -83,8 +82,7 @@ def cap_stranded(
             rest = list(lengths[key])
             rest.remove(own)
             others[(key, own)] = _reach(rest, room[key])
-        upto = max(0, room[key] - own)
-        return room[key] - own - ((others[(key, own)] & ((2 << upto) - 1)).bit_length() - 1)
+        return room[key] - own - _best(others[(key, own)], max(0, room[key] - own))
 
     return stranded
 
@@ -96,3 +94,8 @@ def _reach(lengths: list[int], room: int) -> int:
     for length in lengths:
         reach = (reach | (reach << length)) & mask
     return reach
+
+
+def _best(reach: int, upto: int) -> int:
+    """The largest sum of `reach` (bits from _reach) not above `upto`."""
+    return (reach & ((2 << upto) - 1)).bit_length() - 1
