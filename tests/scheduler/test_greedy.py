@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
+from dataclasses import replace
 
 import pytest
 
@@ -165,6 +166,11 @@ def test_ender_keeps_the_close_for_the_series_at_home_there():
     assert [(p.lesson.series, p.second) for p in ended] == [("y", 9 * 3600), ("x", 34800)]
 
 
+TWO_CHANNELS = [generate(1200, 2, seed=3), network(Shape("pins", 1200, pins=8, seed=9))]
+"""Two networks of two channels, one language each, the second with pins."""
+ENDER = Variant("ender", home=True, pack=True, urgency=0.8, ender=True)
+
+
 def _last_of_each_day_on_time(problem: Problem, schedule: Schedule) -> float:
     """Share of channel-days whose last lesson starts at its series' time (the checker's)."""
     series = {lesson.id: lesson.series for lesson in problem.lessons}
@@ -181,17 +187,12 @@ def _last_of_each_day_on_time(problem: Problem, schedule: Schedule) -> float:
     return sum(on_time) / len(on_time)
 
 
-@pytest.mark.parametrize(
-    "data",
-    [generate(1200, 2, seed=3), network(Shape("pins", 1200, pins=8, seed=9))],
-    ids=["national", "pinned"],
-)
+@pytest.mark.parametrize("data", TWO_CHANNELS, ids=["national", "pinned"])
 def test_ender_puts_days_ends_at_their_series_time_and_keeps_every_rule(data):
     problem = parse_problem(data)
     home = Variant("home", home=True, pack=True, urgency=0.8)
-    ender = Variant("ender", home=True, pack=True, urgency=0.8, ender=True)
     before = greedy_schedule(problem, home)
-    after = greedy_schedule(problem, ender)
+    after = greedy_schedule(problem, ENDER)
     report = check(problem, after)
     assert report.violations == []  # pins included
     assert report.days_used <= check(problem, before).days_used
@@ -213,8 +214,7 @@ def test_an_ender_keeps_its_audience_off_other_channels_at_the_close(shape):
     # Where channels share audiences, another channel must not air the ender's
     # audience while the ender airs (and two channels never end with one audience)
     problem = parse_problem(network(shape))
-    ender = Variant("ender", home=True, pack=True, urgency=0.8, ender=True)
-    assert check(problem, greedy_schedule(problem, ender)).violations == []
+    assert check(problem, greedy_schedule(problem, ENDER)).violations == []
 
 
 def test_an_ender_is_not_set_aside_where_a_pinned_airing_holds_the_close():
@@ -250,18 +250,13 @@ def _daily_minutes(problem: Problem, schedule: Schedule, channel: str) -> list[f
     return [load[day] for day in range(max(load) + 1)]
 
 
-@pytest.mark.parametrize(
-    "data",
-    [generate(1200, 2, seed=3), network(Shape("pins", 1200, pins=8, seed=9))],
-    ids=["national", "pinned"],
-)
+@pytest.mark.parametrize("data", TWO_CHANNELS, ids=["national", "pinned"])
 def test_spread_gives_a_channel_with_room_some_of_it_every_day(data):
     # One language has fewer lessons: its channel, filled to the minute day after day,
     # idles at the end of the term; spread, its days keep room all term long
     problem = parse_problem(data)
-    ender = Variant("ender", home=True, pack=True, urgency=0.8, ender=True)
-    spread = Variant("spread", home=True, pack=True, urgency=0.8, ender=True, spread=1.02)
-    before, after = greedy_schedule(problem, ender), greedy_schedule(problem, spread)
+    spread = replace(ENDER, name="spread", spread=1.02)
+    before, after = greedy_schedule(problem, ENDER), greedy_schedule(problem, spread)
     report = check(problem, after)
     assert report.violations == []  # pins included
     assert report.days_used == check(problem, before).days_used == report.lower_bound_days
