@@ -41,6 +41,12 @@ Refinements make the heuristic that large problems start from:
   days to the minute and idles at the end of the term; spread out, its days keep
   room around each lesson, where the search can set it at its series' time.
 
+- `first` (greedy_schedule): the audiences that may not watch all the hours of a channel
+  that carries them (primary grades held to a morning window) are scheduled alone
+  first, by the variant `first`, and the others afterwards around their airings. Taken
+  together, the audiences with the whole day lose to them the morning slots only they
+  may use; alone, the narrow audiences pack their mornings as if no one else competed.
+
 They only change which fitting candidate is taken or when a channel's day ends, never
 whether a rule holds.
 
@@ -56,13 +62,13 @@ from __future__ import annotations
 import heapq
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from scheduler.bounds import audience_daily_capacity, lower_bound
 from scheduler.errors import Infeasible
 from scheduler.packing import cap_stranded, fill_after
 from scheduler.problem import DAY_S, Audience, Channel, Lesson, Problem
-from scheduler.schedule import Airing, Schedule, airing_at
+from scheduler.schedule import Schedule, airing_at
 
 PIN_DUE = 10**9  # priority of a series with as many episodes before a pin as days left
 HOME_TOLERANCE_S = 600  # the checker's slot consistency counts starts within 10 minutes
@@ -296,6 +302,7 @@ class Variant:
     narrow: bool = False  # audiences with the narrowest windows first
     ender: bool = False  # a series at home at a channel's close is kept for its end
     spread: float | None = None  # a channel airs at most this times its share of a day
+    first: Variant | None = None  # narrow audiences alone first, by this variant
 
 
 PLAIN = Variant("plain")
@@ -306,8 +313,61 @@ def greedy_schedule(problem: Problem, variant: Variant = PLAIN) -> Schedule:
     """The whole term, greedily, day after day, as `variant` says, pins first (see the
     module's docstring). With `bottleneck` a series is ranked by the days it still
     needs at the least, by its own episodes or by its audience's remaining minutes over
-    what the audience can watch in a day, instead of by its episodes alone.
+    what the audience can watch in a day, instead of by its episodes alone; with
+    `first`, the narrow audiences are scheduled alone before the others.
     Infeasible when the term's days run out or an episode cannot air before its pin."""
+    if variant.first is None:
+        placed = _term(problem, variant)
+    else:
+        narrow = narrow_audiences(problem)
+        everyone = {problem.audience_of(lesson).key for lesson in problem.lessons}
+        if not narrow or narrow == everyone:  # nothing to take first: one run
+            placed = _term(problem, replace(variant, first=None))
+        else:
+            placed = _term(_only(problem, narrow, True), variant.first)
+            around: dict[int, list[Placed]] = defaultdict(list)
+            for day, item in placed:
+                around[day].append(item)
+            placed += _term(_only(problem, narrow, False), replace(variant, first=None), around)
+    return Schedule(
+        sorted(airing_at(problem, p.lesson, day, p.second, p.channel) for day, p in placed)
+    )
+
+
+def narrow_audiences(problem: Problem) -> set[tuple[int, str]]:
+    """The audiences of the problem's lessons whose window leaves out part of the window
+    of a channel that carries them."""
+    found = set()
+    for lesson in problem.lessons:
+        audience = problem.audience_of(lesson)
+        if audience.key not in found and any(
+            audience.window[0] > c.window[0] or audience.window[1] < c.window[1]
+            for c in problem.series_carriers[lesson.series]
+        ):
+            found.add(audience.key)
+    return found
+
+
+def _only(problem: Problem, audiences: set[tuple[int, str]], inside: bool) -> Problem:
+    """The problem with only the lessons (and their pins) of `audiences`, or with only
+    those of the others; channels, audiences and series stay, so airings of the whole
+    problem can stand around it."""
+    lessons = tuple(
+        lesson
+        for lesson in problem.lessons
+        if (problem.audience_of(lesson).key in audiences) == inside
+    )
+    kept = {lesson.id for lesson in lessons}
+    return replace(
+        problem, lessons=lessons, pins=tuple(p for p in problem.pins if p.lesson in kept)
+    )
+
+
+def _term(
+    problem: Problem, variant: Variant, around: dict[int, list[Placed]] | None = None
+) -> list[tuple[int, Placed]]:
+    """greedy_schedule's run of one variant: the term day after day, with the airings
+    `around` (by day) already on the channels; what it placed, by day."""
     episodes: dict[str, list[Lesson]] = defaultdict(list)
     for lesson in problem.lessons:
         episodes[lesson.series].append(lesson)
@@ -325,7 +385,7 @@ def greedy_schedule(problem: Problem, variant: Variant = PLAIN) -> Schedule:
         audience_left[audience_of[lesson.series].key] += lesson.duration_s
     daily = {a.key: max(1, audience_daily_capacity(problem, a)) for a in audience_of.values()}
     homes: dict[str, int] | None = {} if variant.home else None
-    airings: list[Airing] = []
+    placed_by_day: list[tuple[int, Placed]] = []
     day = 0
     target = lower_bound(problem).days if variant.spread else 0
     remaining: dict[str, int] = defaultdict(int)  # seconds with breaks, by series
@@ -337,7 +397,7 @@ def greedy_schedule(problem: Problem, variant: Variant = PLAIN) -> Schedule:
         left[item.lesson.series] -= 1
         audience_left[audience_of[item.lesson.series].key] -= item.lesson.duration_s
         remaining[item.lesson.series] -= item.lesson.duration_s + problem.break_s
-        airings.append(airing_at(problem, item.lesson, day, item.second, item.channel))
+        placed_by_day.append((day, item))
 
     while any(episodes.values()):
         if day >= len(problem.days):
@@ -395,7 +455,7 @@ def greedy_schedule(problem: Problem, variant: Variant = PLAIN) -> Schedule:
             variant.urgency,
             variant.caps,
             variant.narrow,
-            fixed=pins_on[day],
+            fixed=pins_on[day] + (around or {}).get(day, []),
             deadline=deadline,
             ender=variant.ender,
             budget=budget,
@@ -412,7 +472,7 @@ def greedy_schedule(problem: Problem, variant: Variant = PLAIN) -> Schedule:
                 )
             aired(item)
         day += 1
-    return Schedule(sorted(airings))
+    return placed_by_day
 
 
 def _budgets(

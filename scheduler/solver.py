@@ -41,6 +41,11 @@ HEURISTICS = (
     Variant("home-urgent-0.8", home=True, pack=True, urgency=0.8),
     Variant("home-urgent-ender", home=True, pack=True, urgency=0.8, ender=True),
     Variant("home-urgent-spread", home=True, pack=True, urgency=0.8, ender=True, spread=1.02),
+    Variant(
+        "narrow-first",
+        pack=True,
+        first=Variant("narrow-first, narrow audiences", home=True, pack=True, urgency=0.8),
+    ),
     Variant("home-urgent-0.6", home=True, pack=True, urgency=0.6),
     Variant("home-packed", home=True, pack=True),
     Variant("packed", pack=True),

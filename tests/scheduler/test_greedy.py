@@ -11,7 +11,7 @@ import pytest
 from scheduler import Problem, check, parse_problem
 from scheduler.checker import SLOT_S
 from scheduler.generate import generate
-from scheduler.greedy import Placed, Variant, fill_day, greedy_schedule
+from scheduler.greedy import Placed, Variant, fill_day, greedy_schedule, narrow_audiences
 from scheduler.networks import Shape, network
 from scheduler.schedule import Schedule
 from tests.scheduler import TERM
@@ -269,3 +269,60 @@ def test_spread_gives_a_channel_with_room_some_of_it_every_day(data):
     assert len(packed) < len(spread_out) - 4  # days with a lesson on the light channel
     assert max(spread_out) < max(packed) - 30
     assert report.slot_consistency > check(problem, before).slot_consistency
+
+
+NARROW_FIRST = Variant("narrow-first", pack=True, first=replace(ENDER, ender=False))
+
+
+def test_narrow_audiences_are_those_a_carrier_airs_to_outside_their_window():
+    data = _one_channel([("up", 30, 1)], window="11:00")
+    data["series"].append({"id": "p", "grade": 1, "subject": "p", "language": "kk", "title": "p"})
+    data["lessons"].append({"id": "p-1", "series": "p", "episode": 1, "duration_s": 1800})
+    data["audiences"] = [
+        {"grade": 1, "language": "kk", "window": ["09:00", "10:00"]},
+        {"grade": 5, "language": "kk", "window": ["08:00", "12:00"]},  # wider than 09-11
+    ]
+    assert narrow_audiences(parse_problem(data)) == {(1, "kk")}
+
+
+@pytest.mark.parametrize(
+    "shape",
+    [
+        Shape("ranges", 1500, channels=4, seed=3),
+        Shape("overlap-tracks", 1500, channels=6, split="overlap", tracks=2, seed=8),
+    ],
+    ids=lambda shape: shape.name,
+)
+def test_narrow_audiences_first_reach_the_bound_where_one_run_does_not(shape):
+    # Taken together, the grades with the whole day take morning slots the primary
+    # grades need; alone first, the primary grades pack their mornings
+    problem = parse_problem(network(shape))
+    report = check(problem, greedy_schedule(problem, NARROW_FIRST))
+    assert report.violations == []
+    assert report.days_used == report.lower_bound_days
+    for alone in (replace(NARROW_FIRST, first=None), NARROW_FIRST.first):
+        assert alone is not None
+        assert check(problem, greedy_schedule(problem, alone)).days_used > report.days_used
+
+
+def test_narrow_first_keeps_pins_on_both_sides_and_every_rule():
+    # Pins fall on primary and on older grades' lessons: each run honours its own, and
+    # the second run works around the first one's airings
+    problem = parse_problem(
+        network(Shape("pins", 1500, channels=6, staggered=True, pins=12, seed=1))
+    )
+    narrow = narrow_audiences(problem)
+    pinned = {
+        problem.audience_of(lesson).key in narrow
+        for lesson in problem.lessons
+        if any(pin.lesson == lesson.id for pin in problem.pins)
+    }
+    assert pinned == {True, False}
+    assert check(problem, greedy_schedule(problem, NARROW_FIRST)).violations == []
+
+
+def test_without_narrow_audiences_narrow_first_is_one_run():
+    problem = parse_problem(network(Shape("flat", 600, primary_window=None, caps=False, seed=2)))
+    assert narrow_audiences(problem) == set()
+    one_run = replace(NARROW_FIRST, first=None)
+    assert greedy_schedule(problem, NARROW_FIRST) == greedy_schedule(problem, one_run)
