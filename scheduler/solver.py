@@ -37,15 +37,14 @@ from scheduler.schedule import Airing, Schedule, airing_at
 WHOLE_TERM_LIMIT = 400
 """Above this many lessons the term is built by the appointment heuristic and day by
 day (rolling.py), not in one model."""
+NARROW = Variant("narrow audiences", home=True, pack=True, urgency=0.8)
+"""How narrow-first variants schedule the narrow audiences alone, before the others."""
 HEURISTICS = (
     Variant("home-urgent-0.8", home=True, pack=True, urgency=0.8),
     Variant("home-urgent-ender", home=True, pack=True, urgency=0.8, ender=True),
     Variant("home-urgent-spread", home=True, pack=True, urgency=0.8, ender=True, spread=1.02),
-    Variant(
-        "narrow-first",
-        pack=True,
-        first=Variant("narrow-first, narrow audiences", home=True, pack=True, urgency=0.8),
-    ),
+    Variant("narrow-first", pack=True, first=NARROW),
+    Variant("narrow-first-homes", home=True, pack=True, first=NARROW),
     Variant("home-urgent-0.6", home=True, pack=True, urgency=0.6),
     Variant("home-packed", home=True, pack=True),
     Variant("packed", pack=True),

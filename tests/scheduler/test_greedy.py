@@ -14,6 +14,7 @@ from scheduler.generate import generate
 from scheduler.greedy import Placed, Variant, fill_day, greedy_schedule, narrow_audiences
 from scheduler.networks import Shape, network
 from scheduler.schedule import Schedule
+from scheduler.solver import NARROW
 from tests.scheduler import TERM
 
 
@@ -271,7 +272,7 @@ def test_spread_gives_a_channel_with_room_some_of_it_every_day(data):
     assert report.slot_consistency > check(problem, before).slot_consistency
 
 
-NARROW_FIRST = Variant("narrow-first", pack=True, first=replace(ENDER, ender=False))
+NARROW_FIRST = Variant("narrow-first", pack=True, first=NARROW)
 
 
 def test_narrow_audiences_are_those_a_carrier_airs_to_outside_their_window():
@@ -303,6 +304,11 @@ def test_narrow_audiences_first_reach_the_bound_where_one_run_does_not(shape):
     for alone in (replace(NARROW_FIRST, first=None), NARROW_FIRST.first):
         assert alone is not None
         assert check(problem, greedy_schedule(problem, alone)).days_used > report.days_used
+    # The others around them with homes: the same days here, and series keep their times
+    homes = check(problem, greedy_schedule(problem, replace(NARROW_FIRST, home=True)))
+    assert homes.violations == []
+    assert homes.days_used == report.days_used
+    assert homes.slot_consistency > report.slot_consistency + 0.2
 
 
 def test_narrow_first_keeps_pins_on_both_sides_and_every_rule():
