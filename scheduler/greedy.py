@@ -316,19 +316,18 @@ def greedy_schedule(problem: Problem, variant: Variant = PLAIN) -> Schedule:
     what the audience can watch in a day, instead of by its episodes alone; with
     `first`, the narrow audiences are scheduled alone before the others.
     Infeasible when the term's days run out or an episode cannot air before its pin."""
-    if variant.first is None:
-        placed = _term(problem, variant)
-    else:
+    placed: list[tuple[int, Placed]] = []
+    around: dict[int, list[Placed]] = defaultdict(list)
+    rest = problem
+    if variant.first is not None:
         narrow = narrow_audiences(problem)
         everyone = {problem.audience_of(lesson).key for lesson in problem.lessons}
-        if not narrow or narrow == everyone:  # nothing to take first: one run
-            placed = _term(problem, replace(variant, first=None))
-        else:
-            placed = _term(_only(problem, narrow, True), variant.first)
-            around: dict[int, list[Placed]] = defaultdict(list)
+        if narrow and narrow != everyone:  # else nothing to take first: one run
+            placed = _term(_only(problem, narrow, True), variant.first, around)
             for day, item in placed:
                 around[day].append(item)
-            placed += _term(_only(problem, narrow, False), replace(variant, first=None), around)
+            rest = _only(problem, narrow, False)
+    placed += _term(rest, replace(variant, first=None), around)
     return Schedule(
         sorted(airing_at(problem, p.lesson, day, p.second, p.channel) for day, p in placed)
     )
@@ -364,7 +363,7 @@ def _only(problem: Problem, audiences: set[tuple[int, str]], inside: bool) -> Pr
 
 
 def _term(
-    problem: Problem, variant: Variant, around: dict[int, list[Placed]] | None = None
+    problem: Problem, variant: Variant, around: dict[int, list[Placed]]
 ) -> list[tuple[int, Placed]]:
     """greedy_schedule's run of one variant: the term day after day, with the airings
     `around` (by day) already on the channels; what it placed, by day."""
@@ -455,7 +454,7 @@ def _term(
             variant.urgency,
             variant.caps,
             variant.narrow,
-            fixed=pins_on[day] + (around or {}).get(day, []),
+            fixed=pins_on[day] + around.get(day, []),
             deadline=deadline,
             ender=variant.ender,
             budget=budget,
