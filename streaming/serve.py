@@ -11,6 +11,8 @@ import asyncio
 import contextlib
 import logging
 import multiprocessing
+import os
+import signal
 import socket
 import time
 from collections.abc import Callable, Sequence
@@ -25,6 +27,7 @@ from streaming.app import create_app
 from streaming.catchup import DAYS
 from streaming.origin import Network, Origin
 from streaming.sockets import PER_ADDRESS, Limiter
+from transcoder.processes import die_with_parent
 
 Announce = Callable[[str], None]
 # Connections waiting to be accepted: a crowd reconnecting at once (a channel starting,
@@ -156,23 +159,33 @@ def run_server(
         access_logger.setLevel(logging.INFO)
 
     def serve(reuse_port: bool, say: Announce | None) -> None:
-        app = create_app(
-            open_catalog(),
-            data_dir,
-            max_upload_bytes=max_upload_bytes,
-            origin=origin,
-            catchup_days=catchup_days,
-        )
-        exempt = origin.trusted if origin is not None else ()
         with contextlib.suppress(web.GracefulExit, KeyboardInterrupt):
+            app = create_app(
+                open_catalog(),
+                data_dir,
+                max_upload_bytes=max_upload_bytes,
+                origin=origin,
+                catchup_days=catchup_days,
+            )
+            exempt = origin.trusted if origin is not None else ()
             asyncio.run(_listen(app, host, port, reuse_port, say, access_log, per_address, exempt))
 
+    def worker(parent: int) -> None:
+        die_with_parent(signal.SIGTERM)  # even a killed server leaves no worker behind
+        if os.getppid() != parent:  # it died before that call
+            return
+        serve(True, None)
+
+    # A stop asked for while a process still starts up (before aiohttp takes the signal
+    # over) stops it as cleanly as one asked for while it serves: with workers, the
+    # server may answer from a worker before the first process is up.
+    signal.signal(signal.SIGTERM, _stop)
     if workers <= 1:
         serve(False, announce)
         return
     fork = multiprocessing.get_context("fork")
     children = [
-        fork.Process(target=serve, args=(True, None), name=f"sabaq-serve-{n}", daemon=True)
+        fork.Process(target=worker, args=(os.getpid(),), name=f"sabaq-serve-{n}", daemon=True)
         for n in range(1, workers)
     ]
     for child in children:
@@ -180,6 +193,7 @@ def run_server(
     try:
         serve(True, announce)
     finally:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # stopping already: see it through
         for child in children:
             child.terminate()
         for child in children:
@@ -187,3 +201,7 @@ def run_server(
             if child.is_alive():  # stuck: it must not outlive the server it belongs to
                 child.kill()
                 child.join(timeout=2)
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise web.GracefulExit()

@@ -22,12 +22,13 @@ def last_line(text: str) -> str:
 _PRCTL = ctypes.CDLL(None).prctl if sys.platform.startswith("linux") else None
 
 
-def die_with_parent() -> None:
-    """In a child before it runs ffmpeg: ask Linux to kill it when sabaq dies (a killed
-    `sabaq transcode` or worker must not leave encoders running). Elsewhere: nothing.
-    Looked up before any fork, so the child only makes the one system call."""
+def die_with_parent(sig: int = signal.SIGKILL) -> None:
+    """In a child before it runs ffmpeg (or a server worker): ask Linux to send it `sig`
+    when sabaq dies (a killed `sabaq transcode` or worker must not leave encoders
+    running). Elsewhere: nothing. Looked up before any fork, so the child only makes
+    the one system call."""
     if _PRCTL is not None:
-        _PRCTL(PR_SET_PDEATHSIG, signal.SIGKILL)
+        _PRCTL(PR_SET_PDEATHSIG, sig)
 
 
 def make_with_ffmpeg(args: list[str], made: Path, what: str) -> None:

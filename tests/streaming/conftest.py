@@ -179,19 +179,24 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@contextmanager
-def running_server(data: Path, *options: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """`sabaq serve` on a free port over `data` (its SQLite catalogue): (base URL, process)."""
-    port = free_port()
+def start_server(data: Path, port: int, *options: str) -> subprocess.Popen[bytes]:
+    """`sabaq serve` on `port` over `data` (its SQLite catalogue), started, maybe not up."""
     env = {k: v for k, v in os.environ.items() if k != "SABAQ_DATABASE_URL"}
     command = [sys.executable, "-m", "cli", "--data", str(data), "serve", "--port", str(port)]
-    process = subprocess.Popen(
+    return subprocess.Popen(
         [*command, "--no-access-log", *options],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         cwd=Path(__file__).resolve().parents[2],
     )
+
+
+@contextmanager
+def running_server(data: Path, *options: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`sabaq serve` on a free port over `data`, answering: (base URL, process)."""
+    port = free_port()
+    process = start_server(data, port, *options)
     base = f"http://127.0.0.1:{port}"
     if not answers(f"{base}/healthz"):
         process.kill()

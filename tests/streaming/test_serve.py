@@ -9,7 +9,7 @@ import urllib.request
 
 import pytest
 
-from .conftest import running_server
+from .conftest import free_port, running_server, start_server
 
 pytestmark = pytest.mark.slow
 
@@ -48,6 +48,46 @@ def test_worker_processes_share_the_port_and_stop_with_the_parent(site):
         process.wait(timeout=10)
         left = [pid for pid, command in children.items() if _alive(pid, command)]
         assert not left, [(pid, children[pid]) for pid in left]
+
+
+def _gone(children: dict[int, bytes], within_s: float) -> list[int]:
+    """The `children` still alive after waiting up to `within_s` for them to stop."""
+    deadline = time.monotonic() + within_s
+    while True:
+        left = [pid for pid, command in children.items() if _alive(pid, command)]
+        if not left or time.monotonic() > deadline:
+            return left
+        time.sleep(0.1)
+
+
+def test_a_server_stopped_while_it_starts_leaves_no_worker(site):
+    """A worker may answer before the first process is up: a stop then (SIGTERM while
+    the first process still loads) once orphaned the worker."""
+    process = start_server(site.data_dir, free_port(), "--workers", "2")
+    try:
+        children: dict[int, bytes] = {}
+        for _ in range(200):  # as soon as the worker is forked
+            children = {pid: _command(pid) for pid in _children(process.pid)}
+            if children:
+                break
+            time.sleep(0.01)
+        assert children, "no worker was started"
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=15) == 0
+        assert not _gone(children, 0.5)
+    finally:
+        process.kill()
+        process.wait()
+
+
+def test_a_killed_server_leaves_no_worker(site):
+    """SIGKILL runs no clean-up in the server: Linux stops its workers (PDEATHSIG)."""
+    with running_server(site.data_dir, "--workers", "2") as (_base, process):
+        children = {pid: _command(pid) for pid in _children(process.pid)}
+        assert children
+        process.kill()
+        process.wait(timeout=10)
+        assert not _gone(children, 10), "a worker outlived its killed server"
 
 
 def test_a_viewer_sees_no_step_back_across_a_server_restart(site, tmp_path):
