@@ -67,10 +67,11 @@ from dataclasses import dataclass, replace
 from scheduler.bounds import audience_daily_capacity, lower_bound
 from scheduler.errors import Infeasible
 from scheduler.packing import cap_stranded, fill_after
+from scheduler.pins import PinsAhead
 from scheduler.problem import DAY_S, Audience, Channel, Lesson, Problem
 from scheduler.schedule import Schedule, airing_at
 
-PIN_DUE = 10**9  # priority of a series with as many episodes before a pin as days left
+PIN_DUE = 10**9  # priority of a series that must air today to air its episodes before a pin
 HOME_TOLERANCE_S = 600  # the checker's slot consistency counts starts within 10 minutes
 
 
@@ -191,6 +192,7 @@ def fill_day(
         for lesson, begin in fitting:
             urgent = urgency is not None and left.get(lesson.series, 0) >= urgency * most
             rank = (
+                0 if left.get(lesson.series, 0) >= PIN_DUE else 1,  # a pin first, then the rest
                 window_length(audience_of[lesson.series]) if narrow else 0,
                 -fill(lesson, begin) if fill is not None else 0,
                 stranded(lesson) if stranded is not None else 0,
@@ -323,10 +325,10 @@ def greedy_schedule(problem: Problem, variant: Variant = PLAIN) -> Schedule:
         narrow = narrow_audiences(problem)
         everyone = {problem.audience_of(lesson).key for lesson in problem.lessons}
         if narrow and narrow != everyone:  # else nothing to take first: one run
-            placed = _term(_only(problem, narrow, True), variant.first, around)
+            rest = _only(problem, narrow, False)
+            placed = _term(_only(problem, narrow, True), variant.first, _pinned(rest))
             for day, item in placed:
                 around[day].append(item)
-            rest = _only(problem, narrow, False)
     placed += _term(rest, replace(variant, first=None), around)
     return Schedule(
         sorted(airing_at(problem, p.lesson, day, p.second, p.channel) for day, p in placed)
@@ -362,6 +364,16 @@ def _only(problem: Problem, audiences: set[tuple[int, str]], inside: bool) -> Pr
     )
 
 
+def _pinned(problem: Problem) -> dict[int, list[Placed]]:
+    """The problem's pinned airings, by day."""
+    lessons = {lesson.id: lesson for lesson in problem.lessons}
+    found: dict[int, list[Placed]] = defaultdict(list)
+    for pin in problem.pins:
+        day, second = problem.locate(pin.start) or (0, 0)  # parse_problem checked the day
+        found[day].append(Placed(lessons[pin.lesson], pin.channel, second))
+    return found
+
+
 def _term(
     problem: Problem, variant: Variant, around: dict[int, list[Placed]]
 ) -> list[tuple[int, Placed]]:
@@ -370,14 +382,10 @@ def _term(
     episodes: dict[str, list[Lesson]] = defaultdict(list)
     for lesson in problem.lessons:
         episodes[lesson.series].append(lesson)
-    lessons = {lesson.id: lesson for lesson in problem.lessons}
-    pinned: dict[str, tuple[int, int, str]] = {}
-    pins_on: dict[int, list[Placed]] = defaultdict(list)
-    for pin in problem.pins:
-        day, second = problem.locate(pin.start) or (0, 0)  # parse_problem checked the day
-        pinned[pin.lesson] = (day, second, pin.channel)
-        pins_on[day].append(Placed(lessons[pin.lesson], pin.channel, second))
+    pins = PinsAhead(problem)
+    pins_on = _pinned(problem)
     left = {series_id: len(items) for series_id, items in episodes.items()}
+    total = dict(left)
     audience_of = {lesson.series: problem.audience_of(lesson) for lesson in problem.lessons}
     audience_left: dict[tuple[int, str], int] = defaultdict(int)
     for lesson in problem.lessons:
@@ -408,25 +416,21 @@ def _term(
         deadline: dict[str, int] = {}
         due: set[str] = set()
         for series_id, items in episodes.items():
-            room = problem.series[series_id].max_per_day - sum(
-                1 for p in pins_on[day] if p.lesson.series == series_id
-            )
-            for count, lesson in enumerate(items):
-                if lesson.id in pinned:
-                    pin_day, pin_second, _ = pinned[lesson.id]
-                    if pin_day < day or (pin_day == day and count > room):
-                        raise Infeasible(
-                            f"pin: the {variant.name} heuristic could not air the episodes "
-                            f"of {series_id} before its pinned lesson {lesson.id}"
-                        )
-                    if pin_day == day:
-                        deadline[series_id] = pin_second
-                    elif count >= (pin_day - day - 1) * problem.series[series_id].max_per_day:
-                        due.add(series_id)  # as many episodes before the pin as days
-                    break
-                if count >= room:
-                    break
-                candidates.append(lesson)
+            per_day = problem.series[series_id].max_per_day
+            room = per_day - sum(1 for p in pins_on[day] if p.lesson.series == series_id)
+            ahead = pins.ahead(series_id, total[series_id] - len(items))
+            if ahead is not None:
+                if ahead.day < day or (ahead.day == day and ahead.before > room):
+                    raise Infeasible(
+                        f"pin: the {variant.name} heuristic could not air the episodes "
+                        f"of {series_id} before its pinned lesson {ahead.lesson}"
+                    )
+                if ahead.day == day:
+                    deadline[series_id] = ahead.second
+                elif ahead.due(day, per_day):
+                    due.add(series_id)
+                room = min(room, ahead.before)
+            candidates.extend(items[: max(0, room)])
         if variant.bottleneck:
             priority = {
                 sid: 100

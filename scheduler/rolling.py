@@ -20,11 +20,15 @@ from ortools.sat.python import cp_model
 
 from scheduler.cpsat import channel_choices, new_solver
 from scheduler.errors import Infeasible
-from scheduler.greedy import Placed, fill_day
+from scheduler.greedy import PIN_DUE, Placed, fill_day
+from scheduler.pins import PinsAhead
 from scheduler.problem import Lesson, Pin, Problem
 from scheduler.schedule import Airing, airing_at
 
 FILL_WEIGHT = 1000  # per second of airtime, against the small time-of-day penalty
+DUE_WEIGHT = FILL_WEIGHT * 10**8
+"""For airing the next episode of a series that must air today to make its pin: more
+than a whole day's airtime."""
 
 
 MIN_DAY_S = 0.02
@@ -44,6 +48,7 @@ def solve_by_day(
     for lesson in problem.lessons:
         by_series[lesson.series].append(lesson)
     pinned = {pin.lesson: pin for pin in problem.pins}
+    pins = PinsAhead(problem)
     next_index = {series_id: 0 for series_id in by_series}
     anchor: dict[str, int] = {}
     airings: list[Airing] = []
@@ -68,7 +73,7 @@ def solve_by_day(
             share = (time_limit_s - elapsed) / days_to_go - overhead
             budget = min(MAX_DAY_S, max(MIN_DAY_S, share))
         placed, seconds = _solve_day(
-            problem, day, by_series, next_index, pinned, anchor, budget, workers, seed
+            problem, day, by_series, next_index, pinned, pins, anchor, budget, workers, seed
         )
         solving += seconds
         for item in placed:
@@ -87,19 +92,34 @@ def _candidates(
     day: int,
     by_series: dict[str, list[Lesson]],
     next_index: dict[str, int],
-    pinned: dict[str, Pin],
-) -> list[Lesson]:
-    found = []
+    pins: PinsAhead,
+) -> tuple[list[Lesson], set[str]]:
+    """The day's candidates: the next `max_per_day` episodes of each series, none past
+    its next pin unless the pin is today; and the series that must air today to air
+    every episode before a pin on time. Infeasible when a pin's day has passed."""
+    found: list[Lesson] = []
+    due: set[str] = set()
     for series_id, episodes in by_series.items():
         index = next_index[series_id]
-        for lesson in episodes[index : index + problem.series[series_id].max_per_day]:
-            pin = pinned.get(lesson.id)
-            if pin is not None:
-                located = problem.locate(pin.start)
-                if located is None or located[0] != day:
-                    break  # a later pin: nothing after it may air before it
-            found.append(lesson)
-    return found
+        per_day = problem.series[series_id].max_per_day
+        room = 0  # episodes of the series that may air today
+        while room < per_day:
+            pin = pins.ahead(series_id, index + room)
+            if pin is not None and (
+                pin.day < day or (pin.day == day and room + pin.before >= per_day)
+            ):
+                raise Infeasible(
+                    f"pin: the day-by-day model could not air the episodes of {series_id} "
+                    f"before its pinned lesson {pin.lesson}"
+                )
+            if pin is None or pin.day > day:
+                room = min(per_day, room + pin.before) if pin is not None else per_day
+                if pin is not None and pin.due(day, per_day):
+                    due.add(series_id)
+                break
+            room += pin.before + 1  # up to and with today's pin, then what follows it
+        found.extend(episodes[index : index + room])
+    return found, due
 
 
 def _solve_day(
@@ -108,6 +128,7 @@ def _solve_day(
     by_series: dict[str, list[Lesson]],
     next_index: dict[str, int],
     pinned: dict[str, Pin],
+    pins: PinsAhead,
     anchor: dict[str, int],
     budget: float | None,
     workers: int,
@@ -115,9 +136,13 @@ def _solve_day(
 ) -> tuple[list[Placed], float]:
     """One day's airings, CP-SAT's within `budget` seconds, or with None (out of time)
     the greedy day (fill_day) unless the day holds pins; and the seconds CP-SAT took."""
-    candidates = _candidates(problem, day, by_series, next_index, pinned)
+    candidates, due = _candidates(problem, day, by_series, next_index, pins)
     # The greedy day: CP-SAT's hint (never worse in airtime), or the day itself.
-    episodes_left = {sid: len(items) - next_index[sid] for sid, items in by_series.items()}
+    episodes_left = {
+        sid: len(items) - next_index[sid] + (PIN_DUE if sid in due else 0)
+        for sid, items in by_series.items()
+    }
+    first = {sid: items[next_index[sid]].id for sid, items in by_series.items() if sid in due}
     has_pins = any(lesson.id in pinned for lesson in candidates)
     ranges = {lesson.id: problem.start_ranges(lesson) for lesson in candidates}
     usable = [c for c in candidates if c.id not in pinned and ranges[c.id]]
@@ -169,6 +194,8 @@ def _solve_day(
             model.add(start[lid] == located[1])
         left = len(by_series[lesson.series]) - next_index[lesson.series]
         objective.append(present[lid] * lesson.duration_s * (FILL_WEIGHT + left))
+        if first.get(lesson.series) == lid:
+            objective.append(present[lid] * DUE_WEIGHT)
         if lesson.series in anchor:
             drift = model.new_int_var(0, 86400, f"d_{lid}")
             model.add_abs_equality(drift, start[lid] - anchor[lesson.series])

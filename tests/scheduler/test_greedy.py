@@ -14,8 +14,8 @@ from scheduler.generate import generate
 from scheduler.greedy import Placed, Variant, fill_day, greedy_schedule, narrow_audiences
 from scheduler.networks import Shape, network
 from scheduler.schedule import Schedule
-from scheduler.solver import NARROW
-from tests.scheduler import TERM
+from scheduler.solver import HEURISTICS, NARROW, PLAIN
+from tests.scheduler import TERM, pin_deep
 
 
 def test_greedy_schedule_passes_the_checker():
@@ -137,6 +137,22 @@ def test_a_pin_the_list_scheduler_cannot_honour_is_infeasible_for_it():
     data["pins"] = [{"lesson": "s-3", "channel": "ch", "start": "2026-09-02T09:00:00+05:00"}]
     with pytest.raises(Infeasible, match=r"pin: .* before its pinned lesson s-3"):
         greedy_schedule(parse_problem(data))
+
+
+DEEP_PINS = [
+    (Shape("deep", 600, seed=3), 3, 0),
+    (Shape("deep-staggered", 1500, channels=4, shared=True, staggered=True, seed=4), 4, 1),
+]
+
+
+@pytest.mark.parametrize(("shape", "count", "slack"), DEEP_PINS, ids=lambda x: str(x)[:30])
+def test_a_pin_deep_in_a_series_airs_the_episodes_before_it_in_time(shape, count, slack):
+    # The 3rd to 6th episodes pinned as early as one-a-day allows: looking only at
+    # each series' next episode, every variant once reached those pins too late.
+    problem = parse_problem(pin_deep(network(shape), count, slack))
+    for variant in (PLAIN, *HEURISTICS):
+        report = check(problem, greedy_schedule(problem, variant))
+        assert report.violations == [], (variant.name, report.violations[:2])
 
 
 def test_narrow_puts_the_audience_with_the_shortest_window_first():

@@ -74,3 +74,30 @@ def test_a_day_out_of_time_keeps_the_greedy_day_it_was_hinted_with():
     assert report.violations == []
     assert len(airings) == len(problem.lessons)
     assert days <= 2 * check(problem, greedy_schedule(problem)).days_used
+
+
+def test_day_by_day_airs_the_episodes_before_a_deep_pin_in_time():
+    from scheduler.networks import Shape, network
+    from tests.scheduler import pin_deep
+
+    problem = parse_problem(pin_deep(network(Shape("deep", 600, seed=3)), 3))
+    airings, _ = solve_by_day(problem, 5, workers=2)
+    assert check(problem, Schedule(airings)).violations == []
+
+
+def test_day_by_day_names_a_pin_it_reached_too_late():
+    from scheduler import Infeasible
+    from tests.scheduler import TERM
+
+    data = {
+        **TERM,
+        "channels": [{"id": "ch", "name": "ch", "window": ["09:00", "10:00"], "languages": ["kk"]}],
+        "series": [{"id": "s", "grade": 5, "subject": "math", "language": "kk"}],
+        "lessons": [
+            {"id": f"s-{n}", "series": "s", "episode": n, "duration_s": 1800} for n in (1, 2, 3)
+        ],
+        # s-3 on the second day: s-1 and s-2 cannot both air before it, one a day
+        "pins": [{"lesson": "s-3", "channel": "ch", "start": "2026-09-02T09:00:00+05:00"}],
+    }
+    with pytest.raises(Infeasible, match=r"^pin: .* episodes of s before its pinned lesson s-3$"):
+        solve_by_day(parse_problem(data), 1, workers=1)

@@ -302,6 +302,21 @@ def test_pins_that_fit_pass_the_pre_checks():
     _solve_and_check(data)
 
 
+@pytest.mark.slow
+def test_a_large_network_with_pins_deep_in_its_series_is_solved():
+    # It used to be reported infeasible: no stage saw a pin coming past each series'
+    # next episode, and the day-by-day model said the lessons did not fit the term.
+    from scheduler.greedy import greedy_schedule
+    from scheduler.networks import Shape, network
+    from tests.scheduler import pin_deep
+
+    data = pin_deep(network(Shape("deep", 1200, channels=4, pins=4, seed=11)), 4)
+    problem = parse_problem(data)
+    report = check(problem, solve(problem, SolveOptions(time_limit_s=10)))
+    assert report.violations == []
+    assert report.days_used <= check(problem, greedy_schedule(problem)).days_used
+
+
 def test_a_stage_whose_schedule_breaks_a_rule_is_turned_down(buggy_variant):
     """The solver keeps the best schedule the checker passes, not the buggy variant's
     shorter one, and says which stage it turned down and for which rule."""
