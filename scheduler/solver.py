@@ -57,12 +57,9 @@ HEURISTICS = (
 )
 """The appointment heuristic's variants tried on large problems, in this order, in
 worker processes: none is best on every network shape (see scheduler/README.md)."""
-ROLLING_MIN_S = 5.0
-"""The day-by-day model runs after the heuristic only with at least this much time left."""
 ROLLING_SHARE = 0.75
-"""...and takes at most this share of the time left: it runs only while days stay above
-the bound, and days come before slot consistency (bench/RESULTS.md: 0.5 gave
-pins-staggered-6 388-393 days in seven runs, 0.75 gave 387-390 in five)."""
+"""The day-by-day model runs only where pins defeat every variant of the heuristic, and
+takes at most this share of the time left: days come before slot consistency."""
 LNS_SHARE = 0.3
 """The share of the time limit kept for the neighbourhood search however long the
 heuristic's variants take (they are stopped)."""
@@ -152,8 +149,9 @@ def _solve_large(
 
     1. the plain greedy list scheduler, the floor (the cheapest, and the baseline);
     2. the appointment heuristic's other variants, in worker processes;
-    3. where pins defeat the heuristic or days stay above the bound, the day-by-day
-       CP-SAT model (rolling.py), with a bounded share of the time;
+    3. where pins defeat every variant of the heuristic, the day-by-day CP-SAT model
+       (rolling.py), with a bounded share of the time (where the heuristic succeeds,
+       its days are fewer: bench/RESULTS.md);
     4. where days stay above the bound, compaction (lns.py): the last day's lessons
        inserted into earlier days by CP-SAT, while that empties it;
     5. large-neighbourhood search for appointment viewing (lns.py) on the days found,
@@ -191,14 +189,14 @@ def _solve_large(
             if not problem.pins and time.monotonic() < variants_until:  # pins must not move
                 resequenced = resequence(problem, _airings(problem, lessons, placed))
                 consider(placement(problem, resequenced), f"{name}, re-sequenced")
-    left = deadline - time.monotonic()
-    if best is None or (best[0] > bound and problem.pins and left >= ROLLING_MIN_S):
+    if best is None:
+        left = deadline - time.monotonic()
         try:
             airings, _ = solve_by_day(
                 problem, max(1.0, left * ROLLING_SHARE), options.workers, options.seed, bound
             )
         except Infeasible:
-            if best is None and not rejected:
+            if not rejected:
                 raise
         else:
             consider(placement(problem, airings), "day by day")
