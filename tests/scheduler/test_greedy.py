@@ -15,7 +15,7 @@ from scheduler.greedy import Placed, Variant, fill_day, greedy_schedule, narrow_
 from scheduler.networks import Shape, network
 from scheduler.schedule import Schedule
 from scheduler.solver import HEURISTICS, NARROW, PLAIN
-from tests.scheduler import TERM, pin_deep
+from tests.scheduler import TERM
 
 
 def test_greedy_schedule_passes_the_checker():
@@ -140,16 +140,17 @@ def test_a_pin_the_list_scheduler_cannot_honour_is_infeasible_for_it():
 
 
 DEEP_PINS = [
-    (Shape("deep", 600, seed=3), 3, 0),
-    (Shape("deep-staggered", 1500, channels=4, shared=True, staggered=True, seed=4), 4, 1),
+    Shape("deep", 600, seed=3, deep_pins=3),
+    Shape("deep-staggered", 1500, channels=4, shared=True, staggered=True, deep_pins=4, seed=4),
 ]
 
 
-@pytest.mark.parametrize(("shape", "count", "slack"), DEEP_PINS, ids=lambda x: str(x)[:30])
-def test_a_pin_deep_in_a_series_airs_the_episodes_before_it_in_time(shape, count, slack):
-    # The 3rd to 6th episodes pinned as early as one-a-day allows: looking only at
-    # each series' next episode, every variant once reached those pins too late.
-    problem = parse_problem(pin_deep(network(shape), count, slack))
+@pytest.mark.parametrize("shape", DEEP_PINS, ids=lambda shape: shape.name)
+def test_a_pin_deep_in_a_series_airs_the_episodes_before_it_in_time(shape):
+    # The 3rd to 6th episodes pinned about as early as one a day allows: looking only
+    # at each series' next episode, every variant once reached those pins too late.
+    problem = parse_problem(network(shape))
+    assert len(problem.pins) == shape.deep_pins
     for variant in (PLAIN, *HEURISTICS):
         report = check(problem, greedy_schedule(problem, variant))
         assert report.violations == [], (variant.name, report.violations[:2])

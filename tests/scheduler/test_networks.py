@@ -22,7 +22,7 @@ def test_same_shape_same_problem_and_every_shape_passes_the_pre_checks():
         assert network(small) == network(small)
         problem = parse_problem(network(small))
         assert len(problem.lessons) == 250
-        assert len(problem.pins) == min(shape.pins, len(problem.pins))
+        assert len(problem.pins) <= shape.pins + shape.deep_pins
         assert conflicts(problem) == [], shape.name
 
 
@@ -37,5 +37,9 @@ def test_shapes_are_what_they_say():
     assert 6 in saturdays.weekdays
     assert len(saturdays.holidays) == 3
     assert len(saturdays.pins) == 4
+    deep = parse_problem(network(Shape("d", 1500, pins=2, deep_pins=3, seed=4)))
+    episodes = {lesson.id: lesson.episode for lesson in deep.lessons}
+    assert sorted(episodes[pin.lesson] for pin in deep.pins) == [1, 1, 3, 4, 5]
+    assert conflicts(deep) == []
     tracks = parse_problem(network(Shape("t", 2000, tracks=3)))
     assert any(s.id.endswith("-3") for s in tracks.series.values())

@@ -78,9 +78,8 @@ def test_a_day_out_of_time_keeps_the_greedy_day_it_was_hinted_with():
 
 def test_day_by_day_airs_the_episodes_before_a_deep_pin_in_time():
     from scheduler.networks import Shape, network
-    from tests.scheduler import pin_deep
 
-    problem = parse_problem(pin_deep(network(Shape("deep", 600, seed=3)), 3))
+    problem = parse_problem(network(Shape("deep", 600, seed=3, deep_pins=3)))
     airings, _ = solve_by_day(problem, 5, workers=2)
     assert check(problem, Schedule(airings)).violations == []
 

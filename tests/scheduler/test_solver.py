@@ -308,10 +308,8 @@ def test_a_large_network_with_pins_deep_in_its_series_is_solved():
     # next episode, and the day-by-day model said the lessons did not fit the term.
     from scheduler.greedy import greedy_schedule
     from scheduler.networks import Shape, network
-    from tests.scheduler import pin_deep
 
-    data = pin_deep(network(Shape("deep", 1200, channels=4, pins=4, seed=11)), 4)
-    problem = parse_problem(data)
+    problem = parse_problem(network(Shape("deep", 1200, channels=4, pins=4, deep_pins=4, seed=11)))
     report = check(problem, solve(problem, SolveOptions(time_limit_s=10)))
     assert report.violations == []
     assert report.days_used <= check(problem, greedy_schedule(problem)).days_used
