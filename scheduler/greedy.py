@@ -47,6 +47,18 @@ Refinements make the heuristic that large problems start from:
   together, the audiences with the whole day lose to them the morning slots only they
   may use; alone, the narrow audiences pack their mornings as if no one else competed.
 
+- `fill_caps` (greedy_schedule): an audience whose daily cap is what sets the days
+  (CAP_HELD) is offered, each day, only the subset of its candidates that fills the
+  most of its cap (a knapsack over whole minutes, episodes of a series in order; ties
+  go to the series with more episodes left). Lesson by lesson, such an audience
+  filled about 94 % of its cap a day: over a term, days at the end.
+- `scarce`: a candidate whose series fewer channels carry goes first (right after the
+  narrow window): a channel shared by several grade ranges keeps its slots for the
+  grades that have nowhere else to go.
+- `prompt`: a channel takes only candidates that can start within this many seconds
+  of the soonest of them. Ranked by other things first, a channel would otherwise
+  take a lesson whose audience is busy elsewhere for hours and sit idle until then.
+
 They only change which fitting candidate is taken or when a channel's day ends, never
 whether a rule holds.
 
@@ -97,6 +109,8 @@ def fill_day(
     deadline: dict[str, int] | None = None,
     ender: bool = False,
     budget: dict[str, int] | None = None,
+    scarce: bool = False,
+    prompt: int | None = None,
 ) -> list[Placed]:
     """Place as many candidates as fit in one day, greedily. Candidates of a series come
     in episode order; `left` counts each series' episodes still to air (priority);
@@ -185,6 +199,9 @@ def fill_day(
             if (last := reserved.pop(channel_id, None)) is not None:
                 placed.append(Placed(last, channel_id, channel.window[1] - last.duration_s))
             continue
+        if prompt is not None:
+            soonest = min(begin for _, begin in fitting)
+            fitting = [(lesson, begin) for lesson, begin in fitting if begin <= soonest + prompt]
         fill = fill_after(problem, channel, cursor, fitting, closes[channel_id]) if pack else None
         stranded = cap_stranded(problem, fitting, watched) if caps else None
         best: tuple[tuple[int, ...], Lesson, int] | None = None
@@ -194,6 +211,7 @@ def fill_day(
             rank = (
                 0 if left.get(lesson.series, 0) >= PIN_DUE else 1,  # a pin first, then the rest
                 window_length(audience_of[lesson.series]) if narrow else 0,
+                len(problem.series_carriers[lesson.series]) if scarce else 0,
                 -fill(lesson, begin) if fill is not None else 0,
                 stranded(lesson) if stranded is not None else 0,
                 0 if urgent else 1,
@@ -305,6 +323,9 @@ class Variant:
     ender: bool = False  # a series at home at a channel's close is kept for its end
     spread: float | None = None  # a channel airs at most this times its share of a day
     first: Variant | None = None  # narrow audiences alone first, by this variant
+    fill_caps: bool = False  # an audience held by its cap gets the day's best subset
+    scarce: bool = False  # series with the fewest channels that carry them first
+    prompt: int | None = None  # only candidates starting within this of the soonest
 
 
 PLAIN = Variant("plain")
@@ -394,6 +415,7 @@ def _term(
     homes: dict[str, int] | None = {} if variant.home else None
     placed_by_day: list[tuple[int, Placed]] = []
     day = 0
+    capped = _held_by_caps(problem, audience_left) if variant.fill_caps else set()
     target = lower_bound(problem).days if variant.spread else 0
     remaining: dict[str, int] = defaultdict(int)  # seconds with breaks, by series
     for lesson in problem.lessons:
@@ -446,6 +468,10 @@ def _term(
             priority = dict(left)
         for series_id in due:
             priority[series_id] = priority.get(series_id, 0) + PIN_DUE
+        if variant.fill_caps:
+            fixed_today = pins_on[day] + around.get(day, [])
+            must = due | set(deadline)
+            candidates = _cap_filled(problem, candidates, priority, capped, fixed_today, must)
         budget = (
             _budgets(problem, remaining, target - day, variant.spread) if variant.spread else None
         )
@@ -462,6 +488,8 @@ def _term(
             deadline=deadline,
             ender=variant.ender,
             budget=budget,
+            scarce=variant.scarce,
+            prompt=variant.prompt,
         )
         for item in placed:
             aired(item)
@@ -476,6 +504,81 @@ def _term(
             aired(item)
         day += 1
     return placed_by_day
+
+
+CAP_HELD = 0.97
+"""An audience is held by its cap when its lessons, at its cap every day, need at least
+this share of the days the whole problem needs at the least: its cap is what sets the
+days, and a day it leaves part of the cap unfilled is a day it may lose at the end."""
+
+
+def _held_by_caps(problem: Problem, minutes: dict[tuple[int, str], int]) -> set[tuple[int, str]]:
+    """The capped audiences whose cap, filled every day, is about what sets the days."""
+    days = lower_bound(problem).days
+    found = set()
+    for key, seconds in minutes.items():
+        cap = problem.audiences[key].max_daily_s if key in problem.audiences else None
+        if cap and seconds / cap >= CAP_HELD * days:
+            found.add(key)
+    return found
+
+
+def _cap_filled(
+    problem: Problem,
+    candidates: list[Lesson],
+    priority: dict[str, int],
+    capped: set[tuple[int, str]],
+    fixed: Sequence[Placed],
+    must: set[str],
+) -> list[Lesson]:
+    """The candidates, with those of each audience in `capped` cut down to the subset
+    that fills the most of its cap left today (whole minutes, episodes of a series in
+    order), and among those the one with the highest priority; the series in `must`
+    (due before a pin) keep all theirs."""
+    if not capped:
+        return candidates
+    by_audience: dict[tuple[int, str], dict[str, list[Lesson]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
+    kept: list[Lesson] = []
+    for lesson in candidates:
+        key = problem.series_audience[lesson.series].key
+        if key in capped and lesson.series not in must:
+            by_audience[key][lesson.series].append(lesson)
+        else:
+            kept.append(lesson)
+    for key, series in by_audience.items():
+        cap = problem.audiences[key].max_daily_s
+        assert cap is not None
+        watched = sum(
+            item.lesson.duration_s
+            for item in fixed
+            if problem.series_audience[item.lesson.series].key == key
+        ) + sum(
+            lesson.duration_s
+            for lesson in candidates
+            if lesson.series in must and problem.series_audience[lesson.series].key == key
+        )
+        room = (cap - watched) // 60
+        # best[m]: (value, chosen prefixes) over the series so far, filling m minutes
+        best: dict[int, tuple[int, tuple[tuple[str, int], ...]]] = {0: (0, ())}
+        for series_id, episodes in series.items():
+            grown = dict(best)
+            for used, (value, chosen) in best.items():
+                length = 0
+                for count, lesson in enumerate(episodes, start=1):
+                    length += -(-lesson.duration_s // 60)
+                    if used + length > room:
+                        break
+                    total = used + length
+                    option = value + length * 10**12 + count * priority.get(series_id, 0)
+                    if total not in grown or grown[total][0] < option:
+                        grown[total] = (option, (*chosen, (series_id, count)))
+            best = grown
+        _, chosen = max(best.values())
+        for series_id, count in chosen:
+            kept.extend(series[series_id][:count])
+    return kept
 
 
 def _budgets(

@@ -39,11 +39,14 @@ WHOLE_TERM_LIMIT = 400
 day (rolling.py), not in one model."""
 NARROW = Variant("narrow audiences", home=True, pack=True, urgency=0.8)
 """How narrow-first variants schedule the narrow audiences alone, before the others."""
+NARROW_CAPPED = replace(NARROW, name="narrow audiences, caps filled", scarce=True, fill_caps=True)
+"""...and how narrow-first-prompt does: caps filled, the scarcest series first."""
 HEURISTICS = (
     Variant("home-urgent-0.8", home=True, pack=True, urgency=0.8),
     Variant("home-urgent-ender", home=True, pack=True, urgency=0.8, ender=True),
     Variant("home-urgent-spread", home=True, pack=True, urgency=0.8, ender=True, spread=1.02),
     Variant("narrow-first", pack=True, first=NARROW),
+    Variant("narrow-first-prompt", pack=True, prompt=600, first=NARROW_CAPPED),
     Variant("narrow-first-homes", home=True, pack=True, first=NARROW),
     Variant("home-urgent-0.6", home=True, pack=True, urgency=0.6),
     Variant("home-packed", home=True, pack=True),
