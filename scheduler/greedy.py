@@ -114,11 +114,12 @@ def fill_day(
 ) -> list[Placed]:
     """Place as many candidates as fit in one day, greedily. Candidates of a series come
     in episode order; `left` counts each series' episodes still to air (priority);
-    `home` (series -> second of the day), `pack`, `urgency`, `caps` and `narrow`
-    are the refinements above. `fixed` airings (pins) are already there: channels and audiences
-    are busy then and their minutes count towards caps; a series in `deadline` must
-    end its candidates by that second; a channel in `budget` takes no more lessons once
-    it has aired that many seconds with breaks (`spread`). Returns only what it placed."""
+    `home` (series -> second of the day), `pack`, `urgency`, `caps`, `narrow`, `scarce`
+    and `prompt` (seconds) are the refinements above. `fixed` airings (pins) are already
+    there: channels and audiences are busy then and their minutes count towards caps;
+    a series in `deadline` must end its candidates by that second; a channel in
+    `budget` takes no more lessons once it has aired that many seconds with breaks
+    (`spread`). Returns only what it placed."""
     queues: dict[str, list[Lesson]] = defaultdict(list)
     for lesson in candidates:
         queues[lesson.series].append(lesson)
