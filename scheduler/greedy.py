@@ -416,8 +416,8 @@ def _term(
     homes: dict[str, int] | None = {} if variant.home else None
     placed_by_day: list[tuple[int, Placed]] = []
     day = 0
-    capped = _held_by_caps(problem, audience_left) if variant.fill_caps else set()
-    target = lower_bound(problem).days if variant.spread else 0
+    target = lower_bound(problem).days if variant.spread or variant.fill_caps else 0
+    capped = _held_by_caps(problem, audience_left, target) if variant.fill_caps else set()
     remaining: dict[str, int] = defaultdict(int)  # seconds with breaks, by series
     for lesson in problem.lessons:
         remaining[lesson.series] += lesson.duration_s + problem.break_s
@@ -513,9 +513,11 @@ this share of the days the whole problem needs at the least: its cap is what set
 days, and a day it leaves part of the cap unfilled is a day it may lose at the end."""
 
 
-def _held_by_caps(problem: Problem, minutes: dict[tuple[int, str], int]) -> set[tuple[int, str]]:
-    """The capped audiences whose cap, filled every day, is about what sets the days."""
-    days = lower_bound(problem).days
+def _held_by_caps(
+    problem: Problem, minutes: dict[tuple[int, str], int], days: int
+) -> set[tuple[int, str]]:
+    """The capped audiences whose cap, filled every day, is about what sets the `days`
+    (the problem's lower bound)."""
     found = set()
     for key, seconds in minutes.items():
         cap = problem.audiences[key].max_daily_s if key in problem.audiences else None

@@ -447,8 +447,6 @@ def test_scarce_gives_a_shared_channel_to_the_series_that_has_no_other():
 )
 def test_narrow_first_prompt_needs_fewer_days_on_shared_overlapping_networks(shape, days):
     # The variants before it: 91 and 128 days. Bounds: 86 and 126.
-    from scheduler.solver import HEURISTICS
-
     problem = parse_problem(network(shape))
     variant = next(v for v in HEURISTICS if v.name == "narrow-first-prompt")
     report = check(problem, greedy_schedule(problem, variant))
