@@ -1,7 +1,7 @@
 """The catalogue: the single source of truth for channels, lessons, packages and schedules.
 
 `Catalog` and `open_catalog` are loaded on first use, so that modules which
-only need the error tree (`catalog.errors`) or the package contract
+only need the error tree (`errors`) or the package contract
 (`catalog.layout`, `catalog.hls`) do not import SQLAlchemy.
 """
 

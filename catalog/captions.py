@@ -20,7 +20,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from catalog.errors import BadInput
+from errors import BadInput
 
 LANGUAGES = ("kk", "ru", "en")
 LANGUAGE_NAMES = {"kk": "Қазақша", "ru": "Русский", "en": "English"}  # each in itself

@@ -14,10 +14,10 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from catalog.errors import BadInput
 from catalog.models import Lesson, Series
 from catalog.records import LessonRecord, SeriesRecord
 from catalog.store import ImportBatch, ImportSummary, apply, check_caption_files
+from errors import BadInput
 from scheduler.fields import FieldError
 from scheduler.problem import parse_series
 

@@ -18,7 +18,7 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import DataError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from catalog.errors import BadInput, Busy, SabaqError, Unavailable
+from errors import BadInput, Busy, SabaqError, Unavailable
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 CONNECT_TIMEOUT_S = 5  # a PostgreSQL server that does not answer a connection attempt

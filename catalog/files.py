@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from catalog.errors import NoSpace, Unavailable
+from errors import NoSpace, Unavailable
 
 if TYPE_CHECKING:
     from hashlib import _Hash as Hash

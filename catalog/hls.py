@@ -27,8 +27,8 @@ from typing import Any
 import m3u8
 
 from catalog import captions
-from catalog.errors import BadInput
 from catalog.files import hash_file, staging_path, swap_directory
+from errors import BadInput
 
 MANIFEST = "package.json"
 MASTER = "master.m3u8"

@@ -10,11 +10,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from catalog.errors import BadInput
 from catalog.jobs import lessons_in_order
 from catalog.models import Channel, Series
 from catalog.records import ChannelRecord, LessonRecord
 from catalog.store import ImportBatch, ImportSummary, apply, check_caption_files
+from errors import BadInput
 from scheduler.fields import FieldError
 from scheduler.problem import parse_series
 

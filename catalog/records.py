@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from catalog.captions import parse_assignments
-from catalog.errors import BadInput
+from errors import BadInput
 from scheduler import fields
 from scheduler.problem import Series, parse_channel, parse_lesson
 

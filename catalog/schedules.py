@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
-from catalog.errors import BadInput, NotFound
 from catalog.models import Airing, Channel, Lesson, ScheduleVersion
+from errors import BadInput, NotFound
 from scheduler.fields import time_zone
 
 

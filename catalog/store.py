@@ -10,9 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog.captions import check_fits, parse_captions
-from catalog.errors import BadInput
 from catalog.models import Channel, Lesson, Series
 from catalog.records import ChannelRecord, LessonRecord, SeriesRecord
+from errors import BadInput
 
 
 @dataclass

@@ -18,8 +18,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from catalog.errors import BadInput, NotFound
 from catalog.models import ApiToken, utcnow
+from errors import BadInput, NotFound
 
 PREFIX = "sabaq_"
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$")

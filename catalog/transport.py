@@ -21,6 +21,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
+from errors import MediaError
+
 PACKET = 188
 SYNC = 0x47
 CLOCK = 90_000  # PES timestamps tick at 90 kHz
@@ -28,7 +30,7 @@ WRAP = 1 << 33  # PCR bases, PTS and DTS count 90 kHz ticks modulo 2**33
 VIDEO_TYPES = {0x01, 0x02, 0x1B, 0x24}  # MPEG-1/2 video, H.264, H.265
 
 
-class TransportError(ValueError):
+class TransportError(MediaError):
     """Bytes that are not an MPEG transport stream sabaq can index."""
 
 

@@ -15,7 +15,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from catalog import Catalog
-from catalog.errors import BadInput, Infeasible, SabaqError
+from errors import BadInput, Infeasible, SabaqError
 from service import Workspace
 from service.schedules import DEFAULT_TIMEZONE
 
@@ -35,19 +35,17 @@ def fail(message: str, code: int = EXIT_FAILED, details: list[str] | None = None
     sys.exit(code)
 
 
-EXIT_CODES: dict[type[SabaqError], int] = {BadInput: EXIT_BAD_INPUT}
-"""The one place where errors become exit codes: bad input 2, everything else 1."""
 PREFIXES: dict[type[SabaqError], str] = {Infeasible: "infeasible: "}
 
 
 @contextmanager
 def user_errors() -> Iterator[None]:
-    """Turn sabaq's errors (catalog.errors) into one line and an exit code, never a
+    """Turn sabaq's errors (errors) into one line and an exit code, never a
     traceback; further problems of the same input follow, indented."""
     try:
         yield
     except SabaqError as exc:
-        code = next((c for k, c in EXIT_CODES.items() if isinstance(exc, k)), EXIT_FAILED)
+        code = exc.exit_code  # each error carries its own: bad input 2, other failures 1
         prefix = next((p for k, p in PREFIXES.items() if isinstance(exc, k)), "")
         fail(f"{prefix}{exc}", code, exc.details[1:] if len(exc.details) > 1 else None)
 

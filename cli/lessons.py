@@ -67,7 +67,7 @@ def catalog_captions(context: Context, lesson: str, language: str, file: Path) -
     gets them at once as a new package version (nothing is encoded again); its
     next transcode keeps them.
     """
-    from catalog.errors import BadInput
+    from errors import BadInput
     from service.captions import set_captions
 
     with user_errors():

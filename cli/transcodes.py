@@ -11,7 +11,6 @@ from rich.markup import escape
 from rich.progress import TaskID
 from rich.table import Table
 
-from catalog.errors import BadInput
 from cli.common import (
     EXIT_BAD_INPUT,
     EXIT_FAILED,
@@ -27,6 +26,7 @@ from cli.common import (
     setting,
     user_errors,
 )
+from errors import BadInput
 
 
 @click.command("transcode")

@@ -1,6 +1,6 @@
-"""Errors of the scheduler: members of sabaq's one error tree (catalog.errors)."""
+"""Errors of the scheduler: members of sabaq's one error tree (errors)."""
 
-from catalog.errors import BadInput, Infeasible
+from errors import BadInput, Infeasible
 
 
 class ProblemError(BadInput):

@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from catalog.errors import BadInput
+from errors import BadInput
 from scheduler.ics import CalendarEvent, write_ics
 from scheduler.problem import Problem
 from scheduler.schedule import Schedule

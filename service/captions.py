@@ -14,10 +14,10 @@ from pathlib import Path
 
 from catalog import Catalog
 from catalog.captions import LANGUAGES, check_fits, parse_captions, webvtt
-from catalog.errors import BadInput, NotFound
 from catalog.files import staging_path
 from catalog.layout import Layout
 from catalog.models import Lesson
+from errors import BadInput, NotFound
 from transcoder.captions import read_tracks, recaption
 
 

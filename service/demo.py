@@ -9,10 +9,10 @@ from datetime import datetime
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from catalog.errors import MediaError
 from catalog.files import write_atomic
 from catalog.models import Lesson
 from catalog.problem_io import import_problem
+from errors import MediaError
 from scheduler import SolveOptions, parse_problem, solve
 from scheduler.samples import demo_problem
 from service import schedules, slates, transcodes

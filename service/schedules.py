@@ -11,10 +11,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from catalog import Catalog
-from catalog.errors import NotFound
 from catalog.models import Airing
 from catalog.problem_io import export_problem
 from catalog.schedules import publish, save_schedule
+from errors import NotFound
 from scheduler import parse_schedule
 from scheduler.problem import parse_instant
 from scheduler.schedule import pins_from

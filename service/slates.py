@@ -8,9 +8,9 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from catalog.errors import Conflict
 from catalog.models import Channel, Lesson
 from catalog.schedules import published_version
+from errors import Conflict
 from service.workspace import Workspace
 from transcoder.options import TranscodeOptions
 from transcoder.slate import SlateJob, plan_slates, prune_slates, render_slates

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from catalog import Catalog
-from catalog.errors import Conflict, NotFound, Unavailable
 from catalog.jobs import lessons_in_order, queue_job
 from catalog.models import Lesson
+from errors import Conflict, NotFound, Unavailable
 from service.workspace import Workspace
 from transcoder.jobs import JobOutcome, JobProgress, job_options, run_all, run_queued
 from transcoder.options import TranscodeOptions

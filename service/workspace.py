@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from catalog import Catalog, default_database_url, open_catalog
-from catalog.errors import Unavailable
 from catalog.layout import Layout
+from errors import Unavailable
 
 RetryFn = Callable[[str, float], None]
 """Hears why the database did not answer and how long until the next try."""

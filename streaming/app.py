@@ -13,9 +13,9 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from catalog import Catalog, captions
-from catalog.errors import SabaqError
 from catalog.hls import DOWNLOAD, VERSION_PATTERN, master_playlist
 from catalog.layout import lesson_page_url, slate_key_lesson
+from errors import SabaqError
 from scheduler.ics import CalendarEvent, write_ics
 from streaming import api, catchup, guide, guide_page, live, live_captions, pages
 from streaming import producer as _producer  # noqa: F401  (registers the producer routes)
@@ -232,11 +232,7 @@ async def next_slate(request: web.Request) -> web.StreamResponse:
 
 def _replay(request: web.Request, now: datetime) -> catchup.Replay | None:
     """The catch-up a live request asks for (see streaming.catchup), or None."""
-    try:
-        return catchup.parse_replay(request.query, now, request.app[STATE].catchup_days)
-    except catchup.CatchupError as exc:
-        error = web.HTTPBadRequest if exc.status == 400 else web.HTTPNotFound
-        raise error(text=str(exc)) from None
+    return catchup.parse_replay(request.query, now, request.app[STATE].catchup_days)
 
 
 async def live_master(request: web.Request) -> web.Response:
@@ -508,7 +504,7 @@ async def observe(request: web.Request, handler: api.Handler) -> web.StreamRespo
         response = preflight(request) or deliver(request, await handler(request))
         status = response.status
         return response
-    except SabaqError as exc:  # raised by the service layer: one mapping to statuses
+    except SabaqError as exc:  # every error a user can meet carries its status
         status = status_of(exc)
         return api.error(status, str(exc))
     except web.HTTPException as exc:

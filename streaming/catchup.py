@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
+from errors import BadInput, NotFound
 from streaming.live import TARGET_S, LiveWindow, live_window
 from streaming.snapshot import AiringView, Package
 
@@ -29,14 +30,6 @@ later START, to go on past it."""
 
 FOREVER = datetime.max.replace(tzinfo=UTC)
 """The `until` of a finished replay: it never changes."""
-
-
-class CatchupError(Exception):
-    """A catch-up request that cannot be answered: `status` (400 or 404) and why."""
-
-    def __init__(self, status: int, reason: str) -> None:
-        super().__init__(reason)
-        self.status = status
 
 
 @dataclass(frozen=True)
@@ -60,8 +53,8 @@ def _epoch(query: Mapping[str, str], name: str) -> datetime | None:
     if text is None:
         return None
     text = text.strip()
-    if not text.isdigit() or len(text) > 11:
-        raise CatchupError(400, f"{name}={text[:20]!r} is not a time in seconds since 1970")
+    if not (text.isascii() and text.isdigit()) or len(text) > 11:
+        raise BadInput(f"{name}={text[:20]!r} is not a time in seconds since 1970")
     return datetime.fromtimestamp(int(text), UTC)
 
 
@@ -69,24 +62,23 @@ def parse_replay(query: Mapping[str, str], now: datetime, days: int = DAYS) -> R
     """The replay a request's query asks for (None: none, the plain live channel).
 
     `utc` is its start, `utcend` its end, `lutc` the player's clock (checked, not
-    used: the server's clock is the one that counts). CatchupError when a value is
-    not an epoch time (400), ends before it starts (400), or names an instant not
-    yet aired or older than `days` (404)."""
+    used: the server's clock is the one that counts). BadInput when a value is
+    not an epoch time or ends before it starts, NotFound when it names an instant
+    not yet aired or older than `days`."""
     start = _epoch(query, "utc")
     end = _epoch(query, "utcend")
     _epoch(query, "lutc")
     if start is None:
         if end is not None:
-            raise CatchupError(400, "utcend needs utc, the instant to replay from")
+            raise BadInput("utcend needs utc, the instant to replay from")
         return None
     if end is not None and end <= start:
-        raise CatchupError(400, "utcend must be after utc")
+        raise BadInput("utcend must be after utc")
     if start > now:
-        raise CatchupError(404, f"nothing has aired at {start:%Y-%m-%dT%H:%M:%SZ} yet")
+        raise NotFound(f"nothing has aired at {start:%Y-%m-%dT%H:%M:%SZ} yet")
     oldest = now - timedelta(days=days)
     if start < oldest:
-        raise CatchupError(
-            404,
+        raise NotFound(
             f"{start:%Y-%m-%dT%H:%M:%SZ} is older than the {days}-day catch-up window "
             f"(the oldest is {oldest:%Y-%m-%dT%H:%M:%SZ})",
         )

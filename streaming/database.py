@@ -21,7 +21,7 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any, TypeVar
 
-from catalog.errors import Unavailable
+from errors import Unavailable
 
 T = TypeVar("T")
 WORKERS = 4

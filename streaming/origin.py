@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from catalog.errors import BadInput
+from errors import BadInput
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 HOST = re.compile(

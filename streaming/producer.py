@@ -25,10 +25,10 @@ from sqlalchemy.orm import Session
 
 from catalog.captions import LANGUAGES
 from catalog.captions import MAX_BYTES as MAX_CAPTION_BYTES
-from catalog.errors import BadInput, MediaError, NoSpace, TooLarge
 from catalog.layout import Layout
 from catalog.models import Lesson, LessonStatus
 from catalog.tokens import token_owner
+from errors import BadInput, MediaError, NoSpace, TooLarge
 from service.captions import set_captions
 from service.schedules import DEFAULT_TIMEZONE, Published, publish_document
 from service.schedules import publish_version as publish_stored

@@ -1,6 +1,6 @@
 """The ffmpeg pipeline: probe, signer overlay, loudness, one-pass HLS ladder, packaging."""
 
-from catalog.errors import MediaError
+from errors import MediaError
 from transcoder.options import TranscodeOptions
 from transcoder.package import PackageResult, is_current, source_checksum, transcode
 from transcoder.probe import MediaInfo, probe

@@ -12,7 +12,6 @@ from pathlib import Path
 
 from catalog import captions
 from catalog.captions import CaptionError, Cue
-from catalog.errors import MediaError
 from catalog.files import staging_path
 from catalog.hls import (
     DOWNLOAD,
@@ -31,6 +30,7 @@ from catalog.hls import (
     write_manifest,
 )
 from catalog.transport import TransportError, keyframes
+from errors import MediaError
 from transcoder.download import finish_download
 
 Tracks = Mapping[str, Sequence[Cue]]

@@ -20,7 +20,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from catalog import Catalog
-from catalog.errors import BadInput, Busy, MediaError, SabaqError
 from catalog.jobs import (
     HEARTBEAT_S,
     beat,
@@ -32,6 +31,7 @@ from catalog.jobs import (
 )
 from catalog.layout import Layout, package_record
 from catalog.models import Lesson, TranscodeJob
+from errors import BadInput, Busy, MediaError, SabaqError
 from transcoder.captions import read_tracks, recaption
 from transcoder.options import TranscodeOptions
 from transcoder.package import PackageResult, is_current, source_checksum, transcode

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from catalog.errors import BadInput
+from errors import BadInput
 
 FPS = 25
 GOP_S = 2

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-from catalog.errors import BadInput
+from errors import BadInput
 from transcoder.ladder import DEFAULT_LADDER, SUPPORTED_HEIGHTS
 
 _TYPES: dict[str, tuple[type, ...]] = {

@@ -15,7 +15,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from catalog.errors import MediaError
 from catalog.files import hash_file, remove_stale, staging_path
 from catalog.hls import (
     AUDIO_CODECS,
@@ -37,6 +36,7 @@ from catalog.hls import (
     write_manifest,
 )
 from catalog.transport import TransportError
+from errors import MediaError
 from transcoder.captions import read_tracks, write_tracks
 from transcoder.download import finish_download
 from transcoder.graph import Loudness, build_args, download_rung, download_size

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
-from catalog.errors import MediaError
+from errors import MediaError
 
 CONTAINERS = {  # ffmpeg demuxer -> what producers know it as
     "mov": "MP4/MOV",

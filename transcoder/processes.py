@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from catalog.errors import MediaError
+from errors import MediaError
 
 PR_SET_PDEATHSIG = 1  # prctl(2)
 

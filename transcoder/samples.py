@@ -9,7 +9,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from catalog.errors import MediaError
+from errors import MediaError
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 # Sample sources are intermediate files: encode them fast and near-losslessly enough.

@@ -19,9 +19,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from catalog.errors import BadInput, MediaError
 from catalog.hls import MANIFEST
 from catalog.layout import Layout, slate_key, slate_key_start
+from errors import BadInput, MediaError
 from transcoder.options import TranscodeOptions
 from transcoder.package import PackageResult, transcode
 from transcoder.samples import render

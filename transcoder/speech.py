@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from catalog.captions import Cue
-from catalog.errors import BadInput, MediaError
+from errors import BadInput, MediaError
 from transcoder.probe import READ_ONLY_ARGS, probe
 from transcoder.processes import die_with_parent, last_line
 

@@ -14,7 +14,7 @@ from catalog.captions import (
     segment_files,
     webvtt,
 )
-from catalog.errors import BadInput
+from errors import BadInput
 
 SRT = """1
 00:00:01,000 --> 00:00:04,500

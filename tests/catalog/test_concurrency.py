@@ -12,10 +12,10 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import OperationalError
 
 from catalog import open_catalog
-from catalog.errors import Busy
 from catalog.models import JobState, Lesson, ScheduleVersion, TranscodeJob
 from catalog.problem_io import import_problem
 from catalog.schedules import publish, save_schedule
+from errors import Busy
 
 JOBS = 60
 NOW = datetime(2026, 9, 1, tzinfo=UTC)

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import func, select
 
 from catalog.csv_io import export_csv, import_csv
-from catalog.errors import BadInput
 from catalog.models import Channel, Lesson, Series
 from catalog.problem_io import export_problem, import_problem
+from errors import BadInput
 
 KAZAKH = "Бөлшектер: ә ғ қ ң ө ұ ү һ і"
 HEADER = (

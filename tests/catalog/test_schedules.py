@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from catalog.errors import BadInput
 from catalog.models import ScheduleVersion
 from catalog.problem_io import import_problem
 from catalog.schedules import publish, published_version, save_schedule
+from errors import BadInput
 
 DOC = {
     "airings": [

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from catalog.errors import BadInput
 from catalog.models import ApiToken
 from catalog.tokens import create_token, digest, list_tokens, revoke_token, token_owner
+from errors import BadInput
 
 
 def test_token_is_stored_only_as_its_digest(catalog):

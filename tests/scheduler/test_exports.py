@@ -11,7 +11,7 @@ from datetime import timedelta
 import icalendar
 import pytest
 
-from catalog.errors import BadInput
+from errors import BadInput
 from scheduler import SolveOptions, parse_problem, solve
 from scheduler.exports import export
 from scheduler.schedule import pins_from

@@ -83,8 +83,8 @@ def test_the_catalogue_and_the_scheduler_judge_a_document_alike(
     import json
 
     from catalog import open_catalog
-    from catalog.errors import BadInput
     from catalog.problem_io import import_problem
+    from errors import BadInput
 
     change(problem_data)
     with pytest.raises(ProblemError, match=re.escape(expected)):

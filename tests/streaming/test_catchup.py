@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 import m3u8
 import pytest
 
-from streaming.catchup import CatchupError, Replay, parse_replay, replay_window
+from errors import SabaqError
+from streaming.catchup import Replay, parse_replay, replay_window
 from streaming.live import live_window, media_playlist
 from tests.streaming.test_live import AIRINGS, LESSONS, SLATE, T0
 
@@ -135,14 +136,14 @@ def test_parse_replay_reads_the_players_forms():
     ],
 )
 def test_parse_replay_refuses_with_a_reason(query, status, says):
-    with pytest.raises(CatchupError) as caught:
+    with pytest.raises(SabaqError) as caught:
         parse_replay(query, NOW)
-    assert caught.value.status == status
+    assert caught.value.http_status == status
     assert says in str(caught.value)
 
 
 def test_the_window_is_configurable():
     start = str(int((NOW - timedelta(days=2)).timestamp()))
     assert parse_replay({"utc": start}, NOW, days=3) is not None
-    with pytest.raises(CatchupError, match="1-day"):
+    with pytest.raises(SabaqError, match="1-day"):
         parse_replay({"utc": start}, NOW, days=1)

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from catalog.errors import Unavailable
+from errors import Unavailable
 from streaming.database import Database
 
 

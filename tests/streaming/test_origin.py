@@ -8,7 +8,7 @@ import icalendar
 import pytest
 
 from catalog import open_catalog
-from catalog.errors import BadInput
+from errors import BadInput
 from streaming import create_app
 from streaming.origin import Origin, networks, public_url
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from catalog.errors import MediaError
+from errors import MediaError
 from transcoder.probe import MediaInfo, check_length, probe
 
 

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from catalog.errors import BadInput
 from catalog.layout import slate_key
+from errors import BadInput
 from transcoder.slate import (
     MAX_TITLE,
     SLATE_SEGMENTS,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from catalog.captions import parse_captions, webvtt
-from catalog.errors import BadInput, MediaError
+from errors import BadInput, MediaError
 from transcoder.speech import LINE_CHARS, MAX_CUE_S, RATE, Word, cues_from, draft
 
 pytestmark = pytest.mark.slow
