@@ -25,8 +25,9 @@ if str(ROOT) not in sys.path:
 from catalog import open_catalog  # noqa: E402
 from catalog.problem_io import import_problem  # noqa: E402
 from catalog.schedules import publish, save_schedule  # noqa: E402
+from service.jobs import record_package  # noqa: E402
+from service.workspace import Workspace  # noqa: E402
 from transcoder import TranscodeOptions, transcode  # noqa: E402
-from transcoder.jobs import record_package  # noqa: E402
 from transcoder.samples import make_lesson  # noqa: E402
 from transcoder.slate import plan_slates, render_slates, slate_options  # noqa: E402
 
@@ -132,7 +133,7 @@ def build_site(data: Path) -> tuple[str, str]:
     source = make_lesson(data / "media" / "lesson.mp4", "Теңдеулер", 24, size="854x480")
     options = TranscodeOptions(ladder=LADDER, preset="veryfast")
     result = transcode(source, data / "packages" / lesson_id, options)
-    record_package(catalog, lesson_id, options, result)
+    record_package(Workspace.over(data, catalog), lesson_id, options, result)
     now = datetime.now(UTC).replace(microsecond=0)
     airings = []
     for n in range(-20, 200):  # the lesson repeats every 30 s: boundaries all the time

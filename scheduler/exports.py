@@ -15,10 +15,9 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from errors import BadInput
-from scheduler.ics import CalendarEvent, write_ics
+from scheduler.guide import calendars, guide_of, xmltv
 from scheduler.problem import Problem
 from scheduler.schedule import Schedule
-from scheduler.xmltv import GuideChannel, Programme, tvg_id, write_xmltv
 
 FORMATS = ("xmltv", "csv", "ics", "ffplayout", "json")
 SINGLE_FILE = ("xmltv", "csv", "json")  # the others write a directory of files
@@ -49,30 +48,7 @@ def export(
 
 def to_xmltv(problem: Problem, schedule: Schedule) -> bytes:
     """The XMLTV guide of the schedule."""
-    lessons = {lesson.id: lesson for lesson in problem.lessons}
-    channels = [
-        GuideChannel(tvg_id(c.id), c.name, number)
-        for number, c in enumerate(problem.channels, start=1)
-    ]
-    programmes = []
-    for airing in schedule.airings:
-        lesson = lessons[airing.lesson]
-        series = problem.series[lesson.series]
-        programmes.append(
-            Programme(
-                channel=tvg_id(airing.channel),
-                start=airing.start,
-                stop=airing.end,
-                title=lesson.title,
-                language=series.language,
-                series_title=series.title,
-                subject=series.subject,
-                grade=series.grade,
-                episode=lesson.episode,
-                signed=lesson.signed,
-            )
-        )
-    return write_xmltv(channels, programmes, problem.timezone)
+    return xmltv(guide_of(problem, schedule))
 
 
 def to_csv(problem: Problem, schedule: Schedule) -> str:
@@ -123,31 +99,8 @@ def to_csv(problem: Problem, schedule: Schedule) -> str:
 
 def to_ics(problem: Problem, schedule: Schedule) -> Files:
     """One iCalendar per audience (grade x language): `{grade}-{language}.ics`."""
-    lessons = {lesson.id: lesson for lesson in problem.lessons}
-    channels = {c.id: c for c in problem.channels}
-    events: dict[tuple[int, str], list[CalendarEvent]] = defaultdict(list)
-    for airing in schedule.airings:
-        lesson = lessons[airing.lesson]
-        series = problem.series[lesson.series]
-        events[(series.grade, series.language)].append(
-            CalendarEvent(
-                lesson.id,
-                airing.start,
-                airing.end,
-                lesson.title,
-                series.title,
-                lesson.episode,
-                lesson.signed,
-                channels[airing.channel].name,
-                series.subject,
-            )
-        )
-    return {
-        f"{grade}-{language}.ics": write_ics(
-            f"sabaq {language} grade {grade}", problem.timezone, items
-        )
-        for (grade, language), items in sorted(events.items())
-    }
+    made = calendars(guide_of(problem, schedule))
+    return {f"{grade}-{language}.ics": body for (grade, language), body in made.items()}
 
 
 def to_ffplayout(

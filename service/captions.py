@@ -18,6 +18,8 @@ from catalog.files import staging_path
 from catalog.layout import Layout
 from catalog.models import Lesson
 from errors import BadInput, NotFound
+from service.outputs import deliver
+from service.workspace import Workspace
 from transcoder.captions import read_tracks, recaption
 
 
@@ -62,3 +64,26 @@ def set_captions(
     if package is not None:
         version = recaption(package, read_tracks(files)).version
     return CaptionsSet(lesson_id, language, len(cues), stored, version)
+
+
+def set_captions_file(
+    workspace: Workspace, lesson_id: str, language: str, path: Path
+) -> CaptionsSet:
+    """`set_captions` from a file (BadInput when it cannot be read)."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise BadInput(f"{path}: cannot be read ({exc.strerror})") from None
+    return set_captions(workspace.catalog(), workspace.root, lesson_id, language, data, str(path))
+
+
+def draft_captions(media: Path, model: Path, output: Path | None) -> str | None:
+    """Draft WebVTT captions from a recording's sound by offline speech recognition
+    (a Vosk model directory), marked as a draft to correct; written to `output`, else
+    returned."""
+    from transcoder.speech import VoskRecogniser, draft
+
+    text = webvtt(draft(media, VoskRecogniser(model))).replace(
+        "WEBVTT\n", "WEBVTT\n\nNOTE a draft by speech recognition: correct it\n", 1
+    )
+    return deliver(text, output)

@@ -15,7 +15,7 @@ from catalog.problem_io import import_problem
 from errors import MediaError
 from scheduler import SolveOptions, parse_problem, solve
 from scheduler.samples import demo_problem
-from service import schedules, slates, transcodes
+from service import jobs, schedules, slates
 from service.workspace import Workspace
 from transcoder import TranscodeOptions
 from transcoder.samples import make_lesson, make_signer, sample_captions
@@ -83,7 +83,7 @@ def build(
     report.say("transcoding with the sign-language overlay (already current packages are kept)")
     ids = [x["id"] for x in problem["lessons"]]
     bar = report.task("transcoding", 1.0)
-    outcomes = transcodes.run_lessons(
+    outcomes = jobs.run_lessons(
         workspace, ids, TranscodeOptions(ladder=DEMO_LADDER), 2, progress=bar
     )
     failed = [o for o in outcomes if not o.ok]

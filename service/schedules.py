@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
@@ -12,12 +13,14 @@ from sqlalchemy.orm import Session
 
 from catalog import Catalog
 from catalog.models import Airing
-from catalog.problem_io import export_problem
+from catalog.problem_io import export_problem, load_json
 from catalog.schedules import publish, save_schedule
 from errors import NotFound
 from scheduler import parse_schedule
+from scheduler.fields import time_zone
 from scheduler.problem import parse_instant
 from scheduler.schedule import pins_from
+from service.workspace import Workspace
 
 DEFAULT_TIMEZONE = "Asia/Almaty"
 
@@ -90,3 +93,15 @@ def check_lessons_known(problem: Mapping[str, Any], schedule: Any, where: str) -
     for airing in parse_schedule(schedule).airings:
         if airing.lesson not in known:
             raise NotFound(f"{where}: lesson {airing.lesson!r} is not in the problem")
+
+
+def check_timezone(name: str) -> None:
+    """BadInput (naming the field `timezone`) unless `name` is an IANA time zone."""
+    time_zone(name)
+
+
+def publish_file(
+    workspace: Workspace, schedule_file: Path, timezone: str, now: datetime
+) -> Published:
+    """Publish the schedule in `schedule_file` (see `publish_document`)."""
+    return publish_document(workspace.catalog(), load_json(schedule_file), timezone, now)

@@ -13,7 +13,7 @@ from catalog.schedules import published_version
 from errors import Conflict
 from service.workspace import Workspace
 from transcoder.options import TranscodeOptions
-from transcoder.slate import SlateJob, plan_slates, prune_slates, render_slates
+from transcoder.slate import SlateJob, plan_slates, prune_slates, render_slates, slate_options
 
 
 @dataclass(frozen=True)
@@ -54,3 +54,30 @@ def render(
         planned(len(plan))
     made = render_slates(workspace.root, plan, options, jobs, force, done)
     return SlatesMade(made, len(plan), prune_slates(workspace.root, now), version is not None)
+
+
+def make_slates(
+    workspace: Workspace,
+    now: datetime,
+    hours: float,
+    ladder: tuple[int, ...],
+    preset: str,
+    jobs: int = 1,
+    force: bool = False,
+    done: Callable[[int, int], None] | None = None,
+) -> SlatesMade:
+    """`render` with slates encoded for the rungs `ladder` with libx264's `preset`;
+    `done` hears (slates ready, slates planned) as each one is ready."""
+    total = [0]
+    ready = [0]
+
+    def planned(count: int) -> None:
+        total[0] = count
+
+    def one(_: SlateJob) -> None:
+        ready[0] += 1
+        if done is not None:
+            done(ready[0], total[0])
+
+    options = slate_options(ladder, preset)
+    return render(workspace, now, hours, options, jobs, force, planned, one)

@@ -1,22 +1,26 @@
-"""Queueing and running transcode jobs: one way for the CLI, the API and the workers.
+"""Transcoding: one way for the CLI, the API and the workers.
 
 Jobs live in the catalogue. Whoever queues them (`queue_lessons`), a local run
-(`run_lessons`, `run_queue`) or a worker of the farm then *claims* each job
-before running it, so a job is never run twice at once.
+(`service.jobs.run_lessons`, `run_queue`) or a worker of the farm (service.farm)
+then *claims* each job before running it, so a job is never run twice at once.
+A file outside the catalogue is packaged by `package_file`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from catalog import Catalog
-from catalog.jobs import lessons_in_order, queue_job
-from catalog.models import Lesson
+from catalog.captions import parse_assignments
+from catalog.jobs import jobs_in_order, lessons_in_order, queue_job
+from catalog.models import JobState, Lesson
 from errors import Conflict, NotFound, Unavailable
+from service.jobs import job_options
 from service.workspace import Workspace
-from transcoder.jobs import JobOutcome, JobProgress, job_options, run_all, run_queued
+from transcoder import PackageResult, ladder, transcode
 from transcoder.options import TranscodeOptions
 
 
@@ -69,7 +73,7 @@ def ring_workers(queued: Queued) -> Queued:
     """Tell the farm's workers (SABAQ_BROKER_URL) about the queued jobs; without a broker
     the jobs wait for `sabaq transcode --queued`. Unavailable when the broker is down
     (the jobs stay queued in the catalogue)."""
-    from transcoder.farm import broker_url, enqueue, shown
+    from service.farm import broker_url, enqueue, shown
 
     broker = broker_url()
     if broker is None or not queued.job_ids:
@@ -93,25 +97,51 @@ def all_lesson_ids(catalog: Catalog) -> list[str]:
     return ids
 
 
-def run_lessons(
-    workspace: Workspace,
-    lesson_ids: Sequence[str],
+def transcode_options(**settings: Any) -> TranscodeOptions:
+    """Transcode options from the CLI's settings; BadInput names a bad one."""
+    return TranscodeOptions(**settings)
+
+
+def parse_ladder(text: str) -> tuple[int, ...]:
+    """'720,480,360' as rung heights; BadInput names a height sabaq does not make."""
+    return ladder.parse_ladder(text)
+
+
+def package_file(
+    lesson: Path,
+    output: Path,
     options: TranscodeOptions,
-    jobs: int = 1,
-    progress: JobProgress | None = None,
-    force: bool = False,
-) -> list[JobOutcome]:
-    """Queue, claim and run the lessons' jobs here, `jobs` at a time; a current package
-    is kept (unless `force`), a job running elsewhere is left to its runner."""
-    catalog, root = workspace.catalog(), workspace.root
-    return run_all(catalog, root, list(lesson_ids), options, jobs, progress, force)
+    signer: Path | None = None,
+    captions: str = "",
+    progress: Callable[[float], None] | None = None,
+) -> PackageResult:
+    """Package one recording outside the catalogue into `output` (which appears only
+    when complete); `captions` assigns subtitle files as 'kk=FILE ru=FILE'."""
+    subtitles = {k: Path(v) for k, v in parse_assignments(captions, "--captions").items()}
+    return transcode(lesson, output, options, signer, progress=progress, captions=subtitles)
 
 
-def run_queue(
-    workspace: Workspace,
-    jobs: int = 1,
-    progress: JobProgress | None = None,
-    started: Callable[[str], None] | None = None,
-) -> list[JobOutcome]:
-    """Claim and run queued jobs here until none is left (several runners may share it)."""
-    return run_queued(workspace.catalog(), workspace.root, jobs, progress, started)
+@dataclass(frozen=True)
+class JobRow:
+    """A transcode job as the catalogue records it."""
+
+    id: int
+    lesson_id: str
+    state: str
+    progress: float
+    attempts: int
+    error: str | None
+
+    @property
+    def open(self) -> bool:
+        """Queued or running: not ended yet."""
+        return self.state in (JobState.queued, JobState.running)
+
+
+def job_rows(workspace: Workspace) -> list[JobRow]:
+    """Every transcode job, from every runner and worker, oldest first."""
+    with workspace.catalog().session() as session:
+        return [
+            JobRow(j.id, j.lesson_id, str(j.state), j.progress, j.attempts, j.error)
+            for j in session.scalars(jobs_in_order())
+        ]

@@ -21,6 +21,11 @@ class Workspace:
     root: Path
     _catalog: Catalog | None = field(default=None, repr=False)
 
+    @classmethod
+    def over(cls, root: Path, catalog: Catalog) -> Workspace:
+        """A workspace of `root` over a catalogue that is already open (its owner closes it)."""
+        return cls(root, catalog)
+
     @property
     def layout(self) -> Layout:
         """Where things live in the data directory."""
@@ -31,13 +36,18 @@ class Workspace:
         """SABAQ_DATABASE_URL, else the SQLite file of the data directory."""
         return default_database_url(self.root)
 
-    def catalog(self, wait_s: float = 0.0, on_retry: RetryFn | None = None) -> Catalog:
-        """The catalogue, opened (and migrated) once; a database that does not answer
-        is tried again for up to `wait_s` seconds."""
+    def catalog(
+        self, wait_s: float = 0.0, on_retry: RetryFn | None = None, *, migrate: bool = True
+    ) -> Catalog:
+        """The catalogue, opened (and migrated, unless `migrate` is False: a process that
+        another one already migrated for) once; a database that does not answer is
+        tried again for up to `wait_s` seconds."""
         if self._catalog is None:
             try:
                 self.root.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise Unavailable(f"data directory {self.root}: {exc.strerror}") from None
-            self._catalog = open_catalog(self.database_url, wait_s=wait_s, on_retry=on_retry)
+            self._catalog = open_catalog(
+                self.database_url, migrate=migrate, wait_s=wait_s, on_retry=on_retry
+            )
         return self._catalog

@@ -7,16 +7,14 @@ import re
 import time
 from datetime import date, datetime
 from pathlib import Path
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
 from catalog import Catalog, captions
 from catalog.hls import DOWNLOAD, VERSION_PATTERN, master_playlist
-from catalog.layout import lesson_page_url, slate_key_lesson
+from catalog.layout import slate_key_lesson
 from errors import SabaqError
-from scheduler.ics import CalendarEvent, write_ics
 from streaming import api, catchup, guide, guide_page, live, live_captions, pages
 from streaming import producer as _producer  # noqa: F401  (registers the producer routes)
 from streaming.assets import load_assets
@@ -382,9 +380,7 @@ async def iptv_playlist(request: web.Request) -> web.Response:
 async def iptv_epg(request: web.Request) -> web.Response:
     """GET /iptv/epg.xml."""
     snapshot = await request.app[STATE].snapshot()
-    body = guide.xmltv(
-        snapshot.channels, snapshot.airings, snapshot.lessons, snapshot.timezone, _base_url(request)
-    )
+    body = guide.xmltv(snapshot, _base_url(request))
     return web.Response(
         body=body,
         content_type="application/xml",
@@ -403,30 +399,7 @@ async def calendar(request: web.Request) -> web.Response:
     if match is None:
         raise web.HTTPNotFound(text="calendars are named like 5-kk.ics")
     grade, language = int(match.group(1)), match.group(2)
-    channels = {c.id: c.name for c in snapshot.channels}
-    base = _base_url(request)
-    events = [
-        CalendarEvent(
-            lesson.id,
-            a.start,
-            a.end,
-            lesson.title,
-            lesson.series_title,
-            lesson.episode,
-            lesson.signed,
-            channels.get(a.channel_id, a.channel_id),
-            lesson.subject,
-            url=base + lesson_page_url(lesson.id),
-            sequence=snapshot.version,
-            modified=snapshot.published_at,
-        )
-        for a in snapshot.airings
-        if (lesson := snapshot.lessons.get(a.lesson_id)) is not None
-        and lesson.grade == grade
-        and lesson.language == language
-    ]
-    domain = urlsplit(base).hostname or "sabaq"
-    body = write_ics(f"sabaq {language} grade {grade}", snapshot.timezone, events, domain)
+    body = guide.audience_calendar(snapshot, grade, language, _base_url(request))
     return web.Response(
         body=body,
         content_type="text/calendar",

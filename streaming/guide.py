@@ -1,48 +1,58 @@
-"""The server's guide and channel list: snapshot views to XMLTV, and the M3U list (pure)."""
+"""The server's guides and channel list: the published snapshot as a `Guide` (written
+to XMLTV and iCalendar by scheduler.guide, as `schedule export` does), and the M3U
+list (pure)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from urllib.parse import urlsplit
 
 from catalog.layout import GUIDE_URL, LOGO_URL, channel_page_url, lesson_page_url, live_url
+from scheduler import guide
 from scheduler.fields import printable
-from scheduler.xmltv import GuideChannel, Programme, tvg_id, write_xmltv
+from scheduler.guide import Guide, Listing, Station
+from scheduler.xmltv import tvg_id
 from streaming.catchup import DAYS
-from streaming.snapshot import AiringView, ChannelView, LessonView
+from streaming.snapshot import ChannelView, Snapshot
 
 
-def xmltv(
-    channels: Sequence[ChannelView],
-    airings: Sequence[AiringView],
-    lessons: dict[str, LessonView],
-    timezone: str,
-    base_url: str,
-) -> bytes:
-    """The XMLTV document of the published schedule."""
-    ids = {c.id: tvg_id(c.id) for c in channels}
-    programmes = [
-        Programme(
-            channel=ids[a.channel_id],
+def published_guide(snapshot: Snapshot, base_url: str) -> Guide:
+    """The published schedule as guides show it, linking to this server's pages."""
+    listings = tuple(
+        Listing(
+            channel=a.channel_id,
             start=a.start,
-            stop=a.end,
+            end=a.end,
+            lesson_id=lesson.id,
             title=lesson.title,
-            language=lesson.language,
             series_title=lesson.series_title,
             subject=lesson.subject,
             grade=lesson.grade,
+            language=lesson.language,
             episode=lesson.episode,
             signed=lesson.signed,
-            url=base_url + lesson_page_url(lesson.id),
             captions=lesson.captions,
+            url=base_url + lesson_page_url(lesson.id),
         )
-        for a in airings
-        if (lesson := lessons.get(a.lesson_id)) is not None and a.channel_id in ids
-    ]
-    guide_channels = [
-        GuideChannel(ids[c.id], c.name, c.number, base_url + channel_page_url(c.id))
-        for c in channels
-    ]
-    return write_xmltv(guide_channels, programmes, timezone, base_url)
+        for a in snapshot.airings
+        if (lesson := snapshot.lessons.get(a.lesson_id)) is not None
+    )
+    stations = tuple(
+        Station(c.id, c.name, c.number, base_url + channel_page_url(c.id))
+        for c in snapshot.channels
+    )
+    return Guide(snapshot.timezone, stations, listings, snapshot.version, snapshot.published_at)
+
+
+def xmltv(snapshot: Snapshot, base_url: str) -> bytes:
+    """The XMLTV document of the published schedule."""
+    return guide.xmltv(published_guide(snapshot, base_url), base_url)
+
+
+def audience_calendar(snapshot: Snapshot, grade: int, language: str, base_url: str) -> bytes:
+    """One audience's airings as an iCalendar; the server's host makes UIDs unique."""
+    domain = urlsplit(base_url).hostname or "sabaq"
+    return guide.audience_calendar(published_guide(snapshot, base_url), grade, language, domain)
 
 
 def _m3u_value(text: str) -> str:

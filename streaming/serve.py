@@ -23,11 +23,17 @@ from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.log import access_logger, server_logger
 
 from catalog import Catalog
+from errors import Unavailable
+from service.processes import die_with_parent
+from service.workspace import RetryFn, Workspace
 from streaming.app import create_app
 from streaming.catchup import DAYS
-from streaming.origin import Network, Origin
+from streaming.origin import Network, Origin, networks, public_url
 from streaming.sockets import PER_ADDRESS, Limiter
-from transcoder.processes import die_with_parent
+
+CATCHUP_DAYS = DAYS
+"""Days back a channel can be replayed, unless `sabaq serve --catchup-days` says otherwise."""
+__all__ = ["CATCHUP_DAYS", "PER_ADDRESS", "check_port", "run_server", "serve"]
 
 Announce = Callable[[str], None]
 # Connections waiting to be accepted: a crowd reconnecting at once (a channel starting,
@@ -205,3 +211,56 @@ def run_server(
 
 def _stop(signum: int, frame: object) -> None:
     raise web.GracefulExit()
+
+
+def serve(
+    workspace: Workspace,
+    host: str,
+    port: int,
+    *,
+    workers: int = 1,
+    max_upload_bytes: int = 2 * 1024**3,
+    access_log: bool = True,
+    db_wait_s: float = 0.0,
+    on_retry: RetryFn | None = None,
+    public: str | None = None,
+    trusted_proxies: Sequence[str] = (),
+    per_address: int = PER_ADDRESS,
+    catchup_days: int = DAYS,
+    announce: Announce | None = None,
+) -> None:
+    """`sabaq serve`: the workspace's catalogue opened and migrated once (a database
+    that does not answer is tried for `db_wait_s`), then served until interrupted;
+    links use `public` (a base URL) when given, else the request's host, believing
+    X-Forwarded-* only from `trusted_proxies`. Unavailable when the port is taken."""
+    origin = Origin(public_url(public) if public else None, networks(trusted_proxies))
+    workspace.catalog(db_wait_s, on_retry)
+    root = workspace.root
+    try:
+        run_server(
+            lambda: Workspace(root).catalog(migrate=False),  # one per process, after the fork
+            root,
+            host,
+            port,
+            workers,
+            max_upload_bytes,
+            announce=announce,
+            access_log=access_log,
+            origin=origin,
+            per_address=per_address,
+            catchup_days=catchup_days,
+        )
+    except OSError as exc:
+        raise Unavailable(f"cannot listen on {host}:{port} ({exc.strerror})") from None
+
+
+def check_port(host: str, port: int) -> None:
+    """Unavailable, before any work, when `host:port` cannot be listened on (another
+    server has it)."""
+    try:
+        _listener(host, port, reuse_port=False).close()
+    except OSError as exc:
+        raise Unavailable(
+            f"cannot listen on {host}:{port} ({exc.strerror}): is another server running "
+            "there? Stop it or choose another --port"
+        ) from None

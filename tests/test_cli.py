@@ -217,7 +217,7 @@ def test_catalog_import_then_export_problem(run, tmp_path, problem_data):
 
 def test_transcode_of_missing_file_is_one_line(run, tmp_path):
     result = run("transcode", str(tmp_path / "nope.mp4"), "-o", str(tmp_path / "out"))
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # bad input
     assert "nope.mp4: no such file" in result.output
     assert not (tmp_path / "out").exists()
 

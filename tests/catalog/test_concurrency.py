@@ -22,7 +22,7 @@ NOW = datetime(2026, 9, 1, tzinfo=UTC)
 
 
 def _claimer(url: str, schema: str | None, out: multiprocessing.Queue) -> None:
-    from transcoder.jobs import claim
+    from service.jobs import claim
 
     catalog = open_catalog(url, migrate=False, schema=schema)
     mine = []

@@ -23,12 +23,13 @@ from catalog.layout import Layout
 from catalog.models import Lesson
 from catalog.problem_io import import_problem
 from catalog.schedules import publish, published_version, save_schedule
+from service.jobs import record_package
+from service.workspace import Workspace
 from streaming import create_app
 from streaming.database import Database
 from streaming.state import STATE
 from tests.conftest import PG_ABSENT, PG_URL, _postgres_schema
 from tests.streaming.conftest import OPTIONS
-from transcoder.jobs import record_package
 from transcoder.package import PackageResult
 
 from .relay import relay_to
@@ -69,7 +70,7 @@ def _copy_site(site, url: str, schema: str) -> None:
             manifest.segments,
             manifest.checksum,
         )
-        record_package(target, lesson_id, OPTIONS, result)
+        record_package(Workspace.over(site.data_dir, target), lesson_id, OPTIONS, result)
     with target.session() as session:
         earliest = min(a["start"] for a in airings)
         publish(

@@ -20,9 +20,10 @@ import pytest
 from catalog import open_catalog
 from catalog.problem_io import import_problem
 from catalog.schedules import publish, save_schedule
+from service.jobs import record_package
+from service.workspace import Workspace
 from streaming import create_app
 from transcoder import TranscodeOptions, transcode
-from transcoder.jobs import record_package
 from transcoder.samples import make_lesson, make_signer
 from transcoder.slate import plan_slates, render_slates, slate_options
 
@@ -119,7 +120,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Site:
             # The second lesson has captions in Kazakh (as the catalogue would give them).
             captions={"kk": media / "kk-05-math-002.kk.srt"} if lesson["episode"] == 2 else None,
         )
-        record_package(catalog, lesson["id"], OPTIONS, result)
+        record_package(Workspace.over(data, catalog), lesson["id"], OPTIONS, result)
     start = NOW - timedelta(seconds=20)
     slates = plan_slates(
         {"al-farabi": "Әл-Фараби"},

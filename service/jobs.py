@@ -1,5 +1,10 @@
 """Running transcode jobs for catalogue lessons, with their state kept in the catalogue.
 
+The one job runner of sabaq: `sabaq transcode --all/--queued`, the demo, the
+producer API and the farm's Celery task (service.farm) all run jobs here. The
+transcoder below knows nothing of jobs or of the database: it gets paths and
+options, and returns a package.
+
 Jobs run in a local pool of threads, each driving its own ffmpeg process
 (ffmpeg does the work, so threads are enough); a failed job records its
 reason and the others go on.
@@ -9,11 +14,10 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -29,9 +33,10 @@ from catalog.jobs import (
     queue_job,
     set_progress,
 )
-from catalog.layout import Layout, package_record
+from catalog.layout import package_record
 from catalog.models import Lesson, TranscodeJob
 from errors import BadInput, Busy, MediaError, SabaqError
+from service.workspace import Workspace
 from transcoder.captions import read_tracks, recaption
 from transcoder.options import TranscodeOptions
 from transcoder.package import PackageResult, is_current, source_checksum, transcode
@@ -40,6 +45,8 @@ from transcoder.probe import probe
 PROGRESS_EVERY_S = 2.0  # how often a running job writes its progress to the catalogue
 JobProgress = Callable[[str, float], None]
 """Called with (lesson id, share done)."""
+JobFinished = Callable[["JobOutcome"], None]
+"""Called with each job's outcome as it ends."""
 
 
 @dataclass(frozen=True)
@@ -50,6 +57,13 @@ class JobOutcome:
     ok: bool
     skipped: bool = False
     error: str | None = None
+    seconds: float = 0.0  # what the transcode took
+    media_s: float = 0.0  # the length of the lesson it packaged
+
+    @property
+    def realtime(self) -> float:
+        """Seconds of lesson packaged per second of work (0 when nothing was encoded)."""
+        return self.media_s / self.seconds if self.seconds > 0 and self.media_s > 0 else 0.0
 
 
 FORCE = "force"
@@ -62,8 +76,7 @@ def job_options(options: TranscodeOptions, force: bool = False) -> dict[str, Any
 
 
 def run_lesson(
-    catalog: Catalog,
-    data_dir: Path,
+    workspace: Workspace,
     lesson_id: str,
     options: TranscodeOptions,
     progress: JobProgress | None = None,
@@ -74,22 +87,23 @@ def run_lesson(
 
     There is one way to start a job: claiming it (catalog.jobs.claim_job). A job that
     another runner or worker is running is left to it, and reported as skipped."""
+    catalog = workspace.catalog()
     with catalog.session() as session:
         job_id = queue_job(session, lesson_id, job_options(options, force)).id
     if claim(catalog, job_id) is None:  # the attempt counts from the claim on
         return JobOutcome(lesson_id, ok=True, skipped=True, error="running elsewhere")
-    return run_job(catalog, data_dir, job_id, progress)
+    return run_job(workspace, job_id, progress)
 
 
 def run_job(
-    catalog: Catalog,
-    data_dir: Path,
+    workspace: Workspace,
     job_id: int,
     progress: JobProgress | None = None,
     heartbeat_s: float = HEARTBEAT_S,
 ) -> JobOutcome:
     """Run a started (or claimed) job with its stored options and record how it ended;
     the job's heartbeat is written every `heartbeat_s` while it runs."""
+    catalog = workspace.catalog()
     with catalog.session() as session:
         job = session.get_one(TranscodeJob, job_id)
         lesson_id = job.lesson_id
@@ -107,8 +121,7 @@ def run_job(
         return JobOutcome(lesson_id, ok=False, error=str(exc))
     with _heartbeat(catalog, job_id, heartbeat_s):
         return _work(
-            catalog,
-            data_dir,
+            workspace,
             job_id,
             lesson_id,
             source,
@@ -145,8 +158,7 @@ def _heartbeat(catalog: Catalog, job_id: int, every_s: float) -> Iterator[None]:
 
 
 def _work(
-    catalog: Catalog,
-    data_dir: Path,
+    workspace: Workspace,
     job_id: int,
     lesson_id: str,
     source: str | None,
@@ -157,7 +169,7 @@ def _work(
     declared_s: float | None = None,  # the catalogue's length of the lesson
     subtitles: dict[str, str] | None = None,  # its captions files by language, as stored
 ) -> JobOutcome:
-    layout = Layout(data_dir)
+    catalog, layout = workspace.catalog(), workspace.layout
     out_dir = layout.package(lesson_id)
     try:
         if not source:
@@ -184,6 +196,7 @@ def _work(
                     )
                 return JobOutcome(lesson_id, ok=True, skipped=True)
         recorded = [time.monotonic()]
+        began = list(recorded)
 
         def report(share: float) -> None:
             if progress is not None:
@@ -209,7 +222,9 @@ def _work(
         return JobOutcome(lesson_id, ok=False, error=str(exc))
     with catalog.session() as session:
         _finish(session, job_id, lesson_id, result)
-    return JobOutcome(lesson_id, ok=True)
+    return JobOutcome(
+        lesson_id, ok=True, seconds=time.monotonic() - began[0], media_s=result.duration_s
+    )
 
 
 def _finish(session: Session, job_id: int, lesson_id: str, result: PackageResult) -> None:
@@ -225,9 +240,10 @@ def _finish(session: Session, job_id: int, lesson_id: str, result: PackageResult
 
 
 def record_package(
-    catalog: Catalog, lesson_id: str, options: TranscodeOptions, result: PackageResult
+    workspace: Workspace, lesson_id: str, options: TranscodeOptions, result: PackageResult
 ) -> None:
     """Record a package made outside the job runner (in DATA/packages/LESSON) as a done job."""
+    catalog = workspace.catalog()
     with catalog.session() as session:
         job_id = queue_job(session, lesson_id, options.to_json()).id
     claimed = claim(catalog, job_id)
@@ -258,12 +274,12 @@ def claim(
     return None
 
 
-def run_queued(
-    catalog: Catalog,
-    data_dir: Path,
+def run_queue(
+    workspace: Workspace,
     jobs: int = 1,
     progress: JobProgress | None = None,
     started: Callable[[str], None] | None = None,
+    finished: JobFinished | None = None,
 ) -> list[JobOutcome]:
     """Work through the queued jobs, `jobs` at a time, until none is left.
 
@@ -271,6 +287,7 @@ def run_queued(
     every job is claimed by exactly one of them. `started` hears each lesson
     as its job is claimed.
     """
+    catalog = workspace.catalog()
 
     def worker() -> list[JobOutcome]:
         done = []
@@ -278,7 +295,9 @@ def run_queued(
             if started is not None:
                 with catalog.session() as session:
                     started(session.get_one(TranscodeJob, job_id).lesson_id)
-            done.append(run_job(catalog, data_dir, job_id, progress))
+            done.append(run_job(workspace, job_id, progress))
+            if finished is not None:
+                finished(done[-1])
         return done
 
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
@@ -286,25 +305,27 @@ def run_queued(
         return [outcome for future in futures for outcome in future.result()]
 
 
-def run_all(
-    catalog: Catalog,
-    data_dir: Path,
-    lesson_ids: list[str],
+def run_lessons(
+    workspace: Workspace,
+    lesson_ids: Sequence[str],
     options: TranscodeOptions,
     jobs: int = 1,
     progress: JobProgress | None = None,
     force: bool = False,
+    finished: JobFinished | None = None,
 ) -> list[JobOutcome]:
-    """Run the lessons' jobs, `jobs` at a time; outcomes in the order given."""
+    """Queue, claim and run the lessons' jobs here, `jobs` at a time; a current package
+    is kept (unless `force`), a job running elsewhere is left to its runner. Outcomes
+    come in the order given."""
     outcomes: dict[str, JobOutcome] = {}
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         futures = {
-            pool.submit(
-                run_lesson, catalog, data_dir, lesson_id, options, progress, force
-            ): lesson_id
+            pool.submit(run_lesson, workspace, lesson_id, options, progress, force): lesson_id
             for lesson_id in lesson_ids
         }
         for future in as_completed(futures):
             outcome = future.result()
             outcomes[outcome.lesson_id] = outcome
+            if finished is not None:
+                finished(outcome)
     return [outcomes[lesson_id] for lesson_id in lesson_ids]

@@ -12,8 +12,9 @@ from sqlalchemy import select
 from catalog import open_catalog
 from catalog.models import JobState, Lesson, LessonStatus, TranscodeJob
 from catalog.problem_io import import_problem
+from service.jobs import run_lesson
+from service.workspace import Workspace
 from transcoder import TranscodeOptions
-from transcoder.jobs import run_lesson
 
 pytestmark = pytest.mark.slow
 OPTIONS = TranscodeOptions(preset="ultrafast", ladder=(360, 234))
@@ -55,7 +56,7 @@ def test_full_disk_fails_the_job_and_publishes_nothing(small_disk, tmp_path, med
     path.write_text(json.dumps(problem), encoding="utf-8")
     with catalog.session() as session:
         import_problem(session, path)
-    outcome = run_lesson(catalog, small_disk, "big", OPTIONS)
+    outcome = run_lesson(Workspace.over(small_disk, catalog), "big", OPTIONS)
     assert not outcome.ok
     assert "No space left on device" in (outcome.error or "")
     assert list(small_disk.rglob("*")) in ([], [small_disk / "packages"])  # no partial files

@@ -8,6 +8,9 @@ lease) is taken by the next worker that gets its message. Messages are
 acknowledged late and re-queued when a worker is lost, and Redis hands an
 unacknowledged message to another worker after the visibility timeout.
 
+A worker runs the job through the same runner as everyone else (service.jobs),
+in the data directory it was started with (`sabaq worker --data DIR`).
+
 Environment of `sabaq worker` and of whoever enqueues:
 
 - `SABAQ_BROKER_URL`: e.g. redis://127.0.0.1:6379/0 (required);
@@ -27,8 +30,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 from celery import Celery
 
-from catalog import default_database_url, open_catalog
 from catalog.jobs import lease_s as catalog_lease_s
+from errors import BadInput
+from service.workspace import Workspace
 
 QUEUE = "sabaq-transcode"
 
@@ -38,8 +42,13 @@ def broker_url() -> str | None:
     return os.environ.get("SABAQ_BROKER_URL") or None
 
 
-def make_app(broker: str) -> Celery:
-    """The Celery application of sabaq's transcoding farm."""
+DATA_DIR = "sabaq_data_dir"
+"""The key of the Celery configuration that holds a worker's data directory."""
+
+
+def make_app(broker: str, data_dir: Path | None = None) -> Celery:
+    """The Celery application of sabaq's transcoding farm; a worker's runs its jobs in
+    `data_dir` (an enqueuer needs none)."""
     app = Celery("sabaq", broker=broker)
     queue = os.environ.get("SABAQ_QUEUE", QUEUE)
     visibility = float(os.environ.get("SABAQ_BROKER_VISIBILITY_S", "300"))
@@ -59,6 +68,7 @@ def make_app(broker: str) -> Celery:
         task_ignore_result=True,
         worker_hijack_root_logger=False,
     )
+    app.conf[DATA_DIR] = str(data_dir) if data_dir is not None else None
     app.task(name="sabaq.transcode_job", bind=True, max_retries=None)(transcode_job)
     return app
 
@@ -76,10 +86,10 @@ def transcode_job(task: Any, job_id: int) -> dict[str, Any]:
     worker that died (claimed and run here, its attempt counted).
     """
     from catalog.models import JobState, TranscodeJob
-    from transcoder.jobs import claim, run_job
+    from service.jobs import claim, run_job
 
-    data_dir = Path(os.environ.get("SABAQ_DATA_DIR", "sabaq-data"))
-    catalog = open_catalog(default_database_url(data_dir), migrate=False)
+    workspace = Workspace(Path(task.app.conf[DATA_DIR]))
+    catalog = workspace.catalog(migrate=False)
     lease = lease_s()
     try:
         if claim(catalog, job_id, lease) is None:
@@ -89,7 +99,7 @@ def transcode_job(task: Any, job_id: int) -> dict[str, Any]:
             if running:
                 raise task.retry(countdown=lease)
             return {"job": job_id, "ran": False}  # done, failed or gone: nothing to do
-        outcome = run_job(catalog, data_dir, job_id, heartbeat_s=lease / 4)
+        outcome = run_job(workspace, job_id, heartbeat_s=lease / 4)
         return {"job": job_id, "ran": True, "ok": outcome.ok, "error": outcome.error}
     finally:
         catalog.dispose()
@@ -112,9 +122,17 @@ def enqueue(job_ids: list[int], broker: str) -> None:
             app.send_task("sabaq.transcode_job", args=[job_id], connection=connection)
 
 
-def run_worker(broker: str, concurrency: int, name: str | None = None) -> None:
-    """Run a Celery worker in this process until it is stopped."""
-    app = make_app(broker)
+def run_worker(workspace: Workspace, concurrency: int, name: str | None = None) -> None:
+    """Run a Celery worker of the farm in this process until it is stopped, running its
+    jobs in the workspace's data directory. BadInput when no broker is configured."""
+    broker = broker_url()
+    if broker is None:
+        raise BadInput(
+            "SABAQ_BROKER_URL is not set (e.g. redis://127.0.0.1:6379/0); without a broker "
+            "run the queue locally with `sabaq transcode --queued`"
+        )
+    workspace.catalog()  # migrated once, before the worker forks
+    app = make_app(broker, workspace.root.resolve())
     argv = ["worker", "--loglevel=INFO", f"--concurrency={concurrency}", "--pool=prefork"]
     if name:
         argv.append(f"--hostname={name}@%h")

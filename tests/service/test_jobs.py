@@ -10,8 +10,9 @@ from sqlalchemy import select
 
 from catalog.models import HlsPackage, JobState, Lesson, LessonStatus, TranscodeJob
 from catalog.problem_io import import_problem
+from service.jobs import run_lessons
+from service.workspace import Workspace
 from transcoder import TranscodeOptions
-from transcoder.jobs import run_all
 
 pytestmark = pytest.mark.slow
 OPTIONS = TranscodeOptions(preset="ultrafast", ladder=(234,))
@@ -54,7 +55,7 @@ def _jobs(catalog):
 
 def test_jobs_record_success_failure_and_resume(loaded):
     catalog, data = loaded
-    outcomes = run_all(catalog, data, ["good", "bad"], OPTIONS, jobs=2)
+    outcomes = run_lessons(Workspace.over(data, catalog), ["good", "bad"], OPTIONS, jobs=2)
     assert [(o.lesson_id, o.ok) for o in outcomes] == [("good", True), ("bad", False)]
     jobs = _jobs(catalog)
     assert jobs["good"][:2] == (JobState.done, 1)
@@ -71,7 +72,7 @@ def test_jobs_record_success_failure_and_resume(loaded):
     assert not (data / "packages" / "bad").exists()
 
     # A re-run skips the current package and retries the failed job, counting attempts.
-    again = run_all(catalog, data, ["good", "bad"], OPTIONS)
+    again = run_lessons(Workspace.over(data, catalog), ["good", "bad"], OPTIONS)
     assert again[0].skipped
     assert not again[1].ok
     jobs = _jobs(catalog)
