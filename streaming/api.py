@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
@@ -45,7 +45,8 @@ class Endpoint:
     errors: dict[int, str] = field(default_factory=dict)  # further error statuses
 
 
-ENDPOINTS: list[Endpoint] = []
+ENDPOINTS: web.AppKey[tuple[Endpoint, ...]] = web.AppKey("endpoints")
+"""The application's API endpoints (streaming.routes), for its OpenAPI document."""
 ERROR_SCHEMA = {
     "type": "object",
     "properties": {"error": {"type": "string"}},
@@ -98,16 +99,29 @@ def api(
     response: dict[str, Any] | None = None,
     **more: Any,
 ) -> Callable[[Handler], Handler]:
-    """Declare an API handler; the declaration feeds both the router and the document.
+    """Declare an API handler: its path, method and what the OpenAPI document says of
+    it. The route table (streaming.routes) lists the handlers; `declared` reads this.
 
     `more` holds the rest of `Endpoint` (method, body, secured, status, errors).
     """
 
-    def register(handler: Handler) -> Handler:
-        ENDPOINTS.append(Endpoint(path, summary, handler, params or [], response or {}, **more))
+    def declare(handler: Handler) -> Handler:
+        endpoint = Endpoint(path, summary, handler, params or [], response or {}, **more)
+        setattr(handler, DECLARATION, endpoint)
         return handler
 
-    return register
+    return declare
+
+
+DECLARATION = "sabaq_endpoint"
+
+
+def declared(handler: Handler) -> Endpoint:
+    """The endpoint an `api` declaration made of `handler`."""
+    endpoint = getattr(handler, DECLARATION, None)
+    if not isinstance(endpoint, Endpoint):
+        raise TypeError(f"{handler.__qualname__} is not declared with @api")
+    return endpoint
 
 
 def error(status: int, message: str, headers: Mapping[str, str] | None = None) -> web.Response:
@@ -355,10 +369,10 @@ def _operation(endpoint: Endpoint) -> dict[str, Any]:
     return operation
 
 
-def openapi_document() -> dict[str, Any]:
-    """The OpenAPI 3.1 document of every declared endpoint."""
+def openapi_document(endpoints: Sequence[Endpoint]) -> dict[str, Any]:
+    """The OpenAPI 3.1 document of the endpoints."""
     paths: dict[str, Any] = {}
-    for endpoint in ENDPOINTS:
+    for endpoint in endpoints:
         paths.setdefault(endpoint.path, {})[endpoint.method] = _operation(endpoint)
     return {
         "openapi": "3.1.0",
@@ -378,11 +392,5 @@ def openapi_document() -> dict[str, Any]:
 
 async def openapi(request: web.Request) -> web.Response:
     """GET /api/openapi.json."""
-    return web.json_response(openapi_document())
-
-
-def add_routes(app: web.Application) -> None:
-    """Register every API route."""
-    for endpoint in ENDPOINTS:
-        app.router.add_route(endpoint.method.upper(), endpoint.path, endpoint.handler)
-    app.router.add_get("/api/openapi.json", openapi)
+    endpoints: tuple[Endpoint, ...] = request.app[ENDPOINTS]
+    return web.json_response(openapi_document(endpoints))

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from streaming.guide import m3u, xmltv
-from streaming.snapshot import AiringView, ChannelView, LessonView
+from streaming.snapshot import AiringView, ChannelView, LessonView, Snapshot
 
 DTD = "/usr/share/xmltv/xmltv.dtd"
 # Markup, quotes, a line break and control characters (which XML 1.0 cannot carry at all)
@@ -51,7 +51,8 @@ AIRINGS = [
 @pytest.fixture
 def guide_file(tmp_path):
     path = tmp_path / "epg.xml"
-    path.write_bytes(xmltv(CHANNELS, AIRINGS, LESSONS, "Asia/Almaty", "http://tv.example"))
+    snapshot = Snapshot(channels=CHANNELS, lessons=LESSONS, airings=AIRINGS, timezone="Asia/Almaty")
+    path.write_bytes(xmltv(snapshot, "http://tv.example"))
     return path
 
 
