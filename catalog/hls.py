@@ -1,33 +1,30 @@
-"""The HLS package contract: the typed manifest (`package.json`) and the playlists.
+"""The HLS package contract: the typed manifest (`package.json`) and its file names.
 
-The transcoder writes a package through this module and the server reads it
-through this module, so the format is defined once. Playlists are written and
-read with the `m3u8` library. The manifest lists every rung's segments with
-their exact durations, so a reader never has to parse media playlists; a
-manifest of format 1 (without them) is still read, from its playlists.
+The transcoder writes a package's manifest through this module and the server
+reads it through this module, so the format is defined once. The manifest lists
+every rung's segments with their exact durations, so a reader never has to parse
+media playlists; a manifest of format 1 (without them) is still read, from its
+playlists. The playlists are written by catalog.playlists; a finished package is
+published on disk, version by version, by catalog.publishing.
 
-Pure but for `read_manifest`, `write_manifest` and `read_segments`, which read
-and write one package directory.
+The types are pure; `read_manifest`, `write_manifest`, `content_version` and
+`read_segments` read or write one package directory.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import math
-import os
 import re
-import shutil
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import m3u8
 
 from catalog import captions
-from catalog.files import hash_file, staging_path, swap_directory
+from catalog.files import hash_file
 from errors import BadInput
 
 MANIFEST = "package.json"
@@ -357,240 +354,3 @@ def read_segments(playlist: Path) -> tuple[Segment, ...]:
     """The segments of a media playlist on disk, in order."""
     parsed = m3u8.loads(playlist.read_text(encoding="utf-8"))
     return tuple(Segment(str(s.uri), float(s.duration or 0.0)) for s in parsed.segments)
-
-
-# ------------------------------------------------------------ playlists
-
-SUBTITLES_GROUP = "subs"
-
-
-def master_playlist(
-    rungs: Sequence[Rendition],
-    frame_rate: float = FRAME_RATE,
-    uri: Callable[[Rendition], str] | None = None,
-    prefix: str = "",
-    subtitles: Mapping[str, str] | None = None,
-) -> str:
-    """The multivariant playlist: video rungs first (highest first), audio-only last,
-    then the I-frame playlists of the rungs that have one. `uri` names each rung's
-    media playlist (default: the package's NAME/index.m3u8, after `prefix`); when it
-    is given, no I-frame playlist is listed (a live channel has none). `subtitles`
-    maps languages to their captions playlists, listed as one SUBTITLES group
-    (for deaf and hard-of-hearing viewers) that every variant names."""
-    master = m3u8.M3U8()
-    master.version = 3
-    master.is_independent_segments = True
-    for language, link in (subtitles or {}).items():
-        master.add_media(
-            m3u8.Media(
-                uri=link,
-                type="SUBTITLES",
-                group_id=SUBTITLES_GROUP,
-                language=language,
-                name=captions.LANGUAGE_NAMES.get(language, language),
-                default="NO",
-                autoselect="YES",
-                forced="NO",
-                characteristics=captions.CHARACTERISTICS,
-            )
-        )
-    for rung in sorted(rungs, key=lambda r: (r.resolution is None, -r.bandwidth)):
-        info: dict[str, Any] = {
-            "bandwidth": rung.bandwidth,
-            "average_bandwidth": rung.average_bandwidth,
-            "codecs": rung.codecs,
-        }
-        if rung.resolution is not None:
-            info["resolution"] = f"{rung.resolution[0]}x{rung.resolution[1]}"
-            info["frame_rate"] = frame_rate
-        if subtitles:
-            info["subtitles"] = SUBTITLES_GROUP
-        link = uri(rung) if uri is not None else prefix + rung.uri
-        master.add_playlist(m3u8.Playlist(link, info, media=master.media, base_uri=None))
-    for rung in sorted(rungs, key=lambda r: -r.bandwidth) if uri is None else []:
-        if rung.iframe_uri is None or rung.resolution is None:
-            continue
-        codecs = ",".join(c for c in rung.codecs.split(",") if not c.startswith("mp4a"))
-        stream = {
-            "bandwidth": rung.iframe_bandwidth,
-            "average_bandwidth": rung.iframe_average_bandwidth,
-            "codecs": codecs,
-            "resolution": f"{rung.resolution[0]}x{rung.resolution[1]}",
-        }
-        master.add_iframe_playlist(m3u8.IFramePlaylist(None, prefix + rung.iframe_uri, stream))
-    return str(master.dumps())
-
-
-def package_master(manifest: Manifest, prefix: str = "") -> str:
-    """A package's own master playlist: its rungs, I-frame playlists and captions."""
-    subtitles = {c.language: prefix + c.uri for c in manifest.captions}
-    return master_playlist(manifest.rungs, prefix=prefix, subtitles=subtitles)
-
-
-def iframe_playlist(iframes: Sequence[IFrame]) -> str:
-    """A rung's I-frame playlist (EXT-X-I-FRAMES-ONLY, RFC 8216 4.3.3.6): every keyframe
-    as a byte range of its segment file, lasting until the next keyframe."""
-    playlist = m3u8.M3U8()
-    playlist.version = 4  # EXT-X-BYTERANGE and EXT-X-I-FRAMES-ONLY
-    playlist.is_i_frames_only = True
-    playlist.playlist_type = "vod"
-    playlist.media_sequence = 0
-    playlist.is_independent_segments = True
-    playlist.is_endlist = True
-    playlist.target_duration = max(math.ceil(round(f.duration, 3)) for f in iframes)
-    for frame in iframes:
-        playlist.segments.append(
-            m3u8.Segment(
-                uri=frame.uri,
-                duration=round(frame.duration, 6),
-                byterange=f"{frame.length}@{frame.offset}",
-            )
-        )
-    return str(playlist.dumps())
-
-
-def iframe_rates(iframes: Sequence[IFrame]) -> tuple[int, int]:
-    """(peak, average) bits per second of an I-frame playlist, as its
-    EXT-X-I-FRAME-STREAM-INF declares them."""
-    peak = max(f.length * 8 / max(f.duration, 0.04) for f in iframes)
-    seconds = sum(f.duration for f in iframes) or 1.0
-    return math.ceil(peak), math.ceil(sum(f.length for f in iframes) * 8 / seconds)
-
-
-@dataclass(frozen=True)
-class Entry:
-    """A segment as a media playlist lists it."""
-
-    uri: str
-    duration: float
-    discontinuity: bool = False  # a new timeline starts here
-    program_date_time: datetime | None = None  # wall-clock instant of its first frame
-
-
-def media_playlist(
-    entries: Sequence[Entry],
-    media_sequence: int = 0,
-    discontinuity_sequence: int = 0,
-    ended: bool = False,
-    minimum_target_s: int = 0,
-    playlist_type: str | None = None,
-    start_offset_s: float | None = None,
-) -> str:
-    """A media playlist (a live window when not `ended`); the first entry never carries
-    a discontinuity tag: count it in `discontinuity_sequence` instead. `playlist_type`
-    is "event" or "vod" when the playlist says so; `start_offset_s` is where a player
-    should start (EXT-X-START, from the first segment)."""
-    playlist = m3u8.M3U8()
-    playlist.version = 3
-    playlist.playlist_type = playlist_type
-    if start_offset_s is not None:
-        playlist.start = m3u8.Start(round(start_offset_s, 3), "YES")
-    playlist.target_duration = max(
-        [minimum_target_s] + [math.ceil(round(e.duration, 3)) for e in entries]
-    )
-    playlist.media_sequence = media_sequence
-    playlist.discontinuity_sequence = discontinuity_sequence
-    playlist.is_independent_segments = True
-    playlist.is_endlist = ended
-    for index, entry in enumerate(entries):
-        playlist.segments.append(
-            m3u8.Segment(
-                uri=entry.uri,
-                duration=round(entry.duration, 6),
-                discontinuity=entry.discontinuity and index > 0,
-                program_date_time=entry.program_date_time,
-            )
-        )
-    return str(playlist.dumps())
-
-
-# ------------------------------------------------------------ versions on disk
-KEEP_OLD_S = 3600.0
-"""How long a replaced version stays readable after its own length (an airing that
-began with it plays it to the end): longer than any live window (36 s) or playlist
-cache (60 s), and than a viewer who paused a lesson is likely to wait."""
-
-
-def _length(directory: Path) -> float:
-    """How long the package version in `directory` plays (0 when it cannot be read): an
-    airing that began with it just before it was replaced still plays it that long."""
-    manifest = _current_manifest(directory)
-    return manifest.duration_s if manifest is not None else 0.0
-
-
-def _current_manifest(directory: Path) -> Manifest | None:
-    """The manifest a package directory serves now (None: no package there)."""
-    try:
-        return read_manifest(directory)
-    except ManifestError:
-        return None
-
-
-def publish_package(
-    work: Path, target: Path, manifest: Manifest, now: float, keep_s: float = KEEP_OLD_S
-) -> None:
-    """Publish the finished package in `work` (whose package.json is `manifest`) as
-    version `manifest.version` of `target`.
-
-    Its files go to target/VERSION/, which its versioned URLs name and which never
-    changes; the unversioned names (target/package.json, target/360p/, …) are
-    symlinks into it, but for target/master.m3u8, which lists the versioned rung
-    playlists so that players are led to immutable URLs. Its package.json records
-    `now` as its publishing instant and the version it replaces in its history, so a
-    live timeline can still count what earlier airings played. The version it
-    replaces, and those replaced less than `keep_s` plus their own length ago (by
-    the clock `now`, seconds since the epoch), stay readable beside it, so a live
-    window or a cached playlist that still names them keeps working; older ones are
-    removed. Raises OSError.
-    """
-    stage = staging_path(target, "next")
-    shutil.rmtree(stage, ignore_errors=True)
-    stage.mkdir(parents=True)
-    version = manifest.version
-    moved: list[str] = []  # versions taken from target into stage, put back on failure
-    try:
-        previous = _current_manifest(target)
-        current = previous.version if previous is not None else None
-        work.rename(stage / version)
-        published = (
-            manifest.succeeding(previous, now)
-            if previous is not None
-            else replace(manifest, published_at=now)
-        )
-        write_manifest(stage / version, published)
-        for entry in sorted((stage / version).iterdir()):
-            if entry.name != MASTER:
-                (stage / entry.name).symlink_to(f"{version}/{entry.name}")
-        master = package_master(manifest, prefix=f"{version}/")
-        (stage / MASTER).write_text(master, encoding="utf-8")
-        for child in sorted(target.iterdir()) if target.exists() else []:
-            name = child.name
-            if child.is_symlink() or not child.is_dir() or not VERSION_PATTERN.match(name):
-                continue
-            if name != version and (
-                name == current or now - child.stat().st_mtime < keep_s + _length(child)
-            ):
-                child.rename(stage / name)
-                moved.append(name)
-    except BaseException:
-        for name in moved:
-            (stage / name).rename(target / name)
-        if (stage / version).exists() and not work.exists():
-            (stage / version).rename(work)  # the caller cleans up its own work
-        shutil.rmtree(stage, ignore_errors=True)
-        raise
-    if current in moved:
-        os.utime(stage / current, (now, now))  # replaced now: kept keep_s from here
-    flat_old = current if current not in (None, version, *moved) else None
-    try:
-        old = swap_directory(stage, target)
-    except OSError:
-        for name in moved:  # target is the previous package again: give back its versions
-            (stage / name).rename(target / name)
-        shutil.rmtree(stage, ignore_errors=True)
-        raise
-    if old is not None and flat_old is not None:  # written before versions were kept
-        old.rename(target / flat_old)
-        os.utime(target / flat_old, (now, now))
-    elif old is not None:
-        shutil.rmtree(old, ignore_errors=True)

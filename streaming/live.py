@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
-from catalog import hls
+from catalog import playlists
 from catalog.hls import Rendition, rung_height
 from catalog.layout import slate_key
 from streaming.snapshot import AiringView, Package
@@ -235,7 +235,7 @@ def media_playlist(
     playlist (`replay_from_s`: where in its first segment the replay starts) is an
     EVENT playlist until it has `ended`."""
     entries = [
-        hls.Entry(
+        playlists.Entry(
             segment.url,
             segment.duration,
             discontinuity=segment.discontinuity,
@@ -244,7 +244,7 @@ def media_playlist(
         for index, segment in enumerate(segments)
     ]
     kind = None if replay_from_s is None else "vod" if ended else "event"
-    return hls.media_playlist(
+    return playlists.media_playlist(
         entries,
         sequence,
         discontinuity,

@@ -7,8 +7,9 @@ from __future__ import annotations
 from aiohttp import web
 
 from catalog import captions
-from catalog.hls import DOWNLOAD, VERSION_PATTERN, master_playlist
+from catalog.hls import DOWNLOAD, VERSION_PATTERN
 from catalog.layout import slate_key_lesson
+from catalog.playlists import master_playlist
 from streaming import catchup, live, live_captions
 from streaming.delivery import CORS, packed
 from streaming.files import CONTENT_TYPES, IMMUTABLE, file_response, safe_path

@@ -18,17 +18,15 @@ from catalog.hls import (
     MANIFEST,
     MASTER,
     CaptionTrack,
-    Entry,
     Manifest,
     ManifestError,
     Segment,
     content_version,
-    media_playlist,
-    package_master,
-    publish_package,
     read_manifest,
     write_manifest,
 )
+from catalog.playlists import Entry, media_playlist, package_master
+from catalog.publishing import publish_package
 from catalog.transport import TransportError, keyframes
 from errors import MediaError
 from transcoder.download import finish_download

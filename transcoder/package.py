@@ -27,14 +27,12 @@ from catalog.hls import (
     ManifestError,
     Rendition,
     content_version,
-    iframe_playlist,
-    iframe_rates,
-    package_master,
-    publish_package,
     read_manifest,
     read_segments,
     write_manifest,
 )
+from catalog.playlists import iframe_playlist, iframe_rates, package_master
+from catalog.publishing import publish_package
 from catalog.transport import TransportError
 from errors import MediaError
 from transcoder.captions import read_tracks, write_tracks

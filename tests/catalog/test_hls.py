@@ -11,20 +11,16 @@ import m3u8
 import pytest
 
 from catalog.hls import (
-    Entry,
     IFrame,
     Manifest,
     ManifestError,
     Rendition,
     Segment,
-    iframe_playlist,
-    iframe_rates,
-    master_playlist,
-    media_playlist,
     read_manifest,
     write_manifest,
 )
 from catalog.layout import Layout, slate_key, slate_key_lesson, slate_key_start, vod_url
+from catalog.playlists import Entry, iframe_playlist, iframe_rates, master_playlist, media_playlist
 
 FIXTURES = Path(__file__).with_name("fixtures")
 
@@ -189,7 +185,7 @@ def _built(root: Path, name: str, payload: bytes) -> tuple[Path, Manifest]:
 
 
 def test_a_republished_package_gets_new_urls_and_keeps_the_old_ones_a_while(tmp_path):
-    from catalog.hls import KEEP_OLD_S, publish_package
+    from catalog.publishing import KEEP_OLD_S, publish_package
 
     target = tmp_path / "packages" / "kk-05-math-001"
     work, first_made = _built(tmp_path, "1", b"first encode")
@@ -244,7 +240,7 @@ def test_a_republished_package_gets_new_urls_and_keeps_the_old_ones_a_while(tmp_
 
 
 def test_a_package_from_before_versions_is_kept_as_a_version(tmp_path):
-    from catalog.hls import publish_package
+    from catalog.publishing import publish_package
 
     target = tmp_path / "packages" / "old"
     work, flat_made = _built(tmp_path, "flat", b"flat package")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from datetime import UTC, datetime
 
-from catalog.hls import publish_package
+from catalog.publishing import publish_package
 from streaming.snapshot import read_package
 from tests.catalog.test_hls import _built
 
