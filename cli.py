@@ -24,10 +24,19 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from errors import BadInput, Infeasible, SabaqError
-from service import catalogue, guides, jobs, solving, tokens, transcodes
+from service import (
+    BadInput,
+    Infeasible,
+    SabaqError,
+    Workspace,
+    catalogue,
+    guides,
+    jobs,
+    solving,
+    tokens,
+    transcodes,
+)
 from service.schedules import DEFAULT_TIMEZONE, check_timezone, publish_file
-from service.workspace import Workspace
 
 err = Console(stderr=True)
 out = Console()

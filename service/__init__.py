@@ -7,6 +7,9 @@ catalogue) and returns plain data; progress is reported through callbacks, so
 the callers only parse, call and print.
 """
 
+from errors import BadInput, Infeasible, SabaqError
 from service.workspace import Workspace
 
-__all__ = ["Workspace"]
+__all__ = ["BadInput", "Infeasible", "SabaqError", "Workspace"]
+"""The errors a caller maps (each carries its exit code and HTTP status), and the
+workspace every workflow takes first."""
