@@ -35,14 +35,12 @@ class BadInput(SabaqError):
 class NotFound(BadInput):
     """A named thing (lesson, schedule version, channel) does not exist (HTTP 404)."""
 
-    exit_code = 2
     http_status = 404
 
 
 class TooLarge(BadInput):
     """Input over a size limit (HTTP 413)."""
 
-    exit_code = 2
     http_status = 413
 
 
@@ -50,35 +48,30 @@ class Conflict(SabaqError):
     """The request is well formed but the catalogue's state does not allow it yet: a
     lesson without media, a catalogue without channels (exit 1, HTTP 409)."""
 
-    exit_code = 1
     http_status = 409
 
 
 class Unavailable(SabaqError):
     """A service sabaq needs does not answer: the database, the broker (HTTP 503)."""
 
-    exit_code = 1
     http_status = 503
 
 
 class NoSpace(Unavailable):
     """The disk is full; nothing was written (HTTP 507)."""
 
-    exit_code = 1
     http_status = 507
 
 
 class Busy(SabaqError):
     """Another writer holds what is needed; the same call may succeed later (HTTP 503)."""
 
-    exit_code = 1
     http_status = 503
 
 
 class Infeasible(SabaqError):
     """No schedule honours every rule; the message names the rules and parties in conflict."""
 
-    exit_code = 1
     http_status = 422
 
 

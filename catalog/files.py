@@ -7,6 +7,7 @@ renamed into place when complete.
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import socket
@@ -15,17 +16,22 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from errors import NoSpace, Unavailable
+from errors import NoSpace, SabaqError, Unavailable
 
 if TYPE_CHECKING:
     from hashlib import _Hash as Hash
 
 
-def _failure(path: Path, exc: OSError) -> Unavailable:
+def write_failure(
+    path: Path, exc: OSError, what: str = "", otherwise: type[SabaqError] = Unavailable
+) -> SabaqError:
+    """The error for a write that failed, naming `path` (and `what` of it could not be
+    written): NoSpace, the one disk-full error (HTTP 507), when the disk is full; else
+    `otherwise` (a path that cannot be made where a user pointed is MediaError)."""
     reason = exc.strerror or str(exc)
-    if exc.errno == 28:  # ENOSPC
-        return NoSpace(f"{path}: cannot be written (the disk is full)")
-    return Unavailable(f"{path}: cannot be written ({reason})")
+    if exc.errno == errno.ENOSPC:
+        return NoSpace(f"{path}: {what}cannot be written ({reason}: the disk is full)")
+    return otherwise(f"{path}: {what}cannot be written ({reason})")
 
 
 def staging_path(target: Path, tag: str = "partial") -> Path:
@@ -84,7 +90,7 @@ def write_atomic(path: Path, content: str | bytes) -> None:
         partial.replace(path)
     except OSError as exc:
         partial.unlink(missing_ok=True)
-        raise _failure(path, exc) from None
+        raise write_failure(path, exc) from None
 
 
 def swap_directory(work: Path, target: Path) -> Path | None:
@@ -118,7 +124,7 @@ def write_directory(target: Path, files: Mapping[str, str | bytes]) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
         work = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     except OSError as exc:
-        raise _failure(target, exc) from None
+        raise write_failure(target, exc) from None
     try:
         for name, content in files.items():
             path = work / name
@@ -130,4 +136,4 @@ def write_directory(target: Path, files: Mapping[str, str | bytes]) -> None:
         publish_directory(work, target)
     except OSError as exc:
         shutil.rmtree(work, ignore_errors=True)
-        raise _failure(target, exc) from None
+        raise write_failure(target, exc) from None

@@ -216,7 +216,7 @@ def _work(
             declared_s=declared_s,
             captions=caption_paths,
         )
-    except (MediaError, BadInput) as exc:
+    except SabaqError as exc:  # bad media, a full disk: the job fails, the others go on
         with catalog.session() as session:
             fail_job(session, job_id, str(exc))
         return JobOutcome(lesson_id, ok=False, error=str(exc))

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from catalog import captions
 from catalog.captions import CaptionError, Cue
-from catalog.files import staging_path
+from catalog.files import staging_path, write_failure
 from catalog.hls import (
     DOWNLOAD,
     MANIFEST,
@@ -142,8 +142,7 @@ def recaption(package_dir: Path, tracks: Tracks, now: float | None = None) -> Ma
         publish_package(work, package_dir, made, time.time() if now is None else now)
     except OSError as exc:
         shutil.rmtree(work, ignore_errors=True)
-        reason = exc.strerror or exc
-        raise MediaError(f"{package_dir}: captions cannot be written ({reason})") from None
+        raise write_failure(package_dir, exc, "captions ", MediaError) from None
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from catalog.files import hash_file, remove_stale, staging_path
+from catalog.files import hash_file, remove_stale, staging_path, write_failure
 from catalog.hls import (
     AUDIO_CODECS,
     IFRAME_PLAYLIST,
@@ -241,7 +241,7 @@ def transcode(
         for name in [r.name for r in rungs] + [AUDIO_RUNG]:
             (work / name).mkdir(parents=True)
     except OSError as exc:
-        raise MediaError(f"{out_dir}: cannot be written ({exc.strerror})") from None
+        raise write_failure(out_dir, exc, otherwise=MediaError) from None
     try:
         sources = [lesson_path] + ([signer_path] if signer_path is not None else [])
         if checksum is None:
@@ -296,7 +296,7 @@ def transcode(
         publish_package(work, out_dir, manifest, time.time())
     except OSError as exc:
         shutil.rmtree(work, ignore_errors=True)
-        raise MediaError(f"{out_dir}: cannot be written ({exc.strerror or exc})") from None
+        raise write_failure(out_dir, exc, otherwise=MediaError) from None
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
-from errors import MediaError
+from errors import MediaError, Unavailable
 
 CONTAINERS = {  # ffmpeg demuxer -> what producers know it as
     "mov": "MP4/MOV",
@@ -86,7 +86,7 @@ def probe(path: Path) -> MediaInfo:
             check=False,
         )
     except FileNotFoundError:
-        raise MediaError("ffprobe is not installed (Debian package ffmpeg)") from None
+        raise Unavailable("ffprobe is not installed (Debian package ffmpeg)") from None
     if result.returncode != 0:
         reason = (result.stderr.strip().splitlines() or ["unreadable"])[-1]
         accepted = ", ".join(CONTAINERS.values())

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from catalog.files import write_failure
 from catalog.hls import MANIFEST
 from catalog.layout import Layout, slate_key, slate_key_start
 from errors import BadInput, MediaError
@@ -106,7 +107,7 @@ def _existing_parent(path: Path) -> Path:
     try:
         parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise MediaError(f"{path}: cannot be written ({exc.strerror})") from None
+        raise write_failure(path, exc, otherwise=MediaError) from None
     return parent
 
 
