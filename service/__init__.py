@@ -7,9 +7,10 @@ catalogue) and returns plain data; progress is reported through callbacks, so
 the callers only parse, call and print.
 """
 
+from catalog import Catalog
 from errors import BadInput, Infeasible, SabaqError
 from service.workspace import Workspace
 
-__all__ = ["BadInput", "Infeasible", "SabaqError", "Workspace"]
-"""The errors a caller maps (each carries its exit code and HTTP status), and the
-workspace every workflow takes first."""
+__all__ = ["BadInput", "Catalog", "Infeasible", "SabaqError", "Workspace"]
+"""The errors a caller maps (each carries its exit code and HTTP status), the
+workspace every workflow takes first, and the open catalogue it holds."""

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from aiohttp import web
 
-from catalog import Catalog
 from errors import SabaqError
+from service import Catalog
 from streaming import api, catchup
 from streaming.assets import load_assets
 from streaming.delivery import deliver, preflight

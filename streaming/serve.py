@@ -22,8 +22,8 @@ from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.log import access_logger, server_logger
 
-from catalog import Catalog
 from errors import Unavailable
+from service import Catalog
 from service.processes import die_with_parent
 from service.workspace import RetryFn, Workspace
 from streaming.app import create_app

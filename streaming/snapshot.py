@@ -13,10 +13,6 @@ from functools import cached_property
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
-
-from catalog import Catalog
 from catalog.hls import (
     DOWNLOAD,
     MANIFEST,
@@ -28,8 +24,10 @@ from catalog.hls import (
     rung_height,
 )
 from catalog.layout import Layout, next_slate_url, slate_url, vod_url
-from catalog.models import Channel, HlsPackage, Lesson
-from catalog.schedules import published_version
+from service import Catalog, Workspace
+from service.published import AiringView, ChannelView, LessonView, read_published
+
+__all__ = ["AiringView", "ChannelView", "LessonView", "Package", "Snapshot", "load_snapshot"]
 
 
 @dataclass(frozen=True)
@@ -73,48 +71,6 @@ class Package:
             if published is None or published <= instant.timestamp():
                 return version
         return self.earlier[0] if self.earlier else self
-
-
-@dataclass(frozen=True)
-class ChannelView:
-    """A channel as shown."""
-
-    id: str
-    name: str
-    number: int
-    languages: tuple[str, ...]
-    grades: tuple[int, ...]
-
-
-@dataclass(frozen=True)
-class LessonView:
-    """A lesson as shown, with its series' facts."""
-
-    id: str
-    series_id: str
-    series_title: str
-    grade: int
-    subject: str
-    language: str
-    episode: int
-    title: str
-    duration_s: int
-    signed: bool
-    status: str
-    has_package: bool
-    download_url: str | None = None  # the offline MP4 of its current package version
-    download_bytes: int | None = None
-    captions: tuple[str, ...] = ()  # languages of its package's subtitles
-
-
-@dataclass(frozen=True)
-class AiringView:
-    """A published airing."""
-
-    lesson_id: str
-    channel_id: str
-    start: datetime
-    end: datetime
 
 
 @dataclass
@@ -215,52 +171,21 @@ def _with_package(lesson: LessonView, package: Package) -> LessonView:
 
 
 def load_snapshot(catalog: Catalog, data_dir: Path, cache: PackageCache | None = None) -> Snapshot:
-    """Read channels, lessons, the published schedule and the packages."""
-    snapshot = Snapshot()
-    with catalog.session() as session:
-        for channel in session.scalars(select(Channel).order_by(Channel.number, Channel.id)):
-            snapshot.channels.append(
-                ChannelView(
-                    channel.id,
-                    channel.name,
-                    channel.number,
-                    tuple(channel.languages),
-                    tuple(channel.grades),
-                )
-            )
-        lessons = session.scalars(
-            select(Lesson).options(selectinload(Lesson.series), selectinload(Lesson.package))
-        )
-        packages: dict[str, HlsPackage] = {}
-        for lesson in lessons:
-            if lesson.package is not None:
-                packages[lesson.id] = lesson.package
-            snapshot.lessons[lesson.id] = LessonView(
-                lesson.id,
-                lesson.series_id,
-                lesson.series.title,
-                lesson.series.grade,
-                lesson.series.subject,
-                lesson.series.language,
-                lesson.episode,
-                lesson.title,
-                lesson.duration_s,
-                lesson.signed,
-                str(lesson.status),
-                lesson.package is not None,
-            )
-        version = published_version(session)
-        if version is not None:
-            snapshot.timezone = version.timezone
-            snapshot.version, snapshot.published_at = version.id, version.created_at
-            snapshot.airings = [
-                AiringView(a.lesson_id, a.channel_id, a.start, a.end) for a in version.airings
-            ]
-    snapshot.airings.sort(key=lambda a: (a.start, a.channel_id))
+    """Read channels, lessons and the published schedule (through the service layer),
+    then the packages on disk."""
+    published = read_published(Workspace.over(data_dir, catalog))
+    snapshot = Snapshot(
+        channels=published.channels,
+        lessons=published.lessons,
+        airings=published.airings,
+        timezone=published.timezone,
+        version=published.version,
+        published_at=published.published_at,
+    )
     layout = Layout(data_dir)
-    for lesson_id, record in packages.items():
+    for lesson_id, directory in published.packages.items():
         # The directory the catalogue records, which is where the job published it.
-        package = read_package(layout.resolve(record.directory), vod_url(lesson_id), cache)
+        package = read_package(layout.resolve(directory), vod_url(lesson_id), cache)
         if package is not None:
             snapshot.packages[lesson_id] = package
             snapshot.lessons[lesson_id] = _with_package(snapshot.lessons[lesson_id], package)

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from aiohttp import web
 from sqlalchemy.orm import Session
 
-from catalog import Catalog
+from service import Catalog
 from streaming.assets import Asset, asset_urls
 from streaming.catchup import DAYS
 from streaming.database import Database
