@@ -1,7 +1,16 @@
-"""Publishing schedules and building problems from the catalogue."""
+"""Publishing schedules and building problems from the catalogue.
+
+`publish_schedule` is the one way a schedule becomes a version in the catalogue,
+whatever it comes from (the producer API, `sabaq schedule publish`, the demo):
+parsed, run through the independent checker (scheduler.checker) against the
+problem the catalogue makes, refused with the first broken rule and its example,
+and stored (and published) in one transaction. A request key makes a retry of
+the same request give back the version it already made instead of a second one.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -13,11 +22,14 @@ from sqlalchemy.orm import Session
 from catalog import Catalog
 from catalog.models import Airing
 from catalog.problem_io import export_problem
-from catalog.schedules import publish, save_schedule
-from errors import NotFound
-from scheduler import parse_schedule
+from catalog.schedules import check_finite, publish, save_schedule, version_for_key
+from errors import BadInput, NotFound
+from scheduler import parse_problem, parse_schedule
+from scheduler.checker import violations
+from scheduler.errors import ProblemError
+from scheduler.fields import time_zone
 from scheduler.problem import parse_instant
-from scheduler.schedule import pins_from
+from scheduler.schedule import Schedule, pins_from
 
 DEFAULT_TIMEZONE = "Asia/Almaty"
 
@@ -30,6 +42,64 @@ class Published:
     published: bool
     airings: int
     notes: list[str]  # airings dropped because the lesson on air there runs past them
+    replayed: bool = False  # the request key's earlier answer: nothing new was stored
+
+
+REQUEST_KEY = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+
+
+class RuleBroken(BadInput):
+    """A schedule that breaks a rule of the checker (named as the checker names it)."""
+
+    http_status = 422
+
+    def __init__(self, rule: str, example: str, count: int) -> None:
+        more = f" (and {count - 1} more)" if count > 1 else ""
+        super().__init__(f"schedule breaks rule {rule!r}: {example}{more}; nothing was stored")
+        self.rule = rule
+
+
+def check_request_key(key: str | None) -> str | None:
+    """The key as given, or BadInput when it is not 1-64 letters, digits or ._:-"""
+    if key is not None and not REQUEST_KEY.match(key):
+        raise BadInput("Idempotency-Key: use 1 to 64 letters, digits, '.', '_', ':' or '-'")
+    return key
+
+
+def publish_schedule(
+    catalog: Catalog,
+    document: Any,
+    timezone: str,
+    now: datetime,
+    *,
+    make_live: bool = True,
+    request_key: str | None = None,
+) -> Published:
+    """Check a schedule document against the catalogue and the checker's rules, store it
+    as a new version and (by default) make it the live one at `now`, keeping every
+    airing that has already started; all in one transaction, or nothing.
+
+    RuleBroken (422) names the first broken rule and its example; BadInput (400) a
+    malformed document or stats holding a number that is not finite. With a
+    `request_key` (the client's Idempotency-Key), a request already done under that
+    key answers what it did then (`replayed`), and stores nothing new."""
+    check_request_key(request_key)
+    schedule = parse_schedule(document)
+    check_finite(document.get("stats") if isinstance(document, dict) else None, "stats")
+    with catalog.session() as session:
+        if request_key is not None:
+            earlier = version_for_key(session, request_key)
+            if earlier is not None:
+                live = bool(earlier.published)
+                return Published(earlier.id, live, _airings(session, earlier.id), [], True)
+        broken = []
+        if schedule.airings:
+            broken = violations(_problem_of(session, schedule, timezone), list(schedule.airings))
+        if broken:
+            raise RuleBroken(broken[0].rule, broken[0].message, len(broken))
+        version = save_schedule(session, document, timezone, request_key)
+        notes = publish(session, version, now) if make_live else []
+        return Published(version, make_live, _airings(session, version), notes)
 
 
 def publish_document(
@@ -39,13 +109,35 @@ def publish_document(
     now: datetime,
     make_live: bool = True,
 ) -> Published:
-    """Check a schedule document, store it as a new version and (by default) make it
-    the live one at `now`, keeping every airing that has already started."""
-    parse_schedule(document)
-    with catalog.session() as session:
-        version = save_schedule(session, document, timezone)
-        notes = publish(session, version, now) if make_live else []
-        return Published(version, make_live, _airings(session, version), notes)
+    """publish_schedule without a request key (kept for existing callers)."""
+    return publish_schedule(catalog, document, timezone, now, make_live=make_live)
+
+
+def _problem_of(session: Session, schedule: Schedule, timezone: str) -> Any:
+    """The problem the catalogue makes for the schedule's lessons: their channels,
+    series and durations, every day of the schedule's span a broadcast day (the
+    catalogue holds no calendar), no break required between airings."""
+    zone = time_zone(timezone)
+    days = [a.start.astimezone(zone).date() for a in schedule.airings]
+    document = export_problem(
+        session,
+        {
+            "timezone": timezone,
+            "start_date": min(days).isoformat(),
+            "end_date": max(days).isoformat(),
+            "weekdays": [1, 2, 3, 4, 5, 6, 7],
+            "break_s": 0,
+        },
+    )
+    aired = {a.lesson for a in schedule.airings}
+    document["lessons"] = [x for x in document["lessons"] if x["id"] in aired]
+    for lesson in document["lessons"]:
+        lesson.pop("source", None)
+        lesson.pop("captions", None)
+    try:
+        return parse_problem(document)
+    except ProblemError as exc:
+        raise BadInput(f"the catalogue cannot check this schedule: {exc}") from None
 
 
 def publish_version(catalog: Catalog, version: int, now: datetime) -> Published:

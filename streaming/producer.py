@@ -30,7 +30,12 @@ from catalog.models import Lesson, LessonStatus
 from catalog.tokens import token_owner
 from errors import BadInput, MediaError, NoSpace, TooLarge
 from service.captions import set_captions
-from service.schedules import DEFAULT_TIMEZONE, Published, publish_document
+from service.schedules import (
+    DEFAULT_TIMEZONE,
+    Published,
+    check_request_key,
+    publish_schedule,
+)
 from service.schedules import publish_version as publish_stored
 from service.transcodes import options_from, queue_lessons
 from streaming.api import AIRING_SCHEMA, Handler, Param, api, bad_request, error
@@ -313,6 +318,8 @@ async def queue_transcode(request: web.Request) -> web.Response:
     body = await _json_body(request)
     if not isinstance(body, dict):
         raise bad_request("body: expected an object")
+    if "options" in body and not isinstance(body["options"], dict):
+        raise bad_request("options: expected an object of transcode options")
     options = options_from(body.get("options"))
     force = body.get("force", False)
     if not isinstance(force, bool):
@@ -337,6 +344,10 @@ PUBLISHED_SCHEMA: dict[str, Any] = {
         "published": {"type": "boolean"},
         "airings": {"type": "integer", "description": "airings the version holds"},
         "notes": {"type": "array", "items": {"type": "string"}},
+        "replayed": {
+            "type": "boolean",
+            "description": "the answer to an earlier request with the same Idempotency-Key",
+        },
     },
 }
 
@@ -347,18 +358,29 @@ def _published(done: Published) -> dict[str, Any]:
         "published": done.published,
         "airings": done.airings,
         "notes": done.notes,
+        "replayed": done.replayed,
     }
 
 
 @api(
     "/api/schedules",
     "Store a schedule as a new version and (by default) publish it",
-    [Param("publish", "query", {"type": "string", "enum": ["true", "false"]})],
+    [
+        Param("publish", "query", {"type": "string", "enum": ["true", "false"]}),
+        Param(
+            "Idempotency-Key",
+            "header",
+            {"type": "string", "pattern": "^[A-Za-z0-9._:-]{1,64}$"},
+            "a retry with the same key answers the first request's version (200) and "
+            "stores nothing new",
+        ),
+    ],
     PUBLISHED_SCHEMA,
     method="post",
     body={"application/json": SCHEDULE_BODY},
     secured=True,
     status=201,
+    errors={422: "The schedule breaks a rule (named, with an example)"},
 )
 async def post_schedule(request: web.Request) -> web.Response:
     """POST /api/schedules: a schedule document (DESIGN.md), published unless ?publish=false.
@@ -370,13 +392,24 @@ async def post_schedule(request: web.Request) -> web.Response:
     timezone = document.get("timezone", DEFAULT_TIMEZONE) if isinstance(document, dict) else None
     if not isinstance(timezone, str):
         raise bad_request("timezone: expected a time zone name such as Asia/Almaty")
-    publish_now = request.query.get("publish", "true") != "false"
+    publish_now = _flag(request.query.get("publish", "true"), "publish")
+    key = check_request_key(request.headers.get("Idempotency-Key"))
     state = request.app[STATE]
+    now = state.clock()
     done = await state.in_pool(
-        publish_document, state.catalog, document, timezone, state.clock(), publish_now
+        lambda: publish_schedule(
+            state.catalog, document, timezone, now, make_live=publish_now, request_key=key
+        )
     )
     state.invalidate()
-    return web.json_response(_published(done), status=201)
+    return web.json_response(_published(done), status=200 if done.replayed else 201)
+
+
+def _flag(raw: str, name: str) -> bool:
+    """`true` or `false`, exactly; anything else is a 400 (never read as the default)."""
+    if raw not in ("true", "false"):
+        raise bad_request(f"{name}: {raw[:20]!r} is not true or false")
+    return raw == "true"
 
 
 @api(

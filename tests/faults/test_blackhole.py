@@ -19,13 +19,11 @@ from streaming import create_app
 from streaming.database import Database
 from streaming.state import STATE
 
-from .test_database import hanging  # noqa: F401  (the relayed PostgreSQL fixture)
-
 pytestmark = pytest.mark.slow
 RECOVERY_S = 30.0
 
 
-async def test_a_black_holed_database_is_recovered_from(hanging, site, aiohttp_client):  # noqa: F811
+async def test_a_black_holed_database_is_recovered_from(hanging, site, aiohttp_client):
     url, schema, relay = hanging
     catalog = open_catalog(url, schema=schema, migrate=False)
     with catalog.session() as session:
