@@ -129,6 +129,13 @@ def _problem_of(session: Session, schedule: Schedule, timezone: str) -> Any:
             "break_s": 0,
         },
     )
+    known = {x["id"] for x in document["lessons"]}
+    channels = {x["id"] for x in document["channels"]}
+    for index, airing in enumerate(schedule.airings):
+        if airing.lesson not in known:
+            raise BadInput(f"airings[{index}].lesson: {airing.lesson!r} is not in the catalogue")
+        if airing.channel not in channels:
+            raise BadInput(f"airings[{index}].channel: {airing.channel!r} is not in the catalogue")
     aired = {a.lesson for a in schedule.airings}
     document["lessons"] = [x for x in document["lessons"] if x["id"] in aired]
     for lesson in document["lessons"]:

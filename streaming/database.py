@@ -31,6 +31,7 @@ from errors import Unavailable
 T = TypeVar("T")
 WORKERS = 4
 DEADLINE_S = 5.0
+LONG_DEADLINE_S = 120.0  # publishing thousands of airings, queueing thousands of jobs
 COOLDOWN_S = 10.0
 
 
@@ -43,8 +44,10 @@ class Database:
         deadline_s: float = DEADLINE_S,
         cooldown_s: float = COOLDOWN_S,
         clock: Callable[[], float] = time.monotonic,
+        long_deadline_s: float = LONG_DEADLINE_S,
     ) -> None:
         self.workers, self.deadline_s, self.cooldown_s = workers, deadline_s, cooldown_s
+        self.long_deadline_s = long_deadline_s  # for the service layer's longer writes
         self._clock = clock
         # Daemon threads of its own: a thread still waiting on a dead database must
         # not hold up the process when it is told to stop (an executor's would).

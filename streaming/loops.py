@@ -13,6 +13,7 @@ in front.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from catalog.transport import CLOCK, loop_counts, shift
@@ -34,7 +35,9 @@ class Loops:
         `loop/`), or None when it names no segment of the slate. Raises OSError."""
         number, _, rest = tail.partition("/")
         rung, _, uri = rest.partition("/")
-        if not number.isdigit() or int(number) > MAX_PASS or rung not in package.rungs:
+        if not re.fullmatch(r"[0-9]{1,8}", number) or int(number) > MAX_PASS:
+            return None
+        if rung not in package.rungs:
             return None
         if uri not in {s.uri for s in package.rungs[rung]}:
             return None

@@ -27,7 +27,7 @@ from catalog.captions import LANGUAGES
 from catalog.captions import MAX_BYTES as MAX_CAPTION_BYTES
 from catalog.layout import Layout
 from catalog.models import Lesson, LessonStatus
-from catalog.tokens import token_owner
+from catalog.tokens import active_tokens
 from errors import BadInput, MediaError, NoSpace, TooLarge
 from service.captions import set_captions
 from service.schedules import (
@@ -39,6 +39,7 @@ from service.schedules import (
 from service.schedules import publish_version as publish_stored
 from service.transcodes import options_from, queue_lessons
 from streaming.api import AIRING_SCHEMA, Handler, Param, api, bad_request, error
+from streaming.auth import too_many, unauthorised
 from streaming.state import STATE, State
 from transcoder.probe import check_length, probe
 
@@ -72,24 +73,28 @@ SCHEDULE_BODY = {
 
 
 async def authorise(request: web.Request) -> str:
-    """The name of the caller's token; 401 (JSON) without a valid one."""
+    """The name of the caller's token; 401 (JSON) without a valid one, 429 for an
+    address that failed too often. Answered from memory (streaming.auth): a stranger's
+    request never reaches the database."""
+    state = request.app[STATE]
+    address = request.remote or "?"
+    wait_s = state.failures.blocked(address)
+    if wait_s:
+        raise too_many(wait_s)
     header = request.headers.get("Authorization", "")
     scheme, _, presented = header.partition(" ")
     if scheme.lower() != "bearer" or not presented.strip():
-        raise _unauthorised("a bearer token is needed (sabaq token create)")
-    state = request.app[STATE]
-    owner = await state.transaction(lambda s: token_owner(s, presented.strip()), changes=False)
+        state.failures.failed(address)
+        raise unauthorised("a bearer token is needed (sabaq token create)")
+
+    async def load() -> dict[str, str]:
+        return await state.transaction(active_tokens, changes=False)
+
+    owner = await state.tokens.owner(presented.strip(), load)
     if owner is None:
-        raise _unauthorised("the bearer token is unknown or revoked")
+        state.failures.failed(address)
+        raise unauthorised("the bearer token is unknown or revoked")
     return owner
-
-
-def _unauthorised(message: str) -> web.HTTPUnauthorized:
-    return web.HTTPUnauthorized(
-        text=json.dumps({"error": message}),
-        content_type="application/json",
-        headers={"WWW-Authenticate": 'Bearer realm="sabaq"'},
-    )
 
 
 def _no_constant(name: str) -> Any:

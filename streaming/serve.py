@@ -23,6 +23,7 @@ from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.log import access_logger, server_logger
 
 from catalog import Catalog
+from streaming.access_log import RedactingAccessLogger
 from streaming.app import create_app
 from streaming.catchup import DAYS
 from streaming.origin import Network, Origin
@@ -70,6 +71,7 @@ async def _listen(
     runner = web.AppRunner(
         app,
         access_log=access_logger if access_log else None,
+        access_log_class=RedactingAccessLogger,  # no token from a query string in the log
         keepalive_timeout=KEEPALIVE_S,
         handle_signals=True,
         shutdown_timeout=SHUTDOWN_S,

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from catalog import Catalog
 from streaming.assets import Asset, asset_urls
+from streaming.auth import Failures, Tokens
 from streaming.catchup import DAYS
 from streaming.database import Database
 from streaming.delivery import compressed
@@ -28,7 +29,6 @@ from streaming.snapshot import AiringView, PackageCache, Snapshot, load_snapshot
 Clock = Callable[[], datetime]
 T = TypeVar("T")
 SNAPSHOT_DEADLINE_S = 30.0  # reading a national catalogue and its packages takes seconds
-LONG_DEADLINE_S = 300.0  # publishing thousands of airings, queueing thousands of jobs
 
 
 def system_clock() -> datetime:
@@ -82,6 +82,8 @@ class State:
     catchup_days: int = DAYS  # how far back a channel can be replayed
     loops: Loops = field(default_factory=Loops)  # later passes of slate loops
     database: Database = field(default_factory=Database)  # the only way to the catalogue
+    tokens: Tokens = field(default_factory=Tokens)  # producers' tokens, from memory
+    failures: Failures = field(default_factory=Failures)  # failed authentications by address
 
     @cached_property
     def asset_urls(self) -> dict[str, str]:
@@ -135,7 +137,9 @@ class State:
     async def in_pool(self, work: Callable[..., T], *args: Any) -> T:
         """Run a service-layer call (a publish, queueing every lesson) in the database
         threads: they may take long on a national catalogue, so within a long deadline."""
-        return await self.database.run(lambda: work(*args), deadline_s=LONG_DEADLINE_S)
+        return await self.database.run(
+            lambda: work(*args), deadline_s=self.database.long_deadline_s
+        )
 
     async def transaction(self, action: Callable[[Session], T], changes: bool = True) -> T:
         """Run `action` in one catalogue transaction, in the database threads (within

@@ -39,13 +39,13 @@ async def test_a_black_holed_database_is_recovered_from(hanging, site, aiohttp_c
                     "start": a.start.isoformat(),
                     "end": a.end.isoformat(),
                 }
-                for a in version.airings
+                for a in version.airings[:1]
             ],
         }
         before = int(session.scalar(select(func.count()).select_from(ScheduleVersion)) or 0)
     app = create_app(catalog, site.data_dir, clock=lambda: site.now, refresh_s=0.5)
     app[STATE].database.close()
-    app[STATE].database = Database(deadline_s=2.0, cooldown_s=1.0)
+    app[STATE].database = Database(deadline_s=2.0, cooldown_s=1.0, long_deadline_s=2.0)
     client = await aiohttp_client(app)
     auth = {"Authorization": f"Bearer {token}"}
     assert (await client.get("/healthz")).status == 200
@@ -69,13 +69,13 @@ async def test_a_black_holed_database_is_recovered_from(hanging, site, aiohttp_c
     while time.monotonic() - back < RECOVERY_S + 5:
         health = await client.get("/healthz")
         answer = await client.post("/api/schedules?publish=false", json=document, headers=auth)
+        stored += answer.status == 201  # told it was stored: it must be
         if health.status == 200 and answer.status == 201:
             recovered = time.monotonic() - back
             break
         await asyncio.sleep(0.5)
     assert recovered is not None, f"no recovery in {RECOVERY_S} s"
     assert recovered < RECOVERY_S
-    stored += 1
     await asyncio.sleep(3)  # a write the client was told failed must not land later
     with catalog.session() as session:
         count = int(session.scalar(select(func.count()).select_from(ScheduleVersion)) or 0)

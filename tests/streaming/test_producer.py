@@ -323,7 +323,7 @@ async def test_an_unexpected_failure_is_a_json_500_without_a_trace_in_the_answer
     def broken(*_args, **_kwargs):
         raise RuntimeError("a bug, with /srv/secret/path in its message")
 
-    monkeypatch.setattr(streaming.producer, "publish_document", broken)
+    monkeypatch.setattr(streaming.producer, "publish_schedule", broken)
     response = await producer.post("/api/schedules", json=SCHEDULE, headers=producer.auth)
     assert response.status == 500
     body = await response.json()
