@@ -62,7 +62,7 @@ _ASS = re.compile(r"\{\\[^}]*\}")
 _KEPT_TAGS = {"i", "b", "u"}
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 MAX_CUES = 20_000  # about one a second for five and a half hours
-_PERCENT = r"[0-9]{1,3}(?:\.[0-9]{1,3})?%"
+_PERCENT = r"(?:100(?:\.0{1,3})?|[0-9]{1,2}(?:\.[0-9]{1,3})?)%"  # 0% to 100%
 # The WebVTT cue settings (W3C WebVTT 4.2 "cue settings"), each kept only when its
 # value is one the specification allows; regions are not used by sabaq.
 _SETTINGS = {
