@@ -24,8 +24,13 @@ if TYPE_CHECKING:
 def _failure(path: Path, exc: OSError) -> Unavailable:
     reason = exc.strerror or str(exc)
     if exc.errno == 28:  # ENOSPC
-        return NoSpace(f"{path}: cannot be written (the disk is full)")
+        return disk_full(path, exc)
     return Unavailable(f"{path}: cannot be written ({reason})")
+
+
+def disk_full(path: Path, exc: OSError) -> NoSpace:
+    """The one disk-full error (507): names the file, never the directory it is in."""
+    return NoSpace(f"{path.name}: cannot be written (the disk is full); nothing was kept")
 
 
 def staging_path(target: Path, tag: str = "partial") -> Path:

@@ -13,22 +13,20 @@ from __future__ import annotations
 import asyncio
 import errno
 import json
-import os
+import logging
 import re
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from aiohttp import web
-from sqlalchemy.orm import Session
+from aiohttp import ClientPayloadError, web
+from aiohttp.streams import EofStream
 
 from catalog.captions import LANGUAGES
 from catalog.captions import MAX_BYTES as MAX_CAPTION_BYTES
-from catalog.layout import Layout
-from catalog.models import Lesson, LessonStatus
+from catalog.files import disk_full
 from catalog.tokens import active_tokens
-from errors import BadInput, MediaError, NoSpace, TooLarge
+from errors import BadInput, SabaqError, TooLarge
 from service.captions import set_captions
 from service.schedules import (
     DEFAULT_TIMEZONE,
@@ -38,13 +36,13 @@ from service.schedules import (
 )
 from service.schedules import publish_version as publish_stored
 from service.transcodes import options_from, queue_lessons
-from streaming.api import AIRING_SCHEMA, Handler, Param, api, bad_request, error
+from service.uploads import accept_upload, staging_file, without_paths
+from streaming.api import AIRING_SCHEMA, Handler, Param, api, bad_request
 from streaming.auth import too_many, unauthorised
 from streaming.state import STATE, State
-from transcoder.probe import check_length, probe
 
 CHUNK = 1 << 20
-KINDS = {"source": "source", "signer": "signer_source"}
+log = logging.getLogger("sabaq")
 UPLOAD_SCHEMA = {
     "type": "object",
     "properties": {
@@ -112,16 +110,9 @@ async def _json_body(request: web.Request) -> Any:
         raise bad_request(f"body: not valid JSON ({exc})") from None
 
 
-def _extension(format_name: str) -> str:
-    names = format_name.split(",")
-    for name, ext in (("mp4", ".mp4"), ("matroska", ".mkv"), ("mpegts", ".ts"), ("avi", ".avi")):
-        if name in names:
-            return ext
-    return ".media"
-
-
 async def _receive(request: web.Request, state: State, part: Path) -> int:
-    """Stream the body into `part`, refusing it past the size limit; the byte count."""
+    """Stream the body into `part`, refusing it past the size limit; the byte count.
+    A client that goes away mid-body is one line in the log, not a traceback."""
     limit = state.max_upload_bytes
     if request.content_length is not None and request.content_length > limit:
         raise TooLarge(
@@ -129,15 +120,37 @@ async def _receive(request: web.Request, state: State, part: Path) -> int:
         )
     received = 0
     loop = asyncio.get_running_loop()
-    with part.open("wb") as sink:
-        async for chunk in request.content.iter_chunked(CHUNK):
-            received += len(chunk)
-            if received > limit:
-                raise TooLarge(f"upload is over the limit of {limit} bytes")
-            await loop.run_in_executor(None, sink.write, chunk)
+    try:
+        with part.open("wb") as sink:
+            async for chunk in request.content.iter_chunked(CHUNK):
+                received += len(chunk)
+                if received > limit:
+                    raise TooLarge(f"upload is over the limit of {limit} bytes")
+                await loop.run_in_executor(None, sink.write, chunk)
+    except OSError as exc:
+        if exc.errno == errno.ENOSPC:
+            raise disk_full(part, exc) from None
+        if isinstance(exc, ConnectionError):
+            raise _aborted(request, received) from None
+        raise
+    except (ClientPayloadError, asyncio.IncompleteReadError, EofStream):
+        raise _aborted(request, received) from None
+    except asyncio.CancelledError:  # the server dropped the handler with the connection
+        _aborted(request, received)
+        raise
     if received == 0:
         raise BadInput("body: empty upload (0 bytes)")
     return received
+
+
+def _aborted(request: web.Request, received: int) -> BadInput:
+    log.info(
+        "upload %s %s aborted by the client after %d bytes; nothing kept",
+        request.method,
+        request.path,
+        received,
+    )
+    return BadInput(f"upload aborted after {received} bytes; nothing was kept")
 
 
 def _upload_route(kind: str) -> Callable[[Handler], Handler]:
@@ -155,60 +168,31 @@ def _upload_route(kind: str) -> Callable[[Handler], Handler]:
 
 
 async def _upload(request: web.Request, kind: str) -> web.Response:
+    """Stream the body to a staging file, then let the service check and record it."""
     await authorise(request)
     state = request.app[STATE]
     lesson_id = request.match_info["lesson"]
-
-    def declared(session: Session) -> float | None:
-        lesson = session.get(Lesson, lesson_id)
-        return None if lesson is None else float(lesson.duration_s or 0)
-
-    declared_s = await state.transaction(declared, changes=False)
-    if declared_s is None:  # the file name comes from a catalogue id, never from the path alone
-        return error(404, f"lesson {lesson_id!r} not found")
-    layout = Layout(state.data_dir)
-    folder = layout.uploads
-    folder.mkdir(parents=True, exist_ok=True)
-    part = folder / f".part-{uuid.uuid4().hex}"
+    staged = staging_file(state.data_dir)
     try:
-        try:
-            size = await _receive(request, state, part)
-        except OSError as exc:
-            if exc.errno == errno.ENOSPC:
-                raise NoSpace("the server's disk is full; upload refused") from None
-            raise
-        loop = asyncio.get_running_loop()
-        try:
-            info = await loop.run_in_executor(None, probe, part)
-            check_length(info, declared_s)
-        except MediaError as exc:
-            reason = str(exc).replace(str(part), "upload")
-            raise MediaError(reason) from None
-        name = f"{lesson_id}-{kind}{_extension(info.format_name)}"
-        os.replace(part, folder / name)
+        await _receive(request, state, staged)
+        done = await state.in_pool(
+            accept_upload, state.catalog, state.data_dir, lesson_id, kind, staged
+        )
+    except SabaqError as exc:
+        raise without_paths(exc, state.data_dir, staged) from None
     finally:
-        part.unlink(missing_ok=True)
-    relative = layout.stored(folder / name)
-
-    def record(session: Session) -> None:
-        lesson = session.get_one(Lesson, lesson_id)
-        setattr(lesson, KINDS[kind], relative)
-        if kind == "signer":
-            lesson.signed = True
-        lesson.status = LessonStatus.imported
-
-    await state.transaction(record)
-    width, height = info.display_size
+        staged.unlink(missing_ok=True)
+    state.invalidate()
     return web.json_response(
         {
-            "lesson": lesson_id,
-            "kind": kind,
-            "path": relative,
-            "bytes": size,
-            "duration_s": info.duration_s,
-            "width": width,
-            "height": height,
-            "has_audio": info.has_audio,
+            "lesson": done.lesson,
+            "kind": done.kind,
+            "path": done.path,
+            "bytes": done.bytes,
+            "duration_s": done.duration_s,
+            "width": done.width,
+            "height": done.height,
+            "has_audio": done.has_audio,
         },
         status=201,
     )
