@@ -17,7 +17,7 @@ import re
 from pathlib import Path
 
 from catalog.transport import CLOCK, loop_counts, shift
-from streaming.recent import Recent
+from streaming.recent import Recent, cache_bytes
 from streaming.snapshot import Package
 
 MAX_PASS = 10_000_000  # about three years of one gap at 10 s a pass
@@ -27,7 +27,9 @@ class Loops:
     """Shifted slate segments, the most recently asked for kept in memory."""
 
     def __init__(self, capacity: int = 256) -> None:
-        self._segments: Recent[tuple[Path, str, str, str, int], bytes] = Recent(capacity)
+        self._segments: Recent[tuple[Path, str, str, str, int], bytes] = Recent(
+            capacity, cache_bytes(), len
+        )
         self._counts: Recent[tuple[Path, str, str], dict[int, int]] = Recent(capacity)
 
     def segment(self, package: Package, tail: str) -> bytes | None:
