@@ -20,10 +20,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from catalog import Catalog
-from catalog.models import Airing
+from catalog.models import Airing, HlsPackage, Lesson
 from catalog.problem_io import export_problem
 from catalog.schedules import check_finite, publish, save_schedule, version_for_key
-from errors import BadInput, NotFound
+from errors import BadInput, Conflict, NotFound
 from scheduler import parse_problem, parse_schedule
 from scheduler.checker import violations
 from scheduler.errors import ProblemError
@@ -97,6 +97,7 @@ def publish_schedule(
             broken = violations(_problem_of(session, schedule, timezone), list(schedule.airings))
         if broken:
             raise RuleBroken(broken[0].rule, broken[0].message, len(broken))
+        _check_packages_agree(session, {a.lesson for a in schedule.airings})
         version = save_schedule(session, document, timezone, request_key)
         notes = publish(session, version, now) if make_live else []
         return Published(version, make_live, _airings(session, version), notes)
@@ -111,6 +112,29 @@ def publish_document(
 ) -> Published:
     """publish_schedule without a request key (kept for existing callers)."""
     return publish_schedule(catalog, document, timezone, now, make_live=make_live)
+
+
+PACKAGE_SLACK = (2.0, 0.01)  # seconds, share: a recording's length vs the catalogue's
+
+
+def _check_packages_agree(session: Session, lessons: set[str]) -> None:
+    """Conflict naming the first lesson whose current package lasts other than the
+    catalogue says (re-imported with a new length, or packaged from another
+    recording): the guide, the calendars and the live channel would disagree."""
+    rows = session.execute(
+        select(Lesson.id, Lesson.duration_s, HlsPackage.duration_s)
+        .join(HlsPackage, HlsPackage.lesson_id == Lesson.id)
+        .where(Lesson.id.in_(sorted(lessons)))
+        .order_by(Lesson.id)
+    )
+    seconds, share = PACKAGE_SLACK
+    for lesson_id, declared, packaged in rows:
+        if abs(float(packaged) - declared) > max(seconds, share * declared):
+            raise Conflict(
+                f"lesson {lesson_id}: its package lasts {packaged:.1f} s but the catalogue "
+                f"says {declared} s; transcode it again (sabaq transcode --force) before "
+                "publishing; nothing was stored"
+            )
 
 
 def _problem_of(session: Session, schedule: Schedule, timezone: str) -> Any:

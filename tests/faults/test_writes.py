@@ -112,3 +112,17 @@ def test_non_finite_stats_are_refused_on_every_database(catalog):
         publish_schedule(catalog, {"airings": [], "stats": {"solve_s": float("inf")}}, "UTC", now)
     with catalog.session() as session:
         assert session.scalar(select(func.count()).select_from(ScheduleVersion)) == 0
+
+
+async def test_a_schedule_is_not_published_from_a_duration_the_package_lacks(served):
+    from catalog.models import Lesson
+
+    with served.catalog.session() as session:  # re-imported longer; the package is 8 s
+        session.get_one(Lesson, "kk-05-math-001").duration_s = 30
+    start = served.clock["now"] + timedelta(hours=1)
+    document = {"airings": [_airing("kk-05-math-001", "al-farabi", start, 30)]}
+    before = _count(served, ScheduleVersion)
+    answer = await served.client.post("/api/schedules", json=document, headers=served.auth)
+    assert answer.status == 409
+    assert "transcode it again" in (await answer.json())["error"]
+    assert _count(served, ScheduleVersion) == before
