@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from catalog import Catalog
-from catalog.models import Airing, HlsPackage, Lesson
+from catalog.models import Airing, HlsPackage, Lesson, ScheduleVersion
 from catalog.problem_io import export_problem
 from catalog.schedules import check_finite, publish, save_schedule, version_for_key
 from errors import BadInput, Conflict, NotFound
@@ -92,12 +92,7 @@ def publish_schedule(
             if earlier is not None:
                 live = bool(earlier.published)
                 return Published(earlier.id, live, _airings(session, earlier.id), [], True)
-        broken = []
-        if schedule.airings:
-            broken = violations(_problem_of(session, schedule, timezone), list(schedule.airings))
-        if broken:
-            raise RuleBroken(broken[0].rule, broken[0].message, len(broken))
-        _check_packages_agree(session, {a.lesson for a in schedule.airings})
+        _check(session, schedule, timezone)
         version = save_schedule(session, document, timezone, request_key)
         notes = publish(session, version, now) if make_live else []
         return Published(version, make_live, _airings(session, version), notes)
@@ -112,6 +107,16 @@ def publish_document(
 ) -> Published:
     """publish_schedule without a request key (kept for existing callers)."""
     return publish_schedule(catalog, document, timezone, now, make_live=make_live)
+
+
+def _check(session: Session, schedule: Schedule, timezone: str) -> None:
+    """RuleBroken, BadInput or Conflict when the schedule may not go on air."""
+    if not schedule.airings:
+        return
+    broken = violations(_problem_of(session, schedule, timezone), list(schedule.airings))
+    if broken:
+        raise RuleBroken(broken[0].rule, broken[0].message, len(broken))
+    _check_packages_agree(session, {a.lesson for a in schedule.airings})
 
 
 PACKAGE_SLACK = (2.0, 0.01)  # seconds, share: a recording's length vs the catalogue's
@@ -172,8 +177,26 @@ def _problem_of(session: Session, schedule: Schedule, timezone: str) -> Any:
 
 
 def publish_version(catalog: Catalog, version: int, now: datetime) -> Published:
-    """Make a stored version the live one (NotFound when there is none)."""
+    """Make a stored version the live one (NotFound when there is none), checked again
+    as `publish_schedule` checks (the catalogue may have changed since it was stored)."""
     with catalog.session() as session:
+        stored = session.get(ScheduleVersion, version)
+        if stored is None:
+            raise NotFound(f"schedule version {version} does not exist")
+        schedule = parse_schedule(
+            {
+                "airings": [
+                    {
+                        "lesson": a.lesson_id,
+                        "channel": a.channel_id,
+                        "start": a.start.isoformat(),
+                        "end": a.end.isoformat(),
+                    }
+                    for a in stored.airings
+                ]
+            }
+        )
+        _check(session, schedule, stored.timezone)
         notes = publish(session, version, now)
         return Published(version, True, _airings(session, version), notes)
 
