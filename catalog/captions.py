@@ -53,12 +53,37 @@ class Cue:
     line: int = 0
 
 
-_TIME = r"(?:(\d+):)?(\d{1,2}):(\d{2})[.,](\d{1,3})"
+# ASCII digits only, hours bounded (999 h is past any lesson): a timing's numbers
+# are never Unicode digits nor hundreds of digits long.
+_TIME = r"(?:([0-9]{1,3}):)?([0-9]{1,2}):([0-9]{2})[.,]([0-9]{1,3})"
 _TIMING = re.compile(rf"^\s*{_TIME}\s*-->\s*{_TIME}(.*)$")
 _TAG = re.compile(r"<(/?)([a-zA-Z]+)[^>]*>")
 _ASS = re.compile(r"\{\\[^}]*\}")
 _KEPT_TAGS = {"i", "b", "u"}
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+MAX_CUES = 20_000  # about one a second for five and a half hours
+_PERCENT = r"(?:100(?:\.0{1,3})?|[0-9]{1,2}(?:\.[0-9]{1,3})?)%"  # 0% to 100%
+# The WebVTT cue settings (W3C WebVTT 4.2 "cue settings"), each kept only when its
+# value is one the specification allows; regions are not used by sabaq.
+_SETTINGS = {
+    "vertical": re.compile(r"rl|lr"),
+    "line": re.compile(rf"(?:-?[0-9]{{1,3}}|{_PERCENT})(?:,(?:start|center|end))?"),
+    "position": re.compile(rf"{_PERCENT}(?:,(?:line-left|center|line-right))?"),
+    "size": re.compile(_PERCENT),
+    "align": re.compile(r"start|center|end|left|right"),
+}
+
+
+def cue_settings(text: str) -> str:
+    """The valid WebVTT cue settings in `text`, each once, in order; anything else
+    (markup, control characters, unknown names, bad values) is dropped."""
+    kept: dict[str, str] = {}
+    for part in text.split():
+        name, sep, value = part.partition(":")
+        pattern = _SETTINGS.get(name)
+        if sep and pattern is not None and name not in kept and pattern.fullmatch(value):
+            kept[name] = value
+    return " ".join(f"{k}:{v}" for k, v in kept.items())
 
 
 def _seconds(hours: str | None, minutes: str, seconds: str, fraction: str) -> float | None:
@@ -109,6 +134,8 @@ def parse_captions(data: bytes, source: str) -> tuple[Cue, ...]:
         cue = _cue(block, number, source, webvtt)
         if cue is not None:
             cues.append(cue)
+            if len(cues) > MAX_CUES:
+                raise CaptionError(f"{source} line {number}: over {MAX_CUES} cues")
     if not cues:
         raise CaptionError(f"{source}: no cues found (is it an SRT or WebVTT file?)")
     return tuple(sorted(cues, key=lambda c: (c.start, c.end)))
@@ -133,7 +160,7 @@ def _cue(block: list[str], number: int, source: str, webvtt: bool) -> Cue | None
     if timing_at >= len(block) or "-->" not in block[timing_at]:
         want = "HH:MM:SS.mmm --> HH:MM:SS.mmm" if webvtt else "HH:MM:SS,mmm --> HH:MM:SS,mmm"
         raise CaptionError(f"{source} line {number + timing_at}: expected a cue timing '{want}'")
-    if not webvtt and timing_at == 1 and not block[0].strip().isdigit():
+    if not webvtt and timing_at == 1 and not re.fullmatch(r"[0-9]{1,9}", block[0].strip()):
         raise CaptionError(f"{source} line {number}: expected a cue number, got {block[0][:40]!r}")
     at = number + timing_at
     match = _TIMING.match(block[timing_at])
@@ -157,7 +184,7 @@ def _cue(block: list[str], number: int, source: str, webvtt: bool) -> Cue | None
     text = "\n".join(cleaned for line in body if (cleaned := _clean(line)))
     if not text:
         return None  # nothing to show
-    settings = " ".join(match.group(9).split()) if webvtt else ""
+    settings = cue_settings(match.group(9)) if webvtt else ""
     return Cue(start, end, text, settings, at)
 
 

@@ -38,6 +38,24 @@ COLUMNS = (
 REQUIRED = ("lesson_id", "series_id", "grade", "subject", "language", "episode", "duration_s")
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+"""What makes a spreadsheet read a cell as a formula (CSV injection, OWASP)."""
+
+
+def escape_cell(value: object) -> object:
+    """A text cell that a spreadsheet would run as a formula, quoted with a leading `'`
+    (which `read_csv` takes off again); numbers and other text as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _unescape_cell(value: str | None) -> str | None:
+    if value is not None and value.startswith("'") and value[1:2] in FORMULA_START:
+        return value[1:]
+    return value
+
+
 def read_csv(text: str, source: str) -> ImportBatch:
     """Parse CSV text into checked records; problems are collected with line numbers."""
     batch = ImportBatch()
@@ -47,11 +65,12 @@ def read_csv(text: str, source: str) -> ImportBatch:
     if missing:
         raise BadInput(f"{source} line 1: header lacks column(s) {', '.join(missing)}")
     series_seen: dict[str, tuple[str, SeriesRecord]] = {}
-    for row in reader:
+    for raw in reader:
         where = f"line {reader.line_num}"
-        if None in row:
+        if None in raw:
             batch.errors.append(f"{where}: has more fields than the header")
             continue
+        row = {key: _unescape_cell(value) for key, value in raw.items()}
         try:
             series = parse_series(
                 {
@@ -122,7 +141,8 @@ def export_csv(session: Session) -> str:
     for lesson in lessons:
         series = lesson.series
         writer.writerow(
-            (
+            escape_cell(cell)
+            for cell in (
                 lesson.id,
                 series.id,
                 series.grade,

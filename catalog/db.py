@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import socket
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -15,7 +17,8 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.exc import DataError, OperationalError, SQLAlchemyError
+from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DataError, DisconnectionError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from errors import BadInput, Busy, SabaqError, Unavailable
@@ -24,6 +27,105 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 CONNECT_TIMEOUT_S = 5  # a PostgreSQL server that does not answer a connection attempt
 POOL_TIMEOUT_S = 10  # waiting for a pooled connection another thread holds
 STATEMENT_TIMEOUT_S = 120.0  # one statement; batches of a 50,000-lesson import take seconds
+IDLE_IN_TRANSACTION_S = 60.0  # the server ends a transaction whose client went quiet
+# TCP's own view of a dead peer (libpq): probes after 10 s idle, every 5 s, 3 lost = dead;
+# data unacknowledged for 15 s = dead. A black hole that still acknowledges (a relay, a
+# proxy) is found by the deadlines below instead.
+KEEPALIVES = {
+    "keepalives": 1,
+    "keepalives_idle": 10,
+    "keepalives_interval": 5,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 15_000,
+}
+
+
+class Deadline:
+    """The time one piece of database work has, shared between the thread doing it and
+    the caller waiting for it.
+
+    When the caller stops waiting it calls `abort()`: from then on the work cannot
+    commit (`Catalog.session` checks before COMMIT), and the connections it holds are
+    cut under it (their sockets shut down; SQLite's call interrupted), so a thread
+    blocked on a silent peer wakes at once, and the pool discards those connections
+    instead of handing them out again.
+    """
+
+    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self.expires = clock() + seconds
+        self._aborted = False
+        self._lock = threading.Lock()
+        self._connections: list[Any] = []  # DBAPI connections checked out under it
+
+    @property
+    def expired(self) -> bool:
+        """Whether the work may no longer commit."""
+        return self._aborted or self._clock() >= self.expires
+
+    def attach(self, dbapi_connection: Any) -> None:
+        """Note a connection the work took (cut when it is aborted)."""
+        with self._lock:
+            self._connections.append(dbapi_connection)
+            aborted = self._aborted
+        if aborted:
+            _cut(dbapi_connection)
+
+    def detach(self, dbapi_connection: Any) -> None:
+        """The work gave a connection back."""
+        with self._lock, contextlib.suppress(ValueError):
+            self._connections.remove(dbapi_connection)
+
+    def abort(self) -> None:
+        """Give up on the work: it never commits, and its connections are cut."""
+        with self._lock:
+            self._aborted = True
+            held = list(self._connections)
+        for connection in held:
+            _cut(connection)
+
+
+def _cut(dbapi_connection: Any) -> None:
+    """Wake whatever waits on this connection, from another thread, and leave it unusable."""
+    interrupt = getattr(dbapi_connection, "interrupt", None)
+    if interrupt is not None:  # sqlite3: thread-safe by design
+        with contextlib.suppress(Exception):
+            interrupt()
+        return
+    fileno = getattr(dbapi_connection, "fileno", None)
+    if fileno is None:
+        return
+    try:
+        fd = fileno()
+    except Exception:  # already closed
+        return
+    # shutdown acts on the socket itself (not the descriptor): libpq's blocked read
+    # returns at once, and the driver reports a broken connection.
+    with contextlib.suppress(OSError):
+        cut = socket.socket(fileno=os.dup(fd))
+        try:
+            cut.shutdown(socket.SHUT_RDWR)
+        finally:
+            cut.close()
+
+
+_current = threading.local()
+
+
+@contextmanager
+def deadline(limit: Deadline) -> Iterator[Deadline]:
+    """Run the block's database work (in this thread) under `limit`."""
+    previous = getattr(_current, "deadline", None)
+    _current.deadline = limit
+    try:
+        yield limit
+    finally:
+        _current.deadline = previous
+
+
+def current_deadline() -> Deadline | None:
+    """The deadline this thread's database work runs under, if any."""
+    return getattr(_current, "deadline", None)
 
 
 def default_database_url(data_dir: Path) -> str:
@@ -52,11 +154,19 @@ class Catalog:
     def session(self) -> Iterator[Session]:
         """A session committed on success and rolled back on any error."""
         session = self._sessions()
+        limit = current_deadline()
         try:
             yield session
+            if limit is not None and limit.expired:
+                # The caller has stopped waiting (and answered): never commit after that.
+                raise Unavailable("the catalogue did not answer in time; nothing was changed")
             session.commit()
         except (OperationalError, DataError) as exc:
             _rollback(session)
+            if limit is not None and limit.expired:
+                raise Unavailable(
+                    "the catalogue did not answer in time; nothing was changed"
+                ) from exc
             raise database_error(exc) from exc
         except BaseException:
             _rollback(session)
@@ -129,6 +239,36 @@ def database_error(exc: OperationalError | DataError) -> SabaqError:
     return Unavailable(f"database error: {reason}")
 
 
+def _checked_out(dialect: Dialect, dbapi_connection: Any, record: Any) -> None:
+    """Put the connection under the thread's deadline, then ping it: a connection that
+    died while pooled is replaced (the pool tries another), never handed out. This is
+    SQLAlchemy's pre-ping done here, after the deadline is attached, so that a ping
+    into a silent peer is cut like any other call."""
+    limit = current_deadline()
+    if limit is not None:
+        record.info["deadline"] = limit
+        limit.attach(dbapi_connection)
+    if dialect.name == "sqlite":  # a file: nothing to ping
+        return
+    try:
+        dialect.do_ping(dbapi_connection)
+    except Exception as exc:
+        if limit is not None:
+            limit.detach(dbapi_connection)
+            record.info.pop("deadline", None)
+        raise DisconnectionError(str(exc)) from exc
+
+
+def _checked_in(dbapi_connection: Any, record: Any) -> None:
+    limit: Deadline | None = record.info.pop("deadline", None)
+    if limit is None:
+        return
+    limit.detach(dbapi_connection)
+    if limit.expired and dbapi_connection is not None:
+        # It may have been cut, or be mid-answer from a peer that went silent: never reuse.
+        record.invalidate()
+
+
 def _enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -184,9 +324,14 @@ def _open(url: str, migrate: bool, schema: str | None, statement_timeout_s: floa
         options = [f"-csearch_path={schema}"] if schema is not None else []
         if url.startswith("postgresql"):
             options.append(f"-cstatement_timeout={round(statement_timeout_s * 1000)}")
+            idle = round(max(IDLE_IN_TRANSACTION_S, statement_timeout_s) * 1000)
+            options.append(f"-cidle_in_transaction_session_timeout={idle}")
             if "connect_timeout" not in url:
                 # libpq waits as long as the OS lets a connection attempt hang (~130 s)
                 connect_args["connect_timeout"] = CONNECT_TIMEOUT_S
+            for key, value in KEEPALIVES.items():
+                if key not in url:
+                    connect_args[key] = value
         if options:
             connect_args["options"] = " ".join(options)
         pooling["pool_timeout"] = POOL_TIMEOUT_S
@@ -196,6 +341,8 @@ def _open(url: str, migrate: bool, schema: str | None, statement_timeout_s: floa
         raise BadInput(f"database URL {url!r} cannot be used: {exc}") from exc
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _enable_sqlite_foreign_keys)
+    event.listen(engine, "checkout", lambda c, r, _p: _checked_out(engine.dialect, c, r))
+    event.listen(engine, "checkin", _checked_in)
     catalog = Catalog(engine)
     if migrate:
         try:

@@ -30,8 +30,14 @@ def write_failure(
     `otherwise` (a path that cannot be made where a user pointed is MediaError)."""
     reason = exc.strerror or str(exc)
     if exc.errno == errno.ENOSPC:
-        return NoSpace(f"{path}: {what}cannot be written ({reason}: the disk is full)")
+        return disk_full(path, exc, what)
     return otherwise(f"{path}: {what}cannot be written ({reason})")
+
+
+def disk_full(path: Path, exc: OSError, what: str = "") -> NoSpace:
+    """The one disk-full error (507): names the file, never the directory it is in."""
+    reason = exc.strerror or "No space left on device"
+    return NoSpace(f"{path.name}: {what}cannot be written ({reason}: the disk is full)")
 
 
 def staging_path(target: Path, tag: str = "partial") -> Path:

@@ -148,6 +148,10 @@ class HlsPackage(Base):
     segment_s: Mapped[float] = mapped_column(Float)
     checksum: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # What it was made from: the source's SHA-256 and the lesson's duration then. A
+    # package whose source or duration has changed since is stale (see service.media).
+    source_checksum: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    source_duration_s: Mapped[float | None] = mapped_column(Float, nullable=True)
 
     lesson: Mapped[Lesson] = relationship(back_populates="package")
 
@@ -162,6 +166,8 @@ class ScheduleVersion(Base):
     timezone: Mapped[str] = mapped_column(String(64))
     published: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     stats: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+    # The client's Idempotency-Key of the request that stored it: a retry finds it.
+    request_key: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
 
     airings: Mapped[list[Airing]] = relationship(
         back_populates="version", order_by="Airing.start", cascade="all, delete-orphan"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -14,15 +15,25 @@ from errors import BadInput, NotFound
 from scheduler.fields import time_zone
 
 
-def save_schedule(session: Session, document: Mapping[str, Any], timezone: str) -> int:
-    """Store a schedule document (DESIGN.md format) as a new, unpublished version."""
+def save_schedule(
+    session: Session,
+    document: Mapping[str, Any],
+    timezone: str,
+    request_key: str | None = None,
+) -> int:
+    """Store a schedule document (DESIGN.md format) as a new, unpublished version
+    (under the client's `request_key`, unique, when given)."""
     time_zone(timezone)
     airings = document.get("airings")
     if not isinstance(airings, list):
         raise BadInput("schedule: 'airings' is not a list")
     lessons = set(session.scalars(select(Lesson.id)))
     channels = set(session.scalars(select(Channel.id)))
-    version = ScheduleVersion(timezone=timezone, stats=dict(document.get("stats") or {}))
+    stats = document.get("stats") or {}
+    if not isinstance(stats, dict):
+        raise BadInput("schedule: 'stats' is not an object")
+    check_finite(stats, "stats")
+    version = ScheduleVersion(timezone=timezone, stats=dict(stats), request_key=request_key)
     for index, item in enumerate(airings):
         where = f"airings[{index}]"
         if item.get("lesson") not in lessons:
@@ -42,6 +53,26 @@ def save_schedule(session: Session, document: Mapping[str, Any], timezone: str) 
     session.add(version)
     session.flush()
     return version.id
+
+
+def check_finite(value: Any, where: str) -> None:
+    """BadInput naming the first NaN or infinite number in `value` (SQLite would keep
+    it, PostgreSQL refuse it: refused alike on both)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise BadInput(f"{where}: {value} is not a finite number")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            check_finite(item, f"{where}.{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            check_finite(item, f"{where}[{index}]")
+
+
+def version_for_key(session: Session, request_key: str) -> ScheduleVersion | None:
+    """The version an earlier request with this key stored, if any."""
+    return session.scalars(
+        select(ScheduleVersion).where(ScheduleVersion.request_key == request_key)
+    ).first()
 
 
 PUBLISH_LOCK = 0x5AB4_0001  # the advisory lock key of publishing, on PostgreSQL

@@ -66,6 +66,20 @@ def list_tokens(session: Session) -> list[TokenInfo]:
     return [TokenInfo(r.name, r.created_at, r.revoked_at) for r in rows]
 
 
+MOST_ACTIVE = 10_000  # more active tokens than any broadcaster has producers
+
+
+def active_tokens(session: Session) -> dict[str, str]:
+    """Digest -> name of every active token (the server keeps this in memory)."""
+    rows = session.execute(
+        select(ApiToken.digest, ApiToken.name)
+        .where(ApiToken.revoked_at.is_(None))
+        .order_by(ApiToken.id)
+        .limit(MOST_ACTIVE)
+    )
+    return {stored: name for stored, name in rows}
+
+
 def token_owner(session: Session, presented: str) -> str | None:
     """The name of the active token `presented` is, else None (constant time per token)."""
     wanted = digest(presented)

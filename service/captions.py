@@ -8,17 +8,18 @@ a new version (nothing is encoded again: see transcoder.captions.recaption).
 
 from __future__ import annotations
 
-import os
+import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 
 from catalog import Catalog
-from catalog.captions import LANGUAGES, check_fits, parse_captions, webvtt
-from catalog.files import staging_path
+from catalog.captions import LANGUAGES, check_fits, digest, parse_captions, webvtt
+from catalog.files import write_atomic
 from catalog.layout import Layout
 from catalog.models import Lesson
-from errors import BadInput, NotFound
+from errors import BadInput, NotFound, SabaqError
 from service.outputs import deliver
+from service.uploads import without_paths
 from service.workspace import Workspace
 from transcoder.captions import read_tracks, recaption
 
@@ -38,31 +39,49 @@ def set_captions(
     catalog: Catalog, data_dir: Path, lesson_id: str, language: str, data: bytes, name: str
 ) -> CaptionsSet:
     """Make `data` (an SRT or WebVTT file called `name` in messages) the lesson's
-    captions in `language`. BadInput names the file's bad line; NotFound the lesson."""
+    captions in `language`. BadInput names the file's bad line; NotFound the lesson.
+
+    All or nothing: the file is checked whole, written under a new name, put into
+    the package (when there is one) and recorded in one transaction; a refusal at
+    any step leaves the stored captions, the package and the catalogue as they were,
+    and no file behind."""
     if language not in LANGUAGES:
         raise BadInput(f"captions language {language!r} is not one of {', '.join(LANGUAGES)}")
-    cues = parse_captions(data, name)
-    with catalog.session() as session:
-        lesson = session.get(Lesson, lesson_id)
-        if lesson is None:
-            raise NotFound(f"lesson {lesson_id!r} not found")
-        check_fits(cues, float(lesson.duration_s), name)
     layout = Layout(data_dir)
-    target = layout.captions(lesson_id, language)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    part = staging_path(target)
-    part.write_text(webvtt(cues), encoding="utf-8")
-    os.replace(part, target)
-    stored = layout.stored(target)
-    with catalog.session() as session:
-        lesson = session.get_one(Lesson, lesson_id)
-        lesson.captions = {**(lesson.captions or {}), language: stored}
-        files = {k: layout.resolve(v) for k, v in lesson.captions.items()}
-        # Where the catalogue says the package is (where its job published it).
-        package = layout.resolve(lesson.package.directory) if lesson.package else None
-    version = None
-    if package is not None:
-        version = recaption(package, read_tracks(files)).version
+    written: Path | None = None
+    committed = False
+    try:
+        cues = parse_captions(data, name)
+        with catalog.session() as session:
+            lesson = session.get(Lesson, lesson_id)
+            if lesson is None:
+                raise NotFound(f"lesson {lesson_id!r} not found")
+            check_fits(cues, float(lesson.duration_s), name)
+            stored_before = dict(lesson.captions or {})
+            others = {k: layout.resolve(v) for k, v in stored_before.items() if k != language}
+            tracks = {**read_tracks(others), language: cues}
+            usual = layout.captions(lesson_id, language)
+            target = usual.with_name(f"{usual.stem}.{digest(cues)}{usual.suffix}")
+            if not target.exists():  # else these very cues are stored already
+                target.parent.mkdir(parents=True, exist_ok=True)
+                write_atomic(target, webvtt(cues))
+                written = target
+            stored = layout.stored(target)
+            lesson.captions = {**stored_before, language: stored}
+            # Where the catalogue says the package is (where its job published it).
+            package = layout.resolve(lesson.package.directory) if lesson.package else None
+            version = recaption(package, tracks).version if package is not None else None
+        committed = True
+    except SabaqError as exc:
+        raise without_paths(exc, data_dir) from None
+    finally:
+        if written is not None and not committed:
+            written.unlink(missing_ok=True)
+    replaced = stored_before.get(language)
+    old = layout.resolve(replaced) if replaced else None
+    if old is not None and replaced != stored and old.parent == target.parent:
+        with contextlib.suppress(OSError):  # sabaq's own copy, no longer used
+            old.unlink()
     return CaptionsSet(lesson_id, language, len(cues), stored, version)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
@@ -152,14 +153,26 @@ def airing_json(airing: AiringView) -> dict[str, str]:
 FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(9998, 12, 31)  # a day's bounds stay computable
 
 
+ASCII_NUMBER = re.compile(r"[0-9]{1,12}")
+
+
+def strict_int(raw: str, name: str, low: int, high: int) -> int:
+    """`raw` as a whole number from `low` to `high`: ASCII digits only, at most 12 of
+    them (no sign, space, underscore or other script's digits, which int() takes);
+    else a 400 naming `name`."""
+    if not ASCII_NUMBER.fullmatch(raw):
+        raise bad_request(f"{name}: {raw[:20]!r} is not a whole number")
+    value = int(raw)
+    if not low <= value <= high:
+        raise bad_request(f"{name}: {value} must be from {low} to {high}")
+    return value
+
+
 def _int_param(request: web.Request, name: str, default: int, low: int, high: int) -> int:
     raw = request.query.get(name)
     if raw is None:
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise bad_request(f"{name}: {raw!r} is not a whole number") from None
+    value = strict_int(raw, name, low, high)
     if not low <= value <= high:
         raise bad_request(f"{name}: {value} must be from {low} to {high}")
     return value

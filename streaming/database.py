@@ -4,7 +4,11 @@ Viewers are served from the snapshot and the disk; only producers' requests and
 the background snapshot reload touch the database. They run here, never in
 the event loop's default executor (which aiohttp's file responses use), so a
 database that accepts connections but never answers cannot stop segments.
-Each call has a deadline; a call that misses it, or fails to reach the
+Each call has a deadline; when it passes the call is aborted (catalog.db.Deadline):
+it can no longer commit, and the connections it holds are cut and discarded, so
+the thread is free at once and no hung connection goes back to the pool; what
+the client hears (503) is then the truth: nothing was changed. A call that
+misses its deadline, or fails to reach the
 database, opens the breaker for `cooldown_s`: calls in that time answer
 Unavailable (503) at once, without queueing behind threads that are still
 waiting on the database. A call is refused at once, too, when every thread is
@@ -21,11 +25,13 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any, TypeVar
 
+from catalog.db import Deadline, deadline
 from errors import Unavailable
 
 T = TypeVar("T")
 WORKERS = 4
 DEADLINE_S = 5.0
+LONG_DEADLINE_S = 120.0  # publishing thousands of airings, queueing thousands of jobs
 COOLDOWN_S = 10.0
 
 
@@ -38,8 +44,10 @@ class Database:
         deadline_s: float = DEADLINE_S,
         cooldown_s: float = COOLDOWN_S,
         clock: Callable[[], float] = time.monotonic,
+        long_deadline_s: float = LONG_DEADLINE_S,
     ) -> None:
         self.workers, self.deadline_s, self.cooldown_s = workers, deadline_s, cooldown_s
+        self.long_deadline_s = long_deadline_s  # for the service layer's longer writes
         self._clock = clock
         # Daemon threads of its own: a thread still waiting on a dead database must
         # not hold up the process when it is told to stop (an executor's would).
@@ -73,9 +81,13 @@ class Database:
                 raise Unavailable("the catalogue is busy with slow calls; try again shortly")
             self._busy += 1
 
+        seconds = deadline_s or self.deadline_s
+        limit = Deadline(seconds)
+
         def call() -> T:
             try:
-                return work()
+                with deadline(limit):
+                    return work()
             finally:
                 with self._lock:
                     self._busy -= 1
@@ -83,12 +95,13 @@ class Database:
         done: Future[T] = Future()
         self._jobs.put((call, done))
         try:
-            result = await asyncio.wait_for(
-                asyncio.wrap_future(done), deadline_s or self.deadline_s
-            )
+            result = await asyncio.wait_for(asyncio.wrap_future(done), seconds)
         except TimeoutError:
-            self._trip(f"no answer within {deadline_s or self.deadline_s:g} s")
-            raise Unavailable("the catalogue is not answering; try again shortly") from None
+            limit.abort()  # it will never commit; its connections are cut and discarded
+            self._trip(f"no answer within {seconds:g} s")
+            raise Unavailable(
+                "the catalogue is not answering; nothing was changed; try again shortly"
+            ) from None
         except Unavailable as exc:
             self._trip(str(exc))
             raise

@@ -35,7 +35,7 @@ async def iptv_epg(request: web.Request) -> web.Response:
     )
 
 
-AUDIENCE = re.compile(r"^(\d{1,2})-(kk|ru|en)$")
+AUDIENCE = re.compile(r"^([0-9]{1,2})-(kk|ru|en)$")
 
 
 async def calendar(request: web.Request) -> web.Response:

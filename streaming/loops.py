@@ -13,10 +13,11 @@ in front.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from catalog.transport import CLOCK, loop_counts, shift
-from streaming.recent import Recent
+from streaming.recent import Recent, cache_bytes
 from streaming.snapshot import Package
 
 MAX_PASS = 10_000_000  # about three years of one gap at 10 s a pass
@@ -26,7 +27,9 @@ class Loops:
     """Shifted slate segments, the most recently asked for kept in memory."""
 
     def __init__(self, capacity: int = 256) -> None:
-        self._segments: Recent[tuple[Path, str, str, str, int], bytes] = Recent(capacity)
+        self._segments: Recent[tuple[Path, str, str, str, int], bytes] = Recent(
+            capacity, cache_bytes(), len
+        )
         self._counts: Recent[tuple[Path, str, str], dict[int, int]] = Recent(capacity)
 
     def segment(self, package: Package, tail: str) -> bytes | None:
@@ -34,7 +37,9 @@ class Loops:
         `loop/`), or None when it names no segment of the slate. Raises OSError."""
         number, _, rest = tail.partition("/")
         rung, _, uri = rest.partition("/")
-        if not number.isdigit() or int(number) > MAX_PASS or rung not in package.rungs:
+        if not re.fullmatch(r"[0-9]{1,8}", number) or int(number) > MAX_PASS:
+            return None
+        if rung not in package.rungs:
             return None
         if uri not in {s.uri for s in package.rungs[rung]}:
             return None

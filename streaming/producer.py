@@ -13,32 +13,36 @@ from __future__ import annotations
 import asyncio
 import errno
 import json
-import os
+import logging
 import re
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from aiohttp import web
-from sqlalchemy.orm import Session
+from aiohttp import ClientPayloadError, web
+from aiohttp.streams import EofStream
 
 from catalog.captions import LANGUAGES
 from catalog.captions import MAX_BYTES as MAX_CAPTION_BYTES
-from catalog.layout import Layout
-from catalog.models import Lesson, LessonStatus
-from catalog.tokens import token_owner
-from errors import BadInput, MediaError, NoSpace, TooLarge
+from catalog.files import disk_full
+from catalog.tokens import active_tokens
+from errors import BadInput, SabaqError, TooLarge
 from service.captions import set_captions
-from service.schedules import DEFAULT_TIMEZONE, Published, publish_document
+from service.schedules import (
+    DEFAULT_TIMEZONE,
+    Published,
+    check_request_key,
+    publish_schedule,
+)
 from service.schedules import publish_version as publish_stored
 from service.transcodes import options_from, queue_lessons
-from streaming.api import AIRING_SCHEMA, Handler, Param, api, bad_request, error
+from service.uploads import accept_upload, staging_file, without_paths
+from streaming.api import AIRING_SCHEMA, Handler, Param, api, bad_request
+from streaming.auth import too_many, unauthorised
 from streaming.state import STATE, State
-from transcoder.probe import check_length, probe
 
 CHUNK = 1 << 20
-KINDS = {"source": "source", "signer": "signer_source"}
+log = logging.getLogger("sabaq")
 UPLOAD_SCHEMA = {
     "type": "object",
     "properties": {
@@ -67,24 +71,28 @@ SCHEDULE_BODY = {
 
 
 async def authorise(request: web.Request) -> str:
-    """The name of the caller's token; 401 (JSON) without a valid one."""
+    """The name of the caller's token; 401 (JSON) without a valid one, 429 for an
+    address that failed too often. Answered from memory (streaming.auth): a stranger's
+    request never reaches the database."""
+    state = request.app[STATE]
+    address = request.remote or "?"
+    wait_s = state.failures.blocked(address)
+    if wait_s:
+        raise too_many(wait_s)
     header = request.headers.get("Authorization", "")
     scheme, _, presented = header.partition(" ")
     if scheme.lower() != "bearer" or not presented.strip():
-        raise _unauthorised("a bearer token is needed (sabaq token create)")
-    state = request.app[STATE]
-    owner = await state.transaction(lambda s: token_owner(s, presented.strip()), changes=False)
+        state.failures.failed(address)
+        raise unauthorised("a bearer token is needed (sabaq token create)")
+
+    async def load() -> dict[str, str]:
+        return await state.transaction(active_tokens, changes=False)
+
+    owner = await state.tokens.owner(presented.strip(), load)
     if owner is None:
-        raise _unauthorised("the bearer token is unknown or revoked")
+        state.failures.failed(address)
+        raise unauthorised("the bearer token is unknown or revoked")
     return owner
-
-
-def _unauthorised(message: str) -> web.HTTPUnauthorized:
-    return web.HTTPUnauthorized(
-        text=json.dumps({"error": message}),
-        content_type="application/json",
-        headers={"WWW-Authenticate": 'Bearer realm="sabaq"'},
-    )
 
 
 def _no_constant(name: str) -> Any:
@@ -102,16 +110,9 @@ async def _json_body(request: web.Request) -> Any:
         raise bad_request(f"body: not valid JSON ({exc})") from None
 
 
-def _extension(format_name: str) -> str:
-    names = format_name.split(",")
-    for name, ext in (("mp4", ".mp4"), ("matroska", ".mkv"), ("mpegts", ".ts"), ("avi", ".avi")):
-        if name in names:
-            return ext
-    return ".media"
-
-
 async def _receive(request: web.Request, state: State, part: Path) -> int:
-    """Stream the body into `part`, refusing it past the size limit; the byte count."""
+    """Stream the body into `part`, refusing it past the size limit; the byte count.
+    A client that goes away mid-body is one line in the log, not a traceback."""
     limit = state.max_upload_bytes
     if request.content_length is not None and request.content_length > limit:
         raise TooLarge(
@@ -119,15 +120,37 @@ async def _receive(request: web.Request, state: State, part: Path) -> int:
         )
     received = 0
     loop = asyncio.get_running_loop()
-    with part.open("wb") as sink:
-        async for chunk in request.content.iter_chunked(CHUNK):
-            received += len(chunk)
-            if received > limit:
-                raise TooLarge(f"upload is over the limit of {limit} bytes")
-            await loop.run_in_executor(None, sink.write, chunk)
+    try:
+        with part.open("wb") as sink:
+            async for chunk in request.content.iter_chunked(CHUNK):
+                received += len(chunk)
+                if received > limit:
+                    raise TooLarge(f"upload is over the limit of {limit} bytes")
+                await loop.run_in_executor(None, sink.write, chunk)
+    except OSError as exc:
+        if exc.errno == errno.ENOSPC:
+            raise disk_full(part, exc) from None
+        if isinstance(exc, ConnectionError):
+            raise _aborted(request, received) from None
+        raise
+    except (ClientPayloadError, asyncio.IncompleteReadError, EofStream):
+        raise _aborted(request, received) from None
+    except asyncio.CancelledError:  # the server dropped the handler with the connection
+        _aborted(request, received)
+        raise
     if received == 0:
         raise BadInput("body: empty upload (0 bytes)")
     return received
+
+
+def _aborted(request: web.Request, received: int) -> BadInput:
+    log.info(
+        "upload %s %s aborted by the client after %d bytes; nothing kept",
+        request.method,
+        request.path,
+        received,
+    )
+    return BadInput(f"upload aborted after {received} bytes; nothing was kept")
 
 
 def _upload_route(kind: str) -> Callable[[Handler], Handler]:
@@ -145,60 +168,31 @@ def _upload_route(kind: str) -> Callable[[Handler], Handler]:
 
 
 async def _upload(request: web.Request, kind: str) -> web.Response:
+    """Stream the body to a staging file, then let the service check and record it."""
     await authorise(request)
     state = request.app[STATE]
     lesson_id = request.match_info["lesson"]
-
-    def declared(session: Session) -> float | None:
-        lesson = session.get(Lesson, lesson_id)
-        return None if lesson is None else float(lesson.duration_s or 0)
-
-    declared_s = await state.transaction(declared, changes=False)
-    if declared_s is None:  # the file name comes from a catalogue id, never from the path alone
-        return error(404, f"lesson {lesson_id!r} not found")
-    layout = Layout(state.data_dir)
-    folder = layout.uploads
-    folder.mkdir(parents=True, exist_ok=True)
-    part = folder / f".part-{uuid.uuid4().hex}"
+    staged = staging_file(state.data_dir)
     try:
-        try:
-            size = await _receive(request, state, part)
-        except OSError as exc:
-            if exc.errno == errno.ENOSPC:
-                raise NoSpace("the server's disk is full; upload refused") from None
-            raise
-        loop = asyncio.get_running_loop()
-        try:
-            info = await loop.run_in_executor(None, probe, part)
-            check_length(info, declared_s)
-        except MediaError as exc:
-            reason = str(exc).replace(str(part), "upload")
-            raise MediaError(reason) from None
-        name = f"{lesson_id}-{kind}{_extension(info.format_name)}"
-        os.replace(part, folder / name)
+        await _receive(request, state, staged)
+        done = await state.in_pool(
+            accept_upload, state.catalog, state.data_dir, lesson_id, kind, staged
+        )
+    except SabaqError as exc:
+        raise without_paths(exc, state.data_dir, staged) from None
     finally:
-        part.unlink(missing_ok=True)
-    relative = layout.stored(folder / name)
-
-    def record(session: Session) -> None:
-        lesson = session.get_one(Lesson, lesson_id)
-        setattr(lesson, KINDS[kind], relative)
-        if kind == "signer":
-            lesson.signed = True
-        lesson.status = LessonStatus.imported
-
-    await state.transaction(record)
-    width, height = info.display_size
+        staged.unlink(missing_ok=True)
+    state.invalidate()
     return web.json_response(
         {
-            "lesson": lesson_id,
-            "kind": kind,
-            "path": relative,
-            "bytes": size,
-            "duration_s": info.duration_s,
-            "width": width,
-            "height": height,
-            "has_audio": info.has_audio,
+            "lesson": done.lesson,
+            "kind": done.kind,
+            "path": done.path,
+            "bytes": done.bytes,
+            "duration_s": done.duration_s,
+            "width": done.width,
+            "height": done.height,
+            "has_audio": done.has_audio,
         },
         status=201,
     )
@@ -313,6 +307,8 @@ async def queue_transcode(request: web.Request) -> web.Response:
     body = await _json_body(request)
     if not isinstance(body, dict):
         raise bad_request("body: expected an object")
+    if "options" in body and not isinstance(body["options"], dict):
+        raise bad_request("options: expected an object of transcode options")
     options = options_from(body.get("options"))
     force = body.get("force", False)
     if not isinstance(force, bool):
@@ -337,6 +333,10 @@ PUBLISHED_SCHEMA: dict[str, Any] = {
         "published": {"type": "boolean"},
         "airings": {"type": "integer", "description": "airings the version holds"},
         "notes": {"type": "array", "items": {"type": "string"}},
+        "replayed": {
+            "type": "boolean",
+            "description": "the answer to an earlier request with the same Idempotency-Key",
+        },
     },
 }
 
@@ -347,18 +347,29 @@ def _published(done: Published) -> dict[str, Any]:
         "published": done.published,
         "airings": done.airings,
         "notes": done.notes,
+        "replayed": done.replayed,
     }
 
 
 @api(
     "/api/schedules",
     "Store a schedule as a new version and (by default) publish it",
-    [Param("publish", "query", {"type": "string", "enum": ["true", "false"]})],
+    [
+        Param("publish", "query", {"type": "string", "enum": ["true", "false"]}),
+        Param(
+            "Idempotency-Key",
+            "header",
+            {"type": "string", "pattern": "^[A-Za-z0-9._:-]{1,64}$"},
+            "a retry with the same key answers the first request's version (200) and "
+            "stores nothing new",
+        ),
+    ],
     PUBLISHED_SCHEMA,
     method="post",
     body={"application/json": SCHEDULE_BODY},
     secured=True,
     status=201,
+    errors={422: "The schedule breaks a rule (named, with an example)"},
 )
 async def post_schedule(request: web.Request) -> web.Response:
     """POST /api/schedules: a schedule document (DESIGN.md), published unless ?publish=false.
@@ -370,13 +381,24 @@ async def post_schedule(request: web.Request) -> web.Response:
     timezone = document.get("timezone", DEFAULT_TIMEZONE) if isinstance(document, dict) else None
     if not isinstance(timezone, str):
         raise bad_request("timezone: expected a time zone name such as Asia/Almaty")
-    publish_now = request.query.get("publish", "true") != "false"
+    publish_now = _flag(request.query.get("publish", "true"), "publish")
+    key = check_request_key(request.headers.get("Idempotency-Key"))
     state = request.app[STATE]
+    now = state.clock()
     done = await state.in_pool(
-        publish_document, state.catalog, document, timezone, state.clock(), publish_now
+        lambda: publish_schedule(
+            state.catalog, document, timezone, now, make_live=publish_now, request_key=key
+        )
     )
     state.invalidate()
-    return web.json_response(_published(done), status=201)
+    return web.json_response(_published(done), status=200 if done.replayed else 201)
+
+
+def _flag(raw: str, name: str) -> bool:
+    """`true` or `false`, exactly; anything else is a 400 (never read as the default)."""
+    if raw not in ("true", "false"):
+        raise bad_request(f"{name}: {raw[:20]!r} is not true or false")
+    return raw == "true"
 
 
 @api(

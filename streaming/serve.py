@@ -26,6 +26,7 @@ from errors import Unavailable
 from service import Catalog
 from service.processes import die_with_parent
 from service.workspace import RetryFn, Workspace
+from streaming.access_log import RedactingAccessLogger
 from streaming.app import create_app
 from streaming.catchup import DAYS
 from streaming.origin import Network, Origin, networks, public_url
@@ -76,6 +77,7 @@ async def _listen(
     runner = web.AppRunner(
         app,
         access_log=access_logger if access_log else None,
+        access_log_class=RedactingAccessLogger,  # no token from a query string in the log
         keepalive_timeout=KEEPALIVE_S,
         handle_signals=True,
         shutdown_timeout=SHUTDOWN_S,

@@ -16,19 +16,19 @@ from sqlalchemy.orm import Session
 
 from service import Catalog
 from streaming.assets import Asset, asset_urls
+from streaming.auth import Failures, Tokens
 from streaming.catchup import DAYS
 from streaming.database import Database
 from streaming.delivery import compressed
 from streaming.loops import Loops
 from streaming.metrics import Metrics
 from streaming.origin import Origin
-from streaming.recent import Recent
+from streaming.recent import Recent, cache_bytes
 from streaming.snapshot import AiringView, PackageCache, Snapshot, load_snapshot
 
 Clock = Callable[[], datetime]
 T = TypeVar("T")
 SNAPSHOT_DEADLINE_S = 30.0  # reading a national catalogue and its packages takes seconds
-LONG_DEADLINE_S = 300.0  # publishing thousands of airings, queueing thousands of jobs
 
 
 def system_clock() -> datetime:
@@ -53,8 +53,19 @@ class CachedPlaylist:
 
 PlaylistCache = Recent[tuple[object, ...], CachedPlaylist]
 """Live and catch-up playlists by key: catch-up requests can name any start, so the
-cache keeps only the most recently used."""
+cache keeps only the most recently used, within a byte budget (SABAQ_CACHE_MB)."""
 PLAYLISTS_KEPT = 4096
+
+
+def _playlist_bytes(playlist: CachedPlaylist) -> int:
+    # The body, and its compressed forms once made (at most about the body again).
+    return 2 * len(playlist.body)
+
+
+def playlist_cache(max_bytes: int | None = None) -> PlaylistCache:
+    """A playlist cache of at most `max_bytes` (the SABAQ_CACHE_MB budget by default)."""
+    budget = cache_bytes() if max_bytes is None else max_bytes
+    return PlaylistCache(PLAYLISTS_KEPT, budget, _playlist_bytes)
 
 
 @dataclass
@@ -78,10 +89,12 @@ class State:
     # Live playlists by (channel, rung or "captions/LANG", replay or None): recomputed
     # only at segment boundaries; a channel's master is kept under (channel, "",
     # replay) for as long as the snapshot.
-    live_cache: PlaylistCache = field(default_factory=lambda: PlaylistCache(PLAYLISTS_KEPT))
+    live_cache: PlaylistCache = field(default_factory=playlist_cache)
     catchup_days: int = DAYS  # how far back a channel can be replayed
     loops: Loops = field(default_factory=Loops)  # later passes of slate loops
     database: Database = field(default_factory=Database)  # the only way to the catalogue
+    tokens: Tokens = field(default_factory=Tokens)  # producers' tokens, from memory
+    failures: Failures = field(default_factory=Failures)  # failed authentications by address
 
     @cached_property
     def asset_urls(self) -> dict[str, str]:
@@ -135,7 +148,9 @@ class State:
     async def in_pool(self, work: Callable[..., T], *args: Any) -> T:
         """Run a service-layer call (a publish, queueing every lesson) in the database
         threads: they may take long on a national catalogue, so within a long deadline."""
-        return await self.database.run(lambda: work(*args), deadline_s=LONG_DEADLINE_S)
+        return await self.database.run(
+            lambda: work(*args), deadline_s=self.database.long_deadline_s
+        )
 
     async def transaction(self, action: Callable[[Session], T], changes: bool = True) -> T:
         """Run `action` in one catalogue transaction, in the database threads (within

@@ -104,7 +104,7 @@ async def tv_guide(request: web.Request) -> web.Response:
     try:
         day = date.fromisoformat(request.query.get("day") or today.isoformat())
         grade_text = request.query.get("grade") or None
-        grade = int(grade_text) if grade_text is not None else None
+        grade = api.strict_int(grade_text, "grade", 0, 12) if grade_text is not None else None
     except ValueError:
         raise web.HTTPBadRequest(text="day must be YYYY-MM-DD and grade a number") from None
     if not shown[0] <= day <= shown[-1]:

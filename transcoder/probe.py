@@ -49,6 +49,7 @@ class MediaInfo:
     has_audio: bool
     sample_aspect: Fraction = Fraction(1)
     format_name: str = ""  # ffprobe's container names, e.g. "mov,mp4,m4a,3gp,3g2,mj2"
+    longest_s: float = 0.0  # the longest of every stream's and the container's durations
 
     @property
     def display_size(self) -> tuple[int, int]:
@@ -130,18 +131,49 @@ def probe(path: Path) -> MediaInfo:
         has_audio=any(s.get("codec_type") == "audio" for s in streams),
         sample_aspect=_aspect(video.get("sample_aspect_ratio")),
         format_name=str(info.get("format", {}).get("format_name", "")),
+        longest_s=max(duration, _longest(info)),
     )
 
 
+def _longest(info: dict[str, object]) -> float:
+    """The longest duration ffprobe gives: the container's or any stream's (a short
+    picture can carry hours of sound, which the loudness pass would read whole)."""
+    found = []
+    container = info.get("format")
+    if isinstance(container, dict):
+        found.append(_float(container.get("duration")))
+    for stream in info.get("streams", []) or []:  # type: ignore[attr-defined]
+        if isinstance(stream, dict):
+            found.append(_float(stream.get("duration")))
+            tags = stream.get("tags")
+            if isinstance(tags, dict):  # Matroska keeps it as a tag: HH:MM:SS.fraction
+                found.append(_clock_s(tags.get("DURATION") or tags.get("duration")))
+    return max((x for x in found if x is not None and x == x), default=0.0)
+
+
+def _clock_s(value: object) -> float | None:
+    if not isinstance(value, str):
+        return None
+    hours, _, rest = value.partition(":")
+    minutes, _, seconds = rest.partition(":")
+    try:
+        return int(hours) * 3600 + int(minutes) * 60 + float(seconds)
+    except ValueError:
+        return None
+
+
 def check_length(info: MediaInfo, declared_s: float | None) -> None:
-    """MediaError when a recording says it lasts far longer than the lesson it is for
-    (`declared_s`, the catalogue's length; None: nothing to compare with)."""
+    """MediaError when a recording, or any stream in it (a short picture with hours of
+    sound), lasts far longer than the lesson it is for (`declared_s`, the catalogue's
+    length; None: nothing to compare with)."""
     if declared_s is None or declared_s <= 0:
         return
     factor, extra = DURATION_SLACK
-    if info.duration_s > declared_s * factor + extra:
+    longest = max(info.duration_s, info.longest_s)
+    if longest > declared_s * factor + extra:
+        what = "a stream of it lasts" if longest > info.duration_s else "lasts"
         raise MediaError(
-            f"{info.path}: lasts {info.duration_s:.0f} s, far more than the lesson's "
+            f"{info.path.name}: {what} {longest:.0f} s, far more than the lesson's "
             f"{declared_s:.0f} s (at most {declared_s * factor + extra:.0f} s is taken)"
         )
 

@@ -11,7 +11,9 @@ from contextlib import contextmanager, suppress
 
 class Relay:
     """Forwards 127.0.0.1:port to `target` until `hang()`; then keeps accepting and
-    reading, and forwards nothing, until `release()` drops what it held."""
+    reading, and forwards nothing, until `release()` drops what it held, or `heal()`
+    lets new connections through while those it held stay a black hole (open, their
+    bytes dropped: a dead network path nobody resets)."""
 
     def __init__(self, target: tuple[str, int]) -> None:
         self.target = target
@@ -19,17 +21,28 @@ class Relay:
         self.port = int(self._listener.getsockname()[1])
         self._hanging = threading.Event()
         self._open: list[socket.socket] = []
+        self._dead: set[int] = set()  # ids of sockets held as a black hole for good
         self._lock = threading.Lock()
         threading.Thread(target=self._accept, daemon=True).start()
 
     def hang(self) -> None:
+        with self._lock:
+            self._dead.update(id(sock) for sock in self._open)
         self._hanging.set()
+
+    def heal(self) -> None:
+        """New connections are forwarded again; every connection open while hanging
+        stays silent (never closed, never answered)."""
+        with self._lock:
+            self._dead.update(id(sock) for sock in self._open)
+        self._hanging.clear()
 
     def release(self) -> None:
         """Forward again; connections held while hanging are closed (their clients see
         an error and reconnect, as after a real outage)."""
         with self._lock:
             held, self._open = self._open, []
+            self._dead.clear()
         self._hanging.clear()
         for sock in held:
             # shutdown wakes a thread blocked reading it and sends the peer its FIN;
@@ -73,7 +86,7 @@ class Relay:
     def _pump(self, source: socket.socket, sink: socket.socket) -> None:
         try:
             while data := source.recv(65536):
-                if self._hanging.is_set():
+                if self._hanging.is_set() or id(source) in self._dead:
                     self._swallow(source)  # read on, answer nothing
                     return
                 sink.sendall(data)

@@ -1,9 +1,10 @@
 """A PostgreSQL that accepts connections but never answers must not take viewers down.
 
 The catalogue is reached through a relay that is made to hang mid-run: segments and
-playlists keep coming from the snapshot and the disk at once, producer routes answer
-503 JSON (at once after the first deadline passes, without a token lookup that could
-hang), /healthz says degraded without naming hosts, and all is well again after.
+playlists keep coming from the snapshot and the disk at once, strangers' requests are
+refused from memory (401, never a database call), producers' routes answer 503 JSON
+(at once after the first deadline passes), /healthz says degraded without naming
+hosts, and all is well again after.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from catalog.layout import Layout
 from catalog.models import Lesson
 from catalog.problem_io import import_problem
 from catalog.schedules import publish, published_version, save_schedule
+from catalog.tokens import create_token
 from service.jobs import record_package
 from service.workspace import Workspace
 from streaming import create_app
@@ -100,7 +102,8 @@ def hanging(site):
 async def _timed(client, path: str, **kwargs) -> tuple[int, float, object]:
     started = time.monotonic()
     if path == PRODUCER:
-        response = await client.post(path, json={"all": True}, headers=JUNK)
+        headers = kwargs.pop("headers", JUNK)
+        response = await client.post(path, json={"lessons": ["nope"]}, headers=headers)
     else:
         response = await client.get(path, **kwargs)
     body = await response.read()
@@ -110,9 +113,11 @@ async def _timed(client, path: str, **kwargs) -> tuple[int, float, object]:
 async def test_a_hanging_database_never_stops_viewers(hanging, site, aiohttp_client):
     url, schema, relay = hanging
     catalog = open_catalog(url, schema=schema, migrate=False)
+    with catalog.session() as session:
+        real = {"Authorization": f"Bearer {create_token(session, 'studio-hang')}"}
     app = create_app(catalog, site.data_dir, clock=lambda: site.now, refresh_s=0.2)
     app[STATE].database.close()
-    app[STATE].database = Database(deadline_s=1.0, cooldown_s=2.0)
+    app[STATE].database = Database(deadline_s=1.0, cooldown_s=2.0, long_deadline_s=1.0)
     client = await aiohttp_client(app)
     master = m3u8.loads(await (await client.get("/vod/kk-05-math-001/master.m3u8")).text())
     segment = f"/vod/kk-05-math-001/{master.playlists[0].uri.rsplit('/', 1)[0]}/seg_00000.ts"
@@ -122,20 +127,25 @@ async def test_a_hanging_database_never_stops_viewers(hanging, site, aiohttp_cli
     relay.hang()
     await asyncio.sleep(0.5)  # a snapshot reload starts, and hangs
     viewers = [segment] * 20 + ["/live/al-farabi/360p.m3u8", "/api/lessons", "/"] * 5
-    producers = [PRODUCER] * 8  # the token lookup hangs
+    strangers = [PRODUCER] * 8  # answered from the tokens in memory
+    producers = [PRODUCER] * 4  # their work hangs
     answers = await asyncio.gather(
         *(_timed(client, path) for path in viewers),
-        *(_timed(client, path) for path in producers),
+        *(_timed(client, path) for path in strangers),
+        *(_timed(client, path, headers=real) for path in producers),
     )
     for status, seconds, _ in answers[: len(viewers)]:
         assert status == 200
         assert seconds < 0.5, f"a viewer waited {seconds:.1f} s on the database"
-    for status, seconds, (kind, body) in answers[len(viewers) :]:
+    for status, seconds, _ in answers[len(viewers) : len(viewers) + len(strangers)]:
+        assert status == 401
+        assert seconds < 0.5, f"a stranger's request waited {seconds:.1f} s on the database"
+    for status, seconds, (kind, body) in answers[len(viewers) + len(strangers) :]:
         assert status == 503
         assert kind == "application/json"
         assert b"not answering" in body or b"busy" in body
         assert seconds < 1.5  # the deadline, never the driver's ~130 s
-    status, seconds, _ = await _timed(client, PRODUCER)
+    status, seconds, _ = await _timed(client, PRODUCER, headers=real)
     assert (status, seconds < 0.2) == (503, True)  # the breaker is open: at once
     health = await client.get("/healthz")
     assert health.status == 503

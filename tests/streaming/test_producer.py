@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import shutil
 import subprocess
 from datetime import timedelta
@@ -102,9 +103,9 @@ async def test_upload_then_queue_a_transcode(producer, clip, caplog):
     )
     assert response.status == 201, await response.text()
     body = await response.json()
-    assert body["path"] == f"media/uploads/{LESSON}-source.mp4"
+    assert re.fullmatch(rf"media/uploads/{LESSON}-source-[0-9a-f]{{16}}\.mp4", body["path"])
     assert (body["width"], body["height"], body["has_audio"]) == (320, 180, True)
-    assert _uploads(producer) == [f"{LESSON}-source.mp4"]
+    assert _uploads(producer) == [body["path"].rsplit("/", 1)[1]]
     assert (producer.data_dir / body["path"]).read_bytes() == clip.read_bytes()
     assert _state(producer)[0] == body["path"]
     queued = await producer.post(
@@ -323,7 +324,7 @@ async def test_an_unexpected_failure_is_a_json_500_without_a_trace_in_the_answer
     def broken(*_args, **_kwargs):
         raise RuntimeError("a bug, with /srv/secret/path in its message")
 
-    monkeypatch.setattr(streaming.producer, "publish_document", broken)
+    monkeypatch.setattr(streaming.producer, "publish_schedule", broken)
     response = await producer.post("/api/schedules", json=SCHEDULE, headers=producer.auth)
     assert response.status == 500
     body = await response.json()
@@ -359,7 +360,7 @@ async def test_captions_put_reach_the_package_and_bad_ones_name_their_line(produ
     assert done.status == 200, await done.text()
     body = await done.json()
     assert (body["language"], body["cues"]) == ("ru", 1)
-    assert body["path"] == "media/captions/kk-05-math-001.ru.vtt"
+    assert re.fullmatch(r"media/captions/kk-05-math-001\.ru\.[0-9a-f]{12}\.vtt", body["path"])
     lesson = await (await producer.get("/api/lessons/kk-05-math-001")).json()
     assert lesson["captions"] == ["ru"]
     assert body["version"] in lesson["download_url"]  # the new version is served
@@ -367,7 +368,7 @@ async def test_captions_put_reach_the_package_and_bad_ones_name_their_line(produ
     assert 'LANGUAGE="ru"' in master
     with producer.catalog.session() as session:
         stored = session.get_one(Lesson, "kk-05-math-001").captions
-    assert stored == {"ru": "media/captions/kk-05-math-001.ru.vtt"}
+    assert stored == {"ru": body["path"]}
     kept = (producer.data_dir / stored["ru"]).read_text(encoding="utf-8")
     assert kept.startswith("WEBVTT")
     assert "<b>ребята</b>" in kept
