@@ -11,7 +11,7 @@ APT_TEST := chromium xmltv-util libxml2-utils nginx libnginx-mod-http-brotli-fil
 APT_BENCH := wrk nginx
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install install-runtime install-test-tools install-bench-tools demo test lint typecheck pytest bench bench-serve bench-load clean
+.PHONY: demo-port install install-runtime install-test-tools install-bench-tools demo test lint typecheck pytest bench bench-serve bench-load clean
 
 PIP := $(BIN)/pip --disable-pip-version-check
 NPM_PACKAGES := hls.js@1 axe-core@4
@@ -54,8 +54,14 @@ install-test-tools:
 
 # `make demo PORT=8090 DATA=/tmp/demo` serves elsewhere.
 PORT ?= 8080
-demo: install-runtime
+demo: demo-port install-runtime
 	$(BIN)/sabaq --data $(DATA) demo --port $(PORT)
+
+# A port in use is said before anything is installed or built (sabaq demo checks again).
+demo-port:
+	@if (exec 3<>/dev/tcp/127.0.0.1/$(PORT)) 2>/dev/null; then \
+	  echo "port $(PORT) is in use by another program: stop it, or run make demo PORT=8090" >&2; \
+	  exit 1; fi
 
 test: install install-test-tools lint typecheck pytest
 
