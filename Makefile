@@ -11,23 +11,40 @@ APT_TEST := chromium xmltv-util libxml2-utils nginx libnginx-mod-http-brotli-fil
 APT_BENCH := wrk nginx
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install install-test-tools install-bench-tools demo test lint typecheck pytest bench bench-serve bench-load clean
+.PHONY: demo-port install install-runtime install-test-tools install-bench-tools demo test lint typecheck pytest bench bench-serve bench-load clean
 
-install: $(VENV)/.installed node_modules/hls.js/package.json
+PIP := $(BIN)/pip --disable-pip-version-check
+NPM_PACKAGES := hls.js@1 axe-core@4
 
-$(VENV)/.installed: pyproject.toml
+install: $(VENV)/.installed node_modules/axe-core/axe.min.js
+
+# What the demo needs: Debian's ffmpeg, the venv with sabaq's runtime packages, hls.js.
+install-runtime: $(VENV)/.runtime node_modules/axe-core/axe.min.js
+
+$(VENV)/.runtime: pyproject.toml
 	@missing=""; for p in $(APT_RUNTIME); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ] || ! command -v ffmpeg >/dev/null; then \
 	  echo "installing Debian packages:$$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(APT_RUNTIME); fi
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test,compression]'
-	touch $@
+	@[ -x $(BIN)/python ] || { echo "creating the Python environment $(VENV) ($$($(PYTHON) --version))"; \
+	  $(PYTHON) -m venv $(VENV) && $(PIP) install -q --upgrade pip; }
+	@echo "installing sabaq (editable) with its runtime packages into $(VENV): ortools, aiohttp, sqlalchemy, celery, ffmpeg-python, brotli ..."
+	@$(PIP) install -q -e '.[compression]'
+	@touch $@
 
-# hls.js plays HLS in browsers without native support; served from /static/hls.min.js.
-node_modules/hls.js/package.json:
-	@if command -v npm >/dev/null; then npm install --no-save --no-audit --no-fund --silent hls.js@1 || echo "hls.js not installed: pages fall back to native HLS"; \
+$(VENV)/.installed: $(VENV)/.runtime
+	@echo "installing the test tools into $(VENV): pytest, hypothesis, playwright, schemathesis, psycopg, ruff, mypy"
+	@$(PIP) install -q -e '.[test,compression]'
+	@echo "$(VENV): $$($(PIP) list 2>/dev/null | tail -n +3 | wc -l) Python packages"
+	@touch $@
+
+# hls.js plays HLS in browsers without native support (served from /static/hls.min.js);
+# axe-core is the browser tests' accessibility checker. Both in one npm call: npm drops
+# unsaved packages it was not asked for.
+node_modules/axe-core/axe.min.js:
+	@if command -v npm >/dev/null; then echo "installing from npm: $(NPM_PACKAGES)"; \
+	  npm install --no-save --no-audit --no-fund --silent $(NPM_PACKAGES) \
+	  || echo "npm packages not installed: pages fall back to native HLS"; \
 	else echo "npm missing: pages fall back to the browser's native HLS"; fi
 
 install-test-tools:
@@ -35,8 +52,16 @@ install-test-tools:
 	if [ -n "$$missing" ]; then echo "installing Debian packages:$$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; fi
 
-demo: install
-	$(BIN)/sabaq --data $(DATA) demo
+# `make demo PORT=8090 DATA=/tmp/demo` serves elsewhere.
+PORT ?= 8080
+demo: demo-port install-runtime
+	$(BIN)/sabaq --data $(DATA) demo --port $(PORT)
+
+# A port in use is said before anything is installed or built (sabaq demo checks again).
+demo-port:
+	@if (exec 3<>/dev/tcp/127.0.0.1/$(PORT)) 2>/dev/null; then \
+	  echo "port $(PORT) is in use by another program: stop it, or run make demo PORT=8090" >&2; \
+	  exit 1; fi
 
 test: install install-test-tools lint typecheck pytest
 

@@ -1120,10 +1120,18 @@ def demo(
         if serve_after:
             check_port(host, port)  # before any work: a busy port is said at once
         with Steps(_show_progress(show_progress)) as steps:
-            built = build(workspace, lessons, duration, ZoneInfo(timezone), _DemoReporter(steps))
+            built = build(
+                workspace,
+                lessons,
+                duration,
+                ZoneInfo(timezone),
+                _DemoReporter(steps),
+                on_step=steps.done,
+            )
     summary = (
-        f"{built.lessons} lessons, schedule {built.status} in {built.days} day(s), "
-        f"version {built.version} published"
+        f"{built.lessons} lessons, {built.transcoded} transcoded now; schedule "
+        f"{built.status}, version {built.version} published, on air until "
+        f"{built.on_air_until.astimezone(ZoneInfo(timezone)):%H:%M}"
     )
     base = f"http://{host}:{port}"
     out.print(

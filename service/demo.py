@@ -1,28 +1,43 @@
-"""The demo: sample lessons made by ffmpeg, packaged, scheduled from now, published."""
+"""The demo: sample lessons made by ffmpeg, packaged, scheduled from the moment they are
+ready and repeated as re-runs for hours, published through the checked path."""
 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Protocol
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+from catalog import Catalog
 from catalog.files import write_atomic
 from catalog.models import Lesson
 from catalog.problem_io import import_problem
+from catalog.schedules import published_version
 from errors import MediaError
-from scheduler import SolveOptions, parse_problem, solve
+from scheduler import SolveOptions, parse_problem
 from scheduler.samples import demo_problem
 from service import jobs, schedules, slates
+from service.jobs import JobOutcome
+from service.reruns import Slot, back_to_back, with_reruns
+from service.solving import solve_checked
 from service.workspace import Workspace
 from transcoder import TranscodeOptions
 from transcoder.samples import make_lesson, make_signer, sample_captions
 from transcoder.slate import slate_options
 
 DEMO_LADDER = (480, 360, 234)
+# ultrafast: the sample pictures are synthetic, and the demo should answer in a minute
+# or two on a laptop (about 3-4x faster than veryfast here; bench/ measures presets).
+DEMO_PRESET = "ultrafast"
+DEMO_OPTIONS = TranscodeOptions(ladder=DEMO_LADDER, preset=DEMO_PRESET)
 SIGNER = "signer.mp4"
+ON_AIR_FOR = timedelta(hours=3)
+"""How long the re-runs keep every channel on air from when the packages are ready."""
+JOBS = 2  # sample clips and packages made at a time
 
 
 class Reporter(Protocol):
@@ -35,6 +50,11 @@ class Reporter(Protocol):
         """A bar of `total` steps; the function returned sets (item, steps done)."""
 
 
+StepFn = Callable[[str], None]
+"""Hears one line per finished step (a lesson packaged, the schedule, the slates):
+what a log file, CI or `nohup` shows where no bar is drawn."""
+
+
 @dataclass(frozen=True)
 class Demo:
     """What the demo built."""
@@ -44,34 +64,40 @@ class Demo:
     status: str
     days: int
     version: int
+    on_air_until: datetime  # every channel airs a lesson from when it was built till then
+    transcoded: int  # packages made by this run (the others were current)
+
+
+def _quiet(_: str) -> None:
+    """A step nobody listens to."""
 
 
 def build(
-    workspace: Workspace, count: int, duration: int, zone: ZoneInfo, report: Reporter
+    workspace: Workspace,
+    count: int,
+    duration: int,
+    zone: ZoneInfo,
+    report: Reporter,
+    on_step: StepFn = _quiet,
 ) -> Demo:
-    """Sample media and catalogue, packages and slates, a schedule from now, published.
+    """Sample media and catalogue, packages and slates, a schedule from the moment the
+    packages are ready, repeated for ON_AIR_FOR, published.
 
-    Media and packages already made are kept, so a second run only re-schedules."""
+    Media and packages already current are kept, so a second run only re-schedules
+    (continuing each channel after the lesson it is airing)."""
     layout = workspace.layout
     problem = demo_problem(datetime.now(zone), count, duration)
-    report.say(f"making {count} sample lessons of {duration} s and a signer in {layout.media}")
-    step = report.task("sample media", count + 1)
     signer = layout.media / SIGNER
     if not signer.exists():
         make_signer(signer, duration)
-    step(SIGNER, 1)
     languages = {s["id"]: s["language"] for s in problem["series"]}
     for index, lesson in enumerate(problem["lessons"]):
-        path = layout.media / f"{lesson['id']}.mp4"
-        lesson["source"] = layout.stored(path)
-        if not path.exists():
-            make_lesson(path, lesson["title"], duration, tone_hz=330 + 55 * (index % 8))
+        lesson["source"] = layout.stored(layout.media / f"{lesson['id']}.mp4")
         if index % 2 == 0:  # every other lesson has captions, so the filter has both kinds
             language = languages[lesson["series"]]
             captions = layout.media / f"{lesson['id']}.{language}.srt"
             write_atomic(captions, sample_captions(lesson["title"], language, duration))
             lesson["captions"] = {language: layout.stored(captions)}
-        step(lesson["id"], index + 2)
     problem_path = layout.root / "demo-problem.json"
     write_atomic(problem_path, json.dumps(problem, ensure_ascii=False, indent=2))
     catalog = workspace.catalog()
@@ -80,29 +106,143 @@ def build(
         for lesson in problem["lessons"]:
             row = session.get_one(Lesson, lesson["id"])
             row.signer_source = layout.stored(signer) if lesson["signed"] else None
-    report.say("transcoding with the sign-language overlay (already current packages are kept)")
-    ids = [x["id"] for x in problem["lessons"]]
-    bar = report.task("transcoding", 1.0)
-    outcomes = jobs.run_lessons(
-        workspace, ids, TranscodeOptions(ladder=DEMO_LADDER), 2, progress=bar
-    )
+    outcomes = _package(workspace, problem, duration, report, on_step)
     failed = [o for o in outcomes if not o.ok]
     if failed:
         raise MediaError(f"lesson {failed[0].lesson_id} could not be transcoded: {failed[0].error}")
-    # The windows open now (not when the demo started), so the first lessons air at once.
-    problem = {**demo_problem(datetime.now(zone), count, duration), "lessons": problem["lessons"]}
+    made = sum(1 for o in outcomes if not o.skipped)
+    if not made:
+        on_step(f"{len(outcomes)} packages current, none to transcode")
+    # The windows open now, when the packages are ready, so the first lessons air at once.
+    ready = datetime.now(zone).replace(microsecond=0)
+    problem = {**demo_problem(ready, count, duration), "lessons": problem["lessons"]}
+    problem["break_s"] = 0  # back to back: a channel is never off air between lessons
     write_atomic(problem_path, json.dumps(problem, ensure_ascii=False, indent=2))
-    report.say("scheduling from now with CP-SAT")
-    result = solve(parse_problem(problem), SolveOptions(time_limit_s=20))
-    published = schedules.publish_document(
-        catalog, result.to_json(), problem["timezone"], datetime.now(zone)
+    report.say("scheduling from now with CP-SAT, then re-runs")
+    result, _ = solve_checked(parse_problem(problem), SolveOptions(time_limit_s=10))
+    airings = _with_reruns(catalog, problem, result.to_json()["airings"], ready, zone)
+    published = schedules.publish_schedule(
+        catalog, {"airings": airings, "stats": result.stats}, problem["timezone"], ready
     )
-    report.say("making the off-air slates (channel name, next lesson and its time)")
-    slates.render(workspace, datetime.now(zone), 48, slate_options(DEMO_LADDER), jobs=2)
+    stats = result.stats
+    until = max(datetime.fromisoformat(a["end"]) for a in airings)
+    on_step(
+        f"schedule: {stats['status']}, {stats['days_used']} day(s) "
+        f"(lower bound {stats.get('lower_bound_days', '?')}) in {stats.get('solve_s', 0)} s; "
+        f"{len(result.airings)} lessons, then re-runs back to back until "
+        f"{until.astimezone(zone):%H:%M} ({len(airings)} airings, version {published.version})"
+    )
+    report.say("making the channels' off-air slates")
+    began = time.monotonic()
+    # Airings follow one another, so only the channels' own slates ever show (after the
+    # re-runs); slates naming each next lesson are for grids with gaps (`sabaq slate`).
+    slate_made = slates.render(
+        workspace, ready, 0, slate_options(DEMO_LADDER, DEMO_PRESET), jobs=JOBS
+    )
+    on_step(
+        f"slates: {slate_made.made} made, {slate_made.planned - slate_made.made} current "
+        f"in {time.monotonic() - began:.1f} s"
+    )
+    ids = [x["id"] for x in problem["lessons"]]
     return Demo(
         len(outcomes),
         ids[0],
-        str(result.stats["status"]),
-        int(str(result.stats["days_used"])),
+        str(stats["status"]),
+        int(str(stats["days_used"])),
         published.version,
+        until,
+        made,
     )
+
+
+def _package(
+    workspace: Workspace,
+    problem: dict[str, Any],
+    duration: int,
+    report: Reporter,
+    on_step: StepFn,
+) -> list[JobOutcome]:
+    """Each lesson's sample clip (unless made) then its package (unless current), JOBS
+    lessons at a time, one step line per lesson packaged."""
+    layout = workspace.layout
+    lessons = problem["lessons"]
+    report.say(
+        f"making {len(lessons)} sample lessons of {duration} s and packaging them with the "
+        "sign-language overlay (current ones are kept)"
+    )
+    bar = report.task("lessons", 1.0)
+
+    def one(index: int) -> JobOutcome:
+        lesson = lessons[index]
+        path = layout.media / f"{lesson['id']}.mp4"
+        began = time.monotonic()
+        if not path.exists():
+            make_lesson(path, lesson["title"], duration, tone_hz=330 + 55 * (index % 8))
+        sampled = time.monotonic() - began
+        began = time.monotonic()
+        outcome = jobs.run_lessons(workspace, [lesson["id"]], DEMO_OPTIONS, 1, bar)[0]
+        seconds = time.monotonic() - began
+        bar(lesson["id"], 1.0)
+        if outcome.ok and not outcome.skipped:
+            on_step(
+                f"packaged {lesson['id']} in {seconds:.1f} s "
+                f"({duration / max(seconds, 1e-3):.1f}x realtime"
+                + (f"; sample made in {sampled:.1f} s)" if sampled > 0.05 else ")")
+            )
+        return outcome
+
+    with ThreadPoolExecutor(max_workers=JOBS) as pool:
+        return list(pool.map(one, range(len(lessons))))
+
+
+def _with_reruns(
+    catalog: Catalog,
+    problem: dict[str, Any],
+    first_run: list[dict[str, str]],
+    ready: datetime,
+    zone: ZoneInfo,
+) -> list[dict[str, str]]:
+    """The solver's airings laid back to back from `ready` on each channel (or from the
+    end of the lesson it airs now, on a re-run of the demo), then re-runs until
+    ON_AIR_FOR has passed, within the audiences' daily caps."""
+    starts = {c["id"]: ready for c in problem["channels"]}
+    with catalog.session() as session:
+        version = published_version(session)
+        for airing in version.airings if version else []:
+            start, end = _aware(airing.start), _aware(airing.end)
+            if start <= ready < end and airing.channel_id in starts:
+                starts[airing.channel_id] = max(starts[airing.channel_id], end)
+    slots = [
+        Slot(
+            datetime.fromisoformat(a["start"]),
+            datetime.fromisoformat(a["end"]),
+            a["channel"],
+            a["lesson"],
+        )
+        for a in first_run
+    ]
+    series = {s["id"]: s for s in problem["series"]}
+    audience_of = {
+        x["id"]: f"{series[x['series']]['grade']}-{series[x['series']]['language']}"
+        for x in problem["lessons"]
+    }
+    caps = {
+        f"{a['grade']}-{a['language']}": a["max_daily_s"]
+        for a in problem.get("audiences", [])
+        if "max_daily_s" in a
+    }
+    laid = with_reruns(back_to_back(slots, starts), ready + ON_AIR_FOR, zone, audience_of, caps)
+    return [
+        {
+            "lesson": s.lesson,
+            "channel": s.channel,
+            "start": s.start.astimezone(zone).isoformat(),
+            "end": s.end.astimezone(zone).isoformat(),
+        }
+        for s in laid
+    ]
+
+
+def _aware(instant: datetime) -> datetime:
+    """A stored instant as aware UTC (SQLite hands them back naive)."""
+    return instant if instant.tzinfo is not None else instant.replace(tzinfo=UTC)

@@ -30,6 +30,7 @@ from scheduler.checker import violations
 from scheduler.errors import ProblemError
 from scheduler.fields import time_zone
 from scheduler.problem import parse_instant
+from scheduler.schedule import Airing as Placed
 from scheduler.schedule import Schedule, pins_from
 from service.workspace import Workspace
 
@@ -115,10 +116,41 @@ def _check(session: Session, schedule: Schedule, timezone: str) -> None:
     """RuleBroken, BadInput or Conflict when the schedule may not go on air."""
     if not schedule.airings:
         return
-    broken = violations(_problem_of(session, schedule, timezone), list(schedule.airings))
+    runs = _as_runs(schedule)
+    broken = violations(_problem_of(session, schedule, timezone, runs), list(runs.airings))
     if broken:
-        raise RuleBroken(broken[0].rule, broken[0].message, len(broken))
+        raise RuleBroken(broken[0].rule, runs.named(broken[0].message), len(broken))
     _check_packages_agree(session, {a.lesson for a in schedule.airings})
+
+
+RERUN = "--rerun-"
+"""What tells a lesson's k-th airing apart from its first, for the checker."""
+
+
+@dataclass(frozen=True)
+class Runs:
+    """A published schedule may repeat lessons (re-runs, as the demo's do). For the
+    checker, a lesson's k-th airing (k > 1) is a lesson of its own, in its series'
+    k-th run: every rule holds across all airings (overlaps, windows, caps, what a
+    channel carries, durations), while episode order and the per-day limit are
+    judged within each run."""
+
+    airings: tuple[Placed, ...]
+    repeats: dict[str, int]  # lesson -> how many times it airs
+
+    def named(self, message: str) -> str:
+        """A checker's message with re-runs named as the user wrote them."""
+        return re.sub(rf"{re.escape(RERUN)}(\d+)", r" (re-run \1)", message)
+
+
+def _as_runs(schedule: Schedule) -> Runs:
+    seen: dict[str, int] = {}
+    airings = []
+    for airing in sorted(schedule.airings, key=lambda a: (a.start, a.channel, a.lesson)):
+        run = seen[airing.lesson] = seen.get(airing.lesson, 0) + 1
+        lesson = airing.lesson if run == 1 else f"{airing.lesson}{RERUN}{run}"
+        airings.append(Placed(airing.start, airing.channel, lesson, airing.end))
+    return Runs(tuple(airings), seen)
 
 
 PACKAGE_SLACK = (2.0, 0.01)  # seconds, share: a recording's length vs the catalogue's
@@ -144,10 +176,11 @@ def _check_packages_agree(session: Session, lessons: set[str]) -> None:
             )
 
 
-def _problem_of(session: Session, schedule: Schedule, timezone: str) -> Any:
+def _problem_of(session: Session, schedule: Schedule, timezone: str, runs: Runs) -> Any:
     """The problem the catalogue makes for the schedule's lessons: their channels,
     series and durations, every day of the schedule's span a broadcast day (the
-    catalogue holds no calendar), no break required between airings."""
+    catalogue holds no calendar), no break required between airings; each re-run a
+    lesson of its own in its series' run (see `Runs`)."""
     zone = time_zone(timezone)
     days = [a.start.astimezone(zone).date() for a in schedule.airings]
     document = export_problem(
@@ -172,6 +205,16 @@ def _problem_of(session: Session, schedule: Schedule, timezone: str) -> Any:
     for lesson in document["lessons"]:
         lesson.pop("source", None)
         lesson.pop("captions", None)
+    series = {x["id"]: x for x in document["series"]}
+    for lesson in list(document["lessons"]):
+        for run in range(2, runs.repeats.get(lesson["id"], 1) + 1):
+            of_run = f"{lesson['series']}{RERUN}{run}"
+            if of_run not in series:
+                series[of_run] = {**series[lesson["series"]], "id": of_run}
+            document["lessons"].append(
+                {**lesson, "id": f"{lesson['id']}{RERUN}{run}", "series": of_run}
+            )
+    document["series"] = list(series.values())
     try:
         return parse_problem(document)
     except ProblemError as exc:

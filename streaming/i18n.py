@@ -24,6 +24,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "watch_live": {"kk": "Тікелей көру", "ru": "Смотреть эфир", "en": "Watch live"},
     "episode": {"kk": "Сабақ", "ru": "Урок", "en": "Episode"},
     "minutes": {"kk": "мин", "ru": "мин", "en": "min"},
+    "seconds": {"kk": "сек", "ru": "сек", "en": "s"},
+    "recording": {"kk": "Жазба", "ru": "Запись", "en": "Recording"},
     "not_ready": {
         "kk": "Бейне әлі дайын емес",
         "ru": "Видео ещё не готово",

@@ -98,7 +98,7 @@ def layout(
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{escape(title)} · {escape(t("site", lang))}</title>
+<title>{escape(page_title(title, lang))}</title>
 <link rel="stylesheet" href="{_asset(assets, "site.css")}">
 <link rel="icon" href="{_asset(assets, "logo.svg")}" type="image/svg+xml">
 {scripts}
@@ -117,8 +117,40 @@ def layout(
 """
 
 
+def page_title(title: str, lang: str) -> str:
+    """A tab's title: the page's, then the site's name (only once on the home page)."""
+    site = t("site", lang)
+    return site if title == site else f"{title} · {site}"
+
+
 def clock(instant: datetime, zone: ZoneInfo) -> str:
     return instant.astimezone(zone).strftime("%H:%M")
+
+
+def utc_offset(instant: datetime, zone: ZoneInfo) -> str:
+    """The zone's offset from UTC at `instant`, as people write it: "UTC+5", "UTC+5:30"."""
+    offset = instant.astimezone(zone).utcoffset() or timedelta(0)
+    minutes = round(offset.total_seconds() / 60)
+    sign = "+" if minutes >= 0 else "−"
+    hours, rest = divmod(abs(minutes), 60)
+    return f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
+
+
+def when(instant: datetime, zone: ZoneInfo) -> str:
+    """A date and time in the broadcast's zone, with its offset, as a <time> element."""
+    local = instant.astimezone(zone)
+    return (
+        f'<time datetime="{local.isoformat()}">{local.strftime("%Y-%m-%d %H:%M")} '
+        f"{utc_offset(instant, zone)}</time>"
+    )
+
+
+def duration(seconds: int, lang: str) -> str:
+    """A lesson's length as people say it: seconds under a minute ("40 s"), else
+    minutes rounded to the nearest (29:59 is "30 min", 1:30 is "2 min")."""
+    if seconds < 60:
+        return f"{max(seconds, 0)} {t('seconds', lang)}"
+    return f"{(seconds + 30) // 60} {t('minutes', lang)}"
 
 
 def home(
@@ -150,7 +182,7 @@ def home(
             else ""
         )
         cards.append(
-            f'<li class="card"><h3>{escape(channel.name)}</h3>'
+            f'<li class="card"><h2>{escape(channel.name)}</h2>'
             f"<p><strong>{escape(t('live_now', lang))}:</strong> {now_line}</p>{next_line}"
             f'<a class="button" href="{link(channel_page_url(channel.id), lang)}">'
             f"{escape(t('watch_live', lang))}</a>"
@@ -224,7 +256,7 @@ def catalogue(
             f"{escape(lesson.title)}</a>{badge}<br><small>{escape(t('grade', lang))} "
             f"{lesson.grade} · {escape(t(lesson.subject, lang))} · "
             f"{escape(t('lang_' + lesson.language, lang))} · "
-            f"{lesson.duration_s // 60} {escape(t('minutes', lang))}</small></li>"
+            f"{escape(duration(lesson.duration_s, lang))}</small></li>"
         )
     return form + f'<ul class="lessons">{"".join(rows)}</ul>'
 
@@ -260,7 +292,7 @@ def lesson_page(
             f"{escape(t('download', lang))}</a> <small>MP4 · {escape(size)}</small></p>"
         )
     times = "".join(
-        f"<li>{a.start.astimezone(zone).strftime('%Y-%m-%d %H:%M')} · "
+        f"<li>{when(a.start, zone)} · "
         f"{escape(channels[a.channel_id].name if a.channel_id in channels else a.channel_id)}"
         + (
             " " + replay_link(a.channel_id, a, now, lang, catchup_days)
@@ -309,8 +341,9 @@ def channel_page(
         )
     grid = (
         f"<h2>{escape(t('schedule', lang))}</h2><table><thead><tr>"
-        f"<th>{escape(t('time', lang))}</th>"
-        f"<th>{escape(t('lessons', lang))}</th><th>{escape(t('grade', lang))}</th><th></th>"
+        f"<th>{escape(t('time', lang))} <small>{utc_offset(now, zone)}</small></th>"
+        f"<th>{escape(t('lessons', lang))}</th><th>{escape(t('grade', lang))}</th>"
+        f"<th>{escape(t('recording', lang))}</th>"
         "</tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table>"
         if rows
@@ -321,7 +354,7 @@ def channel_page(
         source += f"?{replay.query}"
         note = (
             f'<p class="notice">{escape(t("replay_from", lang))} '
-            f"{replay.start.astimezone(zone).strftime('%Y-%m-%d %H:%M')} · "
+            f"{when(replay.start, zone)} · "
             f'<a href="{link(channel_page_url(channel.id), lang)}">'
             f"{escape(t('back_to_live', lang))}</a></p>"
         )

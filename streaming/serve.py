@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import logging
 import multiprocessing
 import os
@@ -258,11 +259,13 @@ def serve(
 
 def check_port(host: str, port: int) -> None:
     """Unavailable, before any work, when `host:port` cannot be listened on (another
-    server has it)."""
+    server has it), bound as the server binds it."""
     try:
         _listener(host, port, reuse_port=False).close()
     except OSError as exc:
-        raise Unavailable(
-            f"cannot listen on {host}:{port} ({exc.strerror}): is another server running "
-            "there? Stop it or choose another --port"
-        ) from None
+        if exc.errno == errno.EADDRINUSE:
+            raise Unavailable(
+                f"port {port} on {host} is in use by another program: stop it, or choose "
+                "another port (--port, or `make demo PORT=8090`)"
+            ) from None
+        raise Unavailable(f"cannot listen on {host}:{port} ({exc.strerror})") from None

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import socket
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -34,6 +37,37 @@ def _local_postgres() -> str | None:
 
 
 PG_URL = os.environ.get("SABAQ_TEST_DATABASE_URL") or _local_postgres()
+
+
+def sabaq_command() -> list[str]:
+    """How tests run `sabaq` in a process of its own: the entry point installed beside
+    this Python (what a user runs), else the module."""
+    script = Path(sys.executable).with_name("sabaq")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "cli"]
+
+
+def answers_tcp(url: str, timeout: float = 2.0) -> bool:
+    """Whether something accepts connections at the URL's host and port."""
+    parts = urlsplit(url)
+    try:
+        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 0), timeout):
+            return True
+    except OSError:
+        return False
+
+
+def service_url(variable: str, default: str, what: str) -> str:
+    """The URL of a service tests need (Redis, ...): the environment's `variable`, which
+    then must answer (a CI that sets it and cannot reach it fails, never skips), else
+    `default` when something answers there, else the test is skipped, saying why."""
+    given = os.environ.get(variable)
+    if given:
+        if not answers_tcp(given):
+            pytest.fail(f"{what} at {variable}={given} does not answer", pytrace=False)
+        return given
+    if not answers_tcp(default):
+        pytest.skip(f"{what} tests skipped: {variable} is not set and nothing answers at {default}")
+    return default
 
 
 def _postgres_schema() -> Iterator[tuple[str, str]]:

@@ -93,7 +93,7 @@ def test_other_failures_exit_1(workdir, problem_data):
     assert busy.exit_code == 1, busy.output
     assert "cannot listen on 127.0.0.1" in busy.output
     assert demo.exit_code == 1, demo.output
-    assert "another server" in demo.output
+    assert "in use by another program" in demo.output
     assert not (workdir / "data" / "media").exists()  # said before any work
     # Infeasible: every lesson is longer than the channel's window.
     problem_data["channels"][0]["window"] = ["09:00", "09:05"]

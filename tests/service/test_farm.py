@@ -5,9 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
@@ -18,29 +16,22 @@ from sqlalchemy import select
 from catalog import open_catalog
 from catalog.models import JobState, Lesson, TranscodeJob
 from catalog.problem_io import import_problem
+from tests.conftest import sabaq_command, service_url
 from transcoder.samples import make_lesson
 
 pytestmark = pytest.mark.slow
-BROKER = "redis://127.0.0.1:6379/15"
+LOCAL_REDIS = "redis://127.0.0.1:6379/15"
+"""The broker when SABAQ_TEST_REDIS_URL is not set (each test has a queue of its own)."""
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _redis_up() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
-            return True
-    except OSError:
-        return False
 
 
 @pytest.fixture
 def farm(tmp_path):
-    if not _redis_up():
-        pytest.skip("Redis is not running at 127.0.0.1:6379: the farm tests need it")
+    broker = service_url("SABAQ_TEST_REDIS_URL", LOCAL_REDIS, "Redis (the transcoding farm)")
     data = tmp_path / "data"
     env = {
         **{k: v for k, v in os.environ.items() if k != "SABAQ_DATABASE_URL"},
-        "SABAQ_BROKER_URL": BROKER,
+        "SABAQ_BROKER_URL": broker,
         "SABAQ_QUEUE": f"sabaq-test-{uuid.uuid4().hex[:8]}",
         "SABAQ_BROKER_VISIBILITY_S": "10",
         "SABAQ_JOB_LEASE_S": "6",
@@ -62,7 +53,7 @@ def farm(tmp_path):
 
     def start_worker(name: str) -> subprocess.Popen[bytes]:
         process = subprocess.Popen(
-            [sys.executable, "-m", "cli", "--data", str(data), "worker", "--name", name],
+            [*sabaq_command(), "--data", str(data), "worker", "--name", name],
             cwd=ROOT,
             env=env,
             stdout=subprocess.DEVNULL,
@@ -74,7 +65,7 @@ def farm(tmp_path):
 
     def sabaq(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, "-m", "cli", "--data", str(data), *args],
+            [*sabaq_command(), "--data", str(data), *args],
             cwd=ROOT,
             env=env,
             capture_output=True,
@@ -134,7 +125,7 @@ def test_a_killed_workers_job_is_run_by_another(farm):
 def test_worker_needs_a_broker(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "SABAQ_BROKER_URL"}
     done = subprocess.run(
-        [sys.executable, "-m", "cli", "--data", str(tmp_path), "worker"],
+        [*sabaq_command(), "--data", str(tmp_path), "worker"],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -157,7 +148,7 @@ def test_broker_down_keeps_the_jobs_queued(tmp_path, problem_data):
 
     def sabaq(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, "-m", "cli", "--data", str(tmp_path / "d"), *args],
+            [*sabaq_command(), "--data", str(tmp_path / "d"), *args],
             cwd=ROOT,
             env=env,
             capture_output=True,

@@ -6,7 +6,6 @@ import json
 import os
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -23,6 +22,7 @@ from catalog.schedules import publish, save_schedule
 from service.jobs import record_package
 from service.workspace import Workspace
 from streaming import create_app
+from tests.conftest import sabaq_command
 from transcoder import TranscodeOptions, transcode
 from transcoder.samples import make_lesson, make_signer
 from transcoder.slate import plan_slates, render_slates, slate_options
@@ -163,13 +163,24 @@ async def client(site, aiohttp_client):
     catalog.dispose()
 
 
-def answers(url: str, tries: int = 150) -> bool:
-    """Whether `url` answers within `tries` tenths of a second (a server starting up)."""
-    for _ in range(tries):
+READY_S = float(os.environ.get("SABAQ_TEST_READY_S", "180"))
+"""How long a server started by a test may take to answer: generous, because a busy
+CI machine may take a minute just to import the server (its log says why it fails)."""
+
+
+def answers(
+    url: str, within_s: float = READY_S, process: subprocess.Popen[bytes] | None = None
+) -> bool:
+    """Whether `url` answers within `within_s` seconds (a server starting up); gives up
+    at once when `process`, the server, has exited."""
+    deadline = time.monotonic() + within_s
+    while time.monotonic() < deadline:
         try:
-            urllib.request.urlopen(url, timeout=1)
+            urllib.request.urlopen(url, timeout=5)
             return True
         except OSError:
+            if process is not None and process.poll() is not None:
+                return False
             time.sleep(0.1)
     return False
 
@@ -180,31 +191,52 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server(data: Path, port: int, *options: str) -> subprocess.Popen[bytes]:
-    """`sabaq serve` on `port` over `data` (its SQLite catalogue), started, maybe not up."""
+def start_server(
+    data: Path, port: int, *options: str, log: Path | None = None
+) -> subprocess.Popen[bytes]:
+    """`sabaq serve` on `port` over `data` (its SQLite catalogue), started, maybe not up;
+    its output goes to `log` (a file: a pipe nobody reads could stall it), else is piped."""
     env = {k: v for k, v in os.environ.items() if k != "SABAQ_DATABASE_URL"}
-    command = [sys.executable, "-m", "cli", "--data", str(data), "serve", "--port", str(port)]
-    return subprocess.Popen(
-        [*command, "--no-access-log", *options],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        cwd=Path(__file__).resolve().parents[2],
-    )
+    command = [*sabaq_command(), "--data", str(data), "serve", "--port", str(port)]
+    output = log.open("wb") if log is not None else subprocess.PIPE
+    try:
+        return subprocess.Popen(
+            [*command, "--no-access-log", *options],
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            cwd=Path(__file__).resolve().parents[2],
+        )
+    finally:
+        if log is not None:
+            output.close()  # type: ignore[union-attr]
 
 
 @contextmanager
 def running_server(data: Path, *options: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """`sabaq serve` on a free port over `data`, answering: (base URL, process)."""
+    """`sabaq serve` on a free port over `data`, answering: (base URL, process). When it
+    does not answer within READY_S, the test fails with the server's own log."""
     port = free_port()
-    process = start_server(data, port, *options)
+    log = data.parent / f"serve-{port}.log"
+    began = time.monotonic()
+    process = start_server(data, port, *options, log=log)
     base = f"http://127.0.0.1:{port}"
-    if not answers(f"{base}/healthz"):
+    if not answers(f"{base}/healthz", READY_S, process):
         process.kill()
-        output = process.stdout.read().decode() if process.stdout else ""
-        pytest.fail(f"server did not start: {output[-2000:]}")
+        process.wait(timeout=30)
+        output = log.read_text(encoding="utf-8", errors="replace")
+        pytest.fail(
+            f"sabaq serve on port {port} did not answer /healthz within "
+            f"{time.monotonic() - began:.0f} s (exit code {process.returncode}); its log:\n"
+            f"{output[-4000:] or '(empty)'}",
+            pytrace=False,
+        )
     try:
         yield base, process
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=30)

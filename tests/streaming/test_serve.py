@@ -135,3 +135,18 @@ def test_a_viewer_sees_no_step_back_across_a_server_restart(site, tmp_path):
     with running_server(data) as (base, _process):  # a new process, maybe another port
         follow(base, 4)
     assert len(seen) >= 4
+
+
+def test_a_busy_port_is_said_before_any_work():
+    import socket
+
+    from errors import Unavailable
+    from streaming.serve import check_port
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(Unavailable, match=f"port {port} on 127.0.0.1 is in use"):
+            check_port("127.0.0.1", port)
+    check_port("127.0.0.1", port)  # free again

@@ -1,0 +1,71 @@
+"""The demo, built for real (ffmpeg, CP-SAT): on air when it returns and for hours after,
+a line per finished step, true figures on a re-run."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from catalog.schedules import published_version
+from service.demo import build
+from service.workspace import Workspace
+
+pytestmark = pytest.mark.slow
+ZONE = ZoneInfo("Asia/Almaty")
+
+
+class Quiet:
+    def say(self, text: str) -> None:
+        pass
+
+    def task(self, label, total):
+        return lambda item, done: None
+
+
+def _airings(workspace: Workspace) -> list[tuple[str, str, datetime, datetime]]:
+    with workspace.catalog().session() as session:
+        version = published_version(session)
+        assert version is not None
+        return sorted(
+            ((a.channel_id, a.lesson_id, a.start.replace(tzinfo=UTC), a.end.replace(tzinfo=UTC))
+             for a in version.airings),
+            key=lambda x: (x[0], x[2]),
+        )  # fmt: skip
+
+
+def _on_air(airings, channel: str, at: datetime) -> bool:
+    return any(c == channel and s <= at < e for c, _, s, e in airings)
+
+
+def test_the_demo_is_on_air_when_it_returns_and_for_two_hours(tmp_path, monkeypatch):
+    monkeypatch.delenv("SABAQ_DATABASE_URL", raising=False)
+    workspace = Workspace(tmp_path / "data")
+    steps: list[str] = []
+    built = build(workspace, 4, 10, ZONE, Quiet(), on_step=steps.append)
+    returned = datetime.now(UTC)
+    airings = _airings(workspace)
+    for channel in ("al-farabi", "el-arna"):
+        for second in range(0, 2 * 3600 + 60, 5):
+            assert _on_air(airings, channel, returned + timedelta(seconds=second)), second
+    assert built.on_air_until >= returned + timedelta(hours=2)
+    packaged = [s for s in steps if s.startswith("packaged ")]
+    assert len(packaged) == 4
+    assert all("x realtime" in s for s in packaged), packaged
+    assert any(s.startswith("schedule: OPTIMAL, 1 day(s) (lower bound 1)") for s in steps), steps
+    assert any(s.startswith("slates: ") for s in steps), steps
+    # A second run keeps the packages, says so, and continues each channel after the
+    # lesson it is airing (nothing cut mid-lesson, no gap).
+    steps.clear()
+    again = build(workspace, 4, 10, ZONE, Quiet(), on_step=steps.append)
+    assert again.transcoded == 0
+    assert "4 packages current, none to transcode" in steps
+    after = _airings(workspace)
+    now = datetime.now(UTC)
+    for channel in ("al-farabi", "el-arna"):
+        mine = [(s, e) for c, _, s, e in after if c == channel and e > now]
+        assert all(a[1] <= b[0] for a, b in itertools.pairwise(mine)), mine
+        for second in range(0, 2 * 3600, 5):
+            assert _on_air(after, channel, now + timedelta(seconds=second)), second
