@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from catalog import tokens
-from catalog.tokens import TokenInfo
+from catalog.tokens import TokenInfo, digest
 from service.workspace import Workspace
 
-__all__ = ["TokenInfo", "create_token", "list_tokens", "revoke_token"]
+__all__ = ["TokenInfo", "active_tokens", "create_token", "digest", "list_tokens", "revoke_token"]
 
 
 def create_token(workspace: Workspace, name: str) -> str:
@@ -25,3 +25,10 @@ def revoke_token(workspace: Workspace, name: str) -> None:
     """Stop the token called `name` from working (NotFound when there is none)."""
     with workspace.catalog().session() as session:
         tokens.revoke_token(session, name)
+
+
+def active_tokens(workspace: Workspace) -> dict[str, str]:
+    """Digest -> name of every active token, for a server to answer strangers from
+    memory (compare a presented token's `digest` with these)."""
+    with workspace.catalog().session() as session:
+        return tokens.active_tokens(session)

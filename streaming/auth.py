@@ -20,8 +20,8 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from catalog.tokens import digest
 from errors import Unavailable
+from service.tokens import digest
 from streaming.recent import Recent
 
 REFRESH_S = 2.0  # a revoked token works at most this long (plus one reload) after

@@ -4,7 +4,7 @@ Viewers are served from the snapshot and the disk; only producers' requests and
 the background snapshot reload touch the database. They run here, never in
 the event loop's default executor (which aiohttp's file responses use), so a
 database that accepts connections but never answers cannot stop segments.
-Each call has a deadline; when it passes the call is aborted (catalog.db.Deadline):
+Each call has a deadline; when it passes the call is aborted (service.deadlines):
 it can no longer commit, and the connections it holds are cut and discarded, so
 the thread is free at once and no hung connection goes back to the pool; what
 the client hears (503) is then the truth: nothing was changed. A call that
@@ -25,8 +25,8 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any, TypeVar
 
-from catalog.db import Deadline, deadline
 from errors import Unavailable
+from service.deadlines import Deadline, deadline
 
 T = TypeVar("T")
 WORKERS = 4

@@ -25,7 +25,6 @@ from aiohttp.streams import EofStream
 from catalog.captions import LANGUAGES
 from catalog.captions import MAX_BYTES as MAX_CAPTION_BYTES
 from catalog.files import disk_full
-from catalog.tokens import active_tokens
 from errors import BadInput, SabaqError, TooLarge
 from service.captions import set_captions
 from service.schedules import (
@@ -35,6 +34,7 @@ from service.schedules import (
     publish_schedule,
 )
 from service.schedules import publish_version as publish_stored
+from service.tokens import active_tokens
 from service.transcodes import options_from, queue_lessons
 from service.uploads import accept_upload, staging_file, without_paths
 from streaming.api import AIRING_SCHEMA, Handler, Param, api, bad_request
@@ -86,7 +86,7 @@ async def authorise(request: web.Request) -> str:
         raise unauthorised("a bearer token is needed (sabaq token create)")
 
     async def load() -> dict[str, str]:
-        return await state.transaction(active_tokens, changes=False)
+        return await state.read(active_tokens, state.workspace)
 
     owner = await state.tokens.owner(presented.strip(), load)
     if owner is None:

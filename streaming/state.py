@@ -12,9 +12,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from aiohttp import web
-from sqlalchemy.orm import Session
 
-from service import Catalog
+from service import Catalog, Workspace
 from streaming.assets import Asset, asset_urls
 from streaming.auth import Failures, Tokens
 from streaming.catchup import DAYS
@@ -152,19 +151,14 @@ class State:
             lambda: work(*args), deadline_s=self.database.long_deadline_s
         )
 
-    async def transaction(self, action: Callable[[Session], T], changes: bool = True) -> T:
-        """Run `action` in one catalogue transaction, in the database threads (within
-        their deadline); when it `changes` the catalogue, the next request sees a
-        fresh snapshot."""
+    async def read(self, work: Callable[..., T], *args: Any) -> T:
+        """Run a service-layer read in the database threads, within their deadline."""
+        return await self.database.run(lambda: work(*args))
 
-        def run() -> T:
-            with self.catalog.session() as session:
-                return action(session)
-
-        result = await self.database.run(run)
-        if changes:
-            self.invalidate()
-        return result
+    @property
+    def workspace(self) -> Workspace:
+        """The data directory and the open catalogue, as the service layer takes them."""
+        return Workspace.over(self.data_dir, self.catalog)
 
 
 STATE = web.AppKey("state", State)
