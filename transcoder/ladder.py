@@ -12,6 +12,13 @@ from errors import BadInput
 
 FPS = 25
 GOP_S = 2
+SAMPLE_RATE = 48000
+AAC_FRAME = 1024  # samples in one AAC-LC frame
+TILE_S = 0.32
+"""The shortest stretch that holds whole video frames (8 at 25 fps) and whole AAC frames
+(15 at 48 kHz). Every package lasts a whole number of tiles, with exactly as much
+audio as picture, so packages played one after another on a live channel's clock
+join without a gap or an overlap in either stream."""
 DEFAULT_LADDER = (720, 480, 360, 234)
 AUDIO_RUNG = "audio"
 AUDIO_ONLY_KBPS = 64

@@ -97,18 +97,47 @@ def test_segments_are_aligned_across_rungs_with_idr_every_2s(package):
     assert result.segments == 2
 
 
-def test_every_rung_has_as_many_segments(tmp_path):
-    """12 s is not a whole number of AAC frames: the audio-only rung's last frame used
-    to spill into a third, 21 ms segment that the video rungs lack."""
+def test_every_rung_lasts_whole_tiles_with_its_sound_lined_up(tmp_path):
+    """12 s is not a whole number of AAC frames: the recording is held to 12.16 s (38
+    tiles of 0.32 s), every rung has as many segments, and the audio-only rung's
+    sound starts and ends where the muxed rung's does (it used to start 58.7 ms
+    early, and its last frame spilled into a segment the video rungs lack)."""
+    from catalog.retime import earliest
     from transcoder.samples import make_lesson
 
     lesson = make_lesson(tmp_path / "twelve.mp4", "Он екі секунд", 12, size="426x240")
-    transcode(lesson, tmp_path / "out", TranscodeOptions(preset="ultrafast", ladder=(234,)))
-    counts = {
-        rung: len(m3u8.load(str(tmp_path / "out" / rung / "index.m3u8")).segments)
+    transcode(lesson, tmp_path / "out", TranscodeOptions(preset="veryfast", ladder=(234,)))
+    playlists = {
+        rung: m3u8.load(str(tmp_path / "out" / rung / "index.m3u8")) for rung in ("234p", "audio")
+    }
+    counts = {rung: len(p.segments) for rung, p in playlists.items()}
+    assert counts["234p"] == counts["audio"]
+    assert sum(s.duration for s in playlists["234p"].segments) == pytest.approx(12.16)
+    starts = {
+        rung: earliest((tmp_path / "out" / rung / "seg_00000.ts").read_bytes())
         for rung in ("234p", "audio")
     }
-    assert counts == {"234p": 2, "audio": 2}
+    assert starts["234p"] == starts["audio"]
+    probe = subprocess.run(
+        [
+            "ffprobe",
+            "-v",
+            "error",
+            "-select_streams",
+            "a",
+            "-show_entries",
+            "packet=pts",
+            "-of",
+            "csv=p=0",
+            str(tmp_path / "out" / "audio" / "index.m3u8"),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    packets = [int(line.strip(",")) for line in probe.stdout.split()]
+    assert len(packets) == round(12.16 * 48000 / 1024)  # no priming frame, no spill
+    assert packets[-1] + 1920 - packets[0] == round(12.16 * 90000)  # 1920 ticks a frame
 
 
 def test_package_json_poster_and_loudness(package):
