@@ -17,7 +17,7 @@ from catalog.hls import DOWNLOAD, VERSION_PATTERN, master_playlist
 from catalog.layout import lesson_page_url, slate_key_lesson
 from errors import SabaqError
 from scheduler.ics import CalendarEvent, write_ics
-from streaming import api, catchup, guide, guide_page, live, live_captions, pages
+from streaming import api, catchup, guide, guide_page, live, live_captions, pages, timeline
 from streaming import producer as _producer  # noqa: F401  (registers the producer routes)
 from streaming.assets import load_assets
 from streaming.delivery import CORS, deliver, packed, preflight
@@ -568,6 +568,7 @@ def create_app(
     app.router.add_get("/slate/{channel}/{tail:.+}", slate)
     app.router.add_get("/live/{channel}/master.m3u8", live_master)
     app.router.add_get("/live/{channel}/{rung}.m3u8", live_media)
+    timeline.add_routes(app)  # /live/{channel}/{rung}/{sequence}.ts: retimed segments
     app.router.add_get("/live/{channel}/captions/{language}.m3u8", live_captions_playlist)
     app.router.add_get("/live/{channel}/cues/empty.vtt", live_no_cues)
     app.router.add_get(
