@@ -16,9 +16,18 @@ packets (the elementary stream's bytes and their order are unchanged).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 
-from catalog.transport import PACKET, WRAP, _offsets, _read_timestamp, _write_timestamp
+from catalog.transport import (
+    PACKET,
+    SYNC,
+    WRAP,
+    TransportError,
+    _offsets,
+    _read_timestamp,
+    _write_timestamp,
+)
 
 COUNTER = 16  # continuity counters count payload packets modulo 16
 PAYLOAD = 184  # bytes after a packet's 4-byte header
@@ -112,63 +121,87 @@ def _spare(data: bytes | bytearray, offset: int) -> int:
     return max(0, length - keep)
 
 
+def _check(data: bytes) -> None:
+    """TransportError unless `data` is whole packets, each with its sync byte."""
+    if len(data) % PACKET or not data:
+        raise TransportError(f"{len(data)} bytes is not a whole number of TS packets")
+    syncs = data[0::PACKET]
+    if syncs.count(SYNC) != len(syncs):
+        bad = next(i for i, byte in enumerate(syncs) if byte != SYNC)
+        raise TransportError(f"no sync byte at offset {bad * PACKET}")
+
+
+def _pids(data: bytes | bytearray) -> list[int]:
+    return [
+        ((h & 0x1F) << 8) | low for h, low in zip(data[1::PACKET], data[2::PACKET], strict=True)
+    ]
+
+
 def retime(data: bytes, ticks: int, counters: Mapping[int, int] | None = None) -> bytes:
     """The segment `data` moved `ticks` (90 kHz) later, with each PID's continuity
     counters starting at `counters` (0 where absent) and completed to a multiple of
     16 payload packets, so that it ends where it started. TransportError when the
     bytes are not TS."""
-    counters = counters or {}
-    offsets = list(_offsets(data))
-    counts: dict[int, int] = {}
-    pes: set[int] = set()
-    for offset in offsets:
-        if data[offset + 3] & 0x10:
-            pid = _pid(data, offset)
-            counts[pid] = counts.get(pid, 0) + 1
-            if data[offset + 1] & 0x40 and pid not in pes and _is_pes(data, offset):
-                pes.add(pid)
-    need = {pid: -count % COUNTER for pid, count in counts.items() if count % COUNTER}
-    extra: dict[int, int] = {}  # packet offset -> how many packets to add after it
-    for pid, missing in need.items():
+    _check(data)
+    pids = _pids(data)
+    controls = data[3::PACKET]
+    counts = Counter(pid for pid, control in zip(pids, controls, strict=True) if control & 0x10)
+    starts = [i for i, byte in enumerate(data[1::PACKET]) if byte & 0x40]
+    pes = {pids[i] for i in starts if controls[i] & 0x10 and _is_pes(data, i * PACKET)}
+    extra: dict[int, int] = {}  # packet index -> packets to add after it (< 0: copies)
+    for pid, count in counts.items():
+        missing = -count % COUNTER
+        if not missing:
+            continue
         if pid in pes:
-            for offset in reversed(offsets):  # split near the end: the start stays as it was
-                if missing and _pid(data, offset) == pid:
-                    take = min(missing, _spare(data, offset))
+            for index in range(len(pids) - 1, -1, -1):  # split near the end
+                if pids[index] == pid:
+                    take = min(missing, _spare(data, index * PACKET))
                     if take:
-                        extra[offset] = take
+                        extra[index] = take
                         missing -= take
+                        if not missing:
+                            break
         else:  # a table: repeat its first packet (PAT, PMT and SDT fit one packet each)
-            first = next(o for o in offsets if _pid(data, o) == pid and data[o + 3] & 0x10)
+            first = next(i for i, p in enumerate(pids) if p == pid and controls[i] & 0x10)
             extra[first] = -missing
             missing = 0
         if missing:
-            raise ValueError(f"PID {pid:#x} has too few bytes to complete its counters")
+            raise TransportError(f"PID {pid:#x} has too few bytes to complete its counters")
     out = bytearray()
-    for offset in offsets:
-        added = extra.get(offset, 0)
-        if added > 0:
-            for piece in _split(data, offset, added):
-                out += piece
+    done = 0
+    for index in sorted(extra):
+        offset = index * PACKET
+        out += data[done:offset]
+        if extra[index] > 0:
+            out += b"".join(_split(data, offset, extra[index]))
         else:
-            out += data[offset : offset + PACKET]
-            for _ in range(-added):
-                out += data[offset : offset + PACKET]
-    _restamp(out, ticks % WRAP, counters, pes)
+            out += data[offset : offset + PACKET] * (1 - extra[index])
+        done = offset + PACKET
+    out += data[done:]
+    _restamp(out, ticks % WRAP, counters or {}, pes)
     return bytes(out)
 
 
 def _restamp(out: bytearray, ticks: int, counters: Mapping[int, int], pes: set[int]) -> None:
     """Write counters from their start and shift every PCR, PTS and DTS, in place."""
     next_counter = dict(counters)
-    for offset in range(0, len(out), PACKET):
-        pid = ((out[offset + 1] & 0x1F) << 8) | out[offset + 2]
-        control = out[offset + 3]
+    controls = out[3::PACKET]
+    written = bytearray(len(controls))
+    pids = _pids(out)
+    for index, (pid, control) in enumerate(zip(pids, controls, strict=True)):
         counter = next_counter.get(pid, 0)
         if control & 0x10:
             next_counter[pid] = counter + 1
         else:
             counter -= 1  # a packet without payload repeats the last counter
-        out[offset + 3] = (control & 0xF0) | (counter % COUNTER)
+        written[index] = (control & 0xF0) | (counter % COUNTER)
+    out[3::PACKET] = written
+    flags = out[1::PACKET]
+    for index, (pid, control, head) in enumerate(zip(pids, controls, flags, strict=True)):
+        if not (control & 0x20 or head & 0x40):
+            continue
+        offset = index * PACKET
         payload = offset + 4
         if control & 0x20:
             length = out[offset + 4]
@@ -181,15 +214,15 @@ def _restamp(out: bytearray, ticks: int, counters: Mapping[int, int], pes: set[i
                 out[at : at + 4] = (base >> 1).to_bytes(4, "big")
                 out[at + 4] = ((base & 1) << 7) | (out[at + 4] & 0x7F)
             payload += 1 + length
-        if not out[offset + 1] & 0x40 or pid not in pes or payload + 14 > offset + PACKET:
+        if not head & 0x40 or pid not in pes or payload + 14 > offset + PACKET:
             continue
         if out[payload : payload + 3] != b"\x00\x00\x01" or out[payload + 3] in (0xBE, 0xBF):
             continue
-        flags = out[payload + 7] >> 6
-        if flags & 0x2:
+        kind = out[payload + 7] >> 6
+        if kind & 0x2:
             pts = _read_timestamp(out, payload + 9)
             _write_timestamp(out, payload + 9, (pts + ticks) % WRAP)
-        if flags == 0x3:
+        if kind == 0x3:
             dts = _read_timestamp(out, payload + 14)
             _write_timestamp(out, payload + 14, (dts + ticks) % WRAP)
 

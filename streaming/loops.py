@@ -40,6 +40,21 @@ class Loops:
         self._segments: Recent[tuple[Path, str, str, str, int], bytes] = Recent(capacity)
         self._counts: Recent[tuple[Path, str, str], dict[int, int]] = Recent(capacity)
         self._bases: Recent[tuple[Path, str, str], int] = Recent(capacity)
+        self._located: Recent[tuple[str, str, int], tuple[object, LiveSegment]] = Recent(1024)
+
+    def located(
+        self, snapshot: object, channel: str, rung: str, sequence: int
+    ) -> LiveSegment | None:
+        """A segment `remember` kept for this snapshot (finding one walks the schedule)."""
+        found = self._located.get((channel, rung, sequence))
+        return found[1] if found is not None and found[0] is snapshot else None
+
+    def remember(
+        self, snapshot: object, channel: str, rung: str, segment: LiveSegment
+    ) -> LiveSegment:
+        """Keep an aired segment found in `snapshot` (it never changes while it serves)."""
+        self._located[(channel, rung, segment.sequence)] = (snapshot, segment)
+        return segment
 
     def retimed(self, segment: LiveSegment, rung: str) -> bytes | None:
         """The bytes of a live segment on the channel's clock, as the rung `rung` plays

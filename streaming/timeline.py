@@ -30,15 +30,20 @@ async def live_segment(request: web.Request) -> web.Response:
     if slate is None or rung not in slate.rungs:
         raise web.HTTPNotFound(text="no such channel or rung")
     now = state.clock()
-    segment = live.locate(
-        snapshot.airings_of(channel_id),
-        snapshot.packages,
-        slate,
-        rung,
-        int(request.match_info["sequence"]),
-        now,
-        snapshot.next_slates.get(channel_id),
-    )
+    sequence = int(request.match_info["sequence"])
+    segment = state.loops.located(snapshot, channel_id, rung, sequence)
+    if segment is None:
+        segment = live.locate(
+            snapshot.airings_of(channel_id),
+            snapshot.packages,
+            slate,
+            rung,
+            sequence,
+            now,
+            snapshot.next_slates.get(channel_id),
+        )
+        if segment is not None:
+            state.loops.remember(snapshot, channel_id, rung, segment)
     if segment is None:
         raise web.HTTPNotFound(text="that segment has not aired yet")
     if segment.start < now - timedelta(days=state.catchup_days, seconds=live.WINDOW_S):
