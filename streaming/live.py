@@ -71,22 +71,6 @@ def pick_rung(package: Package, rung: str) -> str:
     return video[-1] if video else next(iter(package.rungs))
 
 
-START_PEAK = 500_000
-"""A phone on an unknown link starts on the best variant whose peak is at most this."""
-
-
-def start_first(rungs: Sequence[Rendition]) -> tuple[Rendition, ...]:
-    """The rungs in the order a master lists them (see `catalog.hls.master_playlist`),
-    with the variant a phone should start on moved first: players without a bandwidth
-    estimate (Safari, ffmpeg, most IPTV apps) start on the first variant."""
-    video = [r for r in rungs if r.resolution is not None]
-    fitting = [r for r in video if r.bandwidth <= START_PEAK]
-    start = max(fitting, key=lambda r: r.bandwidth, default=None)
-    if start is None:
-        start = min(video, key=lambda r: r.bandwidth, default=None)
-    return tuple(rungs) if start is None else (start, *[r for r in rungs if r is not start])
-
-
 def live_rungs(slate: Package, lessons: Iterable[Package]) -> tuple[Rendition, ...]:
     """The rungs a live channel's master declares: the slate's (every live media
     playlist is one of them), each with the true figures of what plays on it.

@@ -19,6 +19,7 @@ from transcoder.ladder import (
     AUDIO_RUNG,
     FPS,
     GOP_S,
+    MIN_TAIL_S,
     SAMPLE_RATE,
     TILE_S,
     Rung,
@@ -76,9 +77,15 @@ Dropped, the sound starts with the picture and ends with it, so packages tile on
 live channel's clock."""
 
 
-def tiled_s(duration_s: float) -> float:
-    """A recording's length rounded up to whole tiles (see ladder.TILE_S)."""
+def tiled_s(duration_s: float, segment_s: float) -> float:
+    """A recording's length rounded up to whole tiles (see ladder.TILE_S), and further
+    when its last segment (after the last multiple of `segment_s`) would be shorter
+    than MIN_TAIL_S."""
     tiles = max(1, math.ceil(round(duration_s / TILE_S, 6)))
+    length = tiles * TILE_S
+    cut = math.floor(round(length / segment_s, 6)) * segment_s
+    if cut > 0 and 0 < round(length - cut, 6) < MIN_TAIL_S:
+        tiles = math.ceil(round((cut + MIN_TAIL_S) / TILE_S, 6))
     return round(tiles * TILE_S, 6)
 
 
@@ -144,7 +151,9 @@ def build_args(
         # about 8 % less of the whole encode than letting overlay pick a format.
         video = ffmpeg.overlay(video, layer, x=x, y=y, eof_action="pass")
     # The picture lasts whole tiles: the last frame held for what rounding adds.
-    length_s = tiled_s(lesson.duration_s)
+    gop = int(options.extra.get(GOP_FRAMES, FPS * GOP_S))
+    segment_s: float = options.segment_s if GOP_FRAMES not in options.extra else gop / FPS
+    length_s = tiled_s(lesson.duration_s, segment_s)
     frames = round(length_s * FPS)
     video = (
         video.filter("format", "yuv420p")
@@ -179,8 +188,6 @@ def build_args(
     poster_at = min(POSTER_AT_S, lesson.duration_s / 3)
     videos = video.split()
     audios = audio.asplit()
-    gop = int(options.extra.get(GOP_FRAMES, FPS * GOP_S))
-    segment_s: float = options.segment_s if GOP_FRAMES not in options.extra else gop / FPS
     outputs = []
     for index, rung in enumerate(rungs):
         stream = videos[index]

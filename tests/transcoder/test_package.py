@@ -98,10 +98,12 @@ def test_segments_are_aligned_across_rungs_with_idr_every_2s(package):
 
 
 def test_every_rung_lasts_whole_tiles_with_its_sound_lined_up(tmp_path):
-    """12 s is not a whole number of AAC frames: the recording is held to 12.16 s (38
-    tiles of 0.32 s), every rung has as many segments, and the audio-only rung's
-    sound starts and ends where the muxed rung's does (it used to start 58.7 ms
-    early, and its last frame spilled into a segment the video rungs lack)."""
+    """12 s is not a whole number of AAC frames: the recording is held to whole tiles
+    of 0.32 s, 13.12 s (12.16 s would end on a 0.16 s segment), every rung has as many
+    segments, and the audio-only rung's sound starts and ends where the muxed rung's
+    does (it used to start 58.7 ms early, and its last frame spilled into a segment
+    the video rungs lack). The 234p rung peaks under 192 kb/s (a cellular master's
+    lowest variant)."""
     from catalog.retime import earliest
     from transcoder.samples import make_lesson
 
@@ -112,12 +114,15 @@ def test_every_rung_lasts_whole_tiles_with_its_sound_lined_up(tmp_path):
     }
     counts = {rung: len(p.segments) for rung, p in playlists.items()}
     assert counts["234p"] == counts["audio"]
-    assert sum(s.duration for s in playlists["234p"].segments) == pytest.approx(12.16)
+    assert sum(s.duration for s in playlists["234p"].segments) == pytest.approx(13.12)
     starts = {
         rung: earliest((tmp_path / "out" / rung / "seg_00000.ts").read_bytes())
         for rung in ("234p", "audio")
     }
     assert starts["234p"] == starts["audio"]
+    manifest = json.loads((tmp_path / "out" / "package.json").read_text(encoding="utf-8"))
+    peaks = {r["name"]: r["bandwidth"] for r in manifest["rungs"]}
+    assert peaks["234p"] <= 192_000, peaks
     probe = subprocess.run(
         [
             "ffprobe",
@@ -136,8 +141,8 @@ def test_every_rung_lasts_whole_tiles_with_its_sound_lined_up(tmp_path):
         check=True,
     )
     packets = [int(line.strip(",")) for line in probe.stdout.split()]
-    assert len(packets) == round(12.16 * 48000 / 1024)  # no priming frame, no spill
-    assert packets[-1] + 1920 - packets[0] == round(12.16 * 90000)  # 1920 ticks a frame
+    assert len(packets) == round(13.12 * 48000 / 1024)  # no priming frame, no spill
+    assert packets[-1] + 1920 - packets[0] == round(13.12 * 90000)  # 1920 ticks a frame
 
 
 def test_package_json_poster_and_loudness(package):
