@@ -17,7 +17,7 @@ from catalog.hls import DOWNLOAD, VERSION_PATTERN, master_playlist
 from catalog.layout import lesson_page_url, slate_key_lesson
 from errors import SabaqError
 from scheduler.ics import CalendarEvent, write_ics
-from streaming import api, catchup, guide, guide_page, live, live_captions, pages, timeline
+from streaming import api, catchup, guide, guide_page, live, live_captions, logos, pages, timeline
 from streaming import producer as _producer  # noqa: F401  (registers the producer routes)
 from streaming.assets import load_assets
 from streaming.delivery import CORS, deliver, packed, preflight
@@ -577,6 +577,7 @@ def create_app(
     )
     app.router.add_get("/iptv/playlist.m3u", iptv_playlist)
     app.router.add_get("/iptv/epg.xml", iptv_epg)
+    logos.add_routes(app)  # /logos/{channel}.png: what tvg-logo and <icon> link
     app.router.add_get("/calendar/{audience}.ics", calendar)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)

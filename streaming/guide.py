@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from catalog.layout import GUIDE_URL, LOGO_URL, channel_page_url, lesson_page_url, live_url
+from catalog.layout import GUIDE_URL, channel_page_url, lesson_page_url, live_url, logo_url
 from scheduler.fields import printable
 from scheduler.xmltv import GuideChannel, Programme, tvg_id, write_xmltv
 from streaming.catchup import DAYS
@@ -39,7 +39,13 @@ def xmltv(
         if (lesson := lessons.get(a.lesson_id)) is not None and a.channel_id in ids
     ]
     guide_channels = [
-        GuideChannel(ids[c.id], c.name, c.number, base_url + channel_page_url(c.id))
+        GuideChannel(
+            ids[c.id],
+            c.name,
+            c.number,
+            base_url + channel_page_url(c.id),
+            icon=base_url + logo_url(c.id),
+        )
         for c in channels
     ]
     return write_xmltv(guide_channels, programmes, timezone, base_url)
@@ -62,7 +68,7 @@ def m3u(channels: Sequence[ChannelView], base_url: str, catchup_days: int = DAYS
         group = "Sabaq " + "/".join(channel.languages)
         lines.append(
             f'#EXTINF:-1 tvg-id="{tvg_id(channel.id)}" tvg-name="{name}" '
-            f'tvg-logo="{base_url}{LOGO_URL}" tvg-chno="{channel.number}" '
+            f'tvg-logo="{base_url}{logo_url(channel.id)}" tvg-chno="{channel.number}" '
             f'group-title="{_m3u_value(group)}"{catchup},{name}'
         )
         lines.append(base_url + live_url(channel.id))

@@ -26,6 +26,7 @@ from catalog.layout import Layout, slate_key, slate_key_start
 from errors import BadInput, MediaError
 from transcoder.graph import GOP_FRAMES
 from transcoder.ladder import FPS
+from transcoder.logo import channel_colour, render_logo
 from transcoder.options import TranscodeOptions
 from transcoder.package import PackageResult, transcode
 from transcoder.samples import render
@@ -177,6 +178,11 @@ def render_slates(
 
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         list(pool.map(make, todo))
+    layout = Layout(data_dir)
+    for job in jobs:  # a channel's logo is made with its own slate (IPTV apps show it)
+        logo = layout.logo(job.channel_id)
+        if job.key is None and (force or not logo.exists()):
+            render_logo(logo, job.text.channel_name, channel_colour(job.channel_id))
     for job in jobs:
         if job not in todo and done is not None:
             done(job)
