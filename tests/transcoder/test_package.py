@@ -71,7 +71,8 @@ def test_master_playlist_describes_every_rung(package):
     assert "#EXT-X-INDEPENDENT-SEGMENTS" in (out / "master.m3u8").read_text()
     video = [p for p in master.playlists if p.stream_info.resolution]
     audio = [p for p in master.playlists if not p.stream_info.resolution]
-    assert [p.stream_info.resolution for p in video] == [(640, 360), (416, 234)]
+    # The variant a phone starts on first (catalog.hls.start_first), then highest first.
+    assert [p.stream_info.resolution for p in video] == [(416, 234), (640, 360)]
     for playlist in master.playlists:
         info = playlist.stream_info
         assert info.bandwidth >= info.average_bandwidth > 0
