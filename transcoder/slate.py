@@ -12,6 +12,7 @@ files, so titles with quotes, colons, `<&">` or Kazakh letters need no escaping.
 
 from __future__ import annotations
 
+import json
 import shutil
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
@@ -21,7 +22,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from catalog.hls import MANIFEST
+from catalog.hls import ManifestError, read_manifest
 from catalog.layout import Layout, slate_key, slate_key_start
 from errors import BadInput, MediaError
 from transcoder.graph import GOP_FRAMES
@@ -168,8 +169,18 @@ def render_slates(
     force: bool = False,
     done: Callable[[SlateJob], None] | None = None,
 ) -> int:
-    """Make the slates not made yet (all with `force`), `workers` at a time; how many made."""
-    todo = [j for j in jobs if force or not (j.directory(data_dir) / MANIFEST).exists()]
+    """Make the slates not made yet, or made with other options (all with `force`),
+    `workers` at a time; how many made. A slate of other options (say, before slates
+    lasted whole tiles) would not join the lessons on a channel's clock."""
+    wanted: dict[str, object] = json.loads(json.dumps(options.to_json()))  # as stored
+
+    def current(job: SlateJob) -> bool:
+        try:
+            return dict(read_manifest(job.directory(data_dir)).options) == wanted
+        except ManifestError:
+            return False
+
+    todo = [j for j in jobs if force or not current(j)]
 
     def make(job: SlateJob) -> None:
         render_slate(job.directory(data_dir), job.text, options)

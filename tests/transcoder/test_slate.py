@@ -81,3 +81,8 @@ def test_render_skips_made_slates_and_prune_removes_old_ones(tmp_path):
     assert prune_slates(tmp_path, NOW + timedelta(days=2)) == 1
     assert not (tmp_path / "slates-next" / "c" / plan[1].key).exists()
     assert (tmp_path / "slates" / "c" / "package.json").exists()  # the channel's own stays
+    assert (tmp_path / "logos" / "c.png").exists()  # made with the channel's own slate
+    # Made with other options (before slates lasted whole tiles, say): made again.
+    other = slate_options((234,), "superfast")
+    assert render_slates(tmp_path, plan[:1], other) == 1
+    assert render_slates(tmp_path, plan[:1], other) == 0
