@@ -11,6 +11,7 @@ same way; nobody else spells `packages/` or `/vod/`.
     DATA/packages/{lesson}/                 a lesson's HLS package
     DATA/slates/{channel}/                  a channel's own off-air slate
     DATA/slates-next/{channel}/{key}/       the slate before one airing (see slate_key)
+    DATA/logos/{channel}.png                a channel's logo for IPTV apps
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ CAPTIONS = "media/captions"
 PACKAGES = "packages"
 SLATES = "slates"
 NEXT_SLATES = "slates-next"
+LOGOS = "logos"
 KEY_TIME = "%Y%m%dT%H%M%SZ"
 STAMP = len("20260901T040000Z")  # how long a KEY_TIME instant is written
 
@@ -64,6 +66,10 @@ class Layout:
     def slate(self, channel_id: str) -> Path:
         """A channel's own off-air slate package."""
         return self.root / SLATES / channel_id
+
+    def logo(self, channel_id: str) -> Path:
+        """A channel's logo (PNG: its name on its colour)."""
+        return self.root / LOGOS / f"{channel_id}.png"
 
     def next_slates(self, channel_id: str) -> Path:
         """The folder of the slates made for a channel's coming airings."""
@@ -142,6 +148,11 @@ def next_slate_url(channel_id: str, key: str) -> str:
 def live_url(channel_id: str, name: str = "master.m3u8") -> str:
     """A channel's live multivariant playlist (or one of its media playlists)."""
     return f"/live/{_part(channel_id)}/{name}"
+
+
+def logo_url(channel_id: str) -> str:
+    """A channel's logo (PNG), for M3U's tvg-logo and XMLTV's <icon>."""
+    return f"/logos/{_part(channel_id)}.png"
 
 
 def lesson_page_url(lesson_id: str) -> str:

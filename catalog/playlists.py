@@ -25,7 +25,8 @@ def master_playlist(
     prefix: str = "",
     subtitles: Mapping[str, str] | None = None,
 ) -> str:
-    """The multivariant playlist: video rungs first (highest first), audio-only last,
+    """The multivariant playlist: the variant to start on (`start_first`), the other
+    video rungs (highest first), audio-only last,
     then the I-frame playlists of the rungs that have one. `uri` names each rung's
     media playlist (default: the package's NAME/index.m3u8, after `prefix`); when it
     is given, no I-frame playlist is listed (a live channel has none). `subtitles`
@@ -48,7 +49,7 @@ def master_playlist(
                 characteristics=captions.CHARACTERISTICS,
             )
         )
-    for rung in sorted(rungs, key=lambda r: (r.resolution is None, -r.bandwidth)):
+    for rung in start_first(sorted(rungs, key=lambda r: (r.resolution is None, -r.bandwidth))):
         info: dict[str, Any] = {
             "bandwidth": rung.bandwidth,
             "average_bandwidth": rung.average_bandwidth,
@@ -73,6 +74,21 @@ def master_playlist(
         }
         master.add_iframe_playlist(m3u8.IFramePlaylist(None, prefix + rung.iframe_uri, stream))
     return str(master.dumps())
+
+
+START_PEAK = 500_000
+"""A player with no estimate of its link starts on the best variant of at most this peak."""
+
+
+def start_first(rungs: Sequence[Rendition]) -> list[Rendition]:
+    """`rungs` with the variant a phone should start on moved first: Safari, ffmpeg and
+    most IPTV apps start on the first variant listed, before they know the link."""
+    video = [r for r in rungs if r.resolution is not None]
+    fitting = [r for r in video if r.bandwidth <= START_PEAK]
+    start = max(fitting, key=lambda r: r.bandwidth, default=None) or min(
+        video, key=lambda r: r.bandwidth, default=None
+    )
+    return list(rungs) if start is None else [start, *(r for r in rungs if r is not start)]
 
 
 def package_master(manifest: Manifest, prefix: str = "") -> str:

@@ -27,6 +27,7 @@ class Station:
     name: str
     number: int  # 1, 2, ...: the channel's place in the problem or catalogue
     url: str | None = None  # its page, when there is a server to link to
+    icon: str | None = None  # its logo (a PNG: many IPTV apps show no SVG)
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,9 @@ def guide_of(problem: Problem, schedule: Schedule) -> Guide:
 def xmltv(guide: Guide, source_url: str | None = None) -> bytes:
     """The XMLTV document of the guide."""
     ids = {s.id: tvg_id(s.id) for s in guide.stations}
-    channels = [GuideChannel(ids[s.id], s.name, s.number, s.url) for s in guide.stations]
+    channels = [
+        GuideChannel(ids[s.id], s.name, s.number, s.url, icon=s.icon) for s in guide.stations
+    ]
     programmes = [
         Programme(
             channel=ids[item.channel],

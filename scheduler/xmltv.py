@@ -59,6 +59,7 @@ class GuideChannel:
     name: str
     number: int
     url: str | None = None
+    icon: str | None = None  # the channel's logo (a PNG: many IPTV apps show no SVG)
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,8 @@ def write_xmltv(
         element = ET.SubElement(tv, "channel", id=channel.id)
         ET.SubElement(element, "display-name").text = channel.name
         ET.SubElement(element, "display-name").text = str(channel.number)
+        if channel.icon:
+            ET.SubElement(element, "icon", src=channel.icon)
         if channel.url:
             ET.SubElement(element, "url").text = channel.url
     for item in sorted(programmes, key=lambda p: (p.channel, p.start)):

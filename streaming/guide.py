@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
-from catalog.layout import GUIDE_URL, LOGO_URL, channel_page_url, lesson_page_url, live_url
+from catalog.layout import GUIDE_URL, channel_page_url, lesson_page_url, live_url, logo_url
 from scheduler import guide
 from scheduler.fields import printable
 from scheduler.guide import Guide, Listing, Station
@@ -38,7 +38,13 @@ def published_guide(snapshot: Snapshot, base_url: str) -> Guide:
         if (lesson := snapshot.lessons.get(a.lesson_id)) is not None
     )
     stations = tuple(
-        Station(c.id, c.name, c.number, base_url + channel_page_url(c.id))
+        Station(
+            c.id,
+            c.name,
+            c.number,
+            base_url + channel_page_url(c.id),
+            icon=base_url + logo_url(c.id),
+        )
         for c in snapshot.channels
     )
     return Guide(snapshot.timezone, stations, listings, snapshot.version, snapshot.published_at)
@@ -72,7 +78,7 @@ def m3u(channels: Sequence[ChannelView], base_url: str, catchup_days: int = DAYS
         group = "Sabaq " + "/".join(channel.languages)
         lines.append(
             f'#EXTINF:-1 tvg-id="{tvg_id(channel.id)}" tvg-name="{name}" '
-            f'tvg-logo="{base_url}{LOGO_URL}" tvg-chno="{channel.number}" '
+            f'tvg-logo="{base_url}{logo_url(channel.id)}" tvg-chno="{channel.number}" '
             f'group-title="{_m3u_value(group)}"{catchup},{name}'
         )
         lines.append(base_url + live_url(channel.id))

@@ -1,35 +1,45 @@
 """Virtual live channels: a playlist is a pure function of the schedule and the instant.
 
-The channel's timeline runs from a fixed epoch: off-air slate segments fill
-every gap (the slate made for the airing after the gap when there is one,
-else the channel's own; all slates have the same shape, so which one fills
-a gap never changes the count). A gap opens with one discontinuity and then
-loops its slate seamlessly: the n-th pass names the slate's segments under
-`loop/n/`, which the server answers with the same packets moved n loops
-later on the clock (`streaming.loops`). Each airing plays its lesson's VOD
-segments from its start (or from the end of what overran), and every segment
-gets a sequence number by counting segments since the epoch. Only airings
-that started before the instant affect the count, and publishing never
-changes the past, so the media sequence only grows and is the same on every
-replica and restart. Timing uses one reference rung for all rungs, so every
-rung numbers the same segment alike.
+The channel's timeline runs from a fixed epoch as a row of blocks: each airing
+plays its lesson's package from its start (or from the end of what overran),
+and off-air slate segments fill every gap (the slate made for the airing after
+the gap when there is one, else the channel's own; all slates have the same
+shape, so which one fills a gap never changes the count), looping the slate
+pass after pass. Every segment gets a sequence number by counting segments
+since the epoch. Only airings that started before the instant affect the count,
+publishing never changes the past, and a package that arrives after its airing
+began leaves that airing to the slate it already played as, so the media
+sequence only grows and is the same on every replica and restart. Timing uses
+one reference rung for all rungs, so every rung numbers the same segment alike.
+
+The channel is one continuous timeline: a playlist lists `RUNG/SEQUENCE.ts`,
+which the server answers with the package's segment moved onto the channel's
+clock (`clock_offset`, `catalog.retime`). Packages last whole tiles with their
+sound lined up (`transcoder.ladder.TILE_S`), so a lesson, a slate pass or the
+next lesson follows on without a timestamp going back, and a segment carries
+EXT-X-DISCONTINUITY only where the stream's parameters change (a lesson that
+lacks the rung and plays a lower one).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from catalog import playlists
 from catalog.hls import Rendition, rung_height
 from catalog.layout import slate_key
+from catalog.transport import CLOCK, WRAP
 from streaming.snapshot import AiringView, Package
 
 EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
 WINDOW_S = 36.0  # listed history: at least 3 target durations of 6 s
 TARGET_S = 6
+LEAD_TICKS = 126_000
+"""Where a block's first sample sits on the channel's clock after the block's start
+(1.4 s, where ffmpeg's muxer starts a package's own clock: PCR stays positive)."""
 
 
 @dataclass(frozen=True)
@@ -39,11 +49,14 @@ class LiveSegment:
     sequence: int
     start: datetime
     duration: float
-    url: str
-    discontinuity: bool
+    url: str  # what playlists list: RUNG/SEQUENCE.ts, beside the rung's playlist
+    discontinuity: bool  # the stream's parameters change here
     airing: AiringView | None = None  # what plays (None: the off-air slate)
-    package: Package | None = None  # the lesson's package version it comes from
+    package: Package | None = None  # the package version it comes from (lesson or slate)
     index: int = 0  # the segment's place in that package
+    source: str = ""  # the package's own file it plays
+    origin: datetime = EPOCH  # where that package's first segment starts on the timeline
+    boundary: bool = False  # a lesson or a gap begins here
 
 
 def pick_rung(package: Package, rung: str) -> str:
@@ -83,15 +96,121 @@ def live_rungs(slate: Package, lessons: Iterable[Package]) -> tuple[Rendition, .
 
 
 LOOP = "loop"
-"""The path part under a slate's base URL that names a later pass of its loop."""
+"""The path part under a slate's base URL that names a later pass of its loop (served
+for playlists listed before the timeline was retimed; see streaming.loops)."""
 
 
-def _url(package: Package, rung: str, index: int, loop_pass: int = 0) -> str:
+def _url(package: Package, rung: str, index: int) -> str:
     name = pick_rung(package, rung)
     segments = package.rungs[name]
-    uri = f"{name}/{segments[min(index, len(segments) - 1)].uri}"
-    return (
-        f"{package.base_url}/{LOOP}/{loop_pass}/{uri}" if loop_pass else f"{package.base_url}/{uri}"
+    return f"{package.base_url}/{name}/{segments[min(index, len(segments) - 1)].uri}"
+
+
+def segment_url(rung: str, sequence: int) -> str:
+    """Where a rung's playlist lists the segment numbered `sequence` (relative to it)."""
+    return f"{rung}/{sequence}.ts"
+
+
+def clock_offset(origin: datetime, base: int) -> int:
+    """The ticks (90 kHz, modulo 2**33) that move a package whose own clock begins at
+    `base` onto the channel's clock, when its first segment starts at `origin`."""
+    micros = (origin - EPOCH) // timedelta(microseconds=1)
+    return ((micros * 9 + 50) // 100 + LEAD_TICKS - base) % WRAP
+
+
+assert CLOCK == 90_000  # clock_offset's 9/100 of a microsecond
+
+
+@dataclass(frozen=True)
+class _Block:
+    """A run of the timeline: an airing's package from its start, or a gap (airing
+    None) that loops its slate for `count` segments."""
+
+    start: datetime
+    end: datetime
+    sequence: int
+    count: int
+    package: Package
+    airing: AiringView | None
+
+
+def _blocks(
+    airings: Sequence[AiringView],
+    packages: dict[str, Package],
+    slate: Package,
+    now: datetime,
+    next_slates: Mapping[str, Package] | None,
+) -> Iterator[_Block]:
+    """The timeline's blocks from the epoch to the one playing at `now`, in order."""
+    step = slate.reference[0].duration
+    shape = [s.duration for s in slate.reference]
+
+    def gap_slate(following: AiringView | None) -> Package:
+        if following is None or not next_slates:
+            return slate
+        made = next_slates.get(slate_key(following.lesson_id, following.start))
+        if made is None or [s.duration for s in made.reference] != shape:
+            return slate  # missing, or not a slate's shape: the channel's own slate
+        return made
+
+    cursor, sequence = EPOCH, 0
+    upcoming: AiringView | None = None
+    for airing in airings:
+        current = packages.get(airing.lesson_id)
+        if current is None:
+            continue
+        if airing.start > now:
+            upcoming = upcoming or airing
+            continue
+        package = current.aired(airing.start, now)  # a re-transcode never rewrites the past
+        if package is None:
+            continue  # packaged only after it began: it aired as the slate, and stays so
+        if airing.start + timedelta(seconds=package.duration_s) <= cursor:
+            continue  # wholly overrun by what came before: skipped, as a playout would
+        begin = max(airing.start, cursor)
+        if begin > cursor:
+            count = math.ceil((begin - cursor).total_seconds() / step)
+            end = cursor + timedelta(seconds=count * step)
+            yield _Block(cursor, end, sequence, count, gap_slate(airing), None)
+            cursor, sequence = end, sequence + count
+        count = len(package.reference)
+        yield _Block(cursor, cursor + package.span, sequence, count, package, airing)
+        cursor, sequence = cursor + package.span, sequence + count
+    if cursor <= now:
+        count = math.floor((now - cursor).total_seconds() / step) + 1
+        end = cursor + timedelta(seconds=count * step)
+        yield _Block(cursor, end, sequence, count, gap_slate(upcoming), None)
+
+
+def _format(package: Package, rung: str) -> tuple[str, str, tuple[int, int] | None]:
+    """What a decoder must be told of when it changes: the rung played, its codecs and
+    picture size."""
+    name = pick_rung(package, rung)
+    played = package.manifest.rung(name)
+    return (name, played.codecs, played.resolution) if played is not None else (name, "", None)
+
+
+def _segment(block: _Block, index: int, start: datetime, rung: str, changed: bool) -> LiveSegment:
+    """The block's `index`-th segment, starting at `start`."""
+    package = block.package
+    inner, origin = index, block.start
+    if block.airing is None:  # a gap: pass index // loop of the slate's loop
+        loop = len(package.reference)
+        inner = index % loop
+        origin = block.start + timedelta(seconds=(index - inner) * package.reference[0].duration)
+    sequence = block.sequence + index
+    return LiveSegment(
+        sequence,
+        start,
+        package.reference[inner].duration,
+        segment_url(rung, sequence),
+        changed and index == 0,
+        block.airing,
+        package,
+        inner,
+        _url(package, rung, inner),
+        origin,
+        index == 0,
     )
 
 
@@ -118,109 +237,72 @@ def live_window(
     sequence numbers of the first of them, and the instant the list next changes
     (so a server or a CDN may reuse it until then). `next_slates` holds slates made
     for the airing after a gap, by slate key."""
-    slate_segments = slate.reference
-    step = slate_segments[0].duration
-    loop = len(slate_segments)
-    shape = [s.duration for s in slate_segments]
-
-    def gap_slate(following: AiringView | None) -> Package:
-        if following is None or not next_slates:
-            return slate
-        made = next_slates.get(slate_key(following.lesson_id, following.start))
-        if made is None or [s.duration for s in made.reference] != shape:
-            return slate  # missing, or not a slate's shape: the channel's own slate
-        return made
-
+    step = slate.reference[0].duration
     low = now - timedelta(seconds=window_s)
     listed: list[LiveSegment] = []
-    cursor, sequence, discontinuities = EPOCH, 0, 0
-    first_sequence = first_discontinuities = -1
+    eras: list[int] = []  # each listed segment's discontinuity sequence number
+    era = 0
+    last: tuple[str, str, tuple[int, int] | None] | None = None
     following: datetime | None = None  # the first segment start after now
-
-    def emit(segment: LiveSegment, before: int) -> None:
-        # The playlist's first segment carries no DISCONTINUITY tag, so its own
-        # boundary is counted in the playlist's discontinuity sequence instead.
-        nonlocal first_sequence, first_discontinuities
-        if first_sequence < 0:
-            first_sequence = segment.sequence
-            first_discontinuities = before + (1 if segment.discontinuity else 0)
-        listed.append(segment)
-
-    def slate_block(count: int, filler: Package) -> None:
-        nonlocal cursor, sequence, discontinuities, following
-        # Only the part of the block that can reach the window is walked.
-        skip = 0
-        if cursor < low:
-            skip = min(count, max(0, math.floor((low - cursor).total_seconds() / step) - 1))
-        for index in range(skip, count):
-            start = cursor + timedelta(seconds=index * step)
+    cursor = EPOCH
+    for block in _blocks(airings, packages, slate, now, next_slates):
+        shape = _format(block.package, rung)
+        changed = last is not None and shape != last
+        last, cursor = shape, block.end
+        era += changed
+        if block.end <= low:
+            continue  # wholly before the window: counted, not walked
+        if block.airing is None:
+            skip = 0
+            if block.start < low:  # only the part of a gap that can reach the window
+                skip = max(0, math.floor((low - block.start).total_seconds() / step) - 1)
+            starts: Iterable[tuple[int, datetime]] = (
+                (i, block.start + timedelta(seconds=i * step)) for i in range(skip, block.count)
+            )
+        else:
+            starts = _lesson_starts(block)
+        for index, start in starts:
             if start > now:
                 following = following or start
                 break
             if start > low:
-                emit(
-                    LiveSegment(
-                        sequence + index,
-                        start,
-                        slate_segments[index % loop].duration,
-                        _url(filler, rung, index % loop, index // loop),
-                        index == 0,  # the gap's one discontinuity: its passes join up
-                    ),
-                    discontinuities + (1 if index > 0 else 0),
-                )
-        discontinuities += 1
-        sequence += count
-        cursor += timedelta(seconds=count * step)
-
-    upcoming: AiringView | None = None
-    for airing in airings:
-        current = packages.get(airing.lesson_id)
-        if current is None:
-            continue
-        if airing.start > now:
-            upcoming = upcoming or airing
-            continue
-        package = current.at(airing.start)  # a re-transcode never rewrites what aired
-        if airing.start + timedelta(seconds=package.duration_s) <= cursor:
-            continue  # wholly overrun by what came before: skipped, as a playout would
-        begin = max(airing.start, cursor)
-        if begin > cursor:
-            slate_block(math.ceil((begin - cursor).total_seconds() / step), gap_slate(airing))
-        reference = package.reference
-        if cursor + package.span <= low:
-            # Wholly before the window: count it without walking its segments.
-            sequence += len(reference)
-            discontinuities += 1
-            cursor += package.span
-            continue
-        for index, segment in enumerate(reference):
-            start = cursor
-            if start > now:
-                following = following or start
-            elif start > low:
-                emit(
-                    LiveSegment(
-                        sequence,
-                        start,
-                        segment.duration,
-                        _url(package, rung, index),
-                        index == 0,
-                        airing,
-                        package,
-                        index,
-                    ),
-                    discontinuities,
-                )
-            if index == 0:
-                discontinuities += 1
-            sequence += 1
-            cursor += timedelta(seconds=segment.duration)
-    if cursor <= now:
-        slate_block(math.floor((now - cursor).total_seconds() / step) + 1, gap_slate(upcoming))
+                listed.append(_segment(block, index, start, rung, changed))
+                eras.append(era)
     until = following or cursor
     if listed:
         until = min(until, listed[0].start + timedelta(seconds=window_s))
-    return LiveWindow(listed, max(first_sequence, 0), max(first_discontinuities, 0), until)
+    return LiveWindow(listed, listed[0].sequence if listed else 0, eras[0] if eras else 0, until)
+
+
+def _lesson_starts(block: _Block) -> Iterator[tuple[int, datetime]]:
+    cursor = block.start
+    for index, segment in enumerate(block.package.reference):
+        yield index, cursor
+        cursor += timedelta(seconds=segment.duration)
+
+
+def locate(
+    airings: Sequence[AiringView],
+    packages: dict[str, Package],
+    slate: Package,
+    rung: str,
+    sequence: int,
+    now: datetime,
+    next_slates: Mapping[str, Package] | None = None,
+) -> LiveSegment | None:
+    """The segment numbered `sequence` on the channel's timeline, as the playlists list
+    it; None when it has not begun by `now`."""
+    step = slate.reference[0].duration
+    for block in _blocks(airings, packages, slate, now, next_slates):
+        if not block.sequence <= sequence < block.sequence + block.count:
+            continue
+        index = sequence - block.sequence
+        if block.airing is None:
+            start = block.start + timedelta(seconds=index * step)
+        else:
+            start = next(s for i, s in _lesson_starts(block) if i == index)
+        return _segment(block, index, start, rung, False) if start <= now else None
+    return None
 
 
 def media_playlist(
@@ -231,7 +313,7 @@ def media_playlist(
     ended: bool = False,
 ) -> str:
     """The live media playlist text (no ENDLIST: the channel never ends). Every lesson
-    boundary, and the first segment, carries its wall-clock instant. A catch-up
+    and gap, and the first segment, carries its wall-clock instant. A catch-up
     playlist (`replay_from_s`: where in its first segment the replay starts) is an
     EVENT playlist until it has `ended`."""
     entries = [
@@ -239,7 +321,7 @@ def media_playlist(
             segment.url,
             segment.duration,
             discontinuity=segment.discontinuity,
-            program_date_time=segment.start if segment.discontinuity or index == 0 else None,
+            program_date_time=segment.start if segment.boundary or index == 0 else None,
         )
         for index, segment in enumerate(segments)
     ]

@@ -1,4 +1,13 @@
-"""Later passes of a slate's loop: its segments moved whole loops later on the clock.
+"""Segments moved onto a channel's clock, kept in memory: the live timeline's
+`RUNG/SEQUENCE.ts` (`retimed`), and the older `loop/N/` URLs of a slate's passes.
+
+Every live and catch-up segment is a package's segment retimed (`catalog.retime`)
+by `streaming.live.clock_offset`: a pure function of the package version, the
+segment and where its block starts on the timeline, so every replica gives the
+same bytes for the same URL, and caches in front keep them for good.
+
+Before the timeline was retimed, playlists named pass n of a slate's loop
+`…/loop/n/RUNG/SEGMENT` (still answered for players and caches that hold them):
 
 A gap between airings loops a 10 s slate. Played as the same files over and
 over, every pass would restart the timestamps, and each restart needs an
@@ -16,7 +25,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from catalog.retime import earliest, retime
 from catalog.transport import CLOCK, loop_counts, shift
+from streaming.live import LEAD_TICKS, LiveSegment, clock_offset, pick_rung
 from streaming.recent import Recent, cache_bytes
 from streaming.snapshot import Package
 
@@ -31,6 +42,51 @@ class Loops:
             capacity, cache_bytes(), len
         )
         self._counts: Recent[tuple[Path, str, str], dict[int, int]] = Recent(capacity)
+        self._bases: Recent[tuple[Path, str, str], int] = Recent(capacity)
+        self._located: Recent[tuple[str, str, int], tuple[object, LiveSegment]] = Recent(1024)
+
+    def located(
+        self, snapshot: object, channel: str, rung: str, sequence: int
+    ) -> LiveSegment | None:
+        """A segment `remember` kept for this snapshot (finding one walks the schedule)."""
+        found = self._located.get((channel, rung, sequence))
+        return found[1] if found is not None and found[0] is snapshot else None
+
+    def remember(
+        self, snapshot: object, channel: str, rung: str, segment: LiveSegment
+    ) -> LiveSegment:
+        """Keep an aired segment found in `snapshot` (it never changes while it serves)."""
+        self._located[(channel, rung, segment.sequence)] = (snapshot, segment)
+        return segment
+
+    def retimed(self, segment: LiveSegment, rung: str) -> bytes | None:
+        """The bytes of a live segment on the channel's clock, as the rung `rung` plays
+        it (None when it plays no package). Raises OSError when the version's files are
+        gone, TransportError when they are not TS."""
+        package = segment.package
+        if package is None:
+            return None
+        name = pick_rung(package, rung)
+        segments = package.rungs[name]
+        uri = segments[min(segment.index, len(segments) - 1)].uri
+        ticks = clock_offset(segment.origin, self._base(package, name))
+        key = (package.directory, package.manifest.version, name, uri, ticks)
+        cached = self._segments.get(key)
+        if cached is None:
+            cached = retime(_file(package, name, uri).read_bytes(), ticks)
+            self._segments[key] = cached
+        return cached
+
+    def _base(self, package: Package, rung: str) -> int:
+        """Where the rung's own clock begins: the earliest PTS of its first segment."""
+        key = (package.directory, package.manifest.version, rung)
+        base = self._bases.get(key)
+        if base is None:
+            first = package.rungs[rung][0].uri
+            base = earliest(_file(package, rung, first).read_bytes())
+            base = LEAD_TICKS if base is None else base
+            self._bases[key] = base
+        return base
 
     def segment(self, package: Package, tail: str) -> bytes | None:
         """The bytes `loop/N/RUNG/SEGMENT` names in the slate `package` (tail: what follows

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from streaming import api, iptv, media, ops, producer, views
+from streaming import api, iptv, logos, media, ops, producer, timeline, views
 from streaming.api import Endpoint, Handler
 
 
@@ -37,6 +37,7 @@ MEDIA = (
     Route("GET", "/slate/{channel}/{tail:.+}", media.slate),
     Route("GET", "/live/{channel}/master.m3u8", media.live_master),
     Route("GET", "/live/{channel}/{rung}.m3u8", media.live_media),
+    Route("GET", timeline.ROUTE, timeline.live_segment),  # retimed onto the channel's clock
     Route("GET", "/live/{channel}/captions/{language}.m3u8", media.live_captions_playlist),
     Route("GET", "/live/{channel}/cues/empty.vtt", media.live_no_cues),
     Route(
@@ -48,6 +49,7 @@ MEDIA = (
 IPTV = (
     Route("GET", "/iptv/playlist.m3u", iptv.iptv_playlist),
     Route("GET", "/iptv/epg.xml", iptv.iptv_epg),
+    Route("GET", logos.ROUTE, logos.channel_logo),  # what tvg-logo and <icon> link
     Route("GET", "/calendar/{audience}.ics", iptv.calendar),
 )
 API_HANDLERS: tuple[Handler, ...] = (

@@ -72,6 +72,18 @@ class Package:
                 return version
         return self.earlier[0] if self.earlier else self
 
+    def aired(self, start: datetime, now: datetime) -> Package | None:
+        """The version an airing that began at `start` plays, seen at `now`: the one
+        current at its start; None when the first version came only after the airing
+        began (it aired as the slate, and a late package must not rewrite that past).
+        A first version stamped after `now` (a clock behind the packager's, as in
+        replays of old schedules) stands for all time before it."""
+        first = self.earlier[0] if self.earlier else self
+        published = first.manifest.published_at
+        if published is not None and now.timestamp() >= published > start.timestamp():
+            return None
+        return self.at(start)
+
 
 @dataclass
 class Snapshot:

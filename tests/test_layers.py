@@ -26,6 +26,7 @@ CONTRACT_MODULES = (  # the catalogue's package contract: files, names, formats;
     "catalog.layout",
     "catalog.playlists",
     "catalog.publishing",
+    "catalog.retime",
     "catalog.transport",
 )
 DATABASE = ("sqlalchemy", "alembic", "psycopg", "catalog.db", "catalog.models")

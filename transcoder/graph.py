@@ -14,7 +14,16 @@ from typing import Any
 import ffmpeg
 
 from catalog.hls import DOWNLOAD, MEDIA_PLAYLIST, POSTER
-from transcoder.ladder import AUDIO_ONLY_KBPS, AUDIO_RUNG, FPS, GOP_S, Rung
+from transcoder.ladder import (
+    AUDIO_ONLY_KBPS,
+    AUDIO_RUNG,
+    FPS,
+    GOP_S,
+    MIN_TAIL_S,
+    SAMPLE_RATE,
+    TILE_S,
+    Rung,
+)
 from transcoder.options import MIN_SIGNER_AREA, TranscodeOptions
 from transcoder.probe import READ_ONLY_AS, MediaInfo
 
@@ -55,7 +64,31 @@ def _even(value: float) -> int:
     return max(2, round(value / 2) * 2)
 
 
-AAC_FRAME_S = 1024 / 48000  # one AAC frame at the ladder's sample rate
+GOP_FRAMES = "gop_frames"
+"""`TranscodeOptions.extra` key for a GOP (and segment) of another length than GOP_S:
+slates use 48 frames (1.92 s, a whole number of tiles), so that a gap cut after any
+of its segments still ends its sound with its picture."""
+
+
+DROP_PRIMING = "noise=drop=eq(n\\,0)"
+"""The AAC encoder's first packet holds its priming samples and starts one frame
+(1024 samples) before the picture; in MPEG-TS nothing tells a player to skip them.
+Dropped, the sound starts with the picture and ends with it, so packages tile on a
+live channel's clock."""
+
+
+def tiled_s(duration_s: float, segment_s: float) -> float:
+    """A recording's length rounded up to whole tiles (see ladder.TILE_S), and further
+    when its last segment (after the last multiple of `segment_s`) would be shorter
+    than MIN_TAIL_S."""
+    tiles = max(1, math.ceil(round(duration_s / TILE_S, 6)))
+    length = tiles * TILE_S
+    cut = math.floor(round(length / segment_s, 6)) * segment_s
+    if cut > 0 and 0 < round(length - cut, 6) < MIN_TAIL_S:
+        tiles = math.ceil(round((cut + MIN_TAIL_S) / TILE_S, 6))
+    return round(tiles * TILE_S, 6)
+
+
 DOWNLOAD_HEIGHT = 360
 DOWNLOAD_VIDEO_KBPS = 500  # a 25-minute lesson in about 110 MB with its audio
 DOWNLOAD_AUDIO_KBPS = 96
@@ -117,7 +150,16 @@ def build_args(
         # Blending in yuv420 (overlay's default) keeps the signer's alpha and costs
         # about 8 % less of the whole encode than letting overlay pick a format.
         video = ffmpeg.overlay(video, layer, x=x, y=y, eof_action="pass")
-    video = video.filter("format", "yuv420p")
+    # The picture lasts whole tiles: the last frame held for what rounding adds.
+    gop = int(options.extra.get(GOP_FRAMES, FPS * GOP_S))
+    segment_s: float = options.segment_s if GOP_FRAMES not in options.extra else gop / FPS
+    length_s = tiled_s(lesson.duration_s, segment_s)
+    frames = round(length_s * FPS)
+    video = (
+        video.filter("format", "yuv420p")
+        .filter("tpad", stop=-1, stop_mode="clone")
+        .filter("trim", end_frame=frames)
+    )
 
     if lesson.has_audio:
         audio = source.audio
@@ -135,14 +177,17 @@ def build_args(
     else:  # a lesson without sound still gets a (silent) audio track in every rung
         audio = ffmpeg.input("anullsrc=r=48000:cl=stereo", f="lavfi").audio
     # Mono or surround becomes stereo here, once, before the split (not per output).
-    audio = audio.filter("aresample", 48000).filter(
-        "aformat", sample_fmts="fltp", channel_layouts="stereo"
+    # The sound lasts exactly as long as the picture (see DROP_PRIMING).
+    audio = (
+        audio.filter("aresample", SAMPLE_RATE)
+        .filter("aformat", sample_fmts="fltp", channel_layouts="stereo")
+        .filter("apad")
+        .filter("atrim", end_sample=round(length_s * SAMPLE_RATE))
     )
 
     poster_at = min(POSTER_AT_S, lesson.duration_s / 3)
     videos = video.split()
     audios = audio.asplit()
-    gop = FPS * GOP_S
     outputs = []
     for index, rung in enumerate(rungs):
         stream = videos[index]
@@ -169,8 +214,8 @@ def build_args(
                     "sc_threshold": 0,
                     "c:a": "aac",
                     "b:a": f"{rung.audio_kbps}k",
-                    "t": duration,
-                    **_hls(rung_dir, options.segment_s),
+                    "bsf:a": DROP_PRIMING,
+                    **_hls(rung_dir, segment_s),
                 },
             )
         )
@@ -182,10 +227,8 @@ def build_args(
             **{
                 "c:a": "aac",
                 "b:a": f"{AUDIO_ONLY_KBPS}k",
-                # Two AAC frames short of the picture: the encoder's priming and last
-                # frame would otherwise spill into a 20 ms segment the video rungs lack.
-                "t": f"{max(lesson.duration_s - 2 * AAC_FRAME_S, AAC_FRAME_S):.3f}",
-                **_hls(audio_dir, options.segment_s),
+                "bsf:a": DROP_PRIMING,
+                **_hls(audio_dir, segment_s),
             },
         )
     )
@@ -233,7 +276,7 @@ def build_args(
     return args
 
 
-def _hls(directory: Path, segment_s: int) -> dict[str, Any]:
+def _hls(directory: Path, segment_s: float) -> dict[str, Any]:
     return {
         "f": "hls",
         "hls_time": segment_s,

@@ -12,6 +12,16 @@ from errors import BadInput
 
 FPS = 25
 GOP_S = 2
+SAMPLE_RATE = 48000
+AAC_FRAME = 1024  # samples in one AAC-LC frame
+MIN_TAIL_S = 0.96
+"""The shortest last segment a package ends with: a shorter one (a keyframe and a
+few frames) would set the rung's peak bitrate, so the recording is held longer."""
+TILE_S = 0.32
+"""The shortest stretch that holds whole video frames (8 at 25 fps) and whole AAC frames
+(15 at 48 kHz). Every package lasts a whole number of tiles, with exactly as much
+audio as picture, so packages played one after another on a live channel's clock
+join without a gap or an overlap in either stream."""
 DEFAULT_LADDER = (720, 480, 360, 234)
 AUDIO_RUNG = "audio"
 AUDIO_ONLY_KBPS = 64
@@ -31,14 +41,17 @@ class Rung:
 
 
 # Lecture content (static background, a presenter, text) at 25 fps; the
-# lowest rung follows Apple's smallest recommended variant (416x234, 145 kb/s).
+# lowest rung is Apple's smallest variant size (416x234) at a rate that keeps its
+# peak, with its sound and the transport stream's overhead (about 40 kb/s at 25
+# frames a second), under 192 kb/s (HLS authoring spec 9.21: a cellular master has
+# such a variant), for weak links, with preset ultrafast as with veryfast.
 _KNOWN = {
     1080: Rung("1080p", 1920, 1080, 4500, 128, "4.0", "avc1.640028,mp4a.40.2"),
     720: Rung("720p", 1280, 720, 2400, 128, "3.1", "avc1.64001f,mp4a.40.2"),
     480: Rung("480p", 854, 480, 1100, 96, "3.0", "avc1.64001e,mp4a.40.2"),
     360: Rung("360p", 640, 360, 600, 96, "3.0", "avc1.64001e,mp4a.40.2"),
-    240: Rung("234p", 416, 234, 145, 64, "2.1", "avc1.640015,mp4a.40.2"),
-    234: Rung("234p", 416, 234, 145, 64, "2.1", "avc1.640015,mp4a.40.2"),
+    240: Rung("234p", 416, 234, 72, 48, "2.1", "avc1.640015,mp4a.40.2"),
+    234: Rung("234p", 416, 234, 72, 48, "2.1", "avc1.640015,mp4a.40.2"),
 }
 SUPPORTED_HEIGHTS = (1080, 720, 480, 360, 240, 234)
 

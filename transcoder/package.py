@@ -33,7 +33,8 @@ from catalog.hls import (
 )
 from catalog.playlists import iframe_playlist, iframe_rates, package_master
 from catalog.publishing import publish_package
-from catalog.transport import TransportError
+from catalog.retime import earliest
+from catalog.transport import TransportError, shift
 from errors import MediaError
 from transcoder.captions import read_tracks, write_tracks
 from transcoder.download import finish_download
@@ -195,6 +196,29 @@ def _rendition(
     )
 
 
+def align_audio(directory: Path, muxed: str) -> int:
+    """Move the audio-only rung's timestamps onto the muxed rungs' sound (90 kHz ticks
+    moved): ffmpeg starts each output at the earliest of its streams, which for a
+    muxed rung is the video's decoding order (B-frames) and for audio alone the AAC
+    priming frame, so they differ by a few frames. A player switching between the
+    two then hears no jump."""
+    audio = read_segments(directory / AUDIO_RUNG / MEDIA_PLAYLIST)
+    picture = read_segments(directory / muxed / MEDIA_PLAYLIST)
+    if not audio or not picture:
+        return 0
+    try:
+        want = earliest((directory / muxed / picture[0].uri).read_bytes())
+        have = earliest((directory / AUDIO_RUNG / audio[0].uri).read_bytes())
+        if want is None or have is None or want == have:
+            return 0
+        for segment in audio:
+            path = directory / AUDIO_RUNG / segment.uri
+            path.write_bytes(shift(path.read_bytes(), want - have, {}))
+    except TransportError as exc:
+        raise MediaError(f"{AUDIO_RUNG}: segments cannot be read ({exc})") from None
+    return want - have
+
+
 def _poster(out_dir: Path, rung: str, at_s: float) -> None:
     source = str(out_dir / rung / MEDIA_PLAYLIST)
     args = ["-ss", f"{at_s:.2f}", "-i", source, "-frames:v", "1", "-q:v", "3"]
@@ -249,6 +273,7 @@ def transcode(
         loudness = measure_loudness(lesson) if lesson.has_audio else None
         args = build_args(lesson, signer, rungs, work, options, loudness)
         _run_ffmpeg(args, lesson.duration_s, progress)
+        align_audio(work, rungs[0].name)
         renditions = [
             _rendition(
                 work,

@@ -1,7 +1,9 @@
 """Off-air slates: a still picture with the channel's name and what airs next, packaged once.
 
 Live channels loop a slate through every gap between airings. Every slate
-has the same shape (SLATE_SEGMENTS segments of SLATE_SEGMENT_S seconds), so
+has the same shape (SLATE_SEGMENTS segments of SLATE_GOP_FRAMES frames, 1.92 s:
+whole tiles of picture and sound, see `transcoder.ladder.TILE_S`, so a gap
+cut after any segment joins the next lesson without a gap or overlap), so
 the live timeline counts slate segments alike whichever slate fills a gap:
 the generic one of the channel, or the one made for the airing that follows
 the gap ("Next: <title>, <date> <time>"). Text is handed to drawtext through
@@ -10,6 +12,7 @@ files, so titles with quotes, colons, `<&">` or Kazakh letters need no escaping.
 
 from __future__ import annotations
 
+import json
 import shutil
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
@@ -20,16 +23,20 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from catalog.files import write_failure
-from catalog.hls import MANIFEST
+from catalog.hls import ManifestError, read_manifest
 from catalog.layout import Layout, slate_key, slate_key_start
 from errors import BadInput, MediaError
+from transcoder.graph import GOP_FRAMES
+from transcoder.ladder import FPS
+from transcoder.logo import channel_colour, render_logo
 from transcoder.options import TranscodeOptions
 from transcoder.package import PackageResult, transcode
 from transcoder.samples import render
 
 KEEP_PAST = timedelta(days=1)  # slates of airings older than this are removed by render_slates
-SLATE_SEGMENT_S = 2
-SLATE_SEGMENTS = 5  # a slate loops every 10 s
+SLATE_SEGMENT_S = 2  # as options name it; the segments last SLATE_GOP_FRAMES frames
+SLATE_GOP_FRAMES = 48  # 1.92 s: 6 tiles
+SLATE_SEGMENTS = 5  # a slate loops every 9.6 s
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 BOLD = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
 OFF_AIR = "Эфир жақында · Скоро в эфире · Back soon"
@@ -61,13 +68,20 @@ class SlateText:
 
 
 def slate_options(ladder: tuple[int, ...], preset: str = "veryfast") -> TranscodeOptions:
-    """How every slate is packaged: the channel's rungs, 2 s segments."""
-    return TranscodeOptions(ladder=ladder, segment_s=SLATE_SEGMENT_S, preset=preset, download=False)
+    """How every slate is packaged: the channel's rungs, 1.92 s segments, and the same
+    encoder preset as the lessons (so a boundary needs no discontinuity)."""
+    return TranscodeOptions(
+        ladder=ladder,
+        segment_s=SLATE_SEGMENT_S,
+        preset=preset,
+        download=False,
+        extra={GOP_FRAMES: SLATE_GOP_FRAMES},
+    )
 
 
 def _picture(target: Path, text: SlateText, work: Path) -> Path:
-    """A silent 1280x720 still clip of SLATE_SEGMENTS x SLATE_SEGMENT_S seconds."""
-    duration = SLATE_SEGMENTS * SLATE_SEGMENT_S
+    """A silent 1280x720 still clip of one loop."""
+    duration = SLATE_SEGMENTS * SLATE_GOP_FRAMES / FPS
     lines = text.lines()
     filters = []
     top = 720 // 2 - sum(size + 24 for _, size, _ in lines) // 2
@@ -156,8 +170,18 @@ def render_slates(
     force: bool = False,
     done: Callable[[SlateJob], None] | None = None,
 ) -> int:
-    """Make the slates not made yet (all with `force`), `workers` at a time; how many made."""
-    todo = [j for j in jobs if force or not (j.directory(data_dir) / MANIFEST).exists()]
+    """Make the slates not made yet, or made with other options (all with `force`),
+    `workers` at a time; how many made. A slate of other options (say, before slates
+    lasted whole tiles) would not join the lessons on a channel's clock."""
+    wanted: dict[str, object] = json.loads(json.dumps(options.to_json()))  # as stored
+
+    def current(job: SlateJob) -> bool:
+        try:
+            return dict(read_manifest(job.directory(data_dir)).options) == wanted
+        except ManifestError:
+            return False
+
+    todo = [j for j in jobs if force or not current(j)]
 
     def make(job: SlateJob) -> None:
         render_slate(job.directory(data_dir), job.text, options)
@@ -166,6 +190,11 @@ def render_slates(
 
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         list(pool.map(make, todo))
+    layout = Layout(data_dir)
+    for job in jobs:  # a channel's logo is made with its own slate (IPTV apps show it)
+        logo = layout.logo(job.channel_id)
+        if job.key is None and (force or not logo.exists()):
+            render_logo(logo, job.text.channel_name, channel_colour(job.channel_id))
     for job in jobs:
         if job not in todo and done is not None:
             done(job)

@@ -27,7 +27,13 @@
     if (!video) { return; }
     var src = video.getAttribute("data-src");
     if (window.Hls && window.Hls.isSupported()) {
-      var hls = new window.Hls({ capLevelToPlayerSize: true });
+      // A phone on a weak link: start from a conservative estimate (the <=192 kb/s
+      // variant), not from the first variant or a guess of 500 kb/s (issue 30).
+      var hls = new window.Hls({
+        capLevelToPlayerSize: true,
+        startLevel: -1,
+        abrEwmaDefaultEstimate: 250000
+      });
       hls.on(window.Hls.Events.SUBTITLE_TRACKS_UPDATED, function (_, data) {
         if (data.subtitleTracks.length) { captionsButton(video, hls); }
       });

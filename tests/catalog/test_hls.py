@@ -252,3 +252,21 @@ def test_a_package_from_before_versions_is_kept_as_a_version(tmp_path):
     publish_package(work, target, new_made, now=5.0)
     assert read_manifest(target).version == new
     assert (target / flat / "480p" / "seg_00000.ts").read_bytes() == b"flat package"
+
+
+def test_a_master_lists_first_the_variant_a_phone_starts_on():
+    from catalog.hls import Rendition, master_playlist
+
+    rungs = [
+        Rendition("720p", "avc1.64001f,mp4a.40.2", 2_900_000, 2_500_000, 1280, 720),
+        Rendition("360p", "avc1.64001e,mp4a.40.2", 800_000, 700_000, 640, 360),
+        Rendition("234p", "avc1.640015,mp4a.40.2", 185_000, 150_000, 416, 234),
+        Rendition("audio", "mp4a.40.2", 70_000, 64_000),
+    ]
+    master = m3u8.loads(master_playlist(rungs, uri=lambda r: f"{r.name}.m3u8"))
+    assert [p.uri for p in master.playlists] == [
+        "234p.m3u8",
+        "720p.m3u8",
+        "360p.m3u8",
+        "audio.m3u8",
+    ]

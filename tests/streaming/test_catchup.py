@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import m3u8
@@ -17,8 +18,14 @@ def replay_text(replay: Replay, now: datetime, span_s: float = 6 * 3600) -> str:
     made = replay_window(replay, AIRINGS, LESSONS, SLATE, "480p", now, span_s=span_s)
     window = made.window
     return media_playlist(
-        window.segments, window.sequence, window.discontinuity, made.offset_s, made.ended
+        by_source(window.segments), window.sequence, window.discontinuity, made.offset_s, made.ended
     )
+
+
+def by_source(segments):
+    """The segments listing the package file each plays, in place of the retimed URL
+    (RUNG/SEQUENCE.ts, the same in a replay as it was live)."""
+    return [replace(s, url=s.source) for s in segments]
 
 
 def numbered(text: str) -> list[tuple[int, int, str, datetime]]:
@@ -36,7 +43,9 @@ def numbered(text: str) -> list[tuple[int, int, str, datetime]]:
 
 def live_numbered(now: datetime) -> list[tuple[int, int, str, datetime]]:
     window = live_window(AIRINGS, LESSONS, SLATE, "480p", now)
-    return numbered(media_playlist(window.segments, window.sequence, window.discontinuity))
+    return numbered(
+        media_playlist(by_source(window.segments), window.sequence, window.discontinuity)
+    )
 
 
 def test_start_over_begins_with_the_airing_and_grows_to_the_live_edge():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -48,11 +49,16 @@ AIRINGS = [
 
 
 def playlist_at(instant: datetime, rung: str = "480p", airings=AIRINGS) -> m3u8.M3U8:
+    """The playlist at `instant`, listing each segment's source file (what plays) in
+    place of the retimed URL the server lists (RUNG/SEQUENCE.ts)."""
     segments, sequence, discontinuity = live_segments(airings, LESSONS, SLATE, rung, instant)
-    return m3u8.loads(media_playlist(segments, sequence, discontinuity))
+    for segment in segments:
+        assert segment.url == f"{rung}/{segment.sequence}.ts"
+    sources = [replace(s, url=s.source) for s in segments]
+    return m3u8.loads(media_playlist(sources, sequence, discontinuity))
 
 
-def test_lesson_airs_from_its_start_with_discontinuity_and_date():
+def test_lesson_airs_from_its_start_with_its_date_and_no_discontinuity():
     playlist = playlist_at(T0 + timedelta(seconds=13))
     uris = [s.uri for s in playlist.segments]
     assert uris[-3:] == [
@@ -61,7 +67,7 @@ def test_lesson_airs_from_its_start_with_discontinuity_and_date():
         "/vod/a/480p/seg_00002.ts",
     ]
     first_lesson = next(s for s in playlist.segments if s.uri.startswith("/vod/a"))
-    assert first_lesson.discontinuity
+    assert not first_lesson.discontinuity  # one timeline: the same rung, nothing to reset
     assert first_lesson.current_program_date_time == T0
     assert playlist.target_duration == 6
     assert not playlist.is_endlist
@@ -69,29 +75,34 @@ def test_lesson_airs_from_its_start_with_discontinuity_and_date():
 
 def test_off_air_shows_the_slate():
     playlist = playlist_at(T0 + timedelta(hours=3))
-    assert all(re.match(r"/slate/c/(loop/\d+/)?480p/seg_", s.uri) for s in playlist.segments)
+    assert all(re.match(r"/slate/c/480p/seg_", s.uri) for s in playlist.segments)
     assert sum(s.duration for s in playlist.segments) >= 3 * 6
 
 
-def test_a_gap_has_one_discontinuity_and_loops_its_slate_pass_after_pass():
-    """Hours off air: no discontinuity inside the gap (VLC rebuffers on each one); the
-    slate's passes are numbered one after the other, each a whole loop of segments."""
-    eras = set()
+def test_a_gap_loops_its_slate_pass_after_pass_with_no_discontinuity():
+    """Hours off air: no discontinuity inside the gap or at its start (VLC rebuffers on
+    each one); pass n of the slate's loop starts n loops after the gap on the clock."""
+    loop = len(SLATE.reference)
+    loop_s = sum(s.duration for s in SLATE.reference)
     for minutes in range(60, 180, 7):
         window = live_window(AIRINGS, LESSONS, SLATE, "480p", T0 + timedelta(minutes=minutes))
         assert not any(s.discontinuity for s in window.segments)
-        eras.add(window.discontinuity)
-        passes = [int(re.search(r"/loop/(\d+)/", s.url).group(1)) for s in window.segments]
-        index = [int(re.search(r"seg_(\d+)", s.url).group(1)) for s in window.segments]
-        loop = len(SLATE.reference)
-        counted = [p * loop + i for p, i in zip(passes, index, strict=True)]
-        assert counted == list(range(counted[0], counted[0] + len(counted)))
-        assert counted[0] - window.sequence == counted[-1] - window.segments[-1].sequence
-    assert len(eras) == 1  # one discontinuity sequence number for the whole gap
+        assert window.discontinuity == 0
+        for segment in window.segments:
+            index = int(re.search(r"seg_(\d+)", segment.source).group(1))
+            assert index == segment.index
+            passed = (segment.start - segment.origin).total_seconds()
+            assert passed == pytest.approx(index * loop_s / loop)
+        passes = {s.origin for s in window.segments}
+        assert all(
+            (later - earlier).total_seconds() % loop_s == pytest.approx(0)
+            for earlier, later in zip(sorted(passes), sorted(passes)[1:], strict=False)
+        )
     start = live_window(AIRINGS, LESSONS, SLATE, "480p", T0 + timedelta(seconds=91))
-    opening = next(s for s in start.segments if s.url.startswith("/slate/"))
-    assert opening.discontinuity  # where the gap begins
-    assert "/loop/" not in opening.url  # its first pass is the slate's own files
+    opening = next(s for s in start.segments if s.source.startswith("/slate/"))
+    assert not opening.discontinuity
+    assert opening.boundary  # where the gap begins: its wall-clock instant is listed
+    assert opening.origin == opening.start
 
 
 def test_overrun_delays_the_next_lesson_instead_of_cutting():
@@ -100,7 +111,7 @@ def test_overrun_delays_the_next_lesson_instead_of_cutting():
     assert "/vod/a/480p/seg_00010.ts" in uris
     assert uris[-1] == "/vod/b/480p/seg_00000.ts"
     b0 = playlist.segments[-1]
-    assert b0.discontinuity
+    assert not b0.discontinuity
     assert b0.current_program_date_time == T0 + timedelta(seconds=60.5)
 
 
@@ -126,10 +137,10 @@ def test_a_viewer_for_a_day_never_sees_the_sequence_go_back(rung):
         )
         playlist = playlist_at(instant, rung)
         assert playlist.media_sequence >= last_sequence
-        assert playlist.discontinuity_sequence >= last_discontinuity
+        assert (playlist.discontinuity_sequence or 0) >= last_discontinuity
         last_sequence = playlist.media_sequence
-        last_discontinuity = playlist.discontinuity_sequence
-        era = playlist.discontinuity_sequence
+        last_discontinuity = playlist.discontinuity_sequence or 0
+        era = last_discontinuity
         for offset, segment in enumerate(playlist.segments):
             number = playlist.media_sequence + offset
             if offset and segment.discontinuity:
@@ -164,19 +175,27 @@ def test_publishing_future_airings_does_not_change_the_past():
 
 
 def test_discontinuity_sequence_counts_boundaries_before_the_window():
-    # Just after b starts: the window shows the end of a, then b with its tag.
-    playlist = playlist_at(T0 + timedelta(seconds=61))
-    tags = sum(1 for s in playlist.segments if s.discontinuity)
-    later = playlist_at(T0 + timedelta(seconds=61 + 40))
-    # When a's segments slide out, the count moves from the tags into the header.
-    assert later.discontinuity_sequence >= playlist.discontinuity_sequence
-    assert tags >= 1
+    # Lesson "c" has no 480p: on the 480p playlist it plays 234p, a real change of
+    # parameters, the one place a discontinuity is listed (on the way in and out).
+    start = AIRINGS[2].start
+    playlist = playlist_at(start + timedelta(seconds=1))
+    assert [s.discontinuity for s in playlist.segments][-1]
+    assert not playlist.discontinuity_sequence
+    after = playlist_at(start + timedelta(seconds=19))
+    assert after.segments[-1].discontinuity  # back to the slate's 480p
+    later = playlist_at(start + timedelta(seconds=60))
+    # When the tagged segments slide out, the count moves from the tags into the header.
+    assert later.discontinuity_sequence == 2
+    assert not any(s.discontinuity for s in later.segments)
+    audio = playlist_at(start + timedelta(seconds=60), "audio")
+    assert not audio.discontinuity_sequence  # every package has the audio rung
 
 
 def test_epoch_is_the_start_of_numbering():
     segments, sequence, _ = live_segments([], LESSONS, SLATE, "480p", EPOCH + timedelta(seconds=1))
     assert sequence == 0
-    assert segments[0].url == "/slate/c/480p/seg_00000.ts"
+    assert segments[0].source == "/slate/c/480p/seg_00000.ts"
+    assert segments[0].url == "480p/0.ts"
 
 
 NEXT_C = {slate_key("c", AIRINGS[2].start): package("/slate/c/next/k", [2.0] * 15)}
@@ -185,12 +204,12 @@ NEXT_C = {slate_key("c", AIRINGS[2].start): package("/slate/c/next/k", [2.0] * 1
 def test_gap_before_an_airing_loops_the_slate_made_for_it():
     instant = T0 + timedelta(hours=3)
     segments, _, _ = live_segments(AIRINGS, LESSONS, SLATE, "480p", instant, next_slates=NEXT_C)
-    assert all(re.match(r"/slate/c/next/k/(loop/\d+/)?480p/", s.url) for s in segments)
+    assert all(re.match(r"/slate/c/next/k/480p/", s.source) for s in segments)
     # Before the first airing, nothing was made for "a": the channel's own slate.
     early, _, _ = live_segments(
         AIRINGS, LESSONS, SLATE, "480p", T0 - timedelta(minutes=1), next_slates=NEXT_C
     )
-    assert all(re.match(r"/slate/c/(loop/\d+/)?480p/", s.url) for s in early)
+    assert all(re.match(r"/slate/c/480p/", s.source) for s in early)
 
 
 def test_which_slate_fills_a_gap_never_changes_the_numbering():
@@ -208,7 +227,7 @@ def test_a_slate_of_another_shape_is_not_used():
     segments, _, _ = live_segments(
         AIRINGS, LESSONS, SLATE, "480p", T0 + timedelta(hours=3), next_slates=odd
     )
-    assert all(re.match(r"/slate/c/(loop/\d+/)?480p/", s.url) for s in segments)
+    assert all(re.match(r"/slate/c/480p/", s.source) for s in segments)
 
 
 @pytest.mark.parametrize(
@@ -278,7 +297,7 @@ def test_a_lesson_retranscoded_mid_airing_keeps_the_live_count():
             airings, before, SLATE, "480p", instant
         )
     later = live_window(airings, after, SLATE, "480p", T0 + timedelta(hours=2, seconds=13))
-    assert later.segments[-1].url == "/vod/a/new/480p/seg_00003.ts"  # 12-16 s of 4 s pieces
+    assert later.segments[-1].source == "/vod/a/new/480p/seg_00003.ts"  # 12-16 s of 4 s pieces
     # a package with no recorded instant is the only version there ever was
     assert LESSONS["a"].at(T0) is LESSONS["a"]
     assert new.at(T0 - timedelta(days=9)) is old  # the first version stands for all before

@@ -125,6 +125,18 @@ def test_passes_of_a_slate_loop_come_from_sabaq_and_are_cached(front, site):
     assert again[2] == body
 
 
+def test_retimed_live_segments_come_from_sabaq_and_are_cached(front):
+    playlist = m3u8.loads(_get(f"{front}/live/al-farabi/360p.m3u8")[2].decode())
+    url = f"{front}/live/al-farabi/{playlist.segments[-1].uri}"  # 360p/SEQUENCE.ts
+    status, headers, body = _get(url)
+    assert status == 200
+    assert "immutable" in headers["Cache-Control"]
+    assert headers["Content-Type"] == "video/mp2t"
+    again = _get(url)
+    assert again[1]["X-Cache"] == "HIT"
+    assert again[2] == body
+
+
 def test_live_playlists_are_cached_until_the_boundary(front):
     first = _get(f"{front}/live/al-farabi/360p.m3u8")
     second = _get(f"{front}/live/al-farabi/360p.m3u8")

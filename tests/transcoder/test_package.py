@@ -71,7 +71,8 @@ def test_master_playlist_describes_every_rung(package):
     assert "#EXT-X-INDEPENDENT-SEGMENTS" in (out / "master.m3u8").read_text()
     video = [p for p in master.playlists if p.stream_info.resolution]
     audio = [p for p in master.playlists if not p.stream_info.resolution]
-    assert [p.stream_info.resolution for p in video] == [(640, 360), (416, 234)]
+    # The variant a phone starts on first (catalog.playlists.start_first), then highest first.
+    assert [p.stream_info.resolution for p in video] == [(416, 234), (640, 360)]
     for playlist in master.playlists:
         info = playlist.stream_info
         assert info.bandwidth >= info.average_bandwidth > 0
@@ -97,18 +98,52 @@ def test_segments_are_aligned_across_rungs_with_idr_every_2s(package):
     assert result.segments == 2
 
 
-def test_every_rung_has_as_many_segments(tmp_path):
-    """12 s is not a whole number of AAC frames: the audio-only rung's last frame used
-    to spill into a third, 21 ms segment that the video rungs lack."""
+def test_every_rung_lasts_whole_tiles_with_its_sound_lined_up(tmp_path):
+    """12 s is not a whole number of AAC frames: the recording is held to whole tiles
+    of 0.32 s, 13.12 s (12.16 s would end on a 0.16 s segment), every rung has as many
+    segments, and the audio-only rung's sound starts and ends where the muxed rung's
+    does (it used to start 58.7 ms early, and its last frame spilled into a segment
+    the video rungs lack). The 234p rung peaks under 192 kb/s (a cellular master's
+    lowest variant)."""
+    from catalog.retime import earliest
     from transcoder.samples import make_lesson
 
     lesson = make_lesson(tmp_path / "twelve.mp4", "Он екі секунд", 12, size="426x240")
-    transcode(lesson, tmp_path / "out", TranscodeOptions(preset="ultrafast", ladder=(234,)))
-    counts = {
-        rung: len(m3u8.load(str(tmp_path / "out" / rung / "index.m3u8")).segments)
+    transcode(lesson, tmp_path / "out", TranscodeOptions(preset="veryfast", ladder=(234,)))
+    playlists = {
+        rung: m3u8.load(str(tmp_path / "out" / rung / "index.m3u8")) for rung in ("234p", "audio")
+    }
+    counts = {rung: len(p.segments) for rung, p in playlists.items()}
+    assert counts["234p"] == counts["audio"]
+    assert sum(s.duration for s in playlists["234p"].segments) == pytest.approx(13.12)
+    starts = {
+        rung: earliest((tmp_path / "out" / rung / "seg_00000.ts").read_bytes())
         for rung in ("234p", "audio")
     }
-    assert counts == {"234p": 2, "audio": 2}
+    assert starts["234p"] == starts["audio"]
+    manifest = json.loads((tmp_path / "out" / "package.json").read_text(encoding="utf-8"))
+    peaks = {r["name"]: r["bandwidth"] for r in manifest["rungs"]}
+    assert peaks["234p"] <= 192_000, peaks
+    probe = subprocess.run(
+        [
+            "ffprobe",
+            "-v",
+            "error",
+            "-select_streams",
+            "a",
+            "-show_entries",
+            "packet=pts",
+            "-of",
+            "csv=p=0",
+            str(tmp_path / "out" / "audio" / "index.m3u8"),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    packets = [int(line.strip(",")) for line in probe.stdout.split()]
+    assert len(packets) == round(13.12 * 48000 / 1024)  # no priming frame, no spill
+    assert packets[-1] + 1920 - packets[0] == round(13.12 * 90000)  # 1920 ticks a frame
 
 
 def test_package_json_poster_and_loudness(package):

@@ -57,7 +57,7 @@ def test_any_title_renders_to_a_slate_of_the_fixed_shape(tmp_path):
     meta = json.loads((tmp_path / "s" / "package.json").read_text(encoding="utf-8"))
     assert [r["name"] for r in meta["rungs"]] == ["234p", "audio"]
     playlist = (tmp_path / "s" / "234p" / "index.m3u8").read_text(encoding="utf-8")
-    assert playlist.count("#EXTINF:2.000") == SLATE_SEGMENTS
+    assert playlist.count("#EXTINF:1.920000,") == SLATE_SEGMENTS  # whole tiles
     assert sorted(p.name for p in tmp_path.iterdir()) == ["s"]  # no work files left
 
 
@@ -81,3 +81,8 @@ def test_render_skips_made_slates_and_prune_removes_old_ones(tmp_path):
     assert prune_slates(tmp_path, NOW + timedelta(days=2)) == 1
     assert not (tmp_path / "slates-next" / "c" / plan[1].key).exists()
     assert (tmp_path / "slates" / "c" / "package.json").exists()  # the channel's own stays
+    assert (tmp_path / "logos" / "c.png").exists()  # made with the channel's own slate
+    # Made with other options (before slates lasted whole tiles, say): made again.
+    other = slate_options((234,), "superfast")
+    assert render_slates(tmp_path, plan[:1], other) == 1
+    assert render_slates(tmp_path, plan[:1], other) == 0
