@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import socket
 import threading
@@ -18,9 +19,16 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import DataError, DisconnectionError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import (
+    DataError,
+    DisconnectionError,
+    OperationalError,
+    SQLAlchemyError,
+    StatementError,
+)
 from sqlalchemy.orm import Session, sessionmaker
 
+from catalog.models import NotFinite
 from errors import BadInput, Busy, SabaqError, Unavailable
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -168,6 +176,14 @@ class Catalog:
                     "the catalogue did not answer in time; nothing was changed"
                 ) from exc
             raise database_error(exc) from exc
+        except NotFinite as exc:  # refused before the database saw it (in the driver)
+            _rollback(session)
+            raise BadInput(f"the database refused a value: {exc}") from exc
+        except StatementError as exc:
+            _rollback(session)
+            if isinstance(exc.orig, NotFinite):  # refused before the database saw it
+                raise BadInput(f"the database refused a value: {exc.orig}") from exc
+            raise
         except BaseException:
             _rollback(session)
             raise
@@ -237,6 +253,14 @@ def database_error(exc: OperationalError | DataError) -> SabaqError:
     if getattr(original, "sqlstate", None) in POSTGRES_BUSY:
         return Busy(f"the catalogue is busy ({reason}); try again")
     return Unavailable(f"database error: {reason}")
+
+
+def _strict_json(value: Any) -> str:
+    # NaN and infinity are not JSON: refused alike on every database.
+    try:
+        return json.dumps(value, allow_nan=False)
+    except ValueError as exc:
+        raise NotFinite(str(exc)) from None
 
 
 def _checked_out(dialect: Dialect, dbapi_connection: Any, record: Any) -> None:
@@ -336,7 +360,9 @@ def _open(url: str, migrate: bool, schema: str | None, statement_timeout_s: floa
             connect_args["options"] = " ".join(options)
         pooling["pool_timeout"] = POOL_TIMEOUT_S
     try:
-        engine = create_engine(url, connect_args=connect_args, **pooling)
+        engine = create_engine(
+            url, connect_args=connect_args, json_serializer=_strict_json, **pooling
+        )
     except (SQLAlchemyError, ImportError, ValueError) as exc:
         raise BadInput(f"database URL {url!r} cannot be used: {exc}") from exc
     if engine.dialect.name == "sqlite":

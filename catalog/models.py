@@ -7,6 +7,7 @@ time zone belongs to the schedule, not to the rows.
 from __future__ import annotations
 
 import enum
+import math
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -51,6 +52,23 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class NotFinite(ValueError):
+    """NaN or infinity on its way to the database (which no database keeps alike)."""
+
+
+class FiniteFloat(TypeDecorator[float]):
+    """A float that is a number: NaN and infinity are refused before any database sees
+    them (SQLite would keep them, PostgreSQL refuse or keep them by column type)."""
+
+    impl = Float
+    cache_ok = True
+
+    def process_bind_param(self, value: float | None, dialect: Dialect) -> float | None:
+        if value is not None and not math.isfinite(value):
+            raise NotFinite(f"{value} is not a finite number")
+        return value
 
 
 class Base(DeclarativeBase):
@@ -144,14 +162,14 @@ class HlsPackage(Base):
     )
     directory: Mapped[str] = mapped_column(Text)
     rungs: Mapped[list[str]] = mapped_column(JSON)
-    duration_s: Mapped[float] = mapped_column(Float)
-    segment_s: Mapped[float] = mapped_column(Float)
+    duration_s: Mapped[float] = mapped_column(FiniteFloat)
+    segment_s: Mapped[float] = mapped_column(FiniteFloat)
     checksum: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # What it was made from: the source's SHA-256 and the lesson's duration then. A
     # package whose source or duration has changed since is stale (see service.media).
     source_checksum: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    source_duration_s: Mapped[float | None] = mapped_column(Float, nullable=True)
+    source_duration_s: Mapped[float | None] = mapped_column(FiniteFloat, nullable=True)
 
     lesson: Mapped[Lesson] = relationship(back_populates="package")
 
@@ -203,7 +221,7 @@ class TranscodeJob(Base):
         Enum(JobState, native_enum=False, length=16), default=JobState.queued, index=True
     )
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    progress: Mapped[float] = mapped_column(Float, default=0.0)
+    progress: Mapped[float] = mapped_column(FiniteFloat, default=0.0)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     options: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -126,3 +126,21 @@ async def test_a_schedule_is_not_published_from_a_duration_the_package_lacks(ser
     assert answer.status == 409
     assert "transcode it again" in (await answer.json())["error"]
     assert _count(served, ScheduleVersion) == before
+
+
+def test_non_finite_floats_and_json_are_refused_on_every_database(catalog):
+    from catalog.models import TranscodeJob
+    from errors import BadInput
+
+    with catalog.session() as session:
+        session.add(
+            ScheduleVersion(timezone="UTC", stats={})
+        )  # a version to hang nothing on: only the refusals below matter
+    for bad in (
+        lambda s: s.add(TranscodeJob(lesson_id="none", progress=float("nan"))),
+        lambda s: s.add(ScheduleVersion(timezone="UTC", stats={"x": float("inf")})),
+    ):
+        with pytest.raises(BadInput, match="refused a value"), catalog.session() as session:
+            bad(session)
+    with catalog.session() as session:
+        assert session.scalar(select(func.count()).select_from(ScheduleVersion)) == 1
