@@ -164,12 +164,10 @@ class HlsPackage(Base):
     rungs: Mapped[list[str]] = mapped_column(JSON)
     duration_s: Mapped[float] = mapped_column(FiniteFloat)
     segment_s: Mapped[float] = mapped_column(FiniteFloat)
+    # What it was made from: the sources' and options' checksum (a changed recording
+    # makes the package stale: service.jobs transcodes it again) and its length.
     checksum: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    # What it was made from: the source's SHA-256 and the lesson's duration then. A
-    # package whose source or duration has changed since is stale (see service.media).
-    source_checksum: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    source_duration_s: Mapped[float | None] = mapped_column(FiniteFloat, nullable=True)
 
     lesson: Mapped[Lesson] = relationship(back_populates="package")
 

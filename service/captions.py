@@ -70,7 +70,9 @@ def set_captions(
             lesson.captions = {**stored_before, language: stored}
             # Where the catalogue says the package is (where its job published it).
             package = layout.resolve(lesson.package.directory) if lesson.package else None
-            version = recaption(package, tracks).version if package is not None else None
+            spoken = lesson.series.language  # tags the offline MP4's picture and sound
+            made = recaption(package, tracks, language=spoken) if package is not None else None
+            version = made.version if made is not None else None
         committed = True
     except SabaqError as exc:
         raise without_paths(exc, data_dir) from None

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -25,7 +26,7 @@ from service.jobs import JobOutcome
 from service.reruns import Slot, back_to_back, with_reruns
 from service.solving import solve_checked
 from service.workspace import Workspace
-from transcoder import TranscodeOptions
+from transcoder import TranscodeOptions, probe
 from transcoder.samples import make_lesson, make_signer, sample_captions
 from transcoder.slate import slate_options
 
@@ -88,7 +89,7 @@ def build(
     layout = workspace.layout
     problem = demo_problem(datetime.now(zone), count, duration)
     signer = layout.media / SIGNER
-    if not signer.exists():
+    if not _lasts(signer, duration):
         make_signer(signer, duration)
     languages = {s["id"]: s["language"] for s in problem["series"]}
     for index, lesson in enumerate(problem["lessons"]):
@@ -176,7 +177,7 @@ def _package(
         lesson = lessons[index]
         path = layout.media / f"{lesson['id']}.mp4"
         began = time.monotonic()
-        if not path.exists():
+        if not _lasts(path, duration):  # a re-run with another --duration makes them anew
             make_lesson(path, lesson["title"], duration, tone_hz=330 + 55 * (index % 8))
         sampled = time.monotonic() - began
         began = time.monotonic()
@@ -241,6 +242,15 @@ def _with_reruns(
         }
         for s in laid
     ]
+
+
+def _lasts(path: Path, duration: int) -> bool:
+    """Whether a sample made before is there and lasts `duration` seconds: the catalogue
+    says so, and a package of another length would not be published."""
+    try:
+        return abs(probe(path).duration_s - duration) < 1.0
+    except MediaError:
+        return False
 
 
 def _aware(instant: datetime) -> datetime:

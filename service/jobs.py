@@ -111,6 +111,7 @@ def run_job(
         source, signer = lesson.source, lesson.signer_source
         subtitles = dict(lesson.captions or {})
         declared_s = float(lesson.duration_s) if lesson.duration_s else None
+        language = lesson.series.language
         stored = dict(job.options)
     force = stored.pop(FORCE, False) is True
     try:
@@ -131,6 +132,7 @@ def run_job(
             force,
             declared_s,
             subtitles,
+            language,
         )
 
 
@@ -168,6 +170,7 @@ def _work(
     force: bool = False,
     declared_s: float | None = None,  # the catalogue's length of the lesson
     subtitles: dict[str, str] | None = None,  # its captions files by language, as stored
+    language: str | None = None,  # the lesson's: tags the offline MP4
 ) -> JobOutcome:
     catalog, layout = workspace.catalog(), workspace.layout
     out_dir = layout.package(lesson_id)
@@ -183,7 +186,8 @@ def _work(
             checksum = source_checksum(paths, options, probe(lesson_path).display_size[1])
             if not force and is_current(out_dir, checksum):
                 # The picture and sound are current; captions are redone on their own.
-                manifest = recaption(out_dir, read_tracks(caption_paths, declared_s))
+                tracks = read_tracks(caption_paths, declared_s)
+                manifest = recaption(out_dir, tracks, language=language)
                 with catalog.session() as session:
                     finish_job(
                         session,
@@ -215,6 +219,7 @@ def _work(
             checksum=checksum,
             declared_s=declared_s,
             captions=caption_paths,
+            language=language,
         )
     except SabaqError as exc:  # bad media, a full disk: the job fails, the others go on
         with catalog.session() as session:

@@ -102,12 +102,15 @@ def same_captions(manifest: Manifest, tracks: Tracks) -> bool:
     return have == {language: captions.digest(cues) for language, cues in tracks.items()}
 
 
-def recaption(package_dir: Path, tracks: Tracks, now: float | None = None) -> Manifest:
+def recaption(
+    package_dir: Path, tracks: Tracks, now: float | None = None, language: str | None = None
+) -> Manifest:
     """Publish the package in `package_dir` again with `tracks` as its captions (all of
     them: a language left out is removed), as a new version whose media files are
     hard links to the current one's: nothing is encoded again, and the current
     version stays readable as any replaced version does. The manifest now served
-    (unchanged when the captions are the same). MediaError when there is no package."""
+    (unchanged when the captions are the same). MediaError when there is no package.
+    `language`, the lesson's, tags the offline MP4's picture and sound again."""
     try:
         current = read_manifest(package_dir)
     except ManifestError as exc:
@@ -134,7 +137,7 @@ def recaption(package_dir: Path, tracks: Tracks, now: float | None = None) -> Ma
         listed = write_tracks(work, current.reference, reference_rung(current), tracks)
         made = replace(current, captions=listed)
         if current.download is not None and (work / DOWNLOAD).exists():  # its text tracks too
-            size = finish_download(work, None, tracks, rewrite=True)
+            size = finish_download(work, None, tracks, rewrite=True, language=language)
             made = replace(made, download=replace(current.download, bytes=size))
         (work / MASTER).write_text(package_master(made), encoding="utf-8")
         made = replace(made, content=content_version(work))

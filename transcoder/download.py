@@ -31,7 +31,7 @@ def finish_download(
     tracks carry their own and are not enabled by default (a player shows them when
     asked, as the HLS rendition says DEFAULT=NO)."""
     target = out_dir / DOWNLOAD
-    if rung is None and not tracks and not rewrite:
+    if rung is None and not tracks and not rewrite and language is None:
         return target.stat().st_size  # the pass wrote it whole
     inputs: list[str] = []
     if rung is not None:

@@ -235,12 +235,14 @@ def transcode(
     checksum: str | None = None,
     declared_s: float | None = None,
     captions: Mapping[str, Path] | None = None,
+    language: str | None = None,
 ) -> PackageResult:
     """Package a lesson into out_dir; out_dir appears only when the package is complete.
     `checksum` is the sources' source_checksum when the caller has it already;
     `declared_s` the lesson's length in the catalogue, which the recording may not
     far exceed (see probe.check_length); `captions` the producers' subtitle files
-    by language (SRT or WebVTT), read before any encoding starts."""
+    by language (SRT or WebVTT), read before any encoding starts; `language` the
+    lesson's (kk, ru, en), which tags the offline MP4's picture and sound."""
     options = options or TranscodeOptions()
     lesson = probe(lesson_path)
     check_length(lesson, declared_s)
@@ -292,7 +294,8 @@ def transcode(
         download = None
         if options.download:
             source_rung = download_rung(rungs)  # its own encode, copied; else the pass's
-            size = finish_download(work, source_rung.name if source_rung else None, tracks)
+            rung = source_rung.name if source_rung else None
+            size = finish_download(work, rung, tracks, language=language)
             width, height = (
                 (source_rung.width, source_rung.height)
                 if source_rung is not None

@@ -255,7 +255,8 @@ def test_a_package_from_before_versions_is_kept_as_a_version(tmp_path):
 
 
 def test_a_master_lists_first_the_variant_a_phone_starts_on():
-    from catalog.hls import Rendition, master_playlist
+    from catalog.hls import Rendition
+    from catalog.playlists import master_playlist
 
     rungs = [
         Rendition("720p", "avc1.64001f,mp4a.40.2", 2_900_000, 2_500_000, 1280, 720),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 
 import pytest
 from sqlalchemy import select
@@ -70,6 +71,17 @@ def test_jobs_record_success_failure_and_resume(loaded):
         assert "234p" in package.rungs
         assert session.get(HlsPackage, "bad") is None
     assert not (data / "packages" / "bad").exists()
+    # The offline MP4's picture and sound carry the lesson's language (its series').
+    probed = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_entries", "stream=codec_type:stream_tags=language",
+         "-of", "json", str(data / "packages" / "good" / "download.mp4")],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    tagged = {
+        (x["codec_type"], x.get("tags", {}).get("language"))
+        for x in json.loads(probed.stdout)["streams"]
+    }
+    assert {("video", "kaz"), ("audio", "kaz")} <= tagged, tagged  # ISO 639-2 in MP4
 
     # A re-run skips the current package and retries the failed job, counting attempts.
     again = run_lessons(Workspace.over(data, catalog), ["good", "bad"], OPTIONS)

@@ -1,4 +1,4 @@
-"""Writes that hold: a schedule version's request key; a package's source.
+"""Writes that hold: a schedule version's request key.
 
 Revision ID: 0004
 Revises: 0003
@@ -14,20 +14,14 @@ depends_on = None
 
 
 def upgrade() -> None:
-    """Add schedule_versions.request_key (unique) and what a package was made from."""
+    """Add schedule_versions.request_key (unique)."""
     with op.batch_alter_table("schedule_versions") as batch:
         batch.add_column(sa.Column("request_key", sa.String(64), nullable=True))
         batch.create_unique_constraint("uq_schedule_versions_request_key", ["request_key"])
-    with op.batch_alter_table("hls_packages") as batch:
-        batch.add_column(sa.Column("source_checksum", sa.String(64), nullable=True))
-        batch.add_column(sa.Column("source_duration_s", sa.Float, nullable=True))
 
 
 def downgrade() -> None:
-    """Drop them."""
-    with op.batch_alter_table("hls_packages") as batch:
-        batch.drop_column("source_duration_s")
-        batch.drop_column("source_checksum")
+    """Drop it."""
     with op.batch_alter_table("schedule_versions") as batch:
         batch.drop_constraint("uq_schedule_versions_request_key", type_="unique")
         batch.drop_column("request_key")
