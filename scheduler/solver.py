@@ -125,12 +125,18 @@ def solve(
         if rejected:
             stats["rejected"] = rejected
         return Schedule(airings, stats)
+    floor = _baseline(problem)  # the floor: CP-SAT's schedule replaces it only if better
     horizon = min(len(problem.days), max(2 * bound.days + 2, bound.days + 5))
+    if floor is not None:
+        horizon = min(horizon, floor[1])
     schedule = _solve_within(problem, horizon, bound.days, options, progress)
     left = options.time_limit_s - (time.monotonic() - started)
-    if schedule is None and horizon < len(problem.days) and left > 0.5:
+    if schedule is None and floor is None and horizon < len(problem.days) and left > 0.5:
         rest = replace(options, time_limit_s=left)
         schedule = _solve_within(problem, len(problem.days), bound.days, rest, progress)
+    if floor is not None and (schedule is None or schedule.stats["days_used"] > floor[1]):
+        status = "OPTIMAL" if floor[1] == bound.days else "FEASIBLE"
+        schedule = Schedule(floor[0], _stats(status, floor[1], bound.days, 0.0))
     if schedule is None:
         _raise_explained(problem, options.time_limit_s - (time.monotonic() - started))
         raise Infeasible(
@@ -215,6 +221,18 @@ def _solve_large(
     )
     consider(placed, "search")
     return best[3], best[0], rejected
+
+
+def _baseline(problem: Problem) -> tuple[list[Airing], int] | None:
+    """The baseline list scheduler's airings and days, when it honours every rule (pins
+    it cannot honour: None)."""
+    try:
+        airings = greedy_schedule(problem, PLAIN).airings
+    except Infeasible:
+        return None
+    if violations(problem, airings):
+        return None
+    return airings, 1 + max(day for day, _, _ in placement(problem, airings).values())
 
 
 def _airings(problem: Problem, lessons: dict[str, Lesson], placed: Placement) -> list[Airing]:
