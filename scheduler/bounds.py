@@ -271,8 +271,8 @@ def _channel_sets(problem: Problem, load: dict[Key, int]) -> list[_Group]:
 
 
 PACKINGS = 24
-"""At most this many bin-packing programmes are solved for one problem (with EFFORT each,
-a few seconds in the worst case)."""
+"""At most this many bin-packing programmes are solved for one problem (linear
+programmes of at most binpack.MAX_PATTERNS columns: well under a second in all)."""
 
 
 def _packing_bounds(
