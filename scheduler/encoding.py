@@ -20,12 +20,13 @@ literal it returns for (rule, subject, sentence); without one, every rule holds.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from itertools import pairwise
 
 from ortools.sat.python import cp_model
 
+from scheduler.cpsat import channel_choices
 from scheduler.fields import clock_text
 from scheduler.problem import DAY_S, Lesson, Problem
 
@@ -209,3 +210,150 @@ def _cap_rules(
             model.add(
                 sum(lesson.duration_s * on_day[(lesson.id, k)] for lesson in items) <= cap
             ).only_enforce_if(capped)
+
+
+@dataclass
+class Window:
+    """The variables of a windowed encoding, by lesson id: `start` on the term's axis
+    (day * DAY_S + time of day), `tod` the time of day, `on` per channel, `on_day` per
+    day of the window, `present` whether the lesson airs (always, unless optional)."""
+
+    start: dict[str, cp_model.IntVar] = field(default_factory=dict)
+    tod: dict[str, cp_model.IntVar] = field(default_factory=dict)
+    on: dict[tuple[str, str], cp_model.IntVar] = field(default_factory=dict)
+    on_day: dict[tuple[str, int], cp_model.IntVar] = field(default_factory=dict)
+    present: dict[str, cp_model.LinearExprT] = field(default_factory=dict)
+
+
+def within(
+    model: cp_model.CpModel,
+    problem: Problem,
+    free: list[Lesson],
+    days: range,
+    placed: dict[str, tuple[int, int, str]],
+    around: Iterable[str] = (),
+    optional: bool = False,
+) -> Window:
+    """The `free` lessons (each with a start range on some channel) on the `days`,
+    around the `placed` ones (lesson -> (day, second, channel)): every rule between
+    them. `around` names the placed lessons on the window's days (the others matter
+    only to episode order); free ones among them are ignored. With `optional`, a
+    free lesson may stay off the air, and an episode airs only if the free one before
+    it does. The neighbourhood search (lns.py) and the day-by-day model (rolling.py)
+    add only
+    their objective, hints and pins."""
+    window = Window()
+    ids = {lesson.id for lesson in free}
+    channel_intervals: dict[str, list[cp_model.IntervalVar]] = defaultdict(list)
+    audience_intervals: dict[tuple[int, str], list[cp_model.IntervalVar]] = defaultdict(list)
+    first, last = days[0], days[-1]
+    for lesson in free:
+        lid = lesson.id
+        ranges = problem.start_ranges(lesson)
+        tod = model.new_int_var(min(r[1] for r in ranges), max(r[2] for r in ranges), "")
+        for d in days:
+            window.on_day[(lid, d)] = model.new_bool_var("")
+        on_days = [window.on_day[(lid, d)] for d in days]
+        if optional:
+            present = model.new_bool_var("")
+            model.add(sum(on_days) == present)
+            window.present[lid] = present
+        else:
+            model.add_exactly_one(on_days)
+            window.present[lid] = 1
+        # off the air (optional), a lesson's start is its time of day alone
+        start = model.new_int_var(0 if optional else first * DAY_S, (last + 1) * DAY_S, "")
+        model.add(start == sum(d * DAY_S * window.on_day[(lid, d)] for d in days) + tod)
+        window.start[lid], window.tod[lid] = start, tod
+        length = lesson.duration_s + problem.break_s
+        choices = channel_choices(
+            model, lid, length, ranges, tod, start, window.on, channel_intervals
+        )
+        model.add(sum(choices) == window.present[lid])
+        end = start + lesson.duration_s
+        audience_intervals[problem.audience_of(lesson).key].append(
+            model.new_optional_interval_var(start, lesson.duration_s, end, present, "")
+            if optional
+            else model.new_interval_var(start, lesson.duration_s, end, "")
+        )
+    audiences = {problem.audience_of(lesson).key for lesson in free}
+    series = {lesson.series for lesson in free}
+    fixed_load: dict[tuple[tuple[int, str], int], int] = defaultdict(int)
+    fixed_count: dict[tuple[str, int], int] = defaultdict(int)
+    lessons = problem.lesson_by_id
+    for lid in around:
+        day, second, channel = placed[lid]
+        if lid in ids or not first <= day <= last:
+            continue
+        lesson = lessons[lid]
+        at = day * DAY_S + second
+        if channel in channel_intervals:
+            length = lesson.duration_s + problem.break_s
+            channel_intervals[channel].append(model.new_fixed_size_interval_var(at, length, ""))
+        key = problem.audience_of(lesson).key
+        if key in audiences:
+            audience_intervals[key].append(
+                model.new_fixed_size_interval_var(at, lesson.duration_s, "")
+            )
+            fixed_load[(key, day)] += lesson.duration_s
+        if lesson.series in series:
+            fixed_count[(lesson.series, day)] += 1
+    for intervals in (*channel_intervals.values(), *audience_intervals.values()):
+        model.add_no_overlap(intervals)
+    _window_order(model, problem, free, placed, window, optional)
+    for series_id in series:
+        per_day = problem.series[series_id].max_per_day
+        mine = [lesson.id for lesson in free if lesson.series == series_id]
+        for d in days:
+            model.add(
+                sum(window.on_day[(lid, d)] for lid in mine)
+                <= per_day - fixed_count[(series_id, d)]
+            )
+    for key in audiences:
+        cap = problem.audience(*key).max_daily_s
+        if cap is None:
+            continue
+        watching = [lesson for lesson in free if problem.audience_of(lesson).key == key]
+        for d in days:
+            model.add(
+                sum(lesson.duration_s * window.on_day[(lesson.id, d)] for lesson in watching)
+                <= cap - fixed_load[(key, d)]
+            )
+    return window
+
+
+def _window_order(
+    model: cp_model.CpModel,
+    problem: Problem,
+    free: list[Lesson],
+    placed: dict[str, tuple[int, int, str]],
+    window: Window,
+    optional: bool,
+) -> None:
+    """Episode order: each free lesson after its predecessor ends and before its
+    successor starts, whether those are free or placed (others hold by construction)."""
+    episodes, index = problem.episodes, problem.episode_index
+    pairs: set[tuple[str, str]] = set()
+    for lesson in free:
+        items, i = episodes[lesson.series], index[lesson.id]
+        if i > 0:
+            pairs.add((items[i - 1].id, lesson.id))
+        if i + 1 < len(items):
+            pairs.add((lesson.id, items[i + 1].id))
+    durations = {lid: problem.lesson_by_id[lid].duration_s for pair in pairs for lid in pair}
+    literals = {k: v for k, v in window.present.items() if isinstance(v, cp_model.IntVar)}
+    for before, after in sorted(pairs):
+        if before in window.start:
+            end: cp_model.LinearExprT = window.start[before] + durations[before]
+        elif before in placed:
+            end = placed[before][0] * DAY_S + placed[before][1] + durations[before]
+        else:
+            continue
+        if after in window.start:
+            constraint = model.add(window.start[after] >= end)
+            if optional:
+                constraint.only_enforce_if(literals[after])
+                if before in window.start:
+                    model.add_implication(literals[after], literals[before])
+        elif after in placed:
+            model.add(end <= placed[after][0] * DAY_S + placed[after][1])
