@@ -269,7 +269,10 @@ def within(
         choices = channel_choices(
             model, lid, length, ranges, tod, start, window.on, channel_intervals
         )
-        model.add(sum(choices) == window.present[lid])
+        if optional:
+            model.add(sum(choices) == present)
+        else:  # a clause, not a sum: the search runs without presolve
+            model.add_exactly_one(choices)
         end = start + lesson.duration_s
         audience_intervals[problem.audience_of(lesson).key].append(
             model.new_optional_interval_var(start, lesson.duration_s, end, present, "")
