@@ -155,7 +155,7 @@ def _solve_large(
     better one (fewer days, then higher slot consistency) that the independent checker
     passes; the airings, the days they use and what the checker turned down, by stage:
 
-    1. the plain greedy list scheduler, the floor (the cheapest, and the baseline);
+    1. the baseline list scheduler, the floor (the cheapest), and it re-sequenced;
     2. the appointment heuristic's other variants, in worker processes;
     3. where pins defeat every variant of the heuristic, the day-by-day CP-SAT model
        (rolling.py), with a bounded share of the time (where the heuristic succeeds,
@@ -187,7 +187,10 @@ def _solve_large(
                 progress(days, bound, time.monotonic() - started)
 
     with contextlib.suppress(Infeasible):  # pins it cannot honour: the CP-SAT days can
-        consider(placement(problem, greedy_schedule(problem, PLAIN).airings), PLAIN.name)
+        floor = greedy_schedule(problem, PLAIN).airings
+        consider(placement(problem, floor), PLAIN.name)
+        if not problem.pins:  # same days; series nearer their times (pins must not move)
+            consider(placement(problem, resequence(problem, floor)), f"{PLAIN.name}, re-sequenced")
     now = time.monotonic()
     variants_until = now + (deadline - now) * (1 - LNS_SHARE)
     processes = min(options.workers, os.cpu_count() or 1)
