@@ -219,7 +219,8 @@ def _premieres(
     windows = {(a["grade"], a["language"]): a.get("window") for a in audiences}
     caps = {(a["grade"], a["language"]): a.get("max_daily_s") for a in audiences}
     first = {lesson["series"]: lesson for lesson in lessons if lesson["episode"] == 1}
-    busy: set[tuple[date, str]] = set()
+    busy_channels: set[tuple[date, str]] = set()
+    busy_audiences: set[tuple[date, tuple[int, str]]] = set()
     pins: list[dict[str, Any]] = []
     for doc in rng.sample(series, min(len(series), rng.randint(1, 8))):
         key = (doc["grade"], doc["language"])
@@ -232,8 +233,8 @@ def _premieres(
                 if (
                     doc["language"] not in channel["languages"]
                     or doc["grade"] not in channel["grades"]
-                    or (day, channel["id"]) in busy
-                    or (day, f"{key}") in busy
+                    or (day, channel["id"]) in busy_channels
+                    or (day, key) in busy_audiences
                 ):
                     continue
                 window = windows.get(key) or ["00:00", "24:00"]
@@ -241,7 +242,8 @@ def _premieres(
                 end = min(_minutes(channel["window"][1]), _minutes(window[1]))
                 if begin + lesson["duration_s"] // 60 > end:
                     continue
-                busy.update({(day, channel["id"]), (day, f"{key}")})
+                busy_channels.add((day, channel["id"]))
+                busy_audiences.add((day, key))
                 local = datetime(day.year, day.month, day.day, tzinfo=ZoneInfo(TIMEZONE))
                 pins.append(
                     {
