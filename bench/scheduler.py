@@ -5,6 +5,11 @@ Prints one JSON object. Both schedules are judged by the independent checker.
     python bench/scheduler.py [--lessons 6000] [--channels 2] [--seed 1] [--time-limit 60]
     python bench/scheduler.py --sweep [--only NAME] [--max-lessons N] [--seconds-per-1000 10]
 
+    python bench/scheduler.py --fuzz N [--lessons M] [--first-seed 1000]
+
+`--fuzz N` draws N random networks (scheduler/fuzz.py) of M lessons, seeds from
+`--first-seed` on, and measures each as the sweep does (same table and figures).
+
 `--sweep` runs the shape sweep (scheduler/networks.py: channels per language or
 shared, grade ranges with and without overlap, parallel tracks, staggered windows,
 caps, Saturdays, holidays, pins; 600 to 50,000 lessons), each instance in a process
@@ -22,6 +27,7 @@ import statistics
 import subprocess
 import sys
 import time
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +37,7 @@ if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
 
 from scheduler import Infeasible, Problem, SolveOptions, check, parse_problem, solve
 from scheduler.balance import daily_load_spread
+from scheduler.fuzz import fuzzed
 from scheduler.generate import generate
 from scheduler.greedy import greedy_schedule
 from scheduler.networks import SWEEP, Shape, network
@@ -91,6 +98,16 @@ def _instance(shape: Shape, seconds_per_1000: float) -> dict[str, Any]:
     return row
 
 
+def _fuzz_instance(seed: int, lessons: int, seconds_per_1000: float) -> dict[str, Any]:
+    """One fuzzed draw, measured in this process (a child of the fuzz run)."""
+    document, draw = fuzzed(seed, lessons)
+    problem = parse_problem(document)
+    limit = min(600.0, max(30.0, seconds_per_1000 * len(problem.lessons) / 1000))
+    row = {"shape": f"fuzz-{seed}", "seed": seed, "draw": asdict(draw), **measure(problem, limit)}
+    row["max_rss_mb"] = round(_peak_kib() / 1024)
+    return row
+
+
 def _peak_kib() -> int:
     """The peak resident memory of this process or of any worker it started."""
     return max(
@@ -104,23 +121,37 @@ def sweep(shapes: list[Shape], seconds_per_1000: float) -> dict[str, Any]:
     rows = []
     for shape in shapes:
         index = SWEEP.index(shape)
-        child = subprocess.run(
-            [
-                sys.executable,
-                __file__,
-                *("--instance", str(index), "--seconds-per-1000", str(seconds_per_1000)),
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
+        rows.append(_child("--instance", str(index), "--seconds-per-1000", str(seconds_per_1000)))
+    return {"benchmark": "scheduler-sweep", **summary(rows)}
+
+
+def fuzz(draws: int, lessons: int, first_seed: int, seconds_per_1000: float) -> dict[str, Any]:
+    """`draws` fuzzed networks, each in a fresh process; the rows and the figures."""
+    rows = [
+        _child(
+            *("--fuzz-instance", str(seed), "--lessons", str(lessons)),
+            *("--seconds-per-1000", str(seconds_per_1000)),
         )
-        row = json.loads(child.stdout)
-        print(json.dumps(row), file=sys.stderr, flush=True)  # progress, one line each
-        rows.append(row)
+        for seed in range(first_seed, first_seed + draws)
+    ]
+    return {"benchmark": "scheduler-fuzz", "lessons": lessons, **summary(rows)}
+
+
+def _child(*arguments: str) -> dict[str, Any]:
+    """One row, measured by this script in a process of its own (its own peak memory)."""
+    child = subprocess.run(
+        [sys.executable, __file__, *arguments], capture_output=True, text=True, check=True
+    )
+    row: dict[str, Any] = json.loads(child.stdout)
+    print(json.dumps(row), file=sys.stderr, flush=True)  # progress, one line each
+    return row
+
+
+def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The acceptance figures over the rows, and the rows."""
     ratios = [r["days_vs_bound"] for r in rows]
     versus = [r["days_vs_greedy"] for r in rows if "days_vs_greedy" in r]
     return {
-        "benchmark": "scheduler-sweep",
         "instances": len(rows),
         "violations": sum(r["sabaq"]["violations"] for r in rows),
         "worse_than_greedy": sum(1 for v in versus if v > 1),
@@ -140,6 +171,7 @@ def sweep(shapes: list[Shape], seconds_per_1000: float) -> dict[str, Any]:
         "over_time_limit": [
             r["shape"] for r in rows if r["sabaq"]["solve_s"] > 1.05 * r["time_limit_s"]
         ],
+        "max_rss_mb": max(r["max_rss_mb"] for r in rows),
         "rows": rows,
     }
 
@@ -154,8 +186,19 @@ def main() -> None:
     parser.add_argument("--only", action="append", help="sweep: only shapes of this name")
     parser.add_argument("--max-lessons", type=int, default=None, help="sweep: skip larger")
     parser.add_argument("--seconds-per-1000", type=float, default=10.0)
+    parser.add_argument("--fuzz", type=int, metavar="N", help="measure N fuzzed draws")
+    parser.add_argument("--first-seed", type=int, default=1000, help="fuzz: the first seed")
     parser.add_argument("--instance", type=int, help=argparse.SUPPRESS)  # one sweep row
+    parser.add_argument("--fuzz-instance", type=int, help=argparse.SUPPRESS)  # one fuzz row
     options = parser.parse_args()
+    if options.fuzz_instance is not None:
+        row = _fuzz_instance(options.fuzz_instance, options.lessons, options.seconds_per_1000)
+        print(json.dumps(row))
+        return
+    if options.fuzz is not None:
+        first = options.first_seed
+        print(json.dumps(fuzz(options.fuzz, options.lessons, first, options.seconds_per_1000)))
+        return
     if options.instance is not None:
         print(json.dumps(_instance(SWEEP[options.instance], options.seconds_per_1000)))
         return

@@ -4,14 +4,13 @@ The capacity bounds of `bounds.py` divide seconds by seconds, as if lessons coul
 cut. Where a window holds only a few lessons they cannot: an hour with a one-minute
 break takes two 29-minute lessons but not a 30-minute and a 31-minute one. Here each
 day offers bins (a stretch of a channel's window, or an audience's daily cap), the
-lessons are items, and an integer programme over the ways one bin can be filled
-(patterns, as in the cutting-stock problem) gives the fewest days that hold them all.
+lessons are items, and a programme over the ways one bin can be filled (patterns,
+as in the cutting-stock problem) gives the fewest days that hold them all.
 
 Sizes are counted in whole units (a minute by default), rounded down for lessons and
 bins alike: a packing that fits in seconds still fits so, and the bound stays valid.
-CP-SAT's proven objective bound is used, so a search cut short still gives a sound
-(if weaker) figure; the search is limited in deterministic time with one worker, so
-the same problem always gets the same bound.
+The programme's linear relaxation (GLOP), rounded up, is the bound: sound, as the
+integer optimum is never below it, fast, and the same on every run.
 """
 
 from __future__ import annotations
@@ -20,16 +19,13 @@ import math
 from collections import Counter
 from collections.abc import Iterator
 
-from ortools.sat.python import cp_model
+from ortools.linear_solver import pywraplp
 
 UNIT_S = 60
 MAX_PER_BIN = 6
 """Bins that may hold more lessons than this are left to the seconds bounds: there
 rounding loses at most one lesson in many, and the patterns become too many."""
 MAX_PATTERNS = 4000
-EFFORT = 0.5
-"""CP-SAT deterministic time for one programme (those of the sweep prove their optimum
-in a few milliseconds)."""
 
 
 def patterns(sizes: list[int], counts: list[int], capacity: int) -> Iterator[tuple[int, ...]]:
@@ -81,25 +77,28 @@ def packing_days(items: Counter[int], bins: Counter[int]) -> int | None:
             if total > MAX_PATTERNS:
                 return None
         by_bin[size] = found
-    return _solve(sizes, counts, bins, by_bin)
+    return _solve(counts, bins, by_bin)
 
 
-def _solve(
-    sizes: list[int],
-    counts: list[int],
-    bins: Counter[int],
-    by_bin: dict[int, list[tuple[int, ...]]],
-) -> int:
-    model = cp_model.CpModel()
-    most = sum(counts)
-    days = model.new_int_var(0, most, "days")
-    used: dict[tuple[int, int], cp_model.IntVar] = {}
+def _solve(counts: list[int], bins: Counter[int], by_bin: dict[int, list[tuple[int, ...]]]) -> int:
+    """The programme's linear relaxation (GLOP), rounded up: a valid bound, as the
+    integer optimum is at least the relaxed one. CP-SAT's proven bound, used before,
+    was the same on every sweep network of up to 12,000 lessons and on fuzzed draws,
+    and took seconds a programme where patterns are many (40.6 s against 2.7 s for
+    the bounds of six fuzzed draws)."""
+    solver = pywraplp.Solver.CreateSolver("GLOP")
+    if solver is None:
+        return 0
+    days = solver.NumVar(0, solver.infinity(), "days")
+    used = {
+        (size, p): solver.NumVar(0, solver.infinity(), f"bins_{size}_{p}")
+        for size, found in by_bin.items()
+        for p in range(len(found))
+    }
     for size, found in by_bin.items():
-        for p in range(len(found)):
-            used[(size, p)] = model.new_int_var(0, most, f"bins_{size}_{p}")
-        model.add(sum(used[(size, p)] for p in range(len(found))) <= bins[size] * days)
+        solver.Add(sum(used[(size, p)] for p in range(len(found))) <= bins[size] * days)
     for i, need in enumerate(counts):
-        model.add(
+        solver.Add(
             sum(
                 pattern[i] * used[(size, p)]
                 for size, found in by_bin.items()
@@ -108,16 +107,11 @@ def _solve(
             )
             >= need
         )
-    model.minimize(days)
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
-    solver.parameters.max_deterministic_time = EFFORT
-    solver.parameters.random_seed = 0
-    status = solver.solve(model)
-    if status == cp_model.INFEASIBLE:  # cannot happen: every item fits some bin
+    solver.Minimize(days)
+    if solver.Solve() != pywraplp.Solver.OPTIMAL:
         return 0
-    bound = solver.best_objective_bound
-    return max(0, math.ceil(bound - 1e-6)) if math.isfinite(bound) else 0
+    relaxed: float = solver.Objective().Value()
+    return max(0, math.ceil(relaxed - 1e-6))
 
 
 def units(seconds: int) -> int:

@@ -8,6 +8,7 @@ proven optimal.
 from __future__ import annotations
 
 import math
+import weakref
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
@@ -78,8 +79,25 @@ class _Group:
     carriers: str = "the channels carrying them"
 
 
+_KNOWN: dict[int, tuple[weakref.ref[Problem], tuple[Bound, ...]]] = {}
+"""Bounds already found, by the problem object's identity: a solve asks for them in its
+pre-checks, for its stats and in list-scheduler variants, and the bin-packing bounds
+can take seconds (a problem is immutable, so its bounds never change)."""
+
+
 def bounds(problem: Problem) -> list[Bound]:
     """Every lower bound sabaq knows for this problem."""
+    known = _KNOWN.get(id(problem))
+    if known is not None and known[0]() is problem:
+        return list(known[1])
+    found = _bounds(problem)
+    for key in [k for k, (ref, _) in _KNOWN.items() if ref() is None]:
+        del _KNOWN[key]
+    _KNOWN[id(problem)] = (weakref.ref(problem), tuple(found))
+    return found
+
+
+def _bounds(problem: Problem) -> list[Bound]:
     found = [Bound(1 if problem.lessons else 0, "at least one day when there are lessons")]
     by_audience: dict[Key, int] = defaultdict(int)
     by_language: dict[str, int] = defaultdict(int)
@@ -253,8 +271,8 @@ def _channel_sets(problem: Problem, load: dict[Key, int]) -> list[_Group]:
 
 
 PACKINGS = 24
-"""At most this many bin-packing programmes are solved for one problem (with EFFORT each,
-a few seconds in the worst case)."""
+"""At most this many bin-packing programmes are solved for one problem (linear
+programmes of at most binpack.MAX_PATTERNS columns: well under a second in all)."""
 
 
 def _packing_bounds(

@@ -17,16 +17,13 @@ is a conflict of the whole problem.
 from __future__ import annotations
 
 import time
-from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass, replace
-from itertools import pairwise
 
 from ortools.sat.python import cp_model
 
 from scheduler.cpsat import new_solver
-from scheduler.fields import clock_text
-from scheduler.problem import DAY_S, Lesson, Problem
+from scheduler.encoding import whole_term
+from scheduler.problem import Problem
 
 EXPLAIN_LIMIT = 400
 """Above this many lessons only the part that pins decide is modelled."""
@@ -120,165 +117,12 @@ def _model(
     rules: dict[int, tuple[cp_model.IntVar, Rule]] = {}
     made: dict[tuple[str, str], cp_model.IntVar] = {}
 
-    def rule(key: tuple[str, str], name: str, text: str) -> cp_model.IntVar:
+    def rule(name: str, subject: str, text: str) -> cp_model.IntVar:
+        key = (name, subject)
         if key not in made:
-            made[key] = model.new_bool_var(f"{name}:{key[1]}")
+            made[key] = model.new_bool_var(f"{name}:{subject}")
             rules[made[key].index] = (made[key], Rule(name, text))
         return made[key]
 
-    horizon = len(problem.days)
-    start: dict[str, cp_model.IntVar] = {}
-    day: dict[str, cp_model.IntVar] = {}
-    tod: dict[str, cp_model.IntVar] = {}
-    on: dict[tuple[str, str], cp_model.IntVar] = {}
-    channel_intervals: dict[str, list[cp_model.IntervalVar]] = defaultdict(list)
-    audience_intervals: dict[tuple[int, str], list[cp_model.IntervalVar]] = defaultdict(list)
-    pins = {pin.lesson: pin for pin in problem.pins}
-    for lesson in problem.lessons:
-        lid = lesson.id
-        audience = problem.audience_of(lesson)
-        label = f"{audience.language} grade {audience.grade}"
-        tod[lid] = model.new_int_var(0, DAY_S - lesson.duration_s, "")
-        day[lid] = model.new_int_var(0, horizon - 1, "")
-        start[lid] = model.new_int_var(0, horizon * DAY_S, "")
-        model.add(start[lid] == day[lid] * DAY_S + tod[lid])
-        lo, hi = audience.window
-        seen = rule(
-            ("audience-window", label),
-            "audience-window",
-            f"audience {label} watches {clock_text(lo)}-{clock_text(hi)}",
-        )
-        model.add(tod[lid] >= lo).only_enforce_if(seen)
-        model.add(tod[lid] + lesson.duration_s <= hi).only_enforce_if(seen)
-        one_at_a_time = rule(
-            ("audience-overlap", label),
-            "audience-overlap",
-            f"audience {label} watches one lesson at a time",
-        )
-        audience_intervals[audience.key].append(
-            model.new_optional_interval_var(
-                start[lid], lesson.duration_s, start[lid] + lesson.duration_s, one_at_a_time, ""
-            )
-        )
-        choices = []
-        for channel in problem.eligible(lesson):
-            literal = model.new_bool_var("")
-            on[(lid, channel.id)] = literal
-            choices.append(literal)
-            window = rule(
-                ("window", channel.id),
-                "window",
-                f"channel {channel.id} airs {clock_text(channel.window[0])}-"
-                f"{clock_text(channel.window[1])}",
-            )
-            model.add(tod[lid] >= channel.window[0]).only_enforce_if([literal, window])
-            model.add(tod[lid] + lesson.duration_s <= channel.window[1]).only_enforce_if(
-                [literal, window]
-            )
-            apart = rule(
-                ("channel-overlap", channel.id),
-                "channel-overlap",
-                f"channel {channel.id} airs one lesson at a time, {problem.break_s} s apart",
-            )
-            present = model.new_bool_var("")
-            model.add_bool_and([literal, apart]).only_enforce_if(present)
-            model.add_bool_or([~literal, ~apart]).only_enforce_if(~present)
-            length = lesson.duration_s + problem.break_s
-            channel_intervals[channel.id].append(
-                model.new_optional_interval_var(
-                    start[lid], length, start[lid] + length, present, ""
-                )
-            )
-        model.add_exactly_one(choices)
-        pin = pins.get(lid)
-        if pin is not None:
-            located = problem.locate(pin.start)
-            if located is None or (lid, pin.channel) not in on:
-                continue  # the pre-checks name these
-            held = rule(
-                ("pin", lid),
-                "pin",
-                (
-                    f"lesson {lesson.id} is pinned on channel {pin.channel} at "
-                    f"{clock_text(located[1])}-{clock_text(located[1] + lesson.duration_s)} on "
-                    f"{problem.days[located[0]]}"
-                ),
-            )
-            model.add(day[lid] == located[0]).only_enforce_if(held)
-            model.add(tod[lid] == located[1]).only_enforce_if(held)
-            model.add(on[(lid, pin.channel)] == 1).only_enforce_if(held)
-    for intervals in (*channel_intervals.values(), *audience_intervals.values()):
-        model.add_no_overlap(intervals)
-    _series_rules(problem, model, rule, start, day)
-    _cap_rules(problem, model, rule, day, horizon)
+    whole_term(model, problem, len(problem.days), rule)
     return model, rules
-
-
-RuleFn = Callable[[tuple[str, str], str, str], cp_model.IntVar]
-
-
-def _series_rules(
-    problem: Problem,
-    model: cp_model.CpModel,
-    rule: RuleFn,
-    start: dict[str, cp_model.IntVar],
-    day: dict[str, cp_model.IntVar],
-) -> None:
-    """Order and per-day, one literal each per series."""
-    episodes: dict[str, list[Lesson]] = defaultdict(list)
-    for lesson in problem.lessons:  # sorted by series, episode
-        episodes[lesson.series].append(lesson)
-    for series_id, items in episodes.items():
-        per_day = problem.series[series_id].max_per_day
-        ids = ", ".join(lesson.id for lesson in items[:4]) + (", …" if len(items) > 4 else "")
-        ordered = rule(
-            ("order", series_id),
-            "order",
-            f"series {series_id} airs its {len(items)} episodes in order ({ids})",
-        )
-        for earlier, later in pairwise(items):
-            model.add(start[later.id] >= start[earlier.id] + earlier.duration_s).only_enforce_if(
-                ordered
-            )
-        if len(items) > per_day:
-            limited = rule(
-                ("per-day", series_id),
-                "per-day",
-                f"series {series_id} airs at most {per_day} episode{'s' * (per_day > 1)} a day",
-            )
-            for i in range(len(items) - per_day):
-                model.add(day[items[i + per_day].id] >= day[items[i].id] + 1).only_enforce_if(
-                    [limited, ordered]
-                )
-
-
-def _cap_rules(
-    problem: Problem,
-    model: cp_model.CpModel,
-    rule: RuleFn,
-    day: dict[str, cp_model.IntVar],
-    horizon: int,
-) -> None:
-    """Each capped audience's daily cap, one literal per audience."""
-    by_audience: dict[tuple[int, str], list[Lesson]] = defaultdict(list)
-    for lesson in problem.lessons:
-        by_audience[problem.audience_of(lesson).key].append(lesson)
-    for key, items in by_audience.items():
-        cap = problem.audience(*key).max_daily_s
-        if cap is None or sum(lesson.duration_s for lesson in items) <= cap:
-            continue
-        capped = rule(
-            ("daily-cap", f"{key[1]} grade {key[0]}"),
-            "daily-cap",
-            f"audience {key[1]} grade {key[0]} watches at most {cap} s a day",
-        )
-        on_day = {
-            (lesson.id, k): model.new_bool_var("") for lesson in items for k in range(horizon)
-        }
-        for lesson in items:
-            model.add_exactly_one(on_day[(lesson.id, k)] for k in range(horizon))
-            model.add(day[lesson.id] == sum(k * on_day[(lesson.id, k)] for k in range(horizon)))
-        for k in range(horizon):
-            model.add(
-                sum(lesson.duration_s * on_day[(lesson.id, k)] for lesson in items) <= cap
-            ).only_enforce_if(capped)

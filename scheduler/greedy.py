@@ -1,7 +1,9 @@
 """Greedy list scheduling (pure): the baseline to beat, and the appointment heuristic.
 
-Plain (the benchmark's baseline): the earliest free channel takes the next
-episode of the eligible series with the most episodes left that fits every rule.
+Plain (the benchmark's baseline and the solver's floor): the channel whose clock is
+earliest takes, among the series whose next episode can start at that clock under
+every rule, the one with the most episodes left (ties: the longer lesson); when none
+can start then, its clock moves to the soonest instant one could, or its day closes.
 
 Refinements make the heuristic that large problems start from:
 
@@ -111,6 +113,7 @@ def fill_day(
     budget: dict[str, int] | None = None,
     scarce: bool = False,
     prompt: int | None = None,
+    at_clock: bool = False,
 ) -> list[Placed]:
     """Place as many candidates as fit in one day, greedily. Candidates of a series come
     in episode order; `left` counts each series' episodes still to air (priority);
@@ -119,7 +122,10 @@ def fill_day(
     there: channels and audiences are busy then and their minutes count towards caps;
     a series in `deadline` must end its candidates by that second; a channel in
     `budget` takes no more lessons once it has aired that many seconds with breaks
-    (`spread`). Returns only what it placed."""
+    (`spread`). With `at_clock` (the baseline), a channel takes only a candidate that
+    can start at its clock, and when none can its clock moves to the soonest instant
+    one could and the earliest clock of all channels goes next. Returns only what it
+    placed."""
     queues: dict[str, list[Lesson]] = defaultdict(list)
     for lesson in candidates:
         queues[lesson.series].append(lesson)
@@ -200,6 +206,12 @@ def fill_day(
             if (last := reserved.pop(channel_id, None)) is not None:
                 placed.append(Placed(last, channel_id, channel.window[1] - last.duration_s))
             continue
+        if at_clock:
+            soonest = min(begin for _, begin in fitting)
+            if soonest > cursor:  # nothing can start now: the clock moves on
+                heapq.heappush(free, (soonest, channel_id))
+                continue
+            fitting = [(lesson, begin) for lesson, begin in fitting if begin == cursor]
         if prompt is not None:
             soonest = min(begin for _, begin in fitting)
             fitting = [(lesson, begin) for lesson, begin in fitting if begin <= soonest + prompt]
@@ -218,6 +230,7 @@ def fill_day(
                 0 if urgent else 1,
                 _home_class(home, lesson.series, begin),
                 -left.get(lesson.series, 0),
+                -lesson.duration_s if at_clock else 0,  # ties: the longer lesson
                 begin,
             )
             if best is None or rank < best[0]:
@@ -327,10 +340,14 @@ class Variant:
     fill_caps: bool = False  # an audience held by its cap gets the day's best subset
     scarce: bool = False  # series with the fewest channels that carry them first
     prompt: int | None = None  # only candidates starting within this of the soonest
+    at_clock: bool = False  # only candidates that start at the channel's clock
 
 
-PLAIN = Variant("plain")
-"""The baseline list scheduler: the series with most episodes left takes the earliest slot."""
+PLAIN = Variant("plain", at_clock=True)
+"""The baseline list scheduler, the floor of every large solve: the channel with the
+earliest clock takes, among the series whose next episode can start at that clock
+under every rule, the one with the most episodes left (ties: the longer lesson); when
+none can, its clock moves to the soonest instant one could, or its day closes."""
 
 
 def greedy_schedule(problem: Problem, variant: Variant = PLAIN) -> Schedule:
@@ -491,6 +508,7 @@ def _term(
             budget=budget,
             scarce=variant.scarce,
             prompt=variant.prompt,
+            at_clock=variant.at_clock,
         )
         for item in placed:
             aired(item)

@@ -35,7 +35,8 @@ from dataclasses import dataclass, field
 from ortools.sat.python import cp_model
 
 from scheduler.checker import SLOT_S, consistent_share
-from scheduler.cpsat import channel_choices, new_solver
+from scheduler.cpsat import new_solver
+from scheduler.encoding import within
 from scheduler.problem import DAY_S, Lesson, Problem
 
 KINDS = ("misses", "channels", "audiences", "series")
@@ -458,86 +459,27 @@ def _resolve(
     """The free lessons re-placed inside the window around everything fixed, or None."""
     problem, lessons, placed = state.problem, state.lessons, state.placed
     model = cp_model.CpModel()
-    first, last = window[0], window[-1]
-    start: dict[str, cp_model.IntVar] = {}
-    on: dict[tuple[str, str], cp_model.IntVar] = {}
-    on_day: dict[tuple[str, int], cp_model.IntVar] = {}
-    channel_intervals: dict[str, list[cp_model.IntervalVar]] = defaultdict(list)
-    audience_intervals: dict[tuple[int, str], list[cp_model.IntervalVar]] = defaultdict(list)
+    moved = [lessons[lid] for lid in sorted(free)]
+    encoded = within(model, problem, moved, window, placed, state.on(window))
+    start = encoded.start
     objective = []
-    for lid in sorted(free):
-        lesson = lessons[lid]
+    for lesson in moved:
+        lid = lesson.id
         day, second, channel = placed[lid]
-        ranges = problem.start_ranges(lesson)
-        tod = model.new_int_var(min(r[1] for r in ranges), max(r[2] for r in ranges), "")
+        tod = encoded.tod[lid]
         for d in window:
-            on_day[(lid, d)] = model.new_bool_var("")
-            model.add_hint(on_day[(lid, d)], d == day)
-        model.add_exactly_one(on_day[(lid, d)] for d in window)
-        start[lid] = model.new_int_var(first * DAY_S, (last + 1) * DAY_S, "")
-        model.add(start[lid] == sum(d * DAY_S * on_day[(lid, d)] for d in window) + tod)
-        length = lesson.duration_s + problem.break_s
-        choices = channel_choices(
-            model, lid, length, ranges, tod, start[lid], on, channel_intervals
-        )
-        model.add_exactly_one(choices)
-        for (option, _, _), literal in zip(ranges, choices, strict=True):
-            model.add_hint(literal, option.id == channel)
+            model.add_hint(encoded.on_day[(lid, d)], d == day)
+        for option, _, _ in problem.start_ranges(lesson):
+            model.add_hint(encoded.on[(lid, option.id)], option.id == channel)
         if day in window:  # compaction frees lessons of a day outside it
             model.add_hint(tod, second)
             model.add_hint(start[lid], day * DAY_S + second)
-        audience_intervals[problem.audience_of(lesson).key].append(
-            model.new_interval_var(
-                start[lid], lesson.duration_s, start[lid] + lesson.duration_s, ""
-            )
-        )
         target = state.targets[lesson.series]
         hit = model.new_bool_var("")
         model.add(tod >= target - SLOT_S).only_enforce_if(hit)
         model.add(tod <= target + SLOT_S).only_enforce_if(hit)
         model.add_hint(hit, abs(second - target) <= SLOT_S)
         objective.append(hit * max(1, 10_000 // len(state.episodes[lesson.series])))
-    audiences = {problem.audience_of(lessons[lid]).key for lid in free}
-    series_free = {lessons[lid].series for lid in free}
-    fixed_load: dict[tuple[tuple[int, str], int], int] = defaultdict(int)
-    fixed_count: dict[tuple[str, int], int] = defaultdict(int)
-    for lid in state.on(window):
-        if lid in free:
-            continue
-        day, second, channel = placed[lid]
-        lesson = lessons[lid]
-        at = day * DAY_S + second
-        if channel in channel_intervals:
-            length = lesson.duration_s + problem.break_s
-            channel_intervals[channel].append(model.new_fixed_size_interval_var(at, length, ""))
-        key = problem.audience_of(lesson).key
-        if key in audiences:
-            audience_intervals[key].append(
-                model.new_fixed_size_interval_var(at, lesson.duration_s, "")
-            )
-            fixed_load[(key, day)] += lesson.duration_s
-        if lesson.series in series_free:
-            fixed_count[(lesson.series, day)] += 1
-    for intervals in (*channel_intervals.values(), *audience_intervals.values()):
-        model.add_no_overlap(intervals)
-    _order(state, free, start, model)
-    for series_id in series_free:
-        per_day = problem.series[series_id].max_per_day
-        mine = [lid for lid in free if lessons[lid].series == series_id]
-        for d in window:
-            model.add(
-                sum(on_day[(lid, d)] for lid in mine) <= per_day - fixed_count[(series_id, d)]
-            )
-    for key in audiences:
-        cap = problem.audience(*key).max_daily_s
-        if cap is None:
-            continue
-        mine = [lid for lid in free if problem.audience_of(lessons[lid]).key == key]
-        for d in window:
-            model.add(
-                sum(lessons[lid].duration_s * on_day[(lid, d)] for lid in mine)
-                <= cap - fixed_load[(key, d)]
-            )
     model.maximize(sum(objective))
     solver = new_solver(budget, workers, seed)
     # A sweep's tiny models: presolve costs more than it saves (1.6x the units a second).
@@ -546,35 +488,8 @@ def _resolve(
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None, status
     found: Placement = {}
-    for (lid, channel_id), literal in on.items():
+    for (lid, channel_id), literal in encoded.on.items():
         if solver.value(literal):
             at = solver.value(start[lid])
             found[lid] = (at // DAY_S, at % DAY_S, channel_id)
     return found, status
-
-
-def _order(
-    state: _State, free: set[str], start: dict[str, cp_model.IntVar], model: cp_model.CpModel
-) -> None:
-    """Episode order: each free lesson after its predecessor ends and before its
-    successor starts, whether those are free or fixed."""
-    placed = state.placed
-    pairs: set[tuple[str, str]] = set()
-    for lid in free:
-        items = state.episodes[state.lessons[lid].series]
-        i = state.index[lid]
-        if i > 0:
-            pairs.add((items[i - 1].id, lid))
-        if i + 1 < len(items):
-            pairs.add((lid, items[i + 1].id))
-    for before, after in sorted(pairs):
-        duration = state.lessons[before].duration_s
-        end: cp_model.LinearExprT = (
-            start[before] + duration
-            if before in free
-            else placed[before][0] * DAY_S + placed[before][1] + duration
-        )
-        if after in free:
-            model.add(start[after] >= end)
-        else:
-            model.add(end <= placed[after][0] * DAY_S + placed[after][1])

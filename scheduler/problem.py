@@ -127,6 +127,24 @@ class Problem:
             for s in self.series.values()
         }
 
+    @cached_property
+    def lesson_by_id(self) -> dict[str, Lesson]:
+        """Every lesson by its id."""
+        return {lesson.id: lesson for lesson in self.lessons}
+
+    @cached_property
+    def episodes(self) -> dict[str, tuple[Lesson, ...]]:
+        """Each series' lessons in episode order (the lessons are sorted so)."""
+        found: dict[str, list[Lesson]] = {}
+        for lesson in self.lessons:
+            found.setdefault(lesson.series, []).append(lesson)
+        return {series_id: tuple(items) for series_id, items in found.items()}
+
+    @cached_property
+    def episode_index(self) -> dict[str, int]:
+        """Each lesson's position in its series' episodes."""
+        return {lesson.id: i for items in self.episodes.values() for i, lesson in enumerate(items)}
+
     def eligible(self, lesson: Lesson) -> list[Channel]:
         """Channels that may carry a lesson."""
         return list(self.series_carriers[lesson.series])

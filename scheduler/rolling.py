@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from itertools import pairwise
 
 from ortools.sat.python import cp_model
 
-from scheduler.cpsat import channel_choices, new_solver
+from scheduler.cpsat import new_solver
+from scheduler.encoding import within
 from scheduler.errors import Infeasible
 from scheduler.greedy import PIN_DUE, Placed, fill_day
 from scheduler.pins import PinsAhead
@@ -151,38 +151,13 @@ def _solve_day(
         return _in_order(greedy), 0.0
     hinted = {p.lesson.id: p for p in greedy}
     model = cp_model.CpModel()
-    present: dict[str, cp_model.IntVar] = {}
-    start: dict[str, cp_model.IntVar] = {}
-    on: dict[tuple[str, str], cp_model.IntVar] = {}
-    channel_intervals: dict[str, list[cp_model.IntervalVar]] = defaultdict(list)
-    audience_intervals: dict[tuple[int, str], list[cp_model.IntervalVar]] = defaultdict(list)
-    audience_load: dict[tuple[int, str], list[tuple[int, cp_model.IntVar]]] = defaultdict(list)
+    airable = [lesson for lesson in candidates if ranges[lesson.id]]
+    encoded = within(model, problem, airable, range(day, day + 1), {}, optional=True)
+    present = {lid: encoded.on_day[(lid, day)] for lid in encoded.tod}
+    start, on = encoded.tod, encoded.on  # seconds of the day
     objective = []
-    for lesson in candidates:
-        audience = problem.audience_of(lesson)
-        options = ranges[lesson.id]
-        if not options:
-            continue
+    for lesson in airable:
         lid = lesson.id
-        present[lid] = model.new_bool_var(f"p_{lid}")
-        start[lid] = model.new_int_var(
-            min(o[1] for o in options), max(o[2] for o in options), f"s_{lid}"
-        )
-        length = lesson.duration_s + problem.break_s
-        choices = channel_choices(
-            model, lid, length, options, start[lid], start[lid], on, channel_intervals
-        )
-        model.add(sum(choices) == present[lid])
-        audience_intervals[audience.key].append(
-            model.new_optional_interval_var(
-                start[lid],
-                lesson.duration_s,
-                start[lid] + lesson.duration_s,
-                present[lid],
-                f"a_{lid}",
-            )
-        )
-        audience_load[audience.key].append((lesson.duration_s, present[lid]))
         pin = pinned.get(lid)
         if pin is not None:
             located = problem.locate(pin.start)
@@ -200,23 +175,6 @@ def _solve_day(
             drift = model.new_int_var(0, 86400, f"d_{lid}")
             model.add_abs_equality(drift, start[lid] - anchor[lesson.series])
             objective.append(-drift)
-    # Episodes of one series on one day: in order, and each only after the one before.
-    durations = {lesson.id: lesson.duration_s for lesson in candidates}
-    for episodes in by_series.values():
-        today = [e.id for e in episodes if e.id in present]
-        for earlier, later in pairwise(today):
-            model.add_implication(present[later], present[earlier])
-            model.add(start[later] >= start[earlier] + durations[earlier]).only_enforce_if(
-                present[later]
-            )
-    for intervals in channel_intervals.values():
-        model.add_no_overlap(intervals)
-    for intervals in audience_intervals.values():
-        model.add_no_overlap(intervals)
-    for key, load in audience_load.items():
-        cap = problem.audiences[key].max_daily_s if key in problem.audiences else None
-        if cap is not None:
-            model.add(sum(seconds * literal for seconds, literal in load) <= cap)
     model.maximize(sum(objective))
     for lid, literal in present.items():
         model.add_hint(literal, 1 if lid in hinted else 0)

@@ -11,10 +11,8 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from itertools import pairwise
 
 from ortools.sat.python import cp_model
 
@@ -22,14 +20,15 @@ from scheduler import lns
 from scheduler.balance import balance
 from scheduler.bounds import lower_bound
 from scheduler.checker import violations
-from scheduler.cpsat import channel_choices, new_solver
+from scheduler.cpsat import new_solver
 from scheduler.diagnose import conflicts
+from scheduler.encoding import whole_term
 from scheduler.errors import Infeasible
 from scheduler.explain import explain
 from scheduler.greedy import PLAIN, Variant, greedy_schedule
 from scheduler.lns import Placement
 from scheduler.portfolio import placement, run_variants
-from scheduler.problem import DAY_S, Lesson, Problem
+from scheduler.problem import Lesson, Problem
 from scheduler.resequence import resequence
 from scheduler.rolling import solve_by_day
 from scheduler.schedule import Airing, Schedule, airing_at
@@ -125,12 +124,18 @@ def solve(
         if rejected:
             stats["rejected"] = rejected
         return Schedule(airings, stats)
+    floor = _baseline(problem)  # the floor: CP-SAT's schedule replaces it only if better
     horizon = min(len(problem.days), max(2 * bound.days + 2, bound.days + 5))
+    if floor is not None:
+        horizon = min(horizon, floor[1])
     schedule = _solve_within(problem, horizon, bound.days, options, progress)
     left = options.time_limit_s - (time.monotonic() - started)
-    if schedule is None and horizon < len(problem.days) and left > 0.5:
+    if schedule is None and floor is None and horizon < len(problem.days) and left > 0.5:
         rest = replace(options, time_limit_s=left)
         schedule = _solve_within(problem, len(problem.days), bound.days, rest, progress)
+    if floor is not None and (schedule is None or schedule.stats["days_used"] > floor[1]):
+        status = "OPTIMAL" if floor[1] == bound.days else "FEASIBLE"
+        schedule = Schedule(floor[0], _stats(status, floor[1], bound.days, 0.0))
     if schedule is None:
         _raise_explained(problem, options.time_limit_s - (time.monotonic() - started))
         raise Infeasible(
@@ -150,7 +155,7 @@ def _solve_large(
     better one (fewer days, then higher slot consistency) that the independent checker
     passes; the airings, the days they use and what the checker turned down, by stage:
 
-    1. the plain greedy list scheduler, the floor (the cheapest, and the baseline);
+    1. the baseline list scheduler, the floor (the cheapest), and it re-sequenced;
     2. the appointment heuristic's other variants, in worker processes;
     3. where pins defeat every variant of the heuristic, the day-by-day CP-SAT model
        (rolling.py), with a bounded share of the time (where the heuristic succeeds,
@@ -182,7 +187,10 @@ def _solve_large(
                 progress(days, bound, time.monotonic() - started)
 
     with contextlib.suppress(Infeasible):  # pins it cannot honour: the CP-SAT days can
-        consider(placement(problem, greedy_schedule(problem, PLAIN).airings), PLAIN.name)
+        floor = greedy_schedule(problem, PLAIN).airings
+        consider(placement(problem, floor), PLAIN.name)
+        if not problem.pins:  # same days; series nearer their times (pins must not move)
+            consider(placement(problem, resequence(problem, floor)), f"{PLAIN.name}, re-sequenced")
     now = time.monotonic()
     variants_until = now + (deadline - now) * (1 - LNS_SHARE)
     processes = min(options.workers, os.cpu_count() or 1)
@@ -215,6 +223,18 @@ def _solve_large(
     )
     consider(placed, "search")
     return best[3], best[0], rejected
+
+
+def _baseline(problem: Problem) -> tuple[list[Airing], int] | None:
+    """The baseline list scheduler's airings and days, when it honours every rule (pins
+    it cannot honour: None)."""
+    try:
+        airings = greedy_schedule(problem, PLAIN).airings
+    except Infeasible:
+        return None
+    if violations(problem, airings):
+        return None
+    return airings, 1 + max(day for day, _, _ in placement(problem, airings).values())
 
 
 def _airings(problem: Problem, lessons: dict[str, Lesson], placed: Placement) -> list[Airing]:
@@ -252,75 +272,10 @@ def _solve_within(
 ) -> Schedule | None:
     model = cp_model.CpModel()
     lessons = problem.lessons
-    start: dict[str, cp_model.IntVar] = {}
-    day: dict[str, cp_model.IntVar] = {}
-    tod: dict[str, cp_model.IntVar] = {}
-    on: dict[tuple[str, str], cp_model.IntVar] = {}
-    channel_intervals: dict[str, list[cp_model.IntervalVar]] = defaultdict(list)
-    audience_intervals: dict[tuple[int, str], list[cp_model.IntervalVar]] = defaultdict(list)
-    audience_lessons: dict[tuple[int, str], list[str]] = defaultdict(list)
-    pins = {pin.lesson: pin for pin in problem.pins}
-
-    for lesson in lessons:
-        audience = problem.audience_of(lesson)
-        ranges = problem.start_ranges(lesson)  # not empty: checked by diagnose.conflicts
-        lid = lesson.id
-        tod[lid] = model.new_int_var(
-            min(r[1] for r in ranges), max(r[2] for r in ranges), f"tod_{lid}"
-        )
-        day[lid] = model.new_int_var(0, horizon - 1, f"day_{lid}")
-        start[lid] = model.new_int_var(0, horizon * DAY_S, f"start_{lid}")
-        model.add(start[lid] == day[lid] * DAY_S + tod[lid])
-        audience_intervals[audience.key].append(
-            model.new_interval_var(
-                start[lid], lesson.duration_s, start[lid] + lesson.duration_s, f"aud_{lid}"
-            )
-        )
-        audience_lessons[audience.key].append(lid)
-        length = lesson.duration_s + problem.break_s
-        choices = channel_choices(
-            model, lid, length, ranges, tod[lid], start[lid], on, channel_intervals
-        )
-        model.add_exactly_one(choices)
-        pin = pins.get(lid)
-        if pin is not None:
-            located = problem.locate(pin.start)
-            assert located is not None  # checked when the problem was parsed
-            if located[0] >= horizon or (lid, pin.channel) not in on:
-                return None
-            model.add(day[lid] == located[0])
-            model.add(tod[lid] == located[1])
-            model.add(on[(lid, pin.channel)] == 1)
-
-    for intervals in channel_intervals.values():
-        model.add_no_overlap(intervals)
-    for intervals in audience_intervals.values():
-        model.add_no_overlap(intervals)
-
-    by_series: dict[str, list[str]] = defaultdict(list)
-    durations = {lesson.id: lesson.duration_s for lesson in lessons}
-    for lesson in lessons:  # sorted by series, episode
-        by_series[lesson.series].append(lesson.id)
-    for series_id, ids in by_series.items():
-        for earlier, later in pairwise(ids):
-            model.add(start[later] >= start[earlier] + durations[earlier])
-        per_day = problem.series[series_id].max_per_day
-        for i in range(len(ids) - per_day):
-            model.add(day[ids[i + per_day]] >= day[ids[i]] + 1)
-
-    for key, ids in audience_lessons.items():
-        cap = problem.audiences[key].max_daily_s if key in problem.audiences else None
-        if cap is None or sum(durations[i] for i in ids) <= cap:
-            continue
-        on_day = {
-            (lid, k): model.new_bool_var(f"d_{lid}_{k}") for lid in ids for k in range(horizon)
-        }
-        for lid in ids:
-            model.add_exactly_one(on_day[(lid, k)] for k in range(horizon))
-            model.add(day[lid] == sum(k * on_day[(lid, k)] for k in range(horizon)))
-        for k in range(horizon):
-            model.add(sum(durations[lid] * on_day[(lid, k)] for lid in ids) <= cap)
-
+    term = whole_term(model, problem, horizon)
+    if term is None:  # a pin past the horizon
+        return None
+    start, day, tod, on = term.start, term.day, term.tod, term.on
     last = model.new_int_var(0, horizon - 1, "last_day")
     model.add_max_equality(last, list(day.values()))
     model.add(last >= bound - 1)

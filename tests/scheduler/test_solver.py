@@ -155,9 +155,11 @@ def test_checker_names_every_rule_a_bad_schedule_breaks(problem_data):
     broken = type(good)(list(good.airings))
     late = a1.start.replace(hour=20)
     broken.airings = [
-        *(x for x in good.airings if x.lesson not in {"a1", "a2", "c1", "b1"}),
+        *(x for x in good.airings if x.lesson not in {"a1", "a2", "a3", "c1", "b1"}),
         type(a1)(late, "el-arna", "a1", late + timedelta(seconds=1500)),  # window, eligible,
         type(a2)(a1.start, a2.channel, "a2", a1.start + timedelta(seconds=1500)),
+        # a3 with a2 on its day: 75 min of grade 1 over its 50 min cap, and at once
+        type(a2)(a1.start, "el-arna", "a3", a1.start + timedelta(seconds=1500)),
         type(b1)(a1.start, b1.channel, "b1", a1.start + timedelta(seconds=1800)),
         type(b1)(a1.start, b1.channel, "b1", a1.start + timedelta(seconds=1800)),
     ]
@@ -171,6 +173,8 @@ def test_checker_names_every_rule_a_bad_schedule_breaks(problem_data):
         "order",
         "channel-overlap",
         "per-day",
+        "daily-cap",
+        "audience-overlap",
     } <= found
     assert found <= set(RULES)
 
