@@ -28,8 +28,10 @@ from pathlib import Path
 
 from common import ROOT, free_port, start_sabaq, tear_down
 
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+# The project first: bench/ (this script's folder) holds a scheduler.py of its own.
+if str(ROOT) in sys.path:
+    sys.path.remove(str(ROOT))
+sys.path.insert(0, str(ROOT))
 
 from catalog import open_catalog
 from catalog.problem_io import import_problem

@@ -27,8 +27,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+# The project first: bench/ (this script's folder) holds a scheduler.py of its own.
+if str(ROOT) in sys.path:
+    sys.path.remove(str(ROOT))
+sys.path.insert(0, str(ROOT))
 
 from bench.transcode import lecture_clip  # noqa: E402
 from catalog.captions import Cue, segment_files, webvtt  # noqa: E402
