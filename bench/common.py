@@ -24,7 +24,7 @@ if str(ROOT) in sys.path:
     sys.path.remove(str(ROOT))
 sys.path.insert(0, str(ROOT))
 
-from catalog import open_catalog  # noqa: E402
+from catalog import Catalog, open_catalog  # noqa: E402
 from catalog.problem_io import import_problem  # noqa: E402
 from catalog.schedules import publish, save_schedule  # noqa: E402
 from service.jobs import record_package  # noqa: E402
@@ -114,28 +114,50 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def build_site(data: Path) -> tuple[str, str]:
-    """A channel airing a 24 s lesson every 30 s around now: (live path, segment path)."""
-    lesson_id, channel = "kk-05-math-001", "al-farabi"
+def one_channel(
+    data: Path, lessons: list[dict[str, object]], channel: str = "al-farabi"
+) -> Catalog:
+    """A SQLite catalogue in `data` of one round-the-clock Kazakh channel and `lessons`
+    (of the series kk-05-math)."""
     problem = {
         "timezone": "Asia/Almaty",
-        "start_date": "2026-09-01",
+        "start_date": "2026-01-01",
         "channels": [
             {"id": channel, "name": "Әл-Фараби", "window": ["00:00", "24:00"], "languages": ["kk"]}
         ],
         "series": [{"id": "kk-05-math", "grade": 5, "subject": "math", "language": "kk"}],
-        "lessons": [
-            {"id": lesson_id, "series": "kk-05-math", "episode": 1, "duration_s": 24, "title": "Т"}
-        ],
+        "lessons": lessons,
     }
     (data / "problem.json").write_text(json.dumps(problem, ensure_ascii=False), encoding="utf-8")
     catalog = open_catalog(f"sqlite:///{data / 'sabaq.sqlite3'}")
     with catalog.session() as session:
         import_problem(session, data / "problem.json")
-    source = make_lesson(data / "media" / "lesson.mp4", "Теңдеулер", 24, size="854x480")
-    options = TranscodeOptions(ladder=LADDER, preset="veryfast")
+    return catalog
+
+
+def packaged(
+    data: Path,
+    catalog: Catalog,
+    lesson_id: str,
+    seconds: int,
+    options: TranscodeOptions,
+    size: str = "854x480",
+    tone_hz: int = 440,
+) -> None:
+    """A sample recording of `seconds`, packaged and recorded as the lesson's package."""
+    media = data / "media" / f"{lesson_id}.mp4"
+    source = make_lesson(media, "Теңдеулер", seconds, size=size, tone_hz=tone_hz)
     result = transcode(source, data / "packages" / lesson_id, options)
     record_package(Workspace.over(data, catalog), lesson_id, options, result)
+
+
+def build_site(data: Path) -> tuple[str, str]:
+    """A channel airing a 24 s lesson every 30 s around now: (live path, segment path)."""
+    lesson_id, channel = "kk-05-math-001", "al-farabi"
+    lesson = {"id": lesson_id, "series": "kk-05-math", "episode": 1, "duration_s": 24}
+    catalog = one_channel(data, [{**lesson, "title": "Т"}], channel)
+    options = TranscodeOptions(ladder=LADDER, preset="veryfast")
+    packaged(data, catalog, lesson_id, 24, options)
     now = datetime.now(UTC).replace(microsecond=0)
     airings = []
     for n in range(-20, 200):  # the lesson repeats every 30 s: boundaries all the time

@@ -31,22 +31,18 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiohttp
-from common import ROOT, free_port, start_sabaq, tear_down
+from common import ROOT, free_port, one_channel, packaged, start_sabaq, tear_down
 
 # The project first: bench/ (this script's folder) holds a scheduler.py of its own.
 if str(ROOT) in sys.path:
     sys.path.remove(str(ROOT))
 sys.path.insert(0, str(ROOT))
 
-from catalog import open_catalog
-from catalog.problem_io import import_problem
 from catalog.retime import retime
 from catalog.schedules import publish, save_schedule
 from streaming import live
 from streaming.snapshot import load_snapshot
-from transcoder import TranscodeOptions, transcode
-from transcoder.jobs import record_package
-from transcoder.samples import make_lesson
+from transcoder import TranscodeOptions
 from transcoder.slate import plan_slates, render_slates, slate_options
 
 LESSON, CHANNEL, RUNG = "kk-05-math-001", "al-farabi", "480p"
@@ -56,25 +52,9 @@ HOURS = 6
 
 def build(data: Path) -> tuple[str, list[str]]:
     """The site; (the untouched segment's path, the retimed paths of that segment)."""
-    problem = {
-        "timezone": "Asia/Almaty",
-        "start_date": "2026-01-01",
-        "channels": [
-            {"id": CHANNEL, "name": "Әл-Фараби", "window": ["00:00", "24:00"], "languages": ["kk"]}
-        ],
-        "series": [{"id": "kk-05-math", "grade": 5, "subject": "math", "language": "kk"}],
-        "lessons": [
-            {"id": LESSON, "series": "kk-05-math", "episode": 1, "duration_s": 24, "title": "Т"}
-        ],
-    }
-    (data / "problem.json").write_text(json.dumps(problem, ensure_ascii=False), encoding="utf-8")
-    catalog = open_catalog(f"sqlite:///{data / 'sabaq.sqlite3'}")
-    with catalog.session() as session:
-        import_problem(session, data / "problem.json")
-    source = make_lesson(data / "media" / "lesson.mp4", "Теңдеулер", 24, size="854x480")
-    options = TranscodeOptions(ladder=LADDER, preset="veryfast")
-    result = transcode(source, data / "packages" / LESSON, options)
-    record_package(catalog, LESSON, options, result)
+    lesson = {"id": LESSON, "series": "kk-05-math", "episode": 1, "duration_s": 24}
+    catalog = one_channel(data, [{**lesson, "title": "Т"}], CHANNEL)
+    packaged(data, catalog, LESSON, 24, TranscodeOptions(ladder=LADDER, preset="veryfast"))
     # Stamped a day earlier, so the past hours' airings play it (not the slate).
     manifest = (data / "packages" / LESSON / "package.json").resolve()
     meta = json.loads(manifest.read_text(encoding="utf-8"))

@@ -26,19 +26,15 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from common import ROOT, free_port, start_sabaq, tear_down
+from common import ROOT, free_port, one_channel, packaged, start_sabaq, tear_down
 
 # The project first: bench/ (this script's folder) holds a scheduler.py of its own.
 if str(ROOT) in sys.path:
     sys.path.remove(str(ROOT))
 sys.path.insert(0, str(ROOT))
 
-from catalog import open_catalog
-from catalog.problem_io import import_problem
 from catalog.schedules import publish, save_schedule
-from transcoder import TranscodeOptions, transcode
-from transcoder.jobs import record_package
-from transcoder.samples import make_lesson
+from transcoder import TranscodeOptions
 from transcoder.slate import plan_slates, render_slates, slate_options
 
 CHANNEL = "al-farabi"
@@ -60,25 +56,11 @@ def build(data: Path, seconds: float) -> datetime:
         {"id": f"kk-05-math-00{i}", "series": "kk-05-math", "episode": i, "duration_s": 8}
         for i in (1, 2, 3)
     ]
-    problem = {
-        "timezone": "Asia/Almaty",
-        "start_date": "2026-01-01",
-        "channels": [
-            {"id": CHANNEL, "name": "Әл-Фараби", "window": ["00:00", "24:00"], "languages": ["kk"]}
-        ],
-        "series": [{"id": "kk-05-math", "grade": 5, "subject": "math", "language": "kk"}],
-        "lessons": lessons,
-    }
-    (data / "problem.json").write_text(json.dumps(problem, ensure_ascii=False), encoding="utf-8")
-    catalog = open_catalog(f"sqlite:///{data / 'sabaq.sqlite3'}")
-    with catalog.session() as session:
-        import_problem(session, data / "problem.json")
+    catalog = one_channel(data, lessons, CHANNEL)
     options = TranscodeOptions(ladder=LADDER, preset="veryfast")
     ids = {"a": "kk-05-math-001", "b": "kk-05-math-002", "c": "kk-05-math-003"}
-    for tone, (key, lesson) in zip((330, 440, 550), ids.items(), strict=True):
-        source = make_lesson(data / "media" / f"{key}.mp4", f"Сабақ {key}", 8, "640x360", tone)
-        result = transcode(source, data / "packages" / lesson, options)
-        record_package(catalog, lesson, options, result)
+    for tone, lesson in zip((330, 440, 550), ids.values(), strict=True):
+        packaged(data, catalog, lesson, 8, options, "640x360", tone)
     first = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=15)
     airings = []
     for cycle in range(int(seconds * 2 // CYCLE_S) + 2):

@@ -26,7 +26,7 @@ from catalog.transport import (
     TransportError,
     _offsets,
     _read_timestamp,
-    _write_timestamp,
+    shift_packet,
 )
 
 COUNTER = 16  # continuity counters count payload packets modulo 16
@@ -201,30 +201,7 @@ def _restamp(out: bytearray, ticks: int, counters: Mapping[int, int], pes: set[i
     for index, (pid, control, head) in enumerate(zip(pids, controls, flags, strict=True)):
         if not (control & 0x20 or head & 0x40):
             continue
-        offset = index * PACKET
-        payload = offset + 4
-        if control & 0x20:
-            length = out[offset + 4]
-            if length and out[offset + 5] & 0x10:  # PCR: 33-bit base, 6 reserved, 9-bit ext
-                at = offset + 6
-                base = (out[at] << 25 | out[at + 1] << 17 | out[at + 2] << 9 | out[at + 3] << 1) | (
-                    out[at + 4] >> 7
-                )
-                base = (base + ticks) % WRAP
-                out[at : at + 4] = (base >> 1).to_bytes(4, "big")
-                out[at + 4] = ((base & 1) << 7) | (out[at + 4] & 0x7F)
-            payload += 1 + length
-        if not head & 0x40 or pid not in pes or payload + 14 > offset + PACKET:
-            continue
-        if out[payload : payload + 3] != b"\x00\x00\x01" or out[payload + 3] in (0xBE, 0xBF):
-            continue
-        kind = out[payload + 7] >> 6
-        if kind & 0x2:
-            pts = _read_timestamp(out, payload + 9)
-            _write_timestamp(out, payload + 9, (pts + ticks) % WRAP)
-        if kind == 0x3:
-            dts = _read_timestamp(out, payload + 14)
-            _write_timestamp(out, payload + 14, (dts + ticks) % WRAP)
+        shift_packet(out, index * PACKET, ticks, pid in pes)
 
 
 def earliest(data: bytes) -> int | None:

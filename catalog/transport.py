@@ -163,6 +163,37 @@ def _read_timestamp(buffer: bytes | bytearray, at: int) -> int:
     return ((b[0] >> 1) & 0x07) << 30 | b[1] << 22 | (b[2] >> 1) << 15 | b[3] << 7 | b[4] >> 1
 
 
+def shift_packet(out: bytearray, offset: int, ticks: int, timed: bool = True) -> None:
+    """Move the packet at `offset` `ticks` (90 kHz) later, in place: its PCR, and when
+    it starts a PES packet of a `timed` stream, its PTS and DTS (modulo 2**33)."""
+    control = (out[offset + 3] >> 4) & 0x3
+    payload = offset + 4
+    if control & 0x2:
+        length = out[offset + 4]
+        if length and out[offset + 5] & 0x10:  # PCR: 33-bit base, 6 reserved, 9-bit ext
+            at = offset + 6
+            base = (out[at] << 25 | out[at + 1] << 17 | out[at + 2] << 9 | out[at + 3] << 1) | (
+                out[at + 4] >> 7
+            )
+            base = (base + ticks) % WRAP
+            out[at : at + 4] = (base >> 1).to_bytes(4, "big")
+            out[at + 4] = ((base & 1) << 7) | (out[at + 4] & 0x7F)
+        payload += 1 + length
+    if not timed or not out[offset + 1] & 0x40 or not control & 0x1:
+        return
+    if payload + 14 > offset + PACKET or out[payload : payload + 3] != b"\x00\x00\x01":
+        return
+    if out[payload + 3] in (0xBE, 0xBF):
+        return  # a padding or private stream: no timestamps
+    flags = out[payload + 7] >> 6
+    if flags & 0x2:
+        pts = _read_timestamp(out, payload + 9)
+        _write_timestamp(out, payload + 9, (pts + ticks) % WRAP)
+    if flags == 0x3:
+        dts = _read_timestamp(out, payload + 14)
+        _write_timestamp(out, payload + 14, (dts + ticks) % WRAP)
+
+
 def shift(data: bytes, ticks: int, counters: Mapping[int, int]) -> bytes:
     """The transport stream `data` moved `ticks` (90 kHz) later: PCRs, PTSs and DTSs
     gain `ticks` (modulo 2**33), and each PID's continuity counter gains its entry
@@ -174,28 +205,5 @@ def shift(data: bytes, ticks: int, counters: Mapping[int, int]) -> bytes:
         step = counters.get(pid, 0) % 16
         if step:
             out[offset + 3] = (out[offset + 3] & 0xF0) | ((out[offset + 3] + step) & 0x0F)
-        control = (out[offset + 3] >> 4) & 0x3
-        payload = offset + 4
-        if control & 0x2:
-            length = out[offset + 4]
-            if length and out[offset + 5] & 0x10:  # PCR: 33-bit base, 6 reserved, 9-bit ext
-                at = offset + 6
-                base = (out[at] << 25 | out[at + 1] << 17 | out[at + 2] << 9 | out[at + 3] << 1) | (
-                    out[at + 4] >> 7
-                )
-                base = (base + ticks) % WRAP
-                out[at : at + 4] = (base >> 1).to_bytes(4, "big")
-                out[at + 4] = ((base & 1) << 7) | (out[at + 4] & 0x7F)
-            payload += 1 + length
-        if not out[offset + 1] & 0x40 or not control & 0x1 or payload + 14 > offset + PACKET:
-            continue
-        if out[payload : payload + 3] != b"\x00\x00\x01" or out[payload + 3] in (0xBE, 0xBF):
-            continue  # not a PES start, or a padding/private stream without timestamps
-        flags = out[payload + 7] >> 6
-        if flags & 0x2:
-            pts = _read_timestamp(out, payload + 9)
-            _write_timestamp(out, payload + 9, (pts + ticks) % WRAP)
-        if flags == 0x3:
-            dts = _read_timestamp(out, payload + 14)
-            _write_timestamp(out, payload + 14, (dts + ticks) % WRAP)
+        shift_packet(out, offset, ticks)
     return bytes(out)
