@@ -765,9 +765,7 @@ def transcode(
 
 def _queue_all(workspace: Workspace, options: Any, force: bool) -> None:
     with user_errors():
-        queued = transcodes.ring_workers(
-            transcodes.queue_lessons(workspace.catalog(), options, force=force)
-        )
+        queued = transcodes.ring_workers(transcodes.queue_lessons(workspace, options, force=force))
     missing = len(queued.without_media)
     left_out = f", {missing} lessons without media left out" if missing else ""
     if queued.broker is None:
@@ -813,7 +811,7 @@ def _transcode_all(
         if queued:
             outcomes = jobs.run_queue(workspace, count, advance, finished=finished)
         else:
-            ids = transcodes.all_lesson_ids(workspace.catalog())
+            ids = transcodes.all_lesson_ids(workspace)
             outcomes = jobs.run_lessons(workspace, ids, options, count, advance, force, finished)
     if queued and not outcomes:
         out.print("no queued jobs")

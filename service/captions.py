@@ -12,10 +12,8 @@ import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from catalog import Catalog
 from catalog.captions import LANGUAGES, check_fits, digest, parse_captions, webvtt
 from catalog.files import write_atomic
-from catalog.layout import Layout
 from catalog.models import Lesson
 from errors import BadInput, NotFound, SabaqError
 from service.outputs import deliver
@@ -36,7 +34,7 @@ class CaptionsSet:
 
 
 def set_captions(
-    catalog: Catalog, data_dir: Path, lesson_id: str, language: str, data: bytes, name: str
+    workspace: Workspace, lesson_id: str, language: str, data: bytes, name: str
 ) -> CaptionsSet:
     """Make `data` (an SRT or WebVTT file called `name` in messages) the lesson's
     captions in `language`. BadInput names the file's bad line; NotFound the lesson.
@@ -47,7 +45,7 @@ def set_captions(
     and no file behind."""
     if language not in LANGUAGES:
         raise BadInput(f"captions language {language!r} is not one of {', '.join(LANGUAGES)}")
-    layout = Layout(data_dir)
+    catalog, layout, data_dir = workspace.catalog(), workspace.layout, workspace.root
     written: Path | None = None
     committed = False
     try:
@@ -95,7 +93,7 @@ def set_captions_file(
         data = path.read_bytes()
     except OSError as exc:
         raise BadInput(f"{path}: cannot be read ({exc.strerror})") from None
-    return set_captions(workspace.catalog(), workspace.root, lesson_id, language, data, str(path))
+    return set_captions(workspace, lesson_id, language, data, str(path))
 
 
 def draft_captions(media: Path, model: Path, output: Path | None) -> str | None:

@@ -123,7 +123,7 @@ def build(
     result, _ = solve_checked(parse_problem(problem), SolveOptions(time_limit_s=10))
     airings = _with_reruns(catalog, problem, result.to_json()["airings"], ready, zone)
     published = schedules.publish_schedule(
-        catalog, {"airings": airings, "stats": result.stats}, problem["timezone"], ready
+        workspace, {"airings": airings, "stats": result.stats}, problem["timezone"], ready
     )
     stats = result.stats
     until = max(datetime.fromisoformat(a["end"]) for a in airings)

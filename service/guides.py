@@ -44,7 +44,7 @@ def export_schedule(
     else:
         first = min((a.start for a in parsed.airings), default=datetime.now(UTC))
         start = first.astimezone(ZoneInfo(timezone)).date()
-        data = problem_from_catalogue(workspace.catalog(), timezone, start, ALL_WEEKDAYS)
+        data = problem_from_catalogue(workspace, timezone, start, ALL_WEEKDAYS)
     problem = parse_problem(data)
     check_lessons_known(data, document, str(schedule_file))
     sources = {

@@ -20,7 +20,6 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from catalog import Catalog
 from catalog.models import Airing, HlsPackage, Lesson, ScheduleVersion
 from catalog.problem_io import export_problem, load_json
 from catalog.schedules import check_finite, publish, save_schedule, version_for_key
@@ -70,7 +69,7 @@ def check_request_key(key: str | None) -> str | None:
 
 
 def publish_schedule(
-    catalog: Catalog,
+    workspace: Workspace,
     document: Any,
     timezone: str,
     now: datetime,
@@ -89,7 +88,7 @@ def publish_schedule(
     check_request_key(request_key)
     schedule = parse_schedule(document)
     check_finite(document.get("stats") if isinstance(document, dict) else None, "stats")
-    with catalog.session() as session:
+    with workspace.catalog().session() as session:
         if request_key is not None:
             earlier = version_for_key(session, request_key)
             if earlier is not None:
@@ -99,17 +98,6 @@ def publish_schedule(
         version = save_schedule(session, document, timezone, request_key)
         notes = publish(session, version, now) if make_live else []
         return Published(version, make_live, _airings(session, version), notes)
-
-
-def publish_document(
-    catalog: Catalog,
-    document: Any,
-    timezone: str,
-    now: datetime,
-    make_live: bool = True,
-) -> Published:
-    """publish_schedule without a request key (kept for existing callers)."""
-    return publish_schedule(catalog, document, timezone, now, make_live=make_live)
 
 
 def _check(session: Session, schedule: Schedule, timezone: str) -> None:
@@ -221,10 +209,10 @@ def _problem_of(session: Session, schedule: Schedule, timezone: str, runs: Runs)
         raise BadInput(f"the catalogue cannot check this schedule: {exc}") from None
 
 
-def publish_version(catalog: Catalog, version: int, now: datetime) -> Published:
+def publish_version(workspace: Workspace, version: int, now: datetime) -> Published:
     """Make a stored version the live one (NotFound when there is none), checked again
     as `publish_schedule` checks (the catalogue may have changed since it was stored)."""
-    with catalog.session() as session:
+    with workspace.catalog().session() as session:
         stored = session.get(ScheduleVersion, version)
         if stored is None:
             raise NotFound(f"schedule version {version} does not exist")
@@ -262,7 +250,7 @@ def with_pins(problem: Mapping[str, Any], aired: Any, until: str | None) -> dict
 
 
 def problem_from_catalogue(
-    catalog: Catalog,
+    workspace: Workspace,
     timezone: str,
     start: date,
     weekdays: tuple[int, ...] | None = None,
@@ -271,7 +259,7 @@ def problem_from_catalogue(
     settings: dict[str, Any] = {"timezone": timezone, "start_date": start.isoformat()}
     if weekdays is not None:
         settings["weekdays"] = list(weekdays)
-    with catalog.session() as session:
+    with workspace.catalog().session() as session:
         return export_problem(session, settings)
 
 
@@ -291,5 +279,5 @@ def check_timezone(name: str) -> None:
 def publish_file(
     workspace: Workspace, schedule_file: Path, timezone: str, now: datetime
 ) -> Published:
-    """Publish the schedule in `schedule_file` (see `publish_document`)."""
-    return publish_document(workspace.catalog(), load_json(schedule_file), timezone, now)
+    """Publish the schedule in `schedule_file` (see `publish_schedule`)."""
+    return publish_schedule(workspace, load_json(schedule_file), timezone, now)

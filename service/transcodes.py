@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from catalog import Catalog
 from catalog.captions import parse_assignments
 from catalog.jobs import jobs_in_order, lessons_in_order, queue_job
 from catalog.models import JobState, Lesson
@@ -40,7 +39,7 @@ def options_from(data: Any) -> TranscodeOptions:
 
 
 def queue_lessons(
-    catalog: Catalog,
+    workspace: Workspace,
     options: TranscodeOptions,
     lesson_ids: Sequence[str] | None = None,
     strict: bool = False,
@@ -51,7 +50,7 @@ def queue_lessons(
 
     With `strict`, an unknown lesson is NotFound and one without media Conflict, and
     nothing is queued."""
-    with catalog.session() as session:
+    with workspace.catalog().session() as session:
         query = lessons_in_order()
         if lesson_ids is not None:
             query = query.where(Lesson.id.in_(list(lesson_ids)))
@@ -88,9 +87,9 @@ def ring_workers(queued: Queued) -> Queued:
     return Queued(queued.job_ids, queued.lessons, queued.without_media, shown(broker))
 
 
-def all_lesson_ids(catalog: Catalog) -> list[str]:
+def all_lesson_ids(workspace: Workspace) -> list[str]:
     """Every lesson, in series and episode order; Conflict when there is none."""
-    with catalog.session() as session:
+    with workspace.catalog().session() as session:
         ids = [lesson.id for lesson in session.scalars(lessons_in_order())]
     if not ids:
         raise Conflict("the catalogue has no lessons; import some with `sabaq catalog import`")

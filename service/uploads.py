@@ -18,11 +18,11 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from catalog import Catalog
 from catalog.files import hash_file
 from catalog.layout import Layout
 from catalog.models import Lesson, LessonStatus
 from errors import NotFound, SabaqError
+from service.workspace import Workspace
 from transcoder.probe import check_length, probe
 
 KINDS = {"source": "source", "signer": "signer_source"}  # upload kind -> lesson column
@@ -74,15 +74,13 @@ def _extension(format_name: str) -> str:
     return ".media"
 
 
-def accept_upload(
-    catalog: Catalog, data_dir: Path, lesson_id: str, kind: str, staged: Path
-) -> Uploaded:
+def accept_upload(workspace: Workspace, lesson_id: str, kind: str, staged: Path) -> Uploaded:
     """Make the staged file the lesson's `kind` ("source" or "signer") when every check
     passes; the staged file is gone afterwards either way. NotFound for an unknown
     lesson, MediaError (415) for a file sabaq will not package, in messages without
     server paths."""
     column = KINDS[kind]
-    layout = Layout(data_dir)
+    catalog, layout = workspace.catalog(), workspace.layout
     final: Path | None = None
     try:
         with catalog.session() as session:
@@ -111,7 +109,7 @@ def accept_upload(
     except SabaqError as exc:
         if final is not None:
             final.unlink(missing_ok=True)
-        raise without_paths(exc, data_dir, staged) from None
+        raise without_paths(exc, workspace.root, staged) from None
     except BaseException:
         if final is not None:
             final.unlink(missing_ok=True)

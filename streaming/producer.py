@@ -175,9 +175,7 @@ async def _upload(request: web.Request, kind: str) -> web.Response:
     staged = staging_file(state.data_dir)
     try:
         await _receive(request, state, staged)
-        done = await state.in_pool(
-            accept_upload, state.catalog, state.data_dir, lesson_id, kind, staged
-        )
+        done = await state.in_pool(accept_upload, state.workspace, lesson_id, kind, staged)
     except SabaqError as exc:
         raise without_paths(exc, state.data_dir, staged) from None
     finally:
@@ -259,7 +257,7 @@ async def put_captions(request: web.Request) -> web.Response:
         raise BadInput("body: empty upload (0 bytes)")
     state = request.app[STATE]
     done = await state.in_pool(
-        set_captions, state.catalog, state.data_dir, lesson_id, language, bytes(data), "body"
+        set_captions, state.workspace, lesson_id, language, bytes(data), "body"
     )
     state.invalidate()
     return web.json_response(
@@ -320,7 +318,7 @@ async def queue_transcode(request: web.Request) -> web.Response:
         raise bad_request('lessons: give a list of lesson ids, or "all": true')
     state = request.app[STATE]
     queued = await state.in_pool(
-        queue_lessons, state.catalog, options, wanted, wanted is not None, force
+        queue_lessons, state.workspace, options, wanted, wanted is not None, force
     )
     state.invalidate()
     return web.json_response({"queued": queued.lessons}, status=202)
@@ -387,7 +385,7 @@ async def post_schedule(request: web.Request) -> web.Response:
     now = state.clock()
     done = await state.in_pool(
         lambda: publish_schedule(
-            state.catalog, document, timezone, now, make_live=publish_now, request_key=key
+            state.workspace, document, timezone, now, make_live=publish_now, request_key=key
         )
     )
     state.invalidate()
@@ -416,6 +414,6 @@ async def publish_version(request: web.Request) -> web.Response:
     if not re.fullmatch(r"[0-9]{1,9}", raw):
         raise bad_request(f"version: {raw!r} is not a version number")
     state = request.app[STATE]
-    done = await state.in_pool(publish_stored, state.catalog, int(raw), state.clock())
+    done = await state.in_pool(publish_stored, state.workspace, int(raw), state.clock())
     state.invalidate()
     return web.json_response(_published(done))

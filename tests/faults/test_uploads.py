@@ -15,6 +15,7 @@ from catalog.models import HlsPackage, Lesson
 from catalog.problem_io import import_problem
 from errors import SabaqError
 from service.captions import set_captions
+from service.workspace import Workspace
 from tests.conftest import PROBLEM
 
 pytestmark = pytest.mark.slow
@@ -30,7 +31,7 @@ def test_captions_refused_by_the_package_change_nothing(sqlite_catalog, tmp_path
     with sqlite_catalog.session() as session:
         import_problem(session, tmp_path / "p.json")
     data = tmp_path / "data"
-    first = set_captions(sqlite_catalog, data, "a1", "kk", GOOD_SRT, "a.srt")
+    first = set_captions(Workspace.over(data, sqlite_catalog), "a1", "kk", GOOD_SRT, "a.srt")
     with sqlite_catalog.session() as session:  # the catalogue says a package is there; it is not
         session.add(
             HlsPackage(
@@ -43,8 +44,9 @@ def test_captions_refused_by_the_package_change_nothing(sqlite_catalog, tmp_path
             )
         )
     before = _files(data)
+    workspace = Workspace.over(data, sqlite_catalog)
     with pytest.raises(SabaqError) as refused:
-        set_captions(sqlite_catalog, data, "a1", "kk", GOOD_SRT.replace(b"ok", b"new"), "b.srt")
+        set_captions(workspace, "a1", "kk", GOOD_SRT.replace(b"ok", b"new"), "b.srt")
     assert str(tmp_path) not in str(refused.value)
     assert _files(data) == before  # nothing left behind
     with sqlite_catalog.session() as session:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -106,10 +107,12 @@ def test_non_finite_stats_are_refused_on_every_database(catalog):
 
     from errors import BadInput
     from service.schedules import publish_schedule
+    from service.workspace import Workspace
 
     now = datetime(2026, 9, 1, tzinfo=UTC)
+    document = {"airings": [], "stats": {"solve_s": float("inf")}}
     with pytest.raises(BadInput, match="finite"):
-        publish_schedule(catalog, {"airings": [], "stats": {"solve_s": float("inf")}}, "UTC", now)
+        publish_schedule(Workspace.over(Path("unused"), catalog), document, "UTC", now)
     with catalog.session() as session:
         assert session.scalar(select(func.count()).select_from(ScheduleVersion)) == 0
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
 from catalog.problem_io import import_problem
 from service.schedules import RuleBroken, publish_schedule
+from service.workspace import Workspace
 
 NOW = datetime(2026, 8, 31, tzinfo=UTC)
 
@@ -42,7 +44,9 @@ def test_a_lesson_may_air_again(loaded):
         _airing("b1", "al-farabi", "10:00", 30),  # re-runs, in episode order again
         _airing("b2", "al-farabi", "10:30", 30),
     ]
-    done = publish_schedule(loaded, {"airings": airings}, "Asia/Almaty", NOW)
+    done = publish_schedule(
+        Workspace.over(Path("data"), loaded), {"airings": airings}, "Asia/Almaty", NOW
+    )
     assert done.airings == 4
 
 
@@ -57,7 +61,9 @@ def test_a_lesson_may_air_again(loaded):
 def test_a_rerun_breaking_a_rule_is_refused_and_named(loaded, second, rule):
     airings = [_airing("b1", "al-farabi", "09:00", 30), second]
     with pytest.raises(RuleBroken) as refused:
-        publish_schedule(loaded, {"airings": airings}, "Asia/Almaty", NOW)
+        publish_schedule(
+            Workspace.over(Path("data"), loaded), {"airings": airings}, "Asia/Almaty", NOW
+        )
     assert refused.value.rule == rule
     assert "--rerun-" not in str(refused.value)
     with loaded.session() as session:
@@ -74,6 +80,8 @@ def test_episode_order_is_judged_within_each_run(loaded):
         _airing("b1", "al-farabi", "10:30", 30),
     ]
     with pytest.raises(RuleBroken) as refused:
-        publish_schedule(loaded, {"airings": airings}, "Asia/Almaty", NOW)
+        publish_schedule(
+            Workspace.over(Path("data"), loaded), {"airings": airings}, "Asia/Almaty", NOW
+        )
     assert refused.value.rule == "order"
     assert "(re-run 2)" in str(refused.value)
