@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -261,11 +262,15 @@ def test_demo_builds_everything_and_a_rerun_reuses_packages(run, tmp_path):
     again = run("transcode", "--all", "--preset", "ultrafast")  # as the demo made them
     assert again.exit_code == 0
     assert "0 packaged, 2 already current, 0 failed" in again.output
+    # Without a terminal, one line per finished step instead of bars.
+    assert "kk-01-math-001: package current, kept" in again.output
+    assert "%" not in again.output
     package = data / "packages" / "kk-01-math-001"
     before = json.loads((package / "package.json").read_text(encoding="utf-8"))["version"]
     forced = run("transcode", "--all", "--force", "--ladder", "360,234", "--preset", "ultrafast")
     assert forced.exit_code == 0, forced.output
     assert "2 packaged, 0 already current, 0 failed" in forced.output
+    assert re.search(r"packaged kk-01-math-001 in [0-9.]+ s, [0-9.]+x realtime", forced.output)
     after = json.loads((package / "package.json").read_text(encoding="utf-8"))["version"]
     assert after != before  # other bytes: other segment URLs
     master = (package / "master.m3u8").read_text(encoding="utf-8")
