@@ -179,6 +179,12 @@ class Manifest:
         rung = max(video, key=lambda r: rung_height(r.name)) if video else self.rungs[0]
         return rung.segments
 
+    @property
+    def plays_s(self) -> float:
+        """How long the package plays, as its reference segments add up (whole tiles: a
+        little more than the recording's `duration_s`): what an airing of it takes."""
+        return round(sum(s.duration for s in self.reference), 3)
+
     def succeeding(self, previous: Manifest, now: float) -> Manifest:
         """This manifest as the one replacing `previous` at `now`: published now, with
         the previous version at the end of its history (unchanged if it is the same

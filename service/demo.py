@@ -4,6 +4,7 @@ ready and repeated as re-runs for hours, published through the checked path."""
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -114,6 +115,7 @@ def build(
     made = sum(1 for o in outcomes if not o.skipped)
     if not made:
         on_step(f"{len(outcomes)} packages current, none to transcode")
+    _fit_to_packages(catalog, problem)
     # The windows open now, when the packages are ready, so the first lessons air at once.
     ready = datetime.now(zone).replace(microsecond=0)
     problem = {**demo_problem(ready, count, duration), "lessons": problem["lessons"]}
@@ -242,6 +244,19 @@ def _with_reruns(
         }
         for s in laid
     ]
+
+
+def _fit_to_packages(catalog: Catalog, problem: dict[str, Any]) -> None:
+    """Give each lesson, in the problem and the catalogue, the whole seconds its package
+    plays (a package lasts whole 0.32 s tiles, so a 60 s sample plays a little longer).
+    The demo's airings follow one another with no break: a slot shorter than what airs
+    in it would put the live channel further behind the guide at every lesson."""
+    with catalog.session() as session:
+        for lesson in problem["lessons"]:
+            row = session.get_one(Lesson, lesson["id"])
+            if row.package is not None:
+                plays = math.ceil(row.package.duration_s - 0.001)
+                row.duration_s = lesson["duration_s"] = max(lesson["duration_s"], plays)
 
 
 def _lasts(path: Path, duration: int) -> bool:

@@ -194,7 +194,7 @@ def _work(
                         job_id,
                         directory=package_record(lesson_id),
                         rungs=[r.name for r in manifest.rungs],
-                        duration_s=manifest.duration_s,
+                        duration_s=manifest.plays_s,
                         segment_s=manifest.segment_s,
                         checksum=checksum,
                     )

@@ -331,7 +331,7 @@ def transcode(
     return PackageResult(
         directory=out_dir,
         rungs=[r.name for r in rungs] + [AUDIO_RUNG],
-        duration_s=lesson.duration_s,
+        duration_s=manifest.plays_s,  # what an airing of it takes on a live channel
         segment_s=options.segment_s,
         segments=manifest.segments,
         checksum=checksum,

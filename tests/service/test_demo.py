@@ -8,7 +8,9 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import select
 
+from catalog.models import HlsPackage
 from catalog.schedules import published_version
 from service.demo import build
 from service.workspace import Workspace
@@ -51,6 +53,11 @@ def test_the_demo_is_on_air_when_it_returns_and_for_two_hours(tmp_path, monkeypa
         for second in range(0, 2 * 3600 + 60, 5):
             assert _on_air(airings, channel, returned + timedelta(seconds=second)), second
     assert built.on_air_until >= returned + timedelta(hours=2)
+    # Every slot holds what airs in it: back to back, a package longer than its slot
+    # would put the live channel further behind the guide at every lesson.
+    with workspace.catalog().session() as session:
+        plays = {p.lesson_id: p.duration_s for p in session.scalars(select(HlsPackage))}
+    assert all((e - s).total_seconds() >= plays[lesson] for _, lesson, s, e in airings)
     packaged = [s for s in steps if s.startswith("packaged ")]
     assert len(packaged) == 4
     assert all("x realtime" in s for s in packaged), packaged
