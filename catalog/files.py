@@ -34,6 +34,18 @@ def write_failure(
     return otherwise(f"{path}: {what}cannot be written ({reason})")
 
 
+def out_of_space(path: Path, spare: int = 1 << 20) -> bool:
+    """Whether the file system holding `path` (or its nearest existing parent) has less
+    than `spare` bytes left for sabaq to write."""
+    for place in (path, *path.parents):
+        try:
+            stats = os.statvfs(place)
+        except OSError:
+            continue
+        return stats.f_bavail * stats.f_frsize < spare
+    return False
+
+
 def disk_full(path: Path, exc: OSError, what: str = "") -> NoSpace:
     """The one disk-full error (507): names the file, never the directory it is in."""
     reason = exc.strerror or "No space left on device"

@@ -3,9 +3,11 @@ write master.m3u8, poster.jpg and package.json, and publish atomically."""
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import math
+import os
 import re
 import shutil
 import subprocess
@@ -15,7 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from catalog.files import hash_file, remove_stale, staging_path, write_failure
+from catalog.files import hash_file, out_of_space, remove_stale, staging_path, write_failure
 from catalog.hls import (
     AUDIO_CODECS,
     IFRAME_PLAYLIST,
@@ -325,6 +327,14 @@ def transcode(
     except OSError as exc:
         shutil.rmtree(work, ignore_errors=True)
         raise write_failure(out_dir, exc, otherwise=MediaError) from None
+    except MediaError:
+        # ffmpeg may stop writing on a full disk without saying so, and what is missing
+        # then shows only later (a segment without a keyframe): name the real cause.
+        full = out_of_space(work)
+        shutil.rmtree(work, ignore_errors=True)
+        if full:
+            raise write_failure(out_dir, OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))) from None
+        raise
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise

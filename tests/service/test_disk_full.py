@@ -66,3 +66,13 @@ def test_full_disk_fails_the_job_and_publishes_nothing(small_disk, tmp_path, med
         assert "No space left on device" in (job.error or "")
         assert session.get_one(Lesson, "big").status == LessonStatus.failed
     catalog.dispose()
+
+
+def test_a_full_file_system_is_told_apart(small_disk, tmp_path):
+    from catalog.files import out_of_space
+
+    assert not out_of_space(tmp_path)
+    assert not out_of_space(small_disk / "not" / "made" / "yet")  # its nearest parent counts
+    with pytest.raises(OSError, match="No space left"):  # fill it, as a stopped ffmpeg does
+        (small_disk / "filler").write_bytes(b"\0" * (1 << 20))
+    assert out_of_space(small_disk / "packages")
