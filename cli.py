@@ -10,6 +10,7 @@ terminal, and as one line per finished step where output goes to a log.
 from __future__ import annotations
 
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -78,6 +79,7 @@ class Steps:
         self.bars = err.is_terminal if bars is None else bars
         self._progress: Progress | None = None
         self._tasks: dict[str, TaskID] = {}
+        self._lock = threading.Lock()  # jobs report from their own threads
 
     def __enter__(self) -> Steps:
         return self
@@ -105,9 +107,10 @@ class Steps:
         """Set `key`'s bar to `done` of `total` (on a terminal only)."""
         if not self.bars:
             return
-        bar = self._bar()
-        if key not in self._tasks:
-            self._tasks[key] = bar.add_task(label or key, total=total)
+        with self._lock:
+            bar = self._bar()
+            if key not in self._tasks:
+                self._tasks[key] = bar.add_task(label or key, total=total)
         bar.update(self._tasks[key], completed=done, total=total, description=label or key)
 
     def done(self, text: str) -> None:
