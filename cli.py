@@ -119,10 +119,6 @@ class Steps:
         console.print(text, highlight=False, markup=False, soft_wrap=True)
 
 
-def _show_progress(flag: bool | None) -> bool:
-    return err.is_terminal if flag is None else flag
-
-
 # --- option types and shared options ---------------------------------------------------
 
 
@@ -438,7 +434,7 @@ def schedule_solve(
     use the whole limit; the schedule is written only once the independent checker
     has passed it; `schedule explain` says why a problem has no schedule."""
     begun = time.monotonic()
-    with user_errors(), Steps(_show_progress(show_progress)) as steps:
+    with user_errors(), Steps(show_progress) as steps:
 
         def report(days: int, bound: int, _elapsed: float) -> None:
             # The bar fills as the best schedule closes in on the lower bound.
@@ -747,11 +743,11 @@ def transcode(
         _queue_all(workspace, options, force)
         return
     if all_lessons or queued:
-        _transcode_all(workspace, options, jobs, queued, force, _show_progress(show_progress))
+        _transcode_all(workspace, options, jobs, queued, force, show_progress)
         return
     if lesson is None or output is None:
         fail("give LESSON and -o DIR, or --all, or --queued", EXIT_BAD_INPUT)
-    with user_errors(), Steps(_show_progress(show_progress)) as steps:
+    with user_errors(), Steps(show_progress) as steps:
         result = transcodes.package_file(
             lesson,
             output,
@@ -798,7 +794,7 @@ def _transcode_all(
     count: int,
     queued: bool,
     force: bool,
-    bars: bool,
+    bars: bool | None,  # None: on a terminal
 ) -> None:
     with user_errors(), Steps(bars) as steps:
 
@@ -866,7 +862,7 @@ def slate_render(
     """
     from service.slates import make_slates
 
-    with user_errors(), Steps(_show_progress(show_progress)) as steps:
+    with user_errors(), Steps(show_progress) as steps:
         made = make_slates(
             workspace,
             datetime.now(UTC),
@@ -1120,7 +1116,7 @@ def demo(
     with user_errors():
         if serve_after:
             check_port(host, port)  # before any work: a busy port is said at once
-        with Steps(_show_progress(show_progress)) as steps:
+        with Steps(show_progress) as steps:
             built = build(
                 workspace,
                 lessons,
