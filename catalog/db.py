@@ -57,6 +57,11 @@ class Deadline:
     cut under it (their sockets shut down; SQLite's call interrupted), so a thread
     blocked on a silent peer wakes at once, and the pool discards those connections
     instead of handing them out again.
+
+    A COMMIT already sent cannot be called back: whether it took effect is then known
+    only to the database. The deadline records it (`committing`, then `outcome`), so
+    the caller can wait for it a little longer, and otherwise say that the change may
+    have been stored instead of claiming that nothing was.
     """
 
     def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
@@ -65,11 +70,44 @@ class Deadline:
         self._aborted = False
         self._lock = threading.Lock()
         self._connections: list[Any] = []  # DBAPI connections checked out under it
+        self._committing = False  # a COMMIT is on its way to the database
+        self._committed = False  # a COMMIT under this deadline took effect
+        self._in_doubt = False  # aborted while a COMMIT was on its way
 
     @property
     def expired(self) -> bool:
         """Whether the work may no longer commit."""
         return self._aborted or self._clock() >= self.expires
+
+    @property
+    def committing(self) -> bool:
+        """Whether a COMMIT has been sent and has not answered yet."""
+        return self._committing
+
+    @property
+    def outcome(self) -> str:
+        """What the work did to the database, as far as this side knows: "nothing",
+        "committed" (at least one COMMIT took effect) or "in doubt" (it was aborted
+        while a COMMIT was on its way)."""
+        with self._lock:
+            if self._in_doubt:
+                return "in doubt"
+            return "committed" if self._committed else "nothing"
+
+    def begin_commit(self) -> bool:
+        """Note that a COMMIT is about to be sent; False (send nothing) once the work may
+        no longer commit."""
+        with self._lock:
+            if self.expired:
+                return False
+            self._committing = True
+            return True
+
+    def end_commit(self, committed: bool) -> None:
+        """The COMMIT answered (`committed`) or failed."""
+        with self._lock:
+            self._committing = False
+            self._committed = self._committed or committed
 
     def attach(self, dbapi_connection: Any) -> None:
         """Note a connection the work took (cut when it is aborted)."""
@@ -88,6 +126,7 @@ class Deadline:
         """Give up on the work: it never commits, and its connections are cut."""
         with self._lock:
             self._aborted = True
+            self._in_doubt = self._in_doubt or self._committing
             held = list(self._connections)
         for connection in held:
             _cut(connection)
@@ -115,6 +154,18 @@ def _cut(dbapi_connection: Any) -> None:
             cut.shutdown(socket.SHUT_RDWR)
         finally:
             cut.close()
+
+
+NOT_CHANGED = "nothing was changed"
+IN_DOUBT = (
+    "the change may or may not have been stored: send the same request again, with the "
+    "same Idempotency-Key, to find out"
+)
+
+
+def aborted_message(limit: Deadline) -> str:
+    """What a caller that gave up on `limit`'s work can truthfully say of the change."""
+    return NOT_CHANGED if limit.outcome == "nothing" else IN_DOUBT
 
 
 _current = threading.local()
@@ -165,15 +216,23 @@ class Catalog:
         limit = current_deadline()
         try:
             yield session
-            if limit is not None and limit.expired:
+            if limit is None:
+                session.commit()
+            elif not limit.begin_commit():
                 # The caller has stopped waiting (and answered): never commit after that.
-                raise Unavailable("the catalogue did not answer in time; nothing was changed")
-            session.commit()
+                raise Unavailable(f"the catalogue did not answer in time; {NOT_CHANGED}")
+            else:
+                committed = False
+                try:
+                    session.commit()
+                    committed = True
+                finally:
+                    limit.end_commit(committed)
         except (OperationalError, DataError) as exc:
             _rollback(session)
             if limit is not None and limit.expired:
                 raise Unavailable(
-                    "the catalogue did not answer in time; nothing was changed"
+                    f"the catalogue did not answer in time; {aborted_message(limit)}"
                 ) from exc
             raise database_error(exc) from exc
         except NotFinite as exc:  # refused before the database saw it (in the driver)

@@ -6,6 +6,6 @@ commits afterwards (catalog.db holds the mechanism; the server's database thread
 streaming.database, put every call under one).
 """
 
-from catalog.db import Deadline, deadline
+from catalog.db import NOT_CHANGED, Deadline, aborted_message, deadline
 
-__all__ = ["Deadline", "deadline"]
+__all__ = ["NOT_CHANGED", "Deadline", "aborted_message", "deadline"]

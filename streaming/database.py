@@ -7,8 +7,12 @@ database that accepts connections but never answers cannot stop segments.
 Each call has a deadline; when it passes the call is aborted (service.deadlines):
 it can no longer commit, and the connections it holds are cut and discarded, so
 the thread is free at once and no hung connection goes back to the pool; what
-the client hears (503) is then the truth: nothing was changed. A call that
-misses its deadline, or fails to reach the
+the client hears (503) is then the truth: nothing was changed. Only a COMMIT
+already sent when the time passes is waited for, up to `COMMIT_GRACE_S` more,
+because its outcome is the database's to tell: a live database answers it in
+milliseconds, so the client hears what happened; a silent one leaves the
+outcome unknown, and the 503 says so (the Idempotency-Key makes the retry safe).
+A call that misses its deadline, or fails to reach the
 database, opens the breaker for `cooldown_s`: calls in that time answer
 Unavailable (503) at once, without queueing behind threads that are still
 waiting on the database. A call is refused at once, too, when every thread is
@@ -26,13 +30,14 @@ from concurrent.futures import Future
 from typing import Any, TypeVar
 
 from errors import Unavailable
-from service.deadlines import Deadline, deadline
+from service.deadlines import NOT_CHANGED, Deadline, aborted_message, deadline
 
 T = TypeVar("T")
 WORKERS = 4
 DEADLINE_S = 5.0
 LONG_DEADLINE_S = 120.0  # publishing thousands of airings, queueing thousands of jobs
 COOLDOWN_S = 10.0
+COMMIT_GRACE_S = 5.0  # a COMMIT in flight when the deadline passes: time to hear its outcome
 
 
 class Database:
@@ -94,14 +99,22 @@ class Database:
 
         done: Future[T] = Future()
         self._jobs.put((call, done))
+        answer = asyncio.wrap_future(done)
         try:
-            result = await asyncio.wait_for(asyncio.wrap_future(done), seconds)
+            try:
+                result = await asyncio.wait_for(asyncio.shield(answer), seconds)
+            except TimeoutError:
+                if not limit.committing:
+                    raise
+                result = await asyncio.wait_for(asyncio.shield(answer), COMMIT_GRACE_S)
         except TimeoutError:
+            answer.cancel()  # what the thread still reports is of no one's interest now
             limit.abort()  # it will never commit; its connections are cut and discarded
             self._trip(f"no answer within {seconds:g} s")
-            raise Unavailable(
-                "the catalogue is not answering; nothing was changed; try again shortly"
-            ) from None
+            said = aborted_message(limit)
+            if said == NOT_CHANGED:
+                said += "; try again shortly"
+            raise Unavailable(f"the catalogue is not answering; {said}") from None
         except Unavailable as exc:
             self._trip(str(exc))
             raise
