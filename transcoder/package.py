@@ -63,13 +63,22 @@ class PackageResult:
     checksum: str
 
 
+MEDIA_REVISION = 1
+"""How a package's media is made, in its checksum, so that a package made the older
+way is made again by the next `transcode`, like one of a changed recording (this is
+not the package.json format, `catalog.hls.FORMAT`). 1: a lesson lasts whole tiles with
+its sound lined up (`transcoder.ladder.TILE_S`), so the live timeline follows it with
+no audio overlapping; packages from before had no revision and were not padded."""
+
+
 def source_checksum(paths: list[Path], options: TranscodeOptions, source_height: int) -> str:
-    """SHA-256 over the sources' bytes and the options: equal means nothing to redo.
+    """SHA-256 over the sources' bytes, the options and the media revision: equal means
+    nothing to redo.
 
     The ladder counts as the rungs the source really gets (a 480p source gets
     the same package whether 720 was asked for or not), hence its height."""
     effective = [r.height for r in rungs_for(source_height, options.ladder)]
-    settings = {**options.to_json(), "ladder": effective}
+    settings = {**options.to_json(), "ladder": effective, "media": MEDIA_REVISION}
     digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode())
     for path in paths:
         hash_file(digest, path)

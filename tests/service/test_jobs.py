@@ -13,7 +13,7 @@ from catalog.models import HlsPackage, JobState, Lesson, LessonStatus, Transcode
 from catalog.problem_io import import_problem
 from service.jobs import run_lessons
 from service.workspace import Workspace
-from transcoder import TranscodeOptions
+from transcoder import TranscodeOptions, package
 
 pytestmark = pytest.mark.slow
 OPTIONS = TranscodeOptions(preset="ultrafast", ladder=(234,))
@@ -91,3 +91,18 @@ def test_jobs_record_success_failure_and_resume(loaded):
     assert jobs["bad"][:2] == (JobState.failed, 2)
     with catalog.session() as session:
         assert len(session.scalars(select(TranscodeJob)).all()) == 3  # good: 2 done, bad: 1
+
+
+def test_a_package_made_the_older_way_is_made_again(loaded, monkeypatch):
+    catalog, data = loaded
+    workspace = Workspace.over(data, catalog)
+    (first,) = run_lessons(workspace, ["good"], OPTIONS)
+    assert first.ok
+    assert not first.skipped
+    (again,) = run_lessons(workspace, ["good"], OPTIONS)
+    assert again.skipped  # same recording, options and media revision: nothing to redo
+    # A new way of making the media (as when packages became whole tiles): stale.
+    monkeypatch.setattr(package, "MEDIA_REVISION", package.MEDIA_REVISION + 1)
+    (redone,) = run_lessons(workspace, ["good"], OPTIONS)
+    assert redone.ok
+    assert not redone.skipped
