@@ -27,7 +27,8 @@ from pathlib import Path
 
 from catalog.retime import earliest, retime
 from catalog.transport import CLOCK, loop_counts, shift
-from streaming.live import LEAD_TICKS, LiveSegment, clock_offset, pick_rung
+from streaming.blocks import pick_rung
+from streaming.live import LEAD_TICKS, LiveSegment, clock_offset
 from streaming.recent import Recent, cache_bytes
 from streaming.snapshot import Package
 
