@@ -6,10 +6,13 @@ began). At the year's last day it times, as medians over `--repeat` calls:
 
 - the server's path: one `Timeline` per snapshot and channel (built once, timed
   apart), then a 36 s live window, a 6-hour catch-up playlist from a week back,
-  and `find` for a segment of a week back and one of now;
+  and `find` for a segment of a week back and one of now; and the 6-hour catch-up
+  again on the same year where one lesson got its first package only three days
+  ago (aired as the slate until then): a replay from before that instant walks
+  from that lesson's first airing, as every call did before the index;
 - the baseline, in the same run: the walk from the epoch that every call made
   before the index (the reference kept in tests/streaming/test_live_index.py), for
-  the same four answers, which must be equal.
+  the same answers, which must be equal.
 
     python bench/live_index.py [--repeat 20]
 """
@@ -111,6 +114,18 @@ def main() -> None:
             lambda: reference_locate(airings, lessons, slate, "480p", newest, now, None),
         ),
     }
+    # One lesson first packaged three days ago though it aired all year (as the slate
+    # until then): a replay from before that instant must walk from its first airing.
+    late = dict(lessons)
+    first = lessons["l3"]
+    late["l3"] = _package("/vod/l3/late", [6.0] * 250, (now - timedelta(days=3)).timestamp())
+    assert first is not late["l3"]
+    late_timeline = Timeline(airings, late, slate)
+    end = week + timedelta(seconds=span)
+    asked["catchup_6h_week_back_package_3_days_old"] = (
+        lambda: shaped(live.window(late_timeline, "480p", end, span)),
+        lambda: reference_window(airings, late, slate, "480p", end, span, None),
+    )
     figures: dict[str, object] = {
         "airings": len(airings),
         "timeline_built_ms": round(made_ms, 2),
