@@ -102,6 +102,8 @@ class Timeline:
     ) -> None:
         self.slate = slate
         self.step = slate.reference[0].duration
+        self._given = (list(airings), dict(next_slates or {}))
+        self._used = {a.lesson_id: packages.get(a.lesson_id) for a in airings}
         # The airings with a package (the others play nothing, whenever asked about), in
         # time order (as a snapshot keeps them already: sorting them costs one pass).
         self._airings = sorted(
@@ -114,6 +116,25 @@ class Timeline:
         self._marks: list[_Mark] = []
         self._formats: dict[str, list[Format]] = {}
         self._eras: dict[str, list[int]] = {}
+
+    def serves(
+        self,
+        airings: Sequence[AiringView],
+        packages: Mapping[str, Package],
+        slate: Package,
+        next_slates: Mapping[str, Package] | None = None,
+    ) -> bool:
+        """Whether this timeline is the one of these inputs (the same airings, and the
+        very same package objects for them, slate and next slates), so that a reloaded
+        snapshot that changed nothing of the channel keeps its index."""
+        given, nexts = self._given
+        return (
+            slate is self.slate
+            and all(packages.get(lesson) is used for lesson, used in self._used.items())
+            and nexts.keys() == (next_slates or {}).keys()
+            and all((next_slates or {})[key] is made for key, made in nexts.items())
+            and given == list(airings)
+        )
 
     def _gap_slate(self, following: AiringView | None) -> Package:
         if following is None or not self._next_slates:

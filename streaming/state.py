@@ -99,20 +99,21 @@ class State:
     failures: Failures = field(default_factory=Failures)  # failed authentications by address
 
     def timeline(self, snapshot: Snapshot, channel_id: str) -> Timeline | None:
-        """The channel's timeline in `snapshot`, indexed once per snapshot and channel
-        (None: no such channel, or it has no slate)."""
+        """The channel's timeline in `snapshot`, indexed once per snapshot and channel,
+        and kept across reloads that change nothing of the channel (None: no such
+        channel, or it has no slate)."""
         kept = self.timelines.get(channel_id)
         if kept is not None and kept[0] is snapshot:
             return kept[1]
         slate = snapshot.slates.get(channel_id)
         if slate is None:
             return None
-        made = Timeline(
-            snapshot.airings_of(channel_id),
-            snapshot.packages,
-            slate,
-            snapshot.next_slates.get(channel_id),
-        )
+        airings = snapshot.airings_of(channel_id)
+        nexts = snapshot.next_slates.get(channel_id)
+        if kept is not None and kept[1].serves(airings, snapshot.packages, slate, nexts):
+            made = kept[1]  # a reload that changed nothing of this channel (every few s)
+        else:
+            made = Timeline(airings, snapshot.packages, slate, nexts)
         self.timelines[channel_id] = (snapshot, made)
         return made
 

@@ -194,3 +194,18 @@ def test_the_index_answers_as_a_walk_from_the_epoch(seed):
             assert found == reference_locate(
                 airings, packages, slate, "480p", sequence, now, next_slates
             ), (now, sequence)
+
+
+def test_a_timeline_serves_only_the_inputs_it_was_built_from():
+    airings, packages, slate, next_slates, _ = schedule(3)
+    timeline = Timeline(airings, packages, slate, next_slates)
+    assert timeline.serves(list(airings), dict(packages), slate, dict(next_slates))
+    changed = dict(packages)
+    lesson = airings[0].lesson_id
+    changed[lesson] = package("/vod/new", [6.0], None, FULL)
+    assert not timeline.serves(airings, changed, slate, next_slates)
+    assert not timeline.serves(airings[:-1], packages, slate, next_slates)
+    moved = [replace(airings[0], start=airings[0].start + timedelta(seconds=1)), *airings[1:]]
+    assert not timeline.serves(moved, packages, slate, next_slates)
+    assert not timeline.serves(airings, packages, package("/slate/d", [1.92] * 5, None, FULL))
+    assert not timeline.serves(airings, packages, slate, {})
