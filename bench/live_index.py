@@ -8,8 +8,8 @@ began). At the year's last day it times, as medians over `--repeat` calls:
   apart), then a 36 s live window, a 6-hour catch-up playlist from a week back,
   and `find` for a segment of a week back and one of now; and the 6-hour catch-up
   again on the same year where one lesson got its first package only three days
-  ago (aired as the slate until then): a replay from before that instant walks
-  from that lesson's first airing, as every call did before the index;
+  ago (aired as the slate until then): a replay from before that instant has an
+  index of its own (built by its first call, then kept);
 - the baseline, in the same run: the walk from the epoch that every call made
   before the index (the reference kept in tests/streaming/test_live_index.py), for
   the same answers, which must be equal.
@@ -115,7 +115,7 @@ def main() -> None:
         ),
     }
     # One lesson first packaged three days ago though it aired all year (as the slate
-    # until then): a replay from before that instant must walk from its first airing.
+    # until then): a replay from before that instant sees another timeline.
     late = dict(lessons)
     first = lessons["l3"]
     late["l3"] = _package("/vod/l3/late", [6.0] * 250, (now - timedelta(days=3)).timestamp())

@@ -11,20 +11,20 @@ segment is found by bisection.
 What an airing plays can depend on the instant asked about
 (`Package.aired`): a package first published after its airing began plays
 there until its publication instant is reached, and the slate from then on.
-So each processed airing carries the instant from which its part of the walk
-holds for good (its start, or that publication), and the index only ever
-holds the prefix whose instants have all passed for the instant asked about:
-a query bisects for the longest such prefix and walks the few airings after
-it exactly as the timeline always did. The answer is therefore the same pure
-function of schedule and instant as a walk from the epoch.
+So the airings' answers are fixed between two such publications: the index
+is kept per span between them that has been asked about (the present's one
+nearly always; a replay from before a late publication has its own), and
+within a span the answer is the same pure function of schedule and instant
+as a walk from the epoch.
 """
 
 from __future__ import annotations
 
 import math
 from bisect import bisect_right
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from catalog.hls import rung_height
@@ -49,15 +49,35 @@ class Block:
     airing: AiringView | None
 
 
+REGIMES = 8
+"""How many spans between late publications keep an index at once (the least recently
+asked about is dropped)."""
+
+
 @dataclass(frozen=True)
 class _Mark:
-    """The walk's state after an airing: holds for every instant from `since` on."""
+    """The walk's state after an airing that began at `start`."""
 
-    since: float  # seconds since 1970, compared as Package.aired compares
+    start: datetime
     following: int  # the position in the airings of the next one to walk
     blocks: int  # how many blocks of the index precede it
     cursor: datetime
     sequence: int
+
+
+ORIGIN = _Mark(EPOCH, 0, 0, EPOCH, 0)
+
+
+@dataclass
+class _Index:
+    """The walk for the instants at which the late packages published by `published`
+    (seconds since 1970), and no others, are out."""
+
+    published: float
+    blocks: list[Block] = field(default_factory=list)
+    marks: list[_Mark] = field(default_factory=list)
+    formats: dict[str, list[Format]] = field(default_factory=dict)
+    eras: dict[str, list[int]] = field(default_factory=dict)
 
 
 def pick_rung(package: Package, rung: str) -> str:
@@ -80,14 +100,12 @@ def block_format(package: Package, rung: str) -> Format:
     return (name, played.codecs, played.resolution) if played is not None else (name, "", None)
 
 
-def _settled(current: Package, start: datetime) -> tuple[float, Package | None]:
-    """From when (seconds since 1970) an airing's `Package.aired` answer holds for good,
-    and that answer."""
+def _late(current: Package, start: datetime) -> float | None:
+    """When the package was first published (seconds since 1970), if only after the
+    airing that began at `start` (`Package.aired`)."""
     first = current.earlier[0] if current.earlier else current
     published = first.manifest.published_at
-    if published is not None and published > start.timestamp():
-        return published, None
-    return start.timestamp(), current.at(start)
+    return published if published is not None and published > start.timestamp() else None
 
 
 class Timeline:
@@ -112,10 +130,11 @@ class Timeline:
         )
         self._next_slates = next_slates
         self._shape = [s.duration for s in slate.reference]
-        self._blocks: list[Block] = []
-        self._marks: list[_Mark] = []
-        self._formats: dict[str, list[Format]] = {}
-        self._eras: dict[str, list[int]] = {}
+        # Every instant at which a late package comes out: the spans between them.
+        self._late = sorted(
+            {p for a, current in self._airings if (p := _late(current, a.start)) is not None}
+        )
+        self._indexes: OrderedDict[int, _Index] = OrderedDict()
 
     def serves(
         self,
@@ -167,47 +186,52 @@ class Timeline:
         into.append(Block(cursor, cursor + package.span, sequence, count, package, airing))
         return cursor + package.span, sequence + count
 
-    def _extend(self, now: float) -> None:
-        """Walk on while every airing walked holds for good at `now`."""
-        last = self._marks[-1] if self._marks else _Mark(-math.inf, 0, 0, EPOCH, 0)
-        since, position, cursor, sequence = last.since, last.following, last.cursor, last.sequence
+    def _index(self, now: datetime) -> _Index:
+        """The index of the span `now` lies in, walked on to `now`."""
+        span = bisect_right(self._late, now.timestamp())
+        index = self._indexes.get(span)
+        if index is None:
+            index = _Index(self._late[span - 1] if span else -math.inf)
+            self._indexes[span] = index
+            if len(self._indexes) > REGIMES:
+                self._indexes.popitem(last=False)
+        self._indexes.move_to_end(span)
+        last = index.marks[-1] if index.marks else ORIGIN
+        position, cursor, sequence = last.following, last.cursor, last.sequence
         while position < len(self._airings):
             airing, current = self._airings[position]
-            holds, package = _settled(current, airing.start)
-            if max(since, holds) > now:
-                break
-            since = max(since, holds)
-            cursor, sequence = self._advance(cursor, sequence, airing, package, self._blocks)
-            position += 1
-            self._marks.append(_Mark(since, position, len(self._blocks), cursor, sequence))
-
-    def at(self, now: datetime) -> tuple[int, list[Block]]:
-        """The timeline at `now`, as (how many of the index's blocks begin it, the blocks
-        that follow them), up to the block playing at `now`."""
-        self._extend(now.timestamp())
-        found = bisect_right(self._marks, now.timestamp(), key=lambda m: m.since)
-        mark = self._marks[found - 1] if found else _Mark(-math.inf, 0, 0, EPOCH, 0)
-        cursor, sequence = mark.cursor, mark.sequence
-        tail: list[Block] = []
-        upcoming: AiringView | None = None
-        for position in range(mark.following, len(self._airings)):
-            airing, current = self._airings[position]
             if airing.start > now:
-                upcoming = airing  # in time order: every later airing is later still
                 break
-            package = current.aired(airing.start, now)  # a re-transcode never rewrites the past
-            cursor, sequence = self._advance(cursor, sequence, airing, package, tail)
-        if cursor <= now:
-            count = math.floor((now - cursor).total_seconds() / self.step) + 1
-            end = cursor + timedelta(seconds=count * self.step)
-            tail.append(Block(cursor, end, sequence, count, self._gap_slate(upcoming), None))
-        return mark.blocks, tail
+            package = None  # a late package already out: that airing aired as the slate
+            published = _late(current, airing.start)
+            if published is None or published > index.published:
+                package = current.at(airing.start)  # a re-transcode never rewrites the past
+            cursor, sequence = self._advance(cursor, sequence, airing, package, index.blocks)
+            position += 1
+            index.marks.append(_Mark(airing.start, position, len(index.blocks), cursor, sequence))
+        return index
 
-    def _eras_of(self, rung: str, upto: int) -> tuple[list[Format], list[int]]:
+    def at(self, now: datetime) -> tuple[_Index, int, list[Block]]:
+        """The timeline at `now`: its index, how many of the index's blocks begin it,
+        and the off-air gap up to `now` after them, if any."""
+        index = self._index(now)
+        found = bisect_right(index.marks, now, key=lambda m: m.start)
+        mark = index.marks[found - 1] if found else ORIGIN
+        tail: list[Block] = []
+        if mark.cursor <= now:
+            following = mark.following
+            upcoming = self._airings[following][0] if following < len(self._airings) else None
+            count = math.floor((now - mark.cursor).total_seconds() / self.step) + 1
+            end = mark.cursor + timedelta(seconds=count * self.step)
+            gap = Block(mark.cursor, end, mark.sequence, count, self._gap_slate(upcoming), None)
+            tail.append(gap)
+        return index, mark.blocks, tail
+
+    def _eras_of(self, index: _Index, rung: str, upto: int) -> tuple[list[Format], list[int]]:
         """Each of the first `upto` index blocks' format and discontinuity era on `rung`."""
-        formats = self._formats.setdefault(rung, [])
-        eras = self._eras.setdefault(rung, [])
-        for block in self._blocks[len(formats) : upto]:
+        formats = index.formats.setdefault(rung, [])
+        eras = index.eras.setdefault(rung, [])
+        for block in index.blocks[len(formats) : upto]:
             shape = block_format(block.package, rung)
             era = eras[-1] if eras else 0
             eras.append(era + (bool(formats) and shape != formats[-1]))
@@ -217,14 +241,14 @@ class Timeline:
     def walk(self, rung: str, now: datetime, low: datetime) -> Iterator[tuple[Block, bool, int]]:
         """(block, whether its format changes, its discontinuity era on `rung`) of every
         block that ends after `low`, up to the one playing at `now`."""
-        count, tail = self.at(now)
-        formats, eras = self._eras_of(rung, count)
-        first = bisect_right(self._blocks, low, hi=count, key=lambda b: b.end)
-        for index in range(first, count):
+        index, count, tail = self.at(now)
+        formats, eras = self._eras_of(index, rung, count)
+        first = bisect_right(index.blocks, low, hi=count, key=lambda b: b.end)
+        for place in range(first, count):
             yield (
-                self._blocks[index],
-                index > 0 and formats[index] != formats[index - 1],
-                eras[index],
+                index.blocks[place],
+                place > 0 and formats[place] != formats[place - 1],
+                eras[place],
             )
         last = formats[count - 1] if count else None
         era = eras[count - 1] if count else 0
@@ -237,8 +261,9 @@ class Timeline:
 
     def holding(self, sequence: int, now: datetime) -> Block | None:
         """The block of the timeline at `now` that holds segment `sequence`."""
-        count, tail = self.at(now)
-        if count and sequence < self._blocks[count - 1].sequence + self._blocks[count - 1].count:
-            found = bisect_right(self._blocks, sequence, hi=count, key=lambda b: b.sequence)
-            return self._blocks[found - 1] if found else None
+        index, count, tail = self.at(now)
+        blocks = index.blocks
+        if count and sequence < blocks[count - 1].sequence + blocks[count - 1].count:
+            found = bisect_right(blocks, sequence, hi=count, key=lambda b: b.sequence)
+            return blocks[found - 1] if found else None
         return next((b for b in tail if b.sequence <= sequence < b.sequence + b.count), None)
