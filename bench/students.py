@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 from bench.transcode import lecture_clip  # noqa: E402
 from catalog.captions import Cue, segment_files, webvtt  # noqa: E402
 from catalog.hls import Manifest, Rendition, Segment  # noqa: E402
+from streaming.blocks import Timeline  # noqa: E402
 from streaming.catchup import Replay, replay_window  # noqa: E402
 from streaming.live import live_window, media_playlist  # noqa: E402
 from streaming.snapshot import AiringView, Package  # noqa: E402
@@ -120,7 +121,7 @@ def bench_catchup(repeat: int) -> dict[str, object]:
     replay = Replay(now - timedelta(hours=3))
 
     def catch_up() -> str:
-        made = replay_window(replay, airings, lessons, slate, "360p", now)
+        made = replay_window(replay, Timeline(airings, lessons, slate), "360p", now)
         window = made.window
         return media_playlist(
             window.segments, window.sequence, window.discontinuity, made.offset_s, made.ended

@@ -1,9 +1,11 @@
 """HLS playlists, written with the `m3u8` library (pure): a package's or a live
 channel's multivariant playlist, media playlists (VOD, live windows, replays) and
-I-frame playlists for scrubbing."""
+I-frame playlists for scrubbing. A media playlist's segment lines are written here,
+as the library writes them, since a replay lists thousands."""
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -161,14 +163,30 @@ def media_playlist(
     playlist.media_sequence = media_sequence
     playlist.discontinuity_sequence = discontinuity_sequence
     playlist.is_independent_segments = True
-    playlist.is_endlist = ended
-    for index, entry in enumerate(entries):
-        playlist.segments.append(
-            m3u8.Segment(
-                uri=entry.uri,
-                duration=round(entry.duration, 6),
-                discontinuity=entry.discontinuity and index > 0,
-                program_date_time=entry.program_date_time,
-            )
-        )
-    return str(playlist.dumps())
+    # The header from the library; the segments written here, exactly as the library
+    # writes them, since a catch-up playlist lists thousands (the library makes an
+    # object of each, at many times the cost of its line).
+    text = str(playlist.dumps())  # ends with a line break, before the (empty) segments
+    listed = "\n".join(_entry_text(entry, index > 0) for index, entry in enumerate(entries))
+    if ended:
+        listed += "\n#EXT-X-ENDLIST"
+    return text + listed + ("\n" if listed else "")
+
+
+def _entry_text(entry: Entry, later: bool) -> str:
+    """A segment's lines (without the last line break), as `m3u8.Segment.dumps` writes
+    them: a discontinuity never on the first."""
+    parts = []
+    if entry.discontinuity and later:
+        parts.append("#EXT-X-DISCONTINUITY\n")
+    if entry.program_date_time is not None:
+        instant = entry.program_date_time.isoformat(timespec="milliseconds")
+        parts.append(f"#EXT-X-PROGRAM-DATE-TIME:{instant}\n")
+    parts.append(f"#EXTINF:{_number(round(entry.duration, 6))},\n{entry.uri}")
+    return "".join(parts)
+
+
+@functools.lru_cache(maxsize=1024)
+def _number(value: float) -> str:
+    """A duration as the library writes it (durations repeat: 6 s, a slate's 1.92 s)."""
+    return str(m3u8.model.number_to_string(value))

@@ -163,35 +163,48 @@ def _read_timestamp(buffer: bytes | bytearray, at: int) -> int:
     return ((b[0] >> 1) & 0x07) << 30 | b[1] << 22 | (b[2] >> 1) << 15 | b[3] << 7 | b[4] >> 1
 
 
+def timestamp_fields(
+    data: bytes | bytearray, offset: int, timed: bool = True
+) -> tuple[int | None, tuple[int, ...]]:
+    """Where the packet at `offset` keeps its clock: the offset of its PCR (None when it
+    has none), and, when it starts a PES packet of a `timed` stream, the offsets of
+    its PTS and DTS fields."""
+    control = (data[offset + 3] >> 4) & 0x3
+    payload = offset + 4
+    pcr = None
+    if control & 0x2:
+        length = data[offset + 4]
+        if length and data[offset + 5] & 0x10:  # PCR: 33-bit base, 6 reserved, 9-bit ext
+            pcr = offset + 6
+        payload += 1 + length
+    if not timed or not data[offset + 1] & 0x40 or not control & 0x1:
+        return pcr, ()
+    if payload + 14 > offset + PACKET or data[payload : payload + 3] != b"\x00\x00\x01":
+        return pcr, ()
+    if data[payload + 3] in (0xBE, 0xBF):
+        return pcr, ()  # a padding or private stream: no timestamps
+    flags = data[payload + 7] >> 6
+    if flags == 0x3:
+        return pcr, (payload + 9, payload + 14)
+    return pcr, (payload + 9,) if flags & 0x2 else ()
+
+
+def read_pcr(buffer: bytes | bytearray, at: int) -> int:
+    """The 33-bit base of the PCR at `at`."""
+    b = buffer[at : at + 5]
+    return (b[0] << 25 | b[1] << 17 | b[2] << 9 | b[3] << 1) | (b[4] >> 7)
+
+
 def shift_packet(out: bytearray, offset: int, ticks: int, timed: bool = True) -> None:
     """Move the packet at `offset` `ticks` (90 kHz) later, in place: its PCR, and when
     it starts a PES packet of a `timed` stream, its PTS and DTS (modulo 2**33)."""
-    control = (out[offset + 3] >> 4) & 0x3
-    payload = offset + 4
-    if control & 0x2:
-        length = out[offset + 4]
-        if length and out[offset + 5] & 0x10:  # PCR: 33-bit base, 6 reserved, 9-bit ext
-            at = offset + 6
-            base = (out[at] << 25 | out[at + 1] << 17 | out[at + 2] << 9 | out[at + 3] << 1) | (
-                out[at + 4] >> 7
-            )
-            base = (base + ticks) % WRAP
-            out[at : at + 4] = (base >> 1).to_bytes(4, "big")
-            out[at + 4] = ((base & 1) << 7) | (out[at + 4] & 0x7F)
-        payload += 1 + length
-    if not timed or not out[offset + 1] & 0x40 or not control & 0x1:
-        return
-    if payload + 14 > offset + PACKET or out[payload : payload + 3] != b"\x00\x00\x01":
-        return
-    if out[payload + 3] in (0xBE, 0xBF):
-        return  # a padding or private stream: no timestamps
-    flags = out[payload + 7] >> 6
-    if flags & 0x2:
-        pts = _read_timestamp(out, payload + 9)
-        _write_timestamp(out, payload + 9, (pts + ticks) % WRAP)
-    if flags == 0x3:
-        dts = _read_timestamp(out, payload + 14)
-        _write_timestamp(out, payload + 14, (dts + ticks) % WRAP)
+    pcr, stamps = timestamp_fields(out, offset, timed)
+    if pcr is not None:
+        base = (read_pcr(out, pcr) + ticks) % WRAP
+        out[pcr : pcr + 4] = (base >> 1).to_bytes(4, "big")
+        out[pcr + 4] = ((base & 1) << 7) | (out[pcr + 4] & 0x7F)
+    for at in stamps:
+        _write_timestamp(out, at, (_read_timestamp(out, at) + ticks) % WRAP)
 
 
 def shift(data: bytes, ticks: int, counters: Mapping[int, int]) -> bytes:

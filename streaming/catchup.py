@@ -12,14 +12,15 @@ exactly those the live playlist listed when they aired.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
 from errors import BadInput, NotFound
-from streaming.live import TARGET_S, LiveWindow, live_window
-from streaming.snapshot import AiringView, Package
+from streaming.blocks import Timeline
+from streaming.live import TARGET_S, LiveWindow
+from streaming.live import window as live_window
 
 DAYS = 7
 """How many days back a channel can be replayed, unless the server is told otherwise."""
@@ -96,14 +97,7 @@ class ReplayWindow:
 
 
 def replay_window(
-    replay: Replay,
-    airings: Sequence[AiringView],
-    packages: dict[str, Package],
-    slate: Package,
-    rung: str,
-    now: datetime,
-    next_slates: Mapping[str, Package] | None = None,
-    span_s: float = SPAN_S,
+    replay: Replay, timeline: Timeline, rung: str, now: datetime, span_s: float = SPAN_S
 ) -> ReplayWindow:
     """The segments from the one airing at `replay.start` to the replay's end, or to
     the live edge when that comes first."""
@@ -111,7 +105,7 @@ def replay_window(
     if replay.end is not None:
         stop = min(stop, replay.end)
     reach = (stop - replay.start).total_seconds() + 2 * TARGET_S
-    window = live_window(airings, packages, slate, rung, stop, reach, next_slates)
+    window = live_window(timeline, rung, stop, reach)
     # Leave out what ended before the start; the new first segment's own boundary is
     # then counted in the discontinuity sequence, like every live window's first.
     segments = window.segments

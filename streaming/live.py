@@ -26,15 +26,14 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from catalog import playlists
-from catalog.hls import Rendition, rung_height
-from catalog.layout import slate_key
+from catalog.hls import Rendition
 from catalog.transport import CLOCK, WRAP
+from streaming.blocks import EPOCH, Block, Timeline, pick_rung
 from streaming.snapshot import AiringView, Package
 
-EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
 WINDOW_S = 36.0  # listed history: at least 3 target durations of 6 s
 TARGET_S = 6
 LEAD_TICKS = 126_000
@@ -57,18 +56,6 @@ class LiveSegment:
     source: str = ""  # the package's own file it plays
     origin: datetime = EPOCH  # where that package's first segment starts on the timeline
     boundary: bool = False  # a lesson or a gap begins here
-
-
-def pick_rung(package: Package, rung: str) -> str:
-    """The package's rung of that name, else the nearest lower one, else its lowest."""
-    if rung in package.rungs:
-        return rung
-    want = rung_height(rung)
-    video = sorted((r for r in package.rungs if rung_height(r)), key=rung_height, reverse=True)
-    lower = [r for r in video if rung_height(r) <= want]
-    if lower:
-        return lower[0]
-    return video[-1] if video else next(iter(package.rungs))
 
 
 def live_rungs(slate: Package, lessons: Iterable[Package]) -> tuple[Rendition, ...]:
@@ -121,76 +108,7 @@ def clock_offset(origin: datetime, base: int) -> int:
 assert CLOCK == 90_000  # clock_offset's 9/100 of a microsecond
 
 
-@dataclass(frozen=True)
-class _Block:
-    """A run of the timeline: an airing's package from its start, or a gap (airing
-    None) that loops its slate for `count` segments."""
-
-    start: datetime
-    end: datetime
-    sequence: int
-    count: int
-    package: Package
-    airing: AiringView | None
-
-
-def _blocks(
-    airings: Sequence[AiringView],
-    packages: dict[str, Package],
-    slate: Package,
-    now: datetime,
-    next_slates: Mapping[str, Package] | None,
-) -> Iterator[_Block]:
-    """The timeline's blocks from the epoch to the one playing at `now`, in order."""
-    step = slate.reference[0].duration
-    shape = [s.duration for s in slate.reference]
-
-    def gap_slate(following: AiringView | None) -> Package:
-        if following is None or not next_slates:
-            return slate
-        made = next_slates.get(slate_key(following.lesson_id, following.start))
-        if made is None or [s.duration for s in made.reference] != shape:
-            return slate  # missing, or not a slate's shape: the channel's own slate
-        return made
-
-    cursor, sequence = EPOCH, 0
-    upcoming: AiringView | None = None
-    for airing in airings:
-        current = packages.get(airing.lesson_id)
-        if current is None:
-            continue
-        if airing.start > now:
-            upcoming = upcoming or airing
-            continue
-        package = current.aired(airing.start, now)  # a re-transcode never rewrites the past
-        if package is None:
-            continue  # packaged only after it began: it aired as the slate, and stays so
-        if airing.start + timedelta(seconds=package.duration_s) <= cursor:
-            continue  # wholly overrun by what came before: skipped, as a playout would
-        begin = max(airing.start, cursor)
-        if begin > cursor:
-            count = math.ceil((begin - cursor).total_seconds() / step)
-            end = cursor + timedelta(seconds=count * step)
-            yield _Block(cursor, end, sequence, count, gap_slate(airing), None)
-            cursor, sequence = end, sequence + count
-        count = len(package.reference)
-        yield _Block(cursor, cursor + package.span, sequence, count, package, airing)
-        cursor, sequence = cursor + package.span, sequence + count
-    if cursor <= now:
-        count = math.floor((now - cursor).total_seconds() / step) + 1
-        end = cursor + timedelta(seconds=count * step)
-        yield _Block(cursor, end, sequence, count, gap_slate(upcoming), None)
-
-
-def _format(package: Package, rung: str) -> tuple[str, str, tuple[int, int] | None]:
-    """What a decoder must be told of when it changes: the rung played, its codecs and
-    picture size."""
-    name = pick_rung(package, rung)
-    played = package.manifest.rung(name)
-    return (name, played.codecs, played.resolution) if played is not None else (name, "", None)
-
-
-def _segment(block: _Block, index: int, start: datetime, rung: str, changed: bool) -> LiveSegment:
+def _segment(block: Block, index: int, start: datetime, rung: str, changed: bool) -> LiveSegment:
     """The block's `index`-th segment, starting at `start`."""
     package = block.package
     inner, origin = index, block.start
@@ -233,25 +151,24 @@ def live_window(
     window_s: float = WINDOW_S,
     next_slates: Mapping[str, Package] | None = None,
 ) -> LiveWindow:
+    """`window` of the channel's timeline built for this one call (a server keeps a
+    `Timeline` per snapshot and channel instead). `next_slates` holds slates made for
+    the airing after a gap, by slate key."""
+    return window(Timeline(airings, packages, slate, next_slates), rung, now, window_s)
+
+
+def window(timeline: Timeline, rung: str, now: datetime, window_s: float = WINDOW_S) -> LiveWindow:
     """Segments starting in (now - window_s, now], with the media and discontinuity
     sequence numbers of the first of them, and the instant the list next changes
-    (so a server or a CDN may reuse it until then). `next_slates` holds slates made
-    for the airing after a gap, by slate key."""
-    step = slate.reference[0].duration
+    (so a server or a CDN may reuse it until then)."""
+    step = timeline.step
     low = now - timedelta(seconds=window_s)
     listed: list[LiveSegment] = []
     eras: list[int] = []  # each listed segment's discontinuity sequence number
-    era = 0
-    last: tuple[str, str, tuple[int, int] | None] | None = None
     following: datetime | None = None  # the first segment start after now
     cursor = EPOCH
-    for block in _blocks(airings, packages, slate, now, next_slates):
-        shape = _format(block.package, rung)
-        changed = last is not None and shape != last
-        last, cursor = shape, block.end
-        era += changed
-        if block.end <= low:
-            continue  # wholly before the window: counted, not walked
+    for block, changed, era in timeline.walk(rung, now, low):
+        cursor = block.end
         if block.airing is None:
             skip = 0
             if block.start < low:  # only the part of a gap that can reach the window
@@ -274,7 +191,7 @@ def live_window(
     return LiveWindow(listed, listed[0].sequence if listed else 0, eras[0] if eras else 0, until)
 
 
-def _lesson_starts(block: _Block) -> Iterator[tuple[int, datetime]]:
+def _lesson_starts(block: Block) -> Iterator[tuple[int, datetime]]:
     cursor = block.start
     for index, segment in enumerate(block.package.reference):
         yield index, cursor
@@ -290,19 +207,22 @@ def locate(
     now: datetime,
     next_slates: Mapping[str, Package] | None = None,
 ) -> LiveSegment | None:
+    """`find` on the channel's timeline built for this one call."""
+    return find(Timeline(airings, packages, slate, next_slates), rung, sequence, now)
+
+
+def find(timeline: Timeline, rung: str, sequence: int, now: datetime) -> LiveSegment | None:
     """The segment numbered `sequence` on the channel's timeline, as the playlists list
     it; None when it has not begun by `now`."""
-    step = slate.reference[0].duration
-    for block in _blocks(airings, packages, slate, now, next_slates):
-        if not block.sequence <= sequence < block.sequence + block.count:
-            continue
-        index = sequence - block.sequence
-        if block.airing is None:
-            start = block.start + timedelta(seconds=index * step)
-        else:
-            start = next(s for i, s in _lesson_starts(block) if i == index)
-        return _segment(block, index, start, rung, False) if start <= now else None
-    return None
+    block = timeline.holding(sequence, now)
+    if block is None:
+        return None
+    index = sequence - block.sequence
+    if block.airing is None:
+        start = block.start + timedelta(seconds=index * timeline.step)
+    else:
+        start = next(s for i, s in _lesson_starts(block) if i == index)
+    return _segment(block, index, start, rung, False) if start <= now else None
 
 
 def media_playlist(

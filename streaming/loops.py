@@ -25,9 +25,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from catalog.retime import earliest, retime
+from catalog.retime import Retimer, earliest, retimer
 from catalog.transport import CLOCK, loop_counts, shift
-from streaming.live import LEAD_TICKS, LiveSegment, clock_offset, pick_rung
+from streaming.blocks import pick_rung
+from streaming.live import LEAD_TICKS, LiveSegment, clock_offset
 from streaming.recent import Recent, cache_bytes
 from streaming.snapshot import Package
 
@@ -43,6 +44,11 @@ class Loops:
         )
         self._counts: Recent[tuple[Path, str, str], dict[int, int]] = Recent(capacity)
         self._bases: Recent[tuple[Path, str, str], int] = Recent(capacity)
+        # A package file's packets made ready to be moved (`catalog.retime.Retimer`): a
+        # segment that plays in many airings (re-runs, the slate) is analysed once.
+        self._retimers: Recent[tuple[Path, str, str, str], Retimer] = Recent(
+            capacity, cache_bytes(), lambda made: made.size
+        )
         self._located: Recent[tuple[str, str, int], tuple[object, LiveSegment]] = Recent(1024)
 
     def located(
@@ -73,7 +79,11 @@ class Loops:
         key = (package.directory, package.manifest.version, name, uri, ticks)
         cached = self._segments.get(key)
         if cached is None:
-            cached = retime(_file(package, name, uri).read_bytes(), ticks)
+            made = self._retimers.get(key[:4])
+            if made is None:
+                made = retimer(_file(package, name, uri).read_bytes())
+                self._retimers[key[:4]] = made
+            cached = made.moved(ticks)
             self._segments[key] = cached
         return cached
 

@@ -137,27 +137,22 @@ async def _timeline(
     """
     state = request.app[STATE]
     snapshot = await state.snapshot()
-    slate_package = snapshot.slates.get(channel_id)
-    if slate_package is None or (rung is not None and rung not in slate_package.rungs):
+    timeline = state.timeline(snapshot, channel_id)
+    if timeline is None or (rung is not None and rung not in timeline.slate.rungs):
         raise web.HTTPNotFound(text="no such channel or rung")
     if language is not None and language not in captions.LANGUAGES:
         raise web.HTTPNotFound(text="no captions in that language")
-    timing = rung or next(iter(slate_package.rungs))  # captions follow any rung's timing
+    timing = rung or next(iter(timeline.slate.rungs))  # captions follow any rung's timing
     now = state.clock()
     replay = replay_asked(request, now)
     key = (channel_id, rung or f"captions/{language}", replay)
     cached = state.live_cache.get(key)
     if cached is None or cached.snapshot is not snapshot or not cached.since <= now < cached.until:
-        airings, slates = snapshot.airings_of(channel_id), snapshot.next_slates.get(channel_id)
         offset_s, ended = None, False
         if replay is None:
-            window = live.live_window(
-                airings, snapshot.packages, slate_package, timing, now, next_slates=slates
-            )
+            window = live.window(timeline, timing, now)
         else:
-            made = catchup.replay_window(
-                replay, airings, snapshot.packages, slate_package, timing, now, slates
-            )
+            made = catchup.replay_window(replay, timeline, timing, now)
             window, offset_s, ended = made.window, made.offset_s, made.ended
         segments = window.segments
         if language is not None:

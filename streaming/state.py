@@ -16,6 +16,7 @@ from aiohttp import web
 from service import Catalog, Workspace
 from streaming.assets import Asset, asset_urls
 from streaming.auth import Failures, Tokens
+from streaming.blocks import Timeline
 from streaming.catchup import DAYS
 from streaming.database import Database
 from streaming.delivery import compressed
@@ -91,9 +92,30 @@ class State:
     live_cache: PlaylistCache = field(default_factory=playlist_cache)
     catchup_days: int = DAYS  # how far back a channel can be replayed
     loops: Loops = field(default_factory=Loops)  # later passes of slate loops
+    # Each channel's indexed timeline, with the snapshot it was built from.
+    timelines: dict[str, tuple[Snapshot, Timeline]] = field(default_factory=dict)
     database: Database = field(default_factory=Database)  # the only way to the catalogue
     tokens: Tokens = field(default_factory=Tokens)  # producers' tokens, from memory
     failures: Failures = field(default_factory=Failures)  # failed authentications by address
+
+    def timeline(self, snapshot: Snapshot, channel_id: str) -> Timeline | None:
+        """The channel's timeline in `snapshot`, indexed once per snapshot and channel,
+        and kept across reloads that change nothing of the channel (None: no such
+        channel, or it has no slate)."""
+        kept = self.timelines.get(channel_id)
+        if kept is not None and kept[0] is snapshot:
+            return kept[1]
+        slate = snapshot.slates.get(channel_id)
+        if slate is None:
+            return None
+        airings = snapshot.airings_of(channel_id)
+        nexts = snapshot.next_slates.get(channel_id)
+        if kept is not None and kept[1].serves(airings, snapshot.packages, slate, nexts):
+            made = kept[1]  # a reload that changed nothing of this channel (every few s)
+        else:
+            made = Timeline(airings, snapshot.packages, slate, nexts)
+        self.timelines[channel_id] = (snapshot, made)
+        return made
 
     @cached_property
     def asset_urls(self) -> dict[str, str]:

@@ -2,7 +2,7 @@
 
 A live or catch-up playlist lists each segment by its sequence number beside the
 rung's playlist; this answers it with the package's segment retimed onto the
-channel's clock (`streaming.live.locate`, `streaming.loops.Loops.retimed`).
+channel's clock (`streaming.live.find`, `streaming.loops.Loops.retimed`).
 The URL names the same bytes forever, on every replica, so it is immutable for
 caches; a segment not aired yet, or older than the catch-up window, is 404.
 """
@@ -26,22 +26,14 @@ async def live_segment(request: web.Request) -> web.Response:
     state = request.app[STATE]
     snapshot = await state.snapshot()
     channel_id, rung = request.match_info["channel"], request.match_info["rung"]
-    slate = snapshot.slates.get(channel_id)
-    if slate is None or rung not in slate.rungs:
+    timeline = state.timeline(snapshot, channel_id)
+    if timeline is None or rung not in timeline.slate.rungs:
         raise web.HTTPNotFound(text="no such channel or rung")
     now = state.clock()
     sequence = int(request.match_info["sequence"])
     segment = state.loops.located(snapshot, channel_id, rung, sequence)
     if segment is None:
-        segment = live.locate(
-            snapshot.airings_of(channel_id),
-            snapshot.packages,
-            slate,
-            rung,
-            sequence,
-            now,
-            snapshot.next_slates.get(channel_id),
-        )
+        segment = live.find(timeline, rung, sequence, now)
         if segment is not None:
             state.loops.remember(snapshot, channel_id, rung, segment)
     if segment is None:

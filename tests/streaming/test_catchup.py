@@ -9,13 +9,14 @@ import m3u8
 import pytest
 
 from errors import SabaqError
+from streaming.blocks import Timeline
 from streaming.catchup import Replay, parse_replay, replay_window
 from streaming.live import live_window, media_playlist
 from tests.streaming.test_live import AIRINGS, LESSONS, SLATE, T0
 
 
 def replay_text(replay: Replay, now: datetime, span_s: float = 6 * 3600) -> str:
-    made = replay_window(replay, AIRINGS, LESSONS, SLATE, "480p", now, span_s=span_s)
+    made = replay_window(replay, Timeline(AIRINGS, LESSONS, SLATE), "480p", now, span_s=span_s)
     window = made.window
     return media_playlist(
         by_source(window.segments), window.sequence, window.discontinuity, made.offset_s, made.ended
@@ -103,7 +104,7 @@ def test_an_asked_for_end_finishes_the_playlist_once_aired():
 
 def test_a_long_replay_stops_at_its_span():
     made = replay_window(
-        Replay(T0), AIRINGS, LESSONS, SLATE, "480p", T0 + timedelta(days=2), span_s=600
+        Replay(T0), Timeline(AIRINGS, LESSONS, SLATE), "480p", T0 + timedelta(days=2), span_s=600
     )
     assert made.ended
     listed = sum(s.duration for s in made.window.segments)

@@ -12,7 +12,8 @@ import pytest
 
 from catalog.hls import Manifest, Rendition, Segment
 from catalog.layout import slate_key
-from streaming.live import EPOCH, live_rungs, live_window, media_playlist, pick_rung
+from streaming.blocks import EPOCH, pick_rung
+from streaming.live import live_rungs, live_window, media_playlist
 from streaming.snapshot import AiringView, Package
 
 T0 = datetime(2026, 9, 1, 4, 0, tzinfo=UTC)  # 09:00 in Almaty
