@@ -29,7 +29,7 @@ from datetime import UTC, datetime, timedelta
 
 from catalog.hls import rung_height
 from catalog.layout import slate_key
-from streaming.snapshot import AiringView, Package
+from streaming.snapshot import AiringView, Package, decided_at
 
 EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
 
@@ -105,7 +105,8 @@ def _late(current: Package, start: datetime) -> float | None:
     airing that began at `start` (`Package.aired`)."""
     first = current.earlier[0] if current.earlier else current
     published = first.manifest.published_at
-    return published if published is not None and published > start.timestamp() else None
+    late = published is not None and published > decided_at(start).timestamp()
+    return published if late else None
 
 
 class Timeline:
@@ -205,7 +206,7 @@ class Timeline:
             package = None  # a late package already out: that airing aired as the slate
             published = _late(current, airing.start)
             if published is None or published > index.published:
-                package = current.at(airing.start)  # a re-transcode never rewrites the past
+                package = current.at(decided_at(airing.start))  # never rewrites the past
             cursor, sequence = self._advance(cursor, sequence, airing, package, index.blocks)
             position += 1
             index.marks.append(_Mark(airing.start, position, len(index.blocks), cursor, sequence))

@@ -30,6 +30,21 @@ from service.published import AiringView, ChannelView, LessonView, read_publishe
 __all__ = ["AiringView", "ChannelView", "LessonView", "Package", "Snapshot", "load_snapshot"]
 
 
+SETTLE_S = 30.0
+"""How long before an airing begins a package version must have been published to play
+it. Replicas reload their snapshots every few seconds (`refresh_s`): a version published
+just before an airing could be known to one replica and not yet to another, and one
+segment URL of the live timeline would then name other bytes on each (and in a cache
+in front of them). With this margin every replica that is up to date within it
+decides alike; a package published later plays from the lesson's next airing."""
+
+
+def decided_at(start: datetime) -> datetime:
+    """The instant whose published versions decide what an airing beginning at `start`
+    plays."""
+    return start - timedelta(seconds=SETTLE_S)
+
+
 @dataclass(frozen=True)
 class Package:
     """An HLS package on disk (a lesson's or a slate), as the server serves and stitches it."""
@@ -74,15 +89,16 @@ class Package:
 
     def aired(self, start: datetime, now: datetime) -> Package | None:
         """The version an airing that began at `start` plays, seen at `now`: the one
-        current at its start; None when the first version came only after the airing
-        began (it aired as the slate, and a late package must not rewrite that past).
-        A first version stamped after `now` (a clock behind the packager's, as in
+        current `SETTLE_S` before its start; None when the first version came only
+        after that (it aired as the slate, and a late package must not rewrite that
+        past). A first version stamped after `now` (a clock behind the packager's, as in
         replays of old schedules) stands for all time before it."""
         first = self.earlier[0] if self.earlier else self
         published = first.manifest.published_at
-        if published is not None and now.timestamp() >= published > start.timestamp():
+        decided = decided_at(start)
+        if published is not None and now.timestamp() >= published > decided.timestamp():
             return None
-        return self.at(start)
+        return self.at(decided)
 
 
 @dataclass

@@ -14,7 +14,7 @@ from catalog.hls import Manifest, Rendition, Segment
 from catalog.layout import slate_key
 from streaming.blocks import EPOCH, pick_rung
 from streaming.live import live_rungs, live_window, media_playlist
-from streaming.snapshot import AiringView, Package
+from streaming.snapshot import SETTLE_S, AiringView, Package
 
 T0 = datetime(2026, 9, 1, 4, 0, tzinfo=UTC)  # 09:00 in Almaty
 
@@ -302,3 +302,37 @@ def test_a_lesson_retranscoded_mid_airing_keeps_the_live_count():
     # a package with no recorded instant is the only version there ever was
     assert LESSONS["a"].at(T0) is LESSONS["a"]
     assert new.at(T0 - timedelta(days=9)) is old  # the first version stands for all before
+
+
+@pytest.mark.parametrize("before_s", [5, SETTLE_S - 1])
+def test_replicas_that_differ_on_a_package_published_just_before_its_airing_agree(before_s):
+    """Lesson "a" is first published `before_s` before its airing: one replica's snapshot
+    (reloaded every few seconds) has it when the airing begins, another's not yet. Both
+    must list the same segments under the same URLs, so a cache in front of them never
+    holds other bytes under a URL than its playlist meant: the airing plays the slate
+    on both, and the lesson's next airing plays the lesson."""
+    fresh = replace(
+        LESSONS["a"],
+        manifest=replace(LESSONS["a"].manifest, published_at=T0.timestamp() - before_s),
+    )
+    airings = [*AIRINGS, AiringView("a", "c", T0 + timedelta(hours=2), T0 + timedelta(hours=3))]
+    knows = {**LESSONS, "a": fresh}
+    lags = {k: v for k, v in LESSONS.items() if k != "a"}
+    for seconds in (1, 20, 59, 75):
+        instant = T0 + timedelta(seconds=seconds)
+        seen = live_segments(airings, knows, SLATE, "480p", instant)
+        assert seen == live_segments(airings, lags, SLATE, "480p", instant)
+        assert all(segment.airing is None or segment.airing.lesson_id != "a" for segment in seen[0])
+    later = live_window(airings, knows, SLATE, "480p", T0 + timedelta(hours=2, seconds=13))
+    assert later.segments[-1].source == "/vod/a/480p/seg_00002.ts"
+
+
+def test_a_package_published_in_good_time_plays_its_airing():
+    early = replace(
+        LESSONS["a"],
+        manifest=replace(LESSONS["a"].manifest, published_at=T0.timestamp() - SETTLE_S),
+    )
+    window = live_window(
+        AIRINGS, {**LESSONS, "a": early}, SLATE, "480p", T0 + timedelta(seconds=13)
+    )
+    assert window.segments[-1].source == "/vod/a/480p/seg_00002.ts"
