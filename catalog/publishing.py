@@ -25,6 +25,15 @@ KEEP_OLD_S = 3600.0
 began with it plays it to the end): longer than any live window (36 s) or playlist
 cache (60 s), and than a viewer who paused a lesson is likely to wait."""
 
+SETTLE_S = 15.0
+"""How long before an airing begins a package version must have been published to play
+it (`streaming.snapshot.decided_at`). Server replicas reload their snapshots every few
+seconds (5 by default): a version published just before an airing could be known to one
+replica and not yet to another, and one segment URL of the live timeline would then name
+other bytes on each (and in a cache in front of them). With this margin every replica
+whose snapshot is never older than `SETTLE_S` decides alike; a package published later
+plays from the lesson's next airing."""
+
 
 def _length(directory: Path) -> float:
     """How long the package version in `directory` plays (0 when it cannot be read): an

@@ -16,8 +16,10 @@ from zoneinfo import ZoneInfo
 
 from catalog import Catalog
 from catalog.files import write_atomic
+from catalog.hls import read_manifest
 from catalog.models import Lesson
 from catalog.problem_io import import_problem
+from catalog.publishing import SETTLE_S
 from catalog.schedules import published_version
 from errors import MediaError
 from scheduler import SolveOptions, parse_problem
@@ -116,8 +118,10 @@ def build(
     if not made:
         on_step(f"{len(outcomes)} packages current, none to transcode")
     _fit_to_packages(catalog, problem)
-    # The windows open now, when the packages are ready, so the first lessons air at once.
-    ready = datetime.now(zone).replace(microsecond=0)
+    # The windows open when the packages are ready, so the first lessons air at once: now,
+    # or as soon as the newest package may play an airing (catalog.publishing.SETTLE_S).
+    ready = max(datetime.now(zone), _playable_from(workspace, problem, zone))
+    ready = ready.replace(microsecond=0) + timedelta(seconds=1 if ready.microsecond else 0)
     problem = {**demo_problem(ready, count, duration), "lessons": problem["lessons"]}
     problem["break_s"] = 0  # back to back: a channel is never off air between lessons
     write_atomic(problem_path, json.dumps(problem, ensure_ascii=False, indent=2))
@@ -146,6 +150,10 @@ def build(
         f"slates: {slate_made.made} made, {slate_made.planned - slate_made.made} current "
         f"in {time.monotonic() - began:.1f} s"
     )
+    wait = (ready - datetime.now(zone)).total_seconds()
+    if wait > 0:  # a package made a moment ago plays from `ready`: on air when we return
+        on_step(f"on air at {ready:%H:%M:%S}, when the newest package may play")
+        time.sleep(wait)
     ids = [x["id"] for x in problem["lessons"]]
     return Demo(
         len(outcomes),
@@ -196,6 +204,16 @@ def _package(
 
     with ThreadPoolExecutor(max_workers=JOBS) as pool:
         return list(pool.map(one, range(len(lessons))))
+
+
+def _playable_from(workspace: Workspace, problem: dict[str, Any], zone: ZoneInfo) -> datetime:
+    """The first instant at which an airing may begin and play every lesson's package
+    (published at least `SETTLE_S` before)."""
+    newest = 0.0
+    for lesson in problem["lessons"]:
+        published = read_manifest(workspace.layout.package(lesson["id"])).published_at
+        newest = max(newest, published or 0.0)
+    return datetime.fromtimestamp(newest + SETTLE_S, zone)
 
 
 def _with_reruns(

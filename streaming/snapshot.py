@@ -24,19 +24,11 @@ from catalog.hls import (
     rung_height,
 )
 from catalog.layout import Layout, next_slate_url, slate_url, vod_url
+from catalog.publishing import SETTLE_S
 from service import Catalog, Workspace
 from service.published import AiringView, ChannelView, LessonView, read_published
 
 __all__ = ["AiringView", "ChannelView", "LessonView", "Package", "Snapshot", "load_snapshot"]
-
-
-SETTLE_S = 30.0
-"""How long before an airing begins a package version must have been published to play
-it. Replicas reload their snapshots every few seconds (`refresh_s`): a version published
-just before an airing could be known to one replica and not yet to another, and one
-segment URL of the live timeline would then name other bytes on each (and in a cache
-in front of them). With this margin every replica that is up to date within it
-decides alike; a package published later plays from the lesson's next airing."""
 
 
 def decided_at(start: datetime) -> datetime:
