@@ -41,8 +41,8 @@
   // picture stops a few seconds in. The start moves to the first segment from which,
   // at the bandwidth estimate, the buffer never runs dry, a few seconds nearer the edge.
   // LEVEL_UPDATED comes after hls.js has set its start and before it asks for the first
-  // segment; a replay that says where to start (EXT-X-START) keeps its start. The
-  // wait for a response is the master playlist's.
+  // segment; a replay that says where to start (EXT-X-START) keeps its start. The time
+  // to the first byte of each segment is taken to be the master playlist's.
   function startWhereItPlaysThrough(hls) {
     var ttfb = 0.1;
     hls.once(window.Hls.Events.MANIFEST_LOADED, function (_, data) {
