@@ -14,7 +14,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 .PHONY: demo-port install install-runtime install-test-tools install-bench-tools demo test lint typecheck pytest bench bench-serve bench-load clean
 
 PIP := $(BIN)/pip --disable-pip-version-check
-NPM_PACKAGES := hls.js@1 axe-core@4
+NPM_PACKAGES := hls.js@^1.6.3 axe-core@4
 
 install: $(VENV)/.installed node_modules/axe-core/axe.min.js
 
