@@ -47,6 +47,7 @@ HEURISTICS = (
     Variant("home-urgent-spread", home=True, pack=True, urgency=0.8, ender=True, spread=1.02),
     Variant("narrow-first-prompt", pack=True, prompt=600, first=NARROW_CAPPED),
     Variant("narrow-first-homes", home=True, pack=True, first=NARROW),
+    Variant("home-urgent-0.6", home=True, pack=True, urgency=0.6),
     Variant("home-urgent-bottleneck", home=True, pack=True, urgency=0.8, bottleneck=True),
     Variant("home-urgent-caps", home=True, pack=True, urgency=0.8, caps=True),
     Variant("packed-bottleneck-caps", pack=True, bottleneck=True, caps=True),
@@ -54,7 +55,7 @@ HEURISTICS = (
 """The heuristic's variants tried on large problems after the baseline, in this order,
 in worker processes: each is the only one to reach the fewest days, or the best slot
 consistency at those days, on some fuzzed draw or sweep network (bench/RESULTS.md);
-the seven that never were are gone."""
+the six that never were are gone."""
 ROLLING_SHARE = 0.75
 """The day-by-day model runs only where pins defeat every variant of the heuristic, and
 takes at most this share of the time left: days come before slot consistency."""
