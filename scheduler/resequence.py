@@ -71,26 +71,44 @@ def _round(
         if pinned.intersection(ids):
             continue
         order = sorted(ids, key=lambda i: (target[lessons[i].series], lessons[i].episode))
-        proposal = _at_targets(problem, [lessons[i] for i in order], channels[channel], target)
-        if proposal is None or all(proposal[i] == placed[i][1] for i in ids):
-            continue
         before = {i: placed[i][1] for i in ids}
+        proposals = [
+            _at_targets(problem, [lessons[i] for i in order], channels[channel], target),
+            _packed(problem, [lessons[i] for i in order], min(before.values())),
+        ]
+        valid = [
+            times
+            for times in proposals
+            if times is not None and _valid(problem, lessons, day, channel, times, busy, episodes)
+        ]
+        # the one with the most lessons near their series' times (the first on ties)
+        proposal = max(valid, key=lambda t: _near(lessons, t, target)) if valid else None
+        if proposal is None or proposal == before:
+            continue
         if _near(lessons, proposal, target) < _near(lessons, before, target):
             continue
-        if _valid(problem, lessons, day, channel, proposal, busy, episodes):
-            for lesson_id, second in proposal.items():
-                placed[lesson_id] = (day, second, channel)
-            if shared:  # this channel's entries of the day, as they now are
-                moved_here = {i: placed[i] for i in proposal}
-                now_busy = _audience_busy(problem, lessons, moved_here)
-                now_episodes = _series_busy(lessons, moved_here)
-                for key, entries in now_busy.items():
-                    busy[key] = [e for e in busy[key] if e[2] != channel] + entries
-                for series_key, items in now_episodes.items():
-                    kept = [e for e in episodes[series_key] if e[3] != channel]
-                    episodes[series_key] = kept + items
-            moved = True
+        for lesson_id, second in proposal.items():
+            placed[lesson_id] = (day, second, channel)
+        if shared:  # this channel's entries of the day, as they now are
+            moved_here = {i: placed[i] for i in proposal}
+            now_busy = _audience_busy(problem, lessons, moved_here)
+            now_episodes = _series_busy(lessons, moved_here)
+            for key, entries in now_busy.items():
+                busy[key] = [e for e in busy[key] if e[2] != channel] + entries
+            for series_key, items in now_episodes.items():
+                kept = [e for e in episodes[series_key] if e[3] != channel]
+                episodes[series_key] = kept + items
+        moved = True
     return moved
+
+
+def _packed(problem: Problem, order: list[Lesson], first: int) -> dict[str, int]:
+    """Starts for the lessons in this order, back to back from `first`, breaks kept."""
+    found: dict[str, int] = {}
+    for lesson in order:
+        found[lesson.id] = first
+        first += lesson.duration_s + problem.break_s
+    return found
 
 
 def _near(lessons: dict[str, Lesson], times: dict[str, int], target: dict[str, float]) -> int:
