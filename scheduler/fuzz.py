@@ -5,8 +5,13 @@ channels, each carrying one language or both and a range of grades drawn at rand
 (ranges overlap, nest, split or hold one grade); series per audience from half to
 three times the draw's median; lessons of 15-45 minutes; `max_per_day` 1-3; channel
 windows, audience windows, daily caps, Saturdays, holidays and pinned premieres each
-present or absent. Every draw is feasible: every audience with lessons is carried,
-and its longest lesson fits its window and cap on a channel that carries it.
+present or absent. Every audience with lessons is carried, and its longest lesson
+fits its window and cap on a channel that carries it; the term is four times what
+the airtime alone needs, at most five years. So every draw of the property test's
+sizes (200-1,500 lessons) can be scheduled, but a large one may not fit its term:
+tens of thousands of lessons on one or two channels, or an audience of thousands
+held to a 45-minute cap (the solver's pre-checks say so, and the benchmark reports
+the draw as infeasible).
 
 `planners_16(lessons, channels_per_range)` is the network of issue 29 on which
 the list scheduler's variants lost to the baseline: per language, channels carrying
