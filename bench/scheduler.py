@@ -103,7 +103,11 @@ def _fuzz_instance(seed: int, lessons: int, seconds_per_1000: float) -> dict[str
     document, draw = fuzzed(seed, lessons)
     problem = parse_problem(document)
     limit = min(600.0, max(30.0, seconds_per_1000 * len(problem.lessons) / 1000))
-    row = {"shape": f"fuzz-{seed}", "seed": seed, "draw": asdict(draw), **measure(problem, limit)}
+    row: dict[str, Any] = {"shape": f"fuzz-{seed}", "seed": seed, "draw": asdict(draw)}
+    try:
+        row.update(measure(problem, limit))
+    except Infeasible as exc:  # a large draw whose term cannot hold it (fuzz.py)
+        row["infeasible"] = str(exc)
     row["max_rss_mb"] = round(_peak_kib() / 1024)
     return row
 
@@ -148,7 +152,10 @@ def _child(*arguments: str) -> dict[str, Any]:
 
 
 def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """The acceptance figures over the rows, and the rows."""
+    """The acceptance figures over the rows, and the rows (draws that cannot be
+    scheduled within their term are counted and left out of the figures)."""
+    infeasible = [r["shape"] for r in rows if "infeasible" in r]
+    rows = [r for r in rows if "infeasible" not in r]
     ratios = [r["days_vs_bound"] for r in rows]
     versus = [r["days_vs_greedy"] for r in rows if "days_vs_greedy" in r]
     return {
@@ -168,10 +175,19 @@ def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
             ),
             3,
         ),
+        "slot_consistency_min_with_windows_or_caps": min(
+            (
+                r["sabaq"]["slot_consistency"]
+                for r in rows
+                if any(r.get("draw", {}).get(k) for k in ("windows", "audience_windows", "caps"))
+            ),
+            default=None,
+        ),
         "over_time_limit": [
             r["shape"] for r in rows if r["sabaq"]["solve_s"] > 1.05 * r["time_limit_s"]
         ],
         "max_rss_mb": max(r["max_rss_mb"] for r in rows),
+        "infeasible": infeasible,
         "rows": rows,
     }
 

@@ -5,64 +5,38 @@ earliest takes, among the series whose next episode can start at that clock unde
 every rule, the one with the most episodes left (ties: the longer lesson); when none
 can start then, its clock moves to the soonest instant one could, or its day closes.
 
-Refinements make the heuristic that large problems start from:
+Refinements (a `Variant` names which; bench/RESULTS.md says where each wins) change
+only which fitting candidate is taken or when a channel's day ends, never whether a
+rule holds:
 
 - `home`: each series remembers the time of day it first aired, and a channel
-  prefers a series whose home is within HOME_TOLERANCE_S of the slot it is
-  filling (appointment viewing: the same series at the same time of day);
-- `pack`: in the last PACK_WINDOW_S of what a channel can still air today (its
-  window, or its candidates' audience windows when they close earlier), a
-  candidate is ranked by how much of that time it fills with the best subset of the
-  other candidates (a subset-sum over their lengths in minutes, itself left out), so
-  days end with little dead air;
+  prefers a series whose home is within HOME_TOLERANCE_S of the slot it is filling
+  (appointment viewing). With `at_clock` too, this is the sticky baseline: the
+  baseline's clock-driven packing, with the series at home at the clock first.
 - `urgency`: a series with at least this share of the most episodes left among the
   fitting candidates goes before any home preference, so long series that set the
-  end of the term are not held back for the sake of appointments;
-- `caps`: right after channel packing, a candidate is ranked by the minutes of its
-  audience's daily cap it would strand (what no subset of the audience's other
-  candidates can fill), so a capped audience watches its full cap;
-- `narrow`: a candidate whose audience may watch in the narrowest window goes first
-  (a morning slot is the only place for a primary grade's lesson, and the others
-  can wait for the afternoon: where channels carrying both share the morning,
-  this is what keeps the primary grades at their caps);
-- `bottleneck` (greedy_schedule): series ranked by the days they still need at the
-  least, by their own episodes or by their audience's remaining minutes over what
-  it can watch in a day, so a capped audience is not starved by its neighbours.
-
-- `ender`: a series whose home is within ENDER_S of a channel's close is kept for the
-  end of that channel's day: its next episode is set aside first and placed last, ending
-  at the close (its audience kept off the other channels then), and the rest of the day
-  is packed to end before it (on a full channel, whichever lesson ends the day otherwise
-  starts at a time set by the lengths before it, and misses its series' time).
-
-- `spread` (greedy_schedule): a channel stops taking lessons for the day once it has
-  aired this many times its share of a day of what is left (its series' remaining
-  minutes with breaks, a series shared by several channels split evenly over them,
-  over the days left to the lower bound). A channel with more room than content (a
-  language with fewer lessons, a grade range with less) otherwise fills its first
-  days to the minute and idles at the end of the term; spread out, its days keep
-  room around each lesson, where the search can set it at its series' time.
-
-- `first` (greedy_schedule): the audiences that may not watch all the hours of a channel
-  that carries them (primary grades held to a morning window) are scheduled alone
-  first, by the variant `first`, and the others afterwards around their airings. Taken
-  together, the audiences with the whole day lose to them the morning slots only they
-  may use; alone, the narrow audiences pack their mornings as if no one else competed.
-
-- `fill_caps` (greedy_schedule): an audience whose daily cap is what sets the days
-  (CAP_HELD) is offered, each day, only the subset of its candidates that fills the
-  most of its cap (a knapsack over whole minutes, episodes of a series in order; ties
-  go to the series with more episodes left). Lesson by lesson, such an audience
-  filled about 94 % of its cap a day: over a term, days at the end.
-- `scarce`: a candidate whose series fewer channels carry goes first (right after the
-  narrow window): a channel shared by several grade ranges keeps its slots for the
-  grades that have nowhere else to go.
+  end of the term are not held back for the sake of appointments.
+- `pack`: in the last PACK_WINDOW_S of what a channel can still air today, a
+  candidate is ranked by how much of that time it fills with the best subset of the
+  other candidates (packing.py), so days end with little dead air.
+- `caps`: right after packing, a candidate is ranked by the minutes of its audience's
+  daily cap it would strand, so a capped audience watches its full cap.
+- `bottleneck`: series ranked by the days they still need at the least, by their own
+  episodes or by their audience's remaining minutes over what it can watch in a day.
+- `ender`: a series whose home is within ENDER_S of a channel's close is kept for
+  the end of that channel's day (set aside first, placed last, ending at the close),
+  and the rest of the day is packed to end before it.
+- `spread`: a channel stops taking lessons for the day once it has aired this many
+  times its share of a day of what is left (over the days left to the lower bound),
+  so a channel with more room than content keeps room around each lesson all term.
+- `first`: the audiences that may not watch all the hours of a channel that carries
+  them are scheduled alone first, by the variant `first`, and the others afterwards
+  around their airings, so they pack their mornings as if no one else competed.
+- `fill_caps`: an audience whose daily cap sets the days (CAP_HELD) is offered, each
+  day, only the subset of its candidates that fills the most of its cap.
+- `scarce`: a candidate whose series fewer channels carry goes first.
 - `prompt`: a channel takes only candidates that can start within this many seconds
-  of the soonest of them. Ranked by other things first, a channel would otherwise
-  take a lesson whose audience is busy elsewhere for hours and sit idle until then.
-
-They only change which fitting candidate is taken or when a channel's day ends, never
-whether a rule holds.
+  of the soonest of them, rather than one whose audience is busy elsewhere for hours.
 
 Pins: a pinned lesson is placed first, at its instant, on its day; the episodes
 before it are candidates on earlier days (on its own day they must end before it),
@@ -106,7 +80,6 @@ def fill_day(
     pack: bool = False,
     urgency: float | None = None,
     caps: bool = False,
-    narrow: bool = False,
     fixed: Sequence[Placed] = (),
     deadline: dict[str, int] | None = None,
     ender: bool = False,
@@ -117,7 +90,7 @@ def fill_day(
 ) -> list[Placed]:
     """Place as many candidates as fit in one day, greedily. Candidates of a series come
     in episode order; `left` counts each series' episodes still to air (priority);
-    `home` (series -> second of the day), `pack`, `urgency`, `caps`, `narrow`, `scarce`
+    `home` (series -> second of the day), `pack`, `urgency`, `caps`, `scarce`
     and `prompt` (seconds) are the refinements above. `fixed` airings (pins) are already
     there: channels and audiences are busy then and their minutes count towards caps;
     a series in `deadline` must end its candidates by that second; a channel in
@@ -223,7 +196,6 @@ def fill_day(
             urgent = urgency is not None and left.get(lesson.series, 0) >= urgency * most
             rank = (
                 0 if left.get(lesson.series, 0) >= PIN_DUE else 1,  # a pin first, then the rest
-                window_length(audience_of[lesson.series]) if narrow else 0,
                 len(problem.series_carriers[lesson.series]) if scarce else 0,
                 -fill(lesson, begin) if fill is not None else 0,
                 stranded(lesson) if stranded is not None else 0,
@@ -311,11 +283,6 @@ def _after_blocks(
     return begin
 
 
-def window_length(audience: Audience) -> int:
-    """Seconds of the day an audience may watch."""
-    return audience.window[1] - audience.window[0]
-
-
 def _home_class(home: dict[str, int] | None, series_id: str, begin: int) -> int:
     """0: at its home time, 1: no home yet (or no homes kept), 2: away from home."""
     if home is None or series_id not in home:
@@ -333,7 +300,6 @@ class Variant:
     urgency: float | None = None  # share of a day kept for the most urgent series
     bottleneck: bool = False  # rank series by the days they still need at the least
     caps: bool = False  # rank by the minutes of the audience's cap a choice would strand
-    narrow: bool = False  # audiences with the narrowest windows first
     ender: bool = False  # a series at home at a channel's close is kept for its end
     spread: float | None = None  # a channel airs at most this times its share of a day
     first: Variant | None = None  # narrow audiences alone first, by this variant
@@ -501,7 +467,6 @@ def _term(
             variant.pack,
             variant.urgency,
             variant.caps,
-            variant.narrow,
             fixed=pins_on[day] + around.get(day, []),
             deadline=deadline,
             ender=variant.ender,

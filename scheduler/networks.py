@@ -169,46 +169,11 @@ def _pins(
     broadcast day, so the episodes before it must air on nearly every day before. One
     pin per channel and day and per audience and day, so pins never clash."""
     by_id = {doc["id"]: doc for doc in series}
-    windows = {(a["grade"], a["language"]): a.get("window") for a in audiences}
     days = [d for d in on_air if d not in holidays]
-    pins: list[dict[str, Any]] = []
-    busy_channels: set[tuple[date, str]] = set()
-    busy_audiences: set[tuple[date, tuple[int, str]]] = set()
+    pins = Premieres(channels, audiences)
 
     def place(lesson: dict[str, Any], candidates: list[date]) -> bool:
-        """Pin `lesson` on the first of `candidates` where it clashes with no pin."""
-        doc = by_id[lesson["series"]]
-        audience = (doc["grade"], doc["language"])
-        for day in candidates:
-            channel = next(
-                (
-                    c
-                    for c in channels
-                    if doc["language"] in c["languages"]
-                    and doc["grade"] in c["grades"]
-                    and (day, c["id"]) not in busy_channels
-                ),
-                None,
-            )
-            if channel is None or (day, audience) in busy_audiences:
-                continue
-            window = windows.get(audience) or ["00:00", "24:00"]
-            begin = max(_minutes(channel["window"][0]), _minutes(window[0]))
-            end = min(_minutes(channel["window"][1]), _minutes(window[1]))
-            if begin + lesson["duration_s"] // 60 > end:
-                continue
-            busy_channels.add((day, channel["id"]))
-            busy_audiences.add((day, audience))
-            local = datetime(day.year, day.month, day.day, tzinfo=ZoneInfo(TIMEZONE))
-            pins.append(
-                {
-                    "lesson": lesson["id"],
-                    "channel": channel["id"],
-                    "start": (local + timedelta(minutes=begin)).isoformat(),
-                }
-            )
-            return True
-        return False
+        return pins.place(lesson, by_id[lesson["series"]], candidates)
 
     episodes: dict[str, list[dict[str, Any]]] = {}
     for lesson in lessons:
@@ -237,7 +202,51 @@ def _pins(
         first = k - 1 + rng.randint(0, 2)
         if place(items[k - 1], days[first : first + 3]):
             deep.add(audience)
-    return pins
+    return pins.pins
+
+
+class Premieres:
+    """Pins placed one at a time, each on the first of its candidate days with a channel
+    that carries its series where it clashes with no pin (one per channel and day and
+    per audience and day) and fits the audience's window there, at the start of the
+    channel's window or the audience's, when later."""
+
+    def __init__(self, channels: list[dict[str, Any]], audiences: list[dict[str, Any]]) -> None:
+        self.channels = channels
+        self.windows = {(a["grade"], a["language"]): a.get("window") for a in audiences}
+        self.busy: set[tuple[date, str | tuple[int, str]]] = set()
+        self.pins: list[dict[str, Any]] = []
+
+    def place(self, lesson: dict[str, Any], series: dict[str, Any], days: list[date]) -> bool:
+        """Pin `lesson` (of `series`) on the first of `days` where it fits; False when
+        it fits on none."""
+        audience = (series["grade"], series["language"])
+        window = self.windows.get(audience) or ["00:00", "24:00"]
+        for day in days:
+            if (day, audience) in self.busy:
+                continue
+            for channel in self.channels:
+                if (
+                    series["language"] not in channel["languages"]
+                    or series["grade"] not in channel["grades"]
+                    or (day, channel["id"]) in self.busy
+                ):
+                    continue
+                begin = max(_minutes(channel["window"][0]), _minutes(window[0]))
+                end = min(_minutes(channel["window"][1]), _minutes(window[1]))
+                if begin + lesson["duration_s"] // 60 > end:
+                    continue
+                self.busy.update({(day, channel["id"]), (day, audience)})
+                local = datetime(day.year, day.month, day.day, tzinfo=ZoneInfo(TIMEZONE))
+                self.pins.append(
+                    {
+                        "lesson": lesson["id"],
+                        "channel": channel["id"],
+                        "start": (local + timedelta(minutes=begin)).isoformat(),
+                    }
+                )
+                return True
+        return False
 
 
 def _minutes(clock: str) -> int:

@@ -1,12 +1,18 @@
 """Re-sequencing within days (pure): the same lessons on the same channel and day, in
-an order that puts each series nearer its usual time of day.
+an order and at times that put each series nearer its usual time of day.
 
 Days, channels and each day's set of lessons stay as they are, so the days used and
-the daily caps cannot change. Each channel-day is re-packed from its first start, in
-the order of its series' median times of day, breaks kept; a channel-day whose new
-order would break a window, an episode order (on this channel or, for a series two
-channels carry, against the other) or an audience's overlap on another channel keeps
-its old order. A few rounds, as medians move with the lessons.
+the daily caps cannot change. Each channel-day is re-timed in the order of its series'
+median times of day: each lesson starts at its series' median when the lessons before
+it have ended by then (breaks kept) and the ones after it still fit before the close,
+else as near it as they allow. Lengths vary from episode to episode, so packing a
+channel-day back to back would carry every lesson's start with the lengths before
+it; where a channel-day has room, the room goes where it keeps series at their
+times. A channel-day whose new times would break a window, an episode order (on this
+channel or, for a series two channels carry, against the other) or an audience's
+overlap on another channel, or would set fewer of its lessons within SLOT_S of their
+series' medians, keeps its old times; so does one with a pinned lesson (pins do not
+move). A few rounds, as medians move with the lessons.
 """
 
 from __future__ import annotations
@@ -14,10 +20,11 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 
-from scheduler.problem import Lesson, Problem
+from scheduler.checker import SLOT_S
+from scheduler.problem import Channel, Lesson, Problem
 from scheduler.schedule import Airing, airing_at
 
-ROUNDS = 3
+ROUNDS = 4
 
 
 def resequence(problem: Problem, airings: list[Airing]) -> list[Airing]:
@@ -30,8 +37,9 @@ def resequence(problem: Problem, airings: list[Airing]) -> list[Airing]:
             return airings  # not a schedule this pass understands: leave it alone
         placed[airing.lesson] = (located[0], located[1], airing.channel)
     shared = _shared(problem)
+    pinned = {pin.lesson for pin in problem.pins}
     for _ in range(ROUNDS):
-        if not _round(problem, lessons, placed, shared):
+        if not _round(problem, lessons, placed, shared, pinned):
             break
     return sorted(
         airing_at(problem, lessons[lesson_id], day, second, channel)
@@ -44,9 +52,11 @@ def _round(
     lessons: dict[str, Lesson],
     placed: dict[str, tuple[int, int, str]],
     shared: bool,
+    pinned: set[str],
 ) -> bool:
     """One pass over every channel-day; True when anything moved. `shared`: some audience
-    is on several channels, so a moved channel-day changes what the others may do."""
+    is on several channels, so a moved channel-day changes what the others may do;
+    channel-days with a `pinned` lesson stay as they are."""
     times: dict[str, list[int]] = defaultdict(list)
     groups: dict[tuple[int, str], list[str]] = defaultdict(list)
     for lesson_id, (day, second, channel) in placed.items():
@@ -55,32 +65,81 @@ def _round(
     target = {series: statistics.median(seconds) for series, seconds in times.items()}
     busy = _audience_busy(problem, lessons, placed)
     episodes = _series_busy(lessons, placed)
+    channels = {c.id: c for c in problem.channels}
     moved = False
     for (day, channel), ids in groups.items():
-        ids.sort(key=lambda i: placed[i][1])
-        first = placed[ids[0]][1]
-        order = sorted(ids, key=lambda i: (target[lessons[i].series], lessons[i].episode))
-        if order == ids:
+        if pinned.intersection(ids):
             continue
-        proposal: dict[str, int] = {}
-        cursor = first
-        for lesson_id in order:
-            proposal[lesson_id] = cursor
-            cursor += lessons[lesson_id].duration_s + problem.break_s
-        if _valid(problem, lessons, day, channel, proposal, busy, episodes):
-            for lesson_id, second in proposal.items():
-                placed[lesson_id] = (day, second, channel)
-            if shared:  # this channel's entries of the day, as they now are
-                moved_here = {i: placed[i] for i in proposal}
-                now_busy = _audience_busy(problem, lessons, moved_here)
-                now_episodes = _series_busy(lessons, moved_here)
-                for key, entries in now_busy.items():
-                    busy[key] = [e for e in busy[key] if e[2] != channel] + entries
-                for series_key, items in now_episodes.items():
-                    kept = [e for e in episodes[series_key] if e[3] != channel]
-                    episodes[series_key] = kept + items
-            moved = True
+        order = sorted(ids, key=lambda i: (target[lessons[i].series], lessons[i].episode))
+        before = {i: placed[i][1] for i in ids}
+        proposals = [
+            _at_targets(problem, [lessons[i] for i in order], channels[channel], target),
+            _packed(problem, [lessons[i] for i in order], min(before.values())),
+        ]
+        valid = [
+            times
+            for times in proposals
+            if times is not None and _valid(problem, lessons, day, channel, times, busy, episodes)
+        ]
+        # the one with the most lessons near their series' times (the first on ties)
+        proposal = max(valid, key=lambda t: _near(lessons, t, target)) if valid else None
+        if proposal is None or proposal == before:
+            continue
+        if _near(lessons, proposal, target) < _near(lessons, before, target):
+            continue
+        for lesson_id, second in proposal.items():
+            placed[lesson_id] = (day, second, channel)
+        if shared:  # this channel's entries of the day, as they now are
+            moved_here = {i: placed[i] for i in proposal}
+            now_busy = _audience_busy(problem, lessons, moved_here)
+            now_episodes = _series_busy(lessons, moved_here)
+            for key, entries in now_busy.items():
+                busy[key] = [e for e in busy[key] if e[2] != channel] + entries
+            for series_key, items in now_episodes.items():
+                kept = [e for e in episodes[series_key] if e[3] != channel]
+                episodes[series_key] = kept + items
+        moved = True
     return moved
+
+
+def _packed(problem: Problem, order: list[Lesson], first: int) -> dict[str, int]:
+    """Starts for the lessons in this order, back to back from `first`, breaks kept."""
+    found: dict[str, int] = {}
+    for lesson in order:
+        found[lesson.id] = first
+        first += lesson.duration_s + problem.break_s
+    return found
+
+
+def _near(lessons: dict[str, Lesson], times: dict[str, int], target: dict[str, float]) -> int:
+    """How many of the lessons start within SLOT_S of their series' target."""
+    return sum(abs(second - target[lessons[i].series]) <= SLOT_S for i, second in times.items())
+
+
+def _at_targets(
+    problem: Problem, order: list[Lesson], channel: Channel, target: dict[str, float]
+) -> dict[str, int] | None:
+    """Starts for a channel-day's lessons in this order: each at its series' target when
+    the one before has ended by then, else right after it (a break between), and never
+    so late that the ones after it no longer fit before their closes; None when they do
+    not fit at all."""
+    latest: list[int] = [0] * len(order)
+    limit = channel.window[1]
+    for index in range(len(order) - 1, -1, -1):
+        lesson = order[index]
+        close = min(channel.window[1], problem.audience_of(lesson).window[1])
+        latest[index] = min(close, limit) - lesson.duration_s
+        limit = latest[index] - problem.break_s
+    found: dict[str, int] = {}
+    cursor = channel.window[0]
+    for lesson, last in zip(order, latest, strict=True):
+        soonest = max(cursor, problem.audience_of(lesson).window[0])
+        start = min(last, max(soonest, int(target[lesson.series])))
+        if start < soonest:
+            return None
+        found[lesson.id] = start
+        cursor = start + lesson.duration_s + problem.break_s
+    return found
 
 
 def _shared(problem: Problem) -> bool:

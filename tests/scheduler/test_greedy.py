@@ -156,18 +156,20 @@ def test_a_pin_deep_in_a_series_airs_the_episodes_before_it_in_time(shape):
         assert report.violations == [], (variant.name, report.violations[:2])
 
 
-def test_narrow_puts_the_audience_with_the_shortest_window_first():
-    # One channel 09:00-10:00; grade 1 may watch only 09:00-09:30. Plain greedy gives
-    # 09:00 to grade 5's longer series and grade 1 misses its only slot of the day.
-    data = _one_channel([("older", 30, 3), ("young", 30, 1)])
-    data["series"][1]["grade"] = 1
-    data["audiences"] = [{"grade": 1, "language": "kk", "window": ["09:00", "09:30"]}]
-    problem = parse_problem(data)
+def test_the_sticky_baseline_takes_the_series_at_home_at_the_clock_first():
+    # Equally urgent series: the baseline takes the longer one at 09:00 every day; the
+    # sticky baseline takes the one whose home is 09:00 there, the other at its own home.
+    problem = parse_problem(_one_channel([("a", 30, 3), ("b", 25, 3)]))
     firsts = [lesson for lesson in problem.lessons if lesson.episode == 1]
-    plain = fill_day(problem, firsts, {"older": 3, "young": 1})
-    narrow = fill_day(problem, firsts, {"older": 3, "young": 1}, narrow=True)
-    assert [p.lesson.series for p in plain] == ["older"]
-    assert [p.lesson.series for p in narrow] == ["young", "older"]
+    left = {"a": 3, "b": 3}
+    homes = {"a": 9 * 3600 + 25 * 60, "b": 9 * 3600}
+    plain = fill_day(problem, firsts, dict(left), at_clock=True)
+    sticky = fill_day(problem, firsts, dict(left), dict(homes), urgency=0.8, at_clock=True)
+    assert [(p.lesson.series, p.second) for p in plain] == [
+        ("a", 9 * 3600),
+        ("b", 9 * 3600 + 30 * 60),
+    ]
+    assert [(p.lesson.series, p.second) for p in sticky] == [("b", 9 * 3600), ("a", homes["a"])]
 
 
 def test_ender_keeps_the_close_for_the_series_at_home_there():
