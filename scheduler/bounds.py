@@ -8,11 +8,12 @@ proven optimal.
 from __future__ import annotations
 
 import math
-import weakref
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from scheduler import binpack
+from scheduler.capacity import capacity
+from scheduler.memo import per_problem
 from scheduler.problem import Audience, Channel, Problem
 
 
@@ -79,25 +80,13 @@ class _Group:
     carriers: str = "the channels carrying them"
 
 
-_KNOWN: dict[int, tuple[weakref.ref[Problem], tuple[Bound, ...]]] = {}
-"""Bounds already found, by the problem object's identity: a solve asks for them in its
-pre-checks, for its stats and in list-scheduler variants, and the bin-packing bounds
-can take seconds (a problem is immutable, so its bounds never change)."""
-
-
 def bounds(problem: Problem) -> list[Bound]:
     """Every lower bound sabaq knows for this problem."""
-    known = _KNOWN.get(id(problem))
-    if known is not None and known[0]() is problem:
-        return list(known[1])
-    found = _bounds(problem)
-    for key in [k for k, (ref, _) in _KNOWN.items() if ref() is None]:
-        del _KNOWN[key]
-    _KNOWN[id(problem)] = (weakref.ref(problem), tuple(found))
-    return found
+    return list(_bounds(problem))
 
 
-def _bounds(problem: Problem) -> list[Bound]:
+@per_problem
+def _bounds(problem: Problem) -> tuple[Bound, ...]:
     found = [Bound(1 if problem.lessons else 0, "at least one day when there are lessons")]
     by_audience: dict[Key, int] = defaultdict(int)
     by_language: dict[str, int] = defaultdict(int)
@@ -146,6 +135,7 @@ def _bounds(problem: Problem) -> list[Bound]:
         if (bound := _capacity_bound(problem, load, group, stretches[group.keys])) is not None:
             found.append(bound)
     found.extend(_packing_bounds(problem, groups, stretches))
+    found.append(_hours_bound(problem))
     for series_id, count in by_series.items():
         per_day = problem.series[series_id].max_per_day
         found.append(
@@ -158,7 +148,21 @@ def _bounds(problem: Problem) -> list[Bound]:
         located = problem.locate(pin.start)
         if located is not None:
             found.append(Bound(located[0] + 1, f"pin of {pin.lesson} on day {located[0] + 1}"))
-    return found
+    return tuple(found)
+
+
+def _hours_bound(problem: Problem) -> Bound:
+    """The capacity model's bound (capacity.py): every audience at once, each in its
+    own hours of its channels' days; it binds where audiences crowd into the same hours
+    of the same channels, which no group of whole days sees."""
+    model = capacity(problem)
+    where = f" (full: {model.binding})" if model.binding else " (their caps and daily episodes)"
+    return Bound(
+        model.bound,
+        f"hours of the day: the audiences' lessons and breaks, each audience inside its "
+        f"window and its channels' hours, one lesson at a time, need {model.days:.1f} "
+        f"days of airtime{where}",
+    )
 
 
 def _range_label(languages: tuple[str, ...], low: int, high: int) -> str:

@@ -133,3 +133,58 @@ def test_bounds_never_exceed_a_schedule_on_any_sweep_shape():
         report = check(problem, greedy_schedule(problem))
         assert report.violations == []
         assert lower_bound(problem).days <= report.days_used, shape.name
+
+
+def _afternoon_crunch() -> dict[str, object]:
+    """One kk channel 09:00-13:00 with one-minute breaks. Grades 1 and 3 may watch
+    only 12:00-13:00 and have two 30-minute lessons each; grade 2, between them, may
+    watch all morning and has six. No range of grades or set of channels is short of
+    hours (grades 1-3: 5 h in 4 h, two days), but the 12:00 hour holds one lesson a
+    day and the afternoon audiences have four: four days."""
+    series = [
+        {"id": f"s{g}", "grade": g, "subject": "m", "language": "kk", "max_per_day": 3}
+        for g in (1, 2, 3)
+    ]
+    lessons = [
+        {"id": f"s{g}-{e}", "series": f"s{g}", "episode": e, "duration_s": 1800}
+        for g, count in ((1, 2), (2, 6), (3, 2))
+        for e in range(1, count + 1)
+    ]
+    return {
+        **TERM,
+        "break_s": 60,
+        "channels": [
+            {"id": "a", "window": ["09:00", "13:00"], "languages": ["kk"], "grades": [1, 2, 3]}
+        ],
+        "audiences": [
+            {"grade": 1, "language": "kk", "window": ["12:00", "13:00"]},
+            {"grade": 3, "language": "kk", "window": ["12:00", "13:00"]},
+        ],
+        "series": series,
+        "lessons": lessons,
+    }
+
+
+def test_hours_of_the_day_bind_where_audiences_crowd_into_the_same_hour():
+    problem = parse_problem(_afternoon_crunch())
+    found = {b.reason.split(":")[0]: b.days for b in bounds(problem)}
+    others = max(days for label, days in found.items() if label != "hours of the day")
+    assert others == 2
+    assert found["hours of the day"] == 3  # 4 x 31 min in 61 min a day: 2.03 days
+    best = lower_bound(problem)
+    assert best.days == 3
+    assert "a 12:00-13:01" in best.reason  # the hour that is full, named
+    schedule = solve(problem, SolveOptions(time_limit_s=10))
+    assert check(problem, schedule).days_used == 4 >= best.days
+
+
+def test_hours_of_the_day_never_exceed_a_schedule_on_fuzzed_draws():
+    from scheduler.fuzz import fuzzed
+    from scheduler.greedy import greedy_schedule
+
+    for seed in range(40):
+        problem = parse_problem(fuzzed(seed, 300)[0])
+        report = check(problem, greedy_schedule(problem))
+        assert report.violations == []
+        hours = next(b for b in bounds(problem) if b.reason.startswith("hours of the day"))
+        assert hours.days <= report.days_used, seed
