@@ -147,7 +147,9 @@ def capacity(problem: Problem) -> Capacity:
     if solver.Solve() != pywraplp.Solver.OPTIMAL or share.solution_value() <= EPS:
         return Capacity(0.0)
     best = share.solution_value()
-    quota = {pair: sum(v.solution_value() for v in watched) for pair, watched in seen.items()}
+    quota = {
+        pair: round(sum(v.solution_value() for v in watched)) for pair, watched in seen.items()
+    }
     return Capacity(1 / best, quota, _binding(bands, channel_rows, audience_rows))
 
 

@@ -37,6 +37,10 @@ rule holds:
 - `scarce`: a candidate whose series fewer channels carry goes first.
 - `prompt`: a channel takes only candidates that can start within this many seconds
   of the soonest of them, rather than one whose audience is busy elsewhere for hours.
+- `quota`: the capacity model (capacity.py) says how many seconds a day each channel
+  should give each audience so that every audience ends together; a channel takes an
+  audience still under its quota on that channel before one over it, so audiences
+  that only some channels carry are not starved by those that have others.
 
 Pins: a pinned lesson is placed first, at its instant, on its day; the episodes
 before it are candidates on earlier days (on its own day they must end before it),
@@ -53,6 +57,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from scheduler.bounds import audience_daily_capacity, lower_bound
+from scheduler.capacity import capacity
 from scheduler.errors import Infeasible
 from scheduler.packing import cap_stranded, fill_after
 from scheduler.pins import PinsAhead
@@ -87,6 +92,7 @@ def fill_day(
     scarce: bool = False,
     prompt: int | None = None,
     at_clock: bool = False,
+    quota: dict[tuple[str, tuple[int, str]], float] | None = None,
 ) -> list[Placed]:
     """Place as many candidates as fit in one day, greedily. Candidates of a series come
     in episode order; `left` counts each series' episodes still to air (priority);
@@ -97,13 +103,15 @@ def fill_day(
     `budget` takes no more lessons once it has aired that many seconds with breaks
     (`spread`). With `at_clock` (the baseline), a channel takes only a candidate that
     can start at its clock, and when none can its clock moves to the soonest instant
-    one could and the earliest clock of all channels goes next. Returns only what it
-    placed."""
+    one could and the earliest clock of all channels goes next. With `quota` (seconds a
+    day per channel and audience, capacity.py), a channel takes an audience still
+    under its quota on that channel first. Returns only what it placed."""
     queues: dict[str, list[Lesson]] = defaultdict(list)
     for lesson in candidates:
         queues[lesson.series].append(lesson)
     audience_of = {sid: problem.audience_of(queue[0]) for sid, queue in queues.items()}
     watched: dict[tuple[int, str], int] = defaultdict(int)
+    given: dict[tuple[str, tuple[int, str]], int] = defaultdict(int)  # by channel, today
     busy_until: dict[tuple[int, str], int] = defaultdict(int)
     series_free: dict[str, int] = defaultdict(int)
     channel_blocks: dict[str, list[tuple[int, int]]] = defaultdict(list)
@@ -112,6 +120,7 @@ def fill_day(
         key = problem.audience_of(item.lesson).key
         end = item.second + item.lesson.duration_s
         watched[key] += item.lesson.duration_s
+        given[(item.channel, key)] += item.lesson.duration_s
         channel_blocks[item.channel].append((item.second - problem.break_s, end + problem.break_s))
         audience_blocks[key].append((item.second, end))
     ends = deadline or {}
@@ -197,6 +206,7 @@ def fill_day(
             rank = (
                 0 if left.get(lesson.series, 0) >= PIN_DUE else 1,  # a pin first, then the rest
                 len(problem.series_carriers[lesson.series]) if scarce else 0,
+                _over_quota(quota, given, channel_id, audience_of[lesson.series].key),
                 -fill(lesson, begin) if fill is not None else 0,
                 stranded(lesson) if stranded is not None else 0,
                 0 if urgent else 1,
@@ -213,12 +223,26 @@ def fill_day(
         left[lesson.series] = left.get(lesson.series, 1) - 1
         key = audience_of[lesson.series].key
         watched[key] += lesson.duration_s
+        given[(channel_id, key)] += lesson.duration_s
         busy_until[key] = begin + lesson.duration_s
         series_free[lesson.series] = begin + lesson.duration_s
         placed.append(Placed(lesson, channel_id, begin))
         aired[channel_id] = aired.get(channel_id, 0) + lesson.duration_s + problem.break_s
         heapq.heappush(free, (begin + lesson.duration_s + problem.break_s, channel_id))
     return placed
+
+
+def _over_quota(
+    quota: dict[tuple[str, tuple[int, str]], float] | None,
+    given: dict[tuple[str, tuple[int, str]], int],
+    channel_id: str,
+    key: tuple[int, str],
+) -> int:
+    """0 while the channel has given the audience less than its quota today, else 1
+    (and 0 for everyone without quotas)."""
+    if quota is None:
+        return 0
+    return 0 if given[(channel_id, key)] < quota.get((channel_id, key), 0.0) else 1
 
 
 ENDER_S = 50 * 60
@@ -307,6 +331,7 @@ class Variant:
     scarce: bool = False  # series with the fewest channels that carry them first
     prompt: int | None = None  # only candidates starting within this of the soonest
     at_clock: bool = False  # only candidates that start at the channel's clock
+    quota: bool = False  # an audience under its channel's quota (capacity.py) first
 
 
 PLAIN = Variant("plain", at_clock=True)
@@ -401,6 +426,7 @@ def _term(
     day = 0
     target = lower_bound(problem).days if variant.spread or variant.fill_caps else 0
     capped = _held_by_caps(problem, audience_left, target) if variant.fill_caps else set()
+    quotas = capacity(problem).quota if variant.quota else None
     remaining: dict[str, int] = defaultdict(int)  # seconds with breaks, by series
     for lesson in problem.lessons:
         remaining[lesson.series] += lesson.duration_s + problem.break_s
@@ -474,6 +500,7 @@ def _term(
             scarce=variant.scarce,
             prompt=variant.prompt,
             at_clock=variant.at_clock,
+            quota=quotas,
         )
         for item in placed:
             aired(item)

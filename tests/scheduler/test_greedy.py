@@ -454,3 +454,39 @@ def test_narrow_first_prompt_needs_fewer_days_on_shared_overlapping_networks(sha
     report = check(problem, greedy_schedule(problem, variant))
     assert report.violations == []
     assert report.days_used == days
+
+
+def _one_channel_for_grade_1() -> dict[str, object]:
+    """Channel a (09:00-10:00) carries grades 1 and 2, channel b (09:00-11:00) grade 2
+    only. Grade 1 has 4 h of lessons, grade 2 has 8 h: four days if a gives grade 1
+    its whole hour every day and b carries grade 2, and no other way."""
+    series = [
+        {"id": "g1", "grade": 1, "subject": "m", "language": "kk", "max_per_day": 2},
+        {"id": "g2a", "grade": 2, "subject": "m", "language": "kk", "max_per_day": 3},
+        {"id": "g2b", "grade": 2, "subject": "r", "language": "kk", "max_per_day": 3},
+    ]
+    lessons = [
+        {"id": f"{sid}-{e}", "series": sid, "episode": e, "duration_s": 1800}
+        for sid, count in (("g1", 8), ("g2a", 9), ("g2b", 7))
+        for e in range(1, count + 1)
+    ]
+    return {
+        **TERM,
+        "channels": [
+            {"id": "a", "window": ["09:00", "10:00"], "languages": ["kk"], "grades": [1, 2]},
+            {"id": "b", "window": ["09:00", "11:00"], "languages": ["kk"], "grades": [2]},
+        ],
+        "series": series,
+        "lessons": lessons,
+    }
+
+
+def test_quotas_keep_a_channel_for_the_audience_only_it_carries():
+    problem = parse_problem(_one_channel_for_grade_1())
+    plain = check(problem, greedy_schedule(problem, PLAIN))
+    steered = check(problem, greedy_schedule(problem, replace(PLAIN, quota=True)))
+    assert plain.violations == steered.violations == []
+    # the baseline gives channel a's hour to grade 2, which has more episodes left,
+    # and grade 1 waits for the end of the term
+    assert plain.days_used > 4
+    assert steered.days_used == steered.lower_bound_days == 4
