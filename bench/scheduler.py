@@ -156,6 +156,8 @@ def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
     scheduled within their term are counted and left out of the figures)."""
     infeasible = [r["shape"] for r in rows if "infeasible" in r]
     rows = [r for r in rows if "infeasible" not in r]
+    if not rows:  # every draw too large for its term
+        return {"instances": 0, "infeasible": infeasible, "rows": []}
     ratios = [r["days_vs_bound"] for r in rows]
     versus = [r["days_vs_greedy"] for r in rows if "days_vs_greedy" in r]
     return {
