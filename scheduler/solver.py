@@ -62,7 +62,7 @@ HEURISTICS = (
 in worker processes. Those named `-quotas` follow the capacity model (capacity.py: a
 channel gives an audience still under its quota on that channel the first call),
 which pays on fuzzed draws and costs days on some sweep networks, so a variant runs
-with quotas, without, or both, as the tuning rows below need. Chosen by a set cover
+with quotas, without, or both, as those rows need. Chosen by a set cover
 over the 24 tuned fuzzed draws and the 21 sweep networks of up to 12,000 lessons
 (bench/RESULTS.md): on every one of those 45 rows some variant kept reaches the
 fewest days any variant reaches and slot consistency within 0.1 of the best at those
