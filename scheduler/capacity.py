@@ -52,7 +52,7 @@ class Capacity:
         return max(0, math.ceil(self.days - 1e-6))
 
 
-def _region(problem: Problem, channel: Channel, audience: Audience) -> tuple[int, int]:
+def _region(channel: Channel, audience: Audience) -> tuple[int, int]:
     """Where the audience's lessons may air on the channel (empty when start >= stop)."""
     return (
         max(channel.window[0], audience.window[0]),
@@ -85,7 +85,7 @@ def capacity(problem: Problem) -> Capacity:
         audience = problem.audience(*key)
         for channel in problem.channels:
             if key[1] in channel.languages and key[0] in channel.grades:
-                start, stop = _region(problem, channel, audience)
+                start, stop = _region(channel, audience)
                 if stop - start >= shortest[key]:
                     regions[(channel.id, key)] = (start, stop)
     edges = sorted({edge for start, stop in regions.values() for edge in (start, stop, stop + gap)})
