@@ -91,6 +91,10 @@ def build(
     (continuing each channel after the lesson it is airing)."""
     layout = workspace.layout
     problem = demo_problem(datetime.now(zone), count, duration)
+    # The catalogue's channels air around the clock, so the re-runs may go on past
+    # midnight; the solver's first run still opens at `ready` (below).
+    for channel in problem["channels"]:
+        channel["window"] = ["00:00", "24:00"]
     signer = layout.media / SIGNER
     if not _lasts(signer, duration):
         make_signer(signer, duration)

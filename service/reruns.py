@@ -4,7 +4,10 @@ channels on air for hours with a few one-minute lessons.
 The first run is the solver's schedule (every lesson once, in its order); each
 re-run is that run again, straight after, on the same channel, so the channel is
 never off air and the guide reads as a loop of the same programmes. A re-run that
-would take an audience past its daily cap is left out, as the solver would.
+would take an audience past its daily cap is left out, as the solver would. A lesson
+that would air across local midnight starts at that midnight instead, and the rest
+after it (a lesson airs within one broadcast day): less than that lesson off air,
+just before midnight.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 
@@ -87,12 +90,31 @@ def with_reruns(
         shift = period
         while runs[0].start + shift < until:
             again = [Slot(s.start + shift, s.end + shift, s.channel, s.lesson) for s in runs]
+            late = timedelta(0)
+            if (crossing := _past_midnight(again, zone)) is not None:
+                # a lesson airs within one broadcast day: from this one on, the run
+                # starts again at midnight
+                index, late = crossing
+                again[index:] = [
+                    Slot(s.start + late, s.end + late, s.channel, s.lesson) for s in again[index:]
+                ]
             if not fits(again):
                 break
             count(again)
             out.extend(again)
-            shift += period
+            shift += period + late
     return sorted(out)
+
+
+def _past_midnight(run: Sequence[Slot], zone: ZoneInfo) -> tuple[int, timedelta] | None:
+    """The first slot of the run that would air across local midnight, and how far it
+    must move to start at that midnight (None: none would)."""
+    for index, slot in enumerate(run):
+        start = slot.start.astimezone(zone)
+        midnight = datetime.combine(start.date() + timedelta(days=1), time(), zone)
+        if slot.end > midnight:
+            return index, midnight - slot.start
+    return None
 
 
 def on_air_everywhere(slots: Sequence[Slot], channels: Sequence[str], at: datetime) -> bool:

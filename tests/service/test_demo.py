@@ -4,6 +4,7 @@ a line per finished step, true figures on a re-run."""
 from __future__ import annotations
 
 import itertools
+import sys
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -39,6 +40,12 @@ def _airings(workspace: Workspace) -> list[tuple[str, str, datetime, datetime]]:
 
 
 def _on_air(airings, channel: str, at: datetime) -> bool:
+    """On air at `at`, or in the less-than-a-lesson (10 s here) before local midnight
+    that re-runs leave off air: a lesson airs within one broadcast day."""
+    local = at.astimezone(ZONE)
+    midnight = datetime.combine(local.date() + timedelta(days=1), datetime.min.time(), ZONE)
+    if midnight - local <= timedelta(seconds=11):
+        return True
     return any(c == channel and s <= at < e for c, _, s, e in airings)
 
 
@@ -76,3 +83,21 @@ def test_the_demo_is_on_air_when_it_returns_and_for_two_hours(tmp_path, monkeypa
         assert all(a[1] <= b[0] for a, b in itertools.pairwise(mine)), mine
         for second in range(0, 2 * 3600, 5):
             assert _on_air(after, channel, now + timedelta(seconds=second)), second
+
+
+@pytest.mark.slow
+def test_the_demo_built_late_in_the_evening_goes_on_past_midnight(tmp_path, monkeypatch):
+    # A zone where it is now 22:xx: the two hours on air cross local midnight, where a
+    # lesson may not straddle two broadcast days.
+    monkeypatch.delenv("SABAQ_DATABASE_URL", raising=False)
+    offset = next(o for o in range(-12, 15) if (datetime.now(UTC).hour + o) % 24 == 22)
+    zone = ZoneInfo(f"Etc/GMT{-offset:+d}")  # Etc/GMT-6 is six hours ahead of UTC
+    monkeypatch.setattr(sys.modules[__name__], "ZONE", zone)
+    workspace = Workspace(tmp_path / "data")
+    build(workspace, 4, 10, zone, Quiet(), on_step=lambda _: None)
+    returned = datetime.now(UTC)
+    airings = _airings(workspace)
+    assert any(s.astimezone(zone).date() > returned.astimezone(zone).date() for *_, s, _ in airings)
+    for channel in ("al-farabi", "el-arna"):
+        for second in range(0, 2 * 3600, 5):
+            assert _on_air(airings, channel, returned + timedelta(seconds=second)), second

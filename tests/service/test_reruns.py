@@ -64,3 +64,14 @@ def test_a_day_cap_counts_each_local_day():
         days[day] = days.get(day, 0) + 60
     assert max(days.values()) <= 15 * 60
     assert len(days) == 2  # it goes on after midnight
+
+
+def test_a_rerun_that_would_air_across_midnight_starts_at_midnight():
+    evening = datetime(2026, 12, 7, 23, 58, 30, tzinfo=ZONE)
+    run = [Slot(evening, evening + timedelta(minutes=1), "ch", "a-1")]
+    slots = with_reruns(run, evening + timedelta(minutes=4), ZONE, {}, {})
+    midnight = datetime(2026, 12, 8, tzinfo=ZONE)
+    starts = [s.start for s in slots]
+    # 23:58:30, 23:59:30 would end at 00:00:30: it starts at midnight, then on from there
+    assert starts == [evening, *(midnight + timedelta(minutes=m) for m in range(3))]
+    assert all(s.start.date() == (s.end - timedelta(microseconds=1)).date() for s in slots)
