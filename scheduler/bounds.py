@@ -12,9 +12,9 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from scheduler import binpack
-from scheduler.capacity import capacity
+from scheduler.capacity import capacity, span
 from scheduler.memo import per_problem
-from scheduler.problem import Audience, Channel, Problem
+from scheduler.problem import Audience, Problem
 
 
 @dataclass(frozen=True)
@@ -46,20 +46,12 @@ def audience_daily_capacity(problem: Problem, audience: Audience) -> int:
     inside its window and the windows of the channels that carry it, up to its cap."""
     seconds = _union_length(
         [
-            _span(c, audience)
+            span(c, audience)
             for c in problem.channels
             if audience.language in c.languages and audience.grade in c.grades
         ]
     )
     return seconds if audience.max_daily_s is None else min(seconds, audience.max_daily_s)
-
-
-def _span(channel: Channel, audience: Audience) -> tuple[int, int]:
-    """Where the channel's window and the audience's meet (may be empty)."""
-    return (
-        max(channel.window[0], audience.window[0]),
-        min(channel.window[1], audience.window[1]),
-    )
 
 
 def _hours(seconds: float) -> str:
@@ -185,7 +177,7 @@ def _stretches(problem: Problem, keys: tuple[Key, ...]) -> Stretches:
     found = []
     for channel in problem.channels:
         spans = [
-            _span(channel, a)
+            span(channel, a)
             for a in audiences
             if a.language in channel.languages and a.grade in channel.grades
         ]

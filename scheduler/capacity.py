@@ -52,8 +52,9 @@ class Capacity:
         return max(0, math.ceil(self.days - 1e-6))
 
 
-def _region(channel: Channel, audience: Audience) -> tuple[int, int]:
-    """Where the audience's lessons may air on the channel (empty when start >= stop)."""
+def span(channel: Channel, audience: Audience) -> tuple[int, int]:
+    """Where the channel's window and the audience's meet: where the audience's lessons
+    may air on the channel (empty when start >= stop)."""
     return (
         max(channel.window[0], audience.window[0]),
         min(channel.window[1], audience.window[1]),
@@ -85,7 +86,7 @@ def capacity(problem: Problem) -> Capacity:
         audience = problem.audience(*key)
         for channel in problem.channels:
             if key[1] in channel.languages and key[0] in channel.grades:
-                start, stop = _region(channel, audience)
+                start, stop = span(channel, audience)
                 if stop - start >= shortest[key]:
                     regions[(channel.id, key)] = (start, stop)
     edges = sorted({edge for start, stop in regions.values() for edge in (start, stop, stop + gap)})
@@ -96,6 +97,7 @@ def capacity(problem: Problem) -> Capacity:
     share = solver.NumVar(0, solver.infinity(), "share")
     seen: dict[tuple[str, Key], list[pywraplp.Variable]] = defaultdict(list)
     with_breaks: dict[tuple[str, Key], list[pywraplp.Variable]] = defaultdict(list)
+    audience_breaks: dict[Key, list[pywraplp.Variable]] = defaultdict(list)
     channel_band: dict[tuple[str, int], list[pywraplp.Variable]] = defaultdict(list)
     audience_band: dict[tuple[Key, int], list[pywraplp.Variable]] = defaultdict(list)
     for (channel_id, key), (start, stop) in regions.items():
@@ -104,6 +106,7 @@ def capacity(problem: Problem) -> Capacity:
                 # the lesson-and-break seconds of this audience in this band
                 occupied = solver.NumVar(0, high - low, "")
                 with_breaks[(channel_id, key)].append(occupied)
+                audience_breaks[key].append(occupied)
                 channel_band[(channel_id, index)].append(occupied)
                 if high <= stop:  # the lesson itself stays inside the region
                     watched = solver.NumVar(0, high - low, "")
@@ -124,8 +127,7 @@ def capacity(problem: Problem) -> Capacity:
     for key, need in lessons.items():
         everything = solver.Sum(per_channel[key])
         solver.Add(everything == share * need)
-        occupied = solver.Sum(v for (_, k), found in with_breaks.items() if k == key for v in found)
-        solver.Add(occupied == share * padded[key])
+        solver.Add(solver.Sum(audience_breaks[key]) == share * padded[key])
         audience = problem.audience(*key)
         most = sum(
             s.max_per_day * max(lesson.duration_s for lesson in problem.episodes.get(s.id, ()))
