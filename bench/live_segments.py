@@ -43,7 +43,7 @@ if str(ROOT) in sys.path:
     sys.path.remove(str(ROOT))
 sys.path.insert(0, str(ROOT))
 
-from catalog.retime import retime, retimer
+from catalog.retime import located
 from catalog.schedules import publish, save_schedule
 from streaming import live
 from streaming.snapshot import load_snapshot
@@ -143,9 +143,9 @@ def main() -> None:
         data = (work / "packages" / LESSON / RUNG / "seg_00001.ts").read_bytes()
         began = time.perf_counter()
         for ticks in range(50):
-            retime(data, ticks * 90_000)
+            located(data).moved(ticks * 90_000)
         rewrite_ms = (time.perf_counter() - began) / 50 * 1000
-        prepared = retimer(data)
+        prepared = located(data)
         began = time.perf_counter()
         for ticks in range(50):
             prepared.moved(ticks * 90_000)

@@ -153,6 +153,10 @@ class Manifest:
     history: tuple[Earlier, ...] = ()  # the versions it replaced, oldest first
     download: Download | None = None  # the offline MP4, when the package has one
     captions: tuple[CaptionTrack, ...] = ()  # subtitle renditions, by language
+    completed: bool = False
+    """Its segments' continuity counters run on through it and come back to where they
+    began (`catalog.retime.complete_run`): live channels serve its files as they are,
+    bar the clocks, and its declared bit rates hold there."""
 
     @property
     def version(self) -> str:
@@ -227,6 +231,7 @@ class Manifest:
             "captions": [
                 {"language": c.language, "digest": c.digest, "cues": c.cues} for c in self.captions
             ],
+            "completed": self.completed,
             **dict(self.extra),
         }
 
@@ -262,6 +267,7 @@ class Manifest:
                     CaptionTrack(str(c["language"]), str(c["digest"]), int(c["cues"]))
                     for c in data.get("captions") or ()
                 ),
+                completed=data.get("completed") is True,
             )
         except (KeyError, TypeError, ValueError, OSError) as exc:
             raise ManifestError(f"package.json: malformed ({type(exc).__name__}: {exc})") from None

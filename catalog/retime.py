@@ -1,23 +1,32 @@
 """A segment moved onto a channel's clock: one byte-level pass over its TS packets (pure).
 
 A live channel plays many packages one after another, and each package's
-timestamps start near 1.4 s. `retime` gives a segment the channel's own
+timestamps start near 1.4 s. `Retimer.moved` gives a segment the channel's own
 clock: every PCR (adaptation fields), PTS and DTS (PES headers) gains the
-same number of 90 kHz ticks, modulo 2**33 as in any broadcast stream. The
-continuity counters are written afresh from a given start per PID, and the
-segment is completed to a multiple of 16 payload packets on every PID, so it
-ends on the counter it began with: segments retimed with the same start join
-up whatever order the schedule puts them in, and a segment's bytes depend on
-nothing but its own bytes, the shift and the start. Completing a PID takes
-extra packets: a program table (a one-packet section) is repeated, as muxers
-repeat them anyway; a PES stream has some packets' payload split over two
-packets (the elementary stream's bytes and their order are unchanged).
+same number of 90 kHz ticks, modulo 2**33 as in any broadcast stream.
+
+Continuity counters must run on across a boundary too, whatever the schedule
+puts next. The packager makes that so once, when it writes a package
+(`complete_run`): the counters start at 0 and run on through the package, and
+each PID is completed to a whole number of sixteens over it, so the package
+ends on the counter it began with and any package can follow any other. A
+slate is completed segment by segment, as an off-air gap may end its loop
+anywhere. Completing a PID takes a few packets a package, each put where it
+raises the bit rate least: a PES stream has a packet's payload split over two
+(the elementary stream's bytes and their order are unchanged); a program table
+(a one-packet section) has a packet repeated, as muxers repeat them anyway.
+The live origin then serves a package's files as they are, bar the clocks
+(`located`), and the bit rates its manifest declares hold on the live timeline.
+
+A package written before packages were completed (`Manifest.completed` false)
+is completed segment by segment when served (`retimer`), as every segment
+was until then: up to 15 packets a PID a segment more than its manifest says.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -142,9 +151,9 @@ def _pids(data: bytes | bytearray) -> npt.NDArray[np.int64]:
 
 @dataclass(frozen=True)
 class Retimer:
-    """A segment made ready to be moved onto any clock: its packets completed and its
-    counters written (all that depends on its bytes and the counters' start only),
-    and where its PCRs, PTSs and DTSs sit, with their values. Moving it is then a
+    """A segment made ready to be moved onto any clock: its packets and counters as
+    served (`located`, or completed when served: `retimer`), and where its PCRs,
+    PTSs and DTSs sit, with their values. Moving it is then a
     copy and a few hundred vectorised writes, whatever the segment's size."""
 
     template: bytes
@@ -187,67 +196,170 @@ def retime(data: bytes, ticks: int, counters: Mapping[int, int] | None = None) -
 
 
 def retimer(data: bytes, counters: Mapping[int, int] | None = None) -> Retimer:
-    """`data` made ready for `retime` at any shift (see `Retimer`). TransportError when
-    the bytes are not TS."""
+    """`data` completed on its own and made ready for `retime` at any shift (see
+    `Retimer`): how a segment of a package written before packages were completed is
+    served. TransportError when the bytes are not TS."""
+    found = census(data)
+    out, _ = completed(data, additions([found], [1.0])[0], counters or {})
+    return _located(out, found.pes)
+
+
+def located(data: bytes) -> Retimer:
+    """A segment of a completed package (`complete_run`) made ready to be moved: its
+    bytes and counters as they are. TransportError when the bytes are not TS."""
+    return _located(data, census(data).pes)
+
+
+@dataclass(frozen=True)
+class Census:
+    """What completing a segment needs to know of it."""
+
+    size: int
+    counts: dict[int, int]  # payload packets per PID
+    pes: frozenset[int]  # the PIDs that carry PES packets (the others carry tables)
+    spare: dict[int, list[tuple[int, int]]]
+    """Per PES PID, packets near the segment's end and how many pieces each can be split
+    into beyond itself (together at least 15, or all there are)."""
+    tables: dict[int, int]  # per table PID, its first payload packet
+
+
+def census(data: bytes) -> Census:
+    """The segment's census. TransportError when the bytes are not TS."""
     _check(data)
     pids = _pids(data)
-    controls = np.frombuffer(data, dtype=np.uint8)[3::PACKET]
-    payload = (controls & 0x10) != 0
+    view = np.frombuffer(data, dtype=np.uint8)
+    payload = (view[3::PACKET] & 0x10) != 0
     found, numbers = np.unique(pids[payload], return_counts=True)
     counts = dict(zip(found.tolist(), numbers.tolist(), strict=True))
-    starts = np.flatnonzero(np.frombuffer(data, dtype=np.uint8)[1::PACKET] & 0x40).tolist()
-    pes = {int(pids[i]) for i in starts if payload[i] and _is_pes(data, i * PACKET)}
-    extra: dict[int, int] = {}  # packet index -> packets to add after it (< 0: copies)
-    for pid, count in counts.items():
-        missing = -count % COUNTER
-        if not missing:
+    starts = np.flatnonzero(view[1::PACKET] & 0x40).tolist()
+    pes = frozenset(int(pids[i]) for i in starts if payload[i] and _is_pes(data, i * PACKET))
+    spare: dict[int, list[tuple[int, int]]] = {}
+    tables: dict[int, int] = {}
+    for pid in counts:
+        if pid not in pes:
+            tables[pid] = int(np.flatnonzero((pids == pid) & payload)[0])
             continue
-        if pid in pes:
-            for index in np.flatnonzero(pids == pid)[::-1].tolist():  # split near the end
-                take = min(missing, _spare(data, index * PACKET))
-                if take:
-                    extra[index] = take
-                    missing -= take
-                    if not missing:
-                        break
-        else:  # a table: repeat its first packet (PAT, PMT and SDT fit one packet each)
-            first = int(np.flatnonzero((pids == pid) & payload)[0])
-            extra[first] = -missing
-            missing = 0
-        if missing:
-            raise TransportError(f"PID {pid:#x} has too few bytes to complete its counters")
+        found_spare, total = spare.setdefault(pid, []), 0
+        for index in np.flatnonzero(pids == pid)[::-1].tolist():  # split near the end
+            pieces = _spare(data, index * PACKET)
+            if pieces:
+                found_spare.append((index, pieces))
+                total += pieces
+                if total >= COUNTER - 1:
+                    break
+    return Census(len(data), counts, pes, spare, tables)
+
+
+MIN_RATE_S = 0.1  # a segment's rate counts it as lasting at least this long
+
+
+@dataclass
+class Plan:
+    """The packets to add to one segment."""
+
+    splits: dict[int, int] = field(default_factory=dict)  # packet index -> pieces split off
+    copies: dict[int, int] = field(default_factory=dict)
+    """Table packet index -> copies of it put at the segment's end (its first two
+    packets stay its PAT and PMT, as RFC 8216 asks)."""
+
+
+def additions(censuses: Sequence[Census], durations: Sequence[float]) -> list[Plan]:
+    """Where to add packets so that each PID has a whole number of sixteens over the
+    run of segments `censuses` (lasting `durations`). Each packet a PID needs goes to
+    the segment whose bit rate it raises least, so the run's peak rises as little as
+    it can. TransportError when a PID cannot be completed."""
+    totals: dict[int, int] = {}
+    for found in censuses:
+        for pid, count in found.counts.items():
+            totals[pid] = totals.get(pid, 0) + count
+    sizes = [found.size for found in censuses]
+    plans = [Plan() for _ in censuses]
+    left = [{pid: list(found.spare.get(pid, ())) for pid in found.pes} for found in censuses]
+    for pid, total in sorted(totals.items()):
+        for _ in range(-total % COUNTER):
+            able = [
+                i
+                for i, found in enumerate(censuses)
+                if pid in found.tables or (pid in left[i] and left[i][pid])
+            ]
+            if not able:
+                raise TransportError(f"PID {pid:#x} has too few bytes to complete its counters")
+            at = min(able, key=lambda i: (sizes[i] + PACKET) / max(durations[i], MIN_RATE_S))
+            sizes[at] += PACKET
+            plan = plans[at]
+            if pid in censuses[at].tables:
+                first = censuses[at].tables[pid]
+                plan.copies[first] = plan.copies.get(first, 0) + 1
+                continue
+            index, pieces = left[at][pid][0]
+            plan.splits[index] = plan.splits.get(index, 0) + 1
+            left[at][pid] = ([(index, pieces - 1)] if pieces > 1 else []) + left[at][pid][1:]
+    return plans
+
+
+def completed(data: bytes, plan: Plan, counters: Mapping[int, int]) -> tuple[bytes, dict[int, int]]:
+    """`data` with the packets `plan` adds and its continuity counters running on from
+    `counters` (0 where absent); and the counters that follow it."""
     whole = memoryview(data)
     parts: list[bytes | memoryview] = []
     done = 0
-    for index in sorted(extra):
+    for index in sorted(plan.splits):
         offset = index * PACKET
         parts.append(whole[done:offset])
-        if extra[index] > 0:
-            parts.extend(_split(data, offset, extra[index]))
-        else:
-            parts.append(data[offset : offset + PACKET] * (1 - extra[index]))
+        parts.extend(_split(data, offset, plan.splits[index]))
         done = offset + PACKET
     parts.append(whole[done:])
+    for index in sorted(plan.copies):
+        parts.append(data[index * PACKET : (index + 1) * PACKET] * plan.copies[index])
     out = bytearray().join(parts)  # one copy of a megabyte, not one per part
-    _write_counters(out, counters or {})
-    return _located(bytes(out), pes)
+    following = _write_counters(out, counters)
+    return bytes(out), following
 
 
-def _write_counters(out: bytearray, counters: Mapping[int, int]) -> None:
+def complete_run(
+    read: Callable[[int], bytes],
+    durations: Sequence[float],
+    write: Callable[[int, bytes], object],
+    alone: bool = False,
+) -> None:
+    """Complete a run of segments (`read(i)`, `write(i, data)`, each lasting
+    `durations[i]`): counters from 0, on through the run, each PID completed to whole
+    sixteens over it, so the run ends on the counter it began with. A package is one
+    run (it plays whole); a slate's segments are each a run `alone` (a gap may end its
+    loop anywhere). Reads each segment twice rather than hold the run in memory.
+    TransportError when a segment is not TS."""
+    if alone:
+        for i, duration in enumerate(durations):
+            data = read(i)
+            write(i, completed(data, additions([census(data)], [duration])[0], {})[0])
+        return
+    censuses = [census(read(i)) for i in range(len(durations))]
+    counters: dict[int, int] = {}
+    for i, plan in enumerate(additions(censuses, durations)):
+        out, counters = completed(read(i), plan, counters)
+        write(i, out)
+
+
+def _write_counters(out: bytearray, counters: Mapping[int, int]) -> dict[int, int]:
     """Each PID's continuity counters from its start, in place: a packet with a payload
-    takes the next one, a packet without repeats the last."""
+    takes the next one, a packet without repeats the last. Returns the counters that
+    follow (those of PIDs not in `out` as given)."""
     view = np.frombuffer(out, dtype=np.uint8)
     controls = view[3::PACKET].copy()
     pids = _pids(out)
     payload = (controls & 0x10) != 0
     written = np.empty(len(pids), dtype=np.int64)
+    following = dict(counters)
     for pid in np.unique(pids).tolist():
         chosen = pids == pid
-        written[chosen] = np.cumsum(payload[chosen]) - 1 + counters.get(pid, 0)
+        run = np.cumsum(payload[chosen])
+        written[chosen] = run - 1 + counters.get(pid, 0)
+        following[pid] = (int(run[-1]) + counters.get(pid, 0)) % COUNTER
     view[3::PACKET] = (controls & 0xF0) | (written % COUNTER)
+    return following
 
 
-def _located(template: bytes, pes: set[int]) -> Retimer:
+def _located(template: bytes, pes: frozenset[int]) -> Retimer:
     """The retimer of completed, counted packets: where their clocks sit."""
     pcrs: list[int] = []
     stamps: list[int] = []

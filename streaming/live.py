@@ -64,22 +64,37 @@ def live_rungs(slate: Package, lessons: Iterable[Package]) -> tuple[Rendition, .
 
     A player picks its rung by these numbers, so they must be the lessons', not the
     slate's: the peak is the highest of any segment that can play on the rung
-    (slate or lesson, through `pick_rung`); the average is that of the lessons,
-    weighted by their length, since lessons fill the broadcast hours (the slate's
-    own when no lesson is packaged)."""
+    (slate or lesson, through `pick_rung`), as the live playlists time it; the
+    average is that of the lessons, weighted by their length, since lessons fill
+    the broadcast hours (the slate's own when no lesson is packaged)."""
     lessons = list(lessons)
     declared = []
     for rung in slate.manifest.rungs:
-        peak, bits, seconds = rung.bandwidth, 0.0, 0.0
+        peak, bits, seconds = _live_peak(slate, rung.name), 0.0, 0.0
         for package in lessons:
-            played = package.manifest.rung(pick_rung(package, rung.name))
+            name = pick_rung(package, rung.name)
+            played = package.manifest.rung(name)
             assert played is not None  # pick_rung names one of the package's rungs
-            peak = max(peak, played.bandwidth)
+            peak = max(peak, _live_peak(package, name))
             bits += played.average_bandwidth * package.duration_s
             seconds += package.duration_s
         average = round(bits / seconds) if seconds > 0 else rung.average_bandwidth
         declared.append(replace(rung, bandwidth=peak, average_bandwidth=min(average, peak)))
     return tuple(declared)
+
+
+def _live_peak(package: Package, name: str) -> int:
+    """The rung's peak as live playlists list its segments: with the reference rung's
+    durations (every rung's segments are timed alike), so a segment a little longer
+    than the reference's (the audio rung's AAC frames) runs a little faster there."""
+    rung = package.manifest.rung(name)
+    assert rung is not None
+    own = rung.segments
+    stretch = 1.0
+    for index, listed in enumerate(package.reference if own else ()):  # as `_url` picks
+        played = own[min(index, len(own) - 1)]
+        stretch = max(stretch, played.duration / max(listed.duration, 0.1))
+    return math.ceil(rung.bandwidth * stretch)
 
 
 LOOP = "loop"

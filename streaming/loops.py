@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from catalog.retime import Retimer, earliest, retimer
+from catalog.retime import Retimer, earliest, located, retimer
 from catalog.transport import CLOCK, loop_counts, shift
 from streaming.blocks import pick_rung
 from streaming.live import LEAD_TICKS, LiveSegment, clock_offset
@@ -81,7 +81,8 @@ class Loops:
         if cached is None:
             made = self._retimers.get(key[:4])
             if made is None:
-                made = retimer(_file(package, name, uri).read_bytes())
+                data = _file(package, name, uri).read_bytes()
+                made = located(data) if package.manifest.completed else retimer(data)
                 self._retimers[key[:4]] = made
             cached = made.moved(ticks)
             self._segments[key] = cached

@@ -35,7 +35,7 @@ from catalog.hls import (
 )
 from catalog.playlists import iframe_playlist, iframe_rates, package_master
 from catalog.publishing import publish_package
-from catalog.retime import earliest
+from catalog.retime import complete_run, earliest
 from catalog.transport import TransportError, shift
 from errors import MediaError
 from transcoder.captions import read_tracks, write_tracks
@@ -63,12 +63,15 @@ class PackageResult:
     checksum: str
 
 
-MEDIA_REVISION = 1
+MEDIA_REVISION = 2
 """How a package's media is made, in its checksum, so that a package made the older
 way is made again by the next `transcode`, like one of a changed recording (this is
 not the package.json format, `catalog.hls.FORMAT`). 1: a lesson lasts whole tiles with
 its sound lined up (`transcoder.ladder.TILE_S`), so the live timeline follows it with
-no audio overlapping; packages from before had no revision and were not padded."""
+no audio overlapping; packages from before had no revision and were not padded.
+2: every segment is written completed as live channels serve it
+(`catalog.retime.complete`), so its declared peak holds live; before, live channels
+completed it when serving, up to 14 KB a segment more than the manifest declared."""
 
 
 def source_checksum(paths: list[Path], options: TranscodeOptions, source_height: int) -> str:
@@ -177,12 +180,25 @@ def _rendition(
     codecs: str,
     resolution: tuple[int, int] | None,
     floor_kbps: int,
+    loops: bool,
 ) -> Rendition:
-    """A rung as encoded: its segments from ffmpeg's playlist, its peak and average
-    bitrates measured from the segment files (never below the rung's nominal rate),
-    and for a video rung its I-frame playlist, written beside its media playlist."""
+    """A rung as encoded: its segments from ffmpeg's playlist, completed as live
+    channels serve them (`catalog.retime.complete_run`: the package as one run, a
+    slate that `loops` each segment alone), its peak and average bitrates measured
+    from those files (never below the rung's nominal rate), and for a video rung its
+    I-frame playlist, written beside its media playlist."""
     segments = read_segments(directory / name / MEDIA_PLAYLIST)
-    sizes = [(directory / name / s.uri).stat().st_size * 8 for s in segments]
+    paths = [directory / name / s.uri for s in segments]
+    try:
+        complete_run(
+            lambda i: paths[i].read_bytes(),
+            [s.duration for s in segments],
+            lambda i, data: paths[i].write_bytes(data),
+            alone=loops,
+        )
+    except TransportError as exc:
+        raise MediaError(f"{name}: segments cannot be completed ({exc})") from None
+    sizes = [path.stat().st_size * 8 for path in paths]
     rates = [bits / max(s.duration, 0.1) for bits, s in zip(sizes, segments, strict=True)]
     duration = sum(s.duration for s in segments) or 1.0
     width, height = resolution or (None, None)
@@ -247,13 +263,15 @@ def transcode(
     declared_s: float | None = None,
     captions: Mapping[str, Path] | None = None,
     language: str | None = None,
+    loops: bool = False,
 ) -> PackageResult:
     """Package a lesson into out_dir; out_dir appears only when the package is complete.
     `checksum` is the sources' source_checksum when the caller has it already;
     `declared_s` the lesson's length in the catalogue, which the recording may not
     far exceed (see probe.check_length); `captions` the producers' subtitle files
     by language (SRT or WebVTT), read before any encoding starts; `language` the
-    lesson's (kk, ru, en), which tags the offline MP4's picture and sound."""
+    lesson's (kk, ru, en), which tags the offline MP4's picture and sound; `loops`
+    that it is a slate, which off-air gaps loop and may end after any segment."""
     options = options or TranscodeOptions()
     lesson = probe(lesson_path)
     check_length(lesson, declared_s)
@@ -294,10 +312,12 @@ def transcode(
                 rung.codecs,
                 (rung.width, rung.height),
                 rung.video_kbps + rung.audio_kbps,
+                loops,
             )
             for rung in rungs
         ]
-        renditions.append(_rendition(work, AUDIO_RUNG, AUDIO_CODECS, None, AUDIO_ONLY_KBPS))
+        audio = _rendition(work, AUDIO_RUNG, AUDIO_CODECS, None, AUDIO_ONLY_KBPS, loops)
+        renditions.append(audio)
         # The top rung times the package (Manifest.reference), captions included.
         listed = write_tracks(work, renditions[0].segments, renditions[0].name, tracks)
         if not (work / POSTER).exists():  # the video stream ended before the poster's frame
@@ -328,6 +348,7 @@ def transcode(
             extra=metadata or {},
             download=download,
             captions=listed,
+            completed=True,
         )
         (work / MASTER).write_text(package_master(manifest), encoding="utf-8")
         manifest = replace(manifest, content=content_version(work))

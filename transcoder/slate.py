@@ -111,7 +111,8 @@ def render_slate(out_dir: Path, text: SlateText, options: TranscodeOptions) -> P
     work = Path(tempfile.mkdtemp(prefix=".slate-", dir=_existing_parent(out_dir)))
     try:
         source = _picture(work / "slate.mp4", text, work)
-        return transcode(source, out_dir, options, metadata={"slate": text.lines()[0][0]})
+        metadata = {"slate": text.lines()[0][0]}
+        return transcode(source, out_dir, options, metadata=metadata, loops=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

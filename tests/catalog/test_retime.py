@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from catalog.retime import earliest, retime
+from catalog.retime import complete_run, earliest, located, retime, retimer
 from catalog.transport import PACKET, WRAP, TransportError, _read_timestamp
 from tests.catalog.test_transport import tables, video_packet
 
@@ -79,6 +79,47 @@ def test_tables_are_repeated_not_split():
     pat = [p for p in packets(moved) if pid_of(p) == 0]
     assert len(pat) == 16
     assert len({p[4:] for p in pat}) == 1  # the same section each time
+
+
+def run_of(segments: list[bytes], durations: list[float]) -> list[bytes]:
+    done: dict[int, bytes] = {}
+    complete_run(lambda i: segments[i], durations, done.__setitem__)
+    return [done[i] for i in range(len(segments))]
+
+
+def test_a_package_is_completed_as_one_run_its_counters_running_on_through_it():
+    """What the packager writes: counters from 0 on through the package, each PID whole
+    sixteens over it, the packets that takes put where the rate is lowest."""
+    segments = [segment(), segment() + segment(), segment()]
+    durations = [6.0, 6.0, 0.5]  # the middle one is the busiest
+    done = run_of(segments, durations)
+    runs: dict[int, list[int]] = {}
+    for data in done:
+        assert [pid_of(p) for p in packets(data)[:2]] == [0, 0x1000]  # it opens with PAT, PMT
+        for pid, run in counters(data).items():
+            runs.setdefault(pid, []).extend(run)
+    for pid, run in runs.items():
+        assert run == [i % 16 for i in range(len(run))], pid  # on through the run, from 0
+        assert len(run) % 16 == 0, pid  # and back where it began
+    added = [len(after) - len(before) for before, after in zip(segments, done, strict=True)]
+    # Four PATs, four PMTs and 12 video packets: 12, 12 and 4 packets to add.
+    assert sum(added) == 28 * PACKET
+    assert added[2] == 0  # the 0.5 s tail has the highest rate: nothing goes there
+    assert all(
+        elementary(after, 0x100) == elementary(before, 0x100)
+        for before, after in zip(segments, done, strict=True)
+    )
+    # Served as they are, bar the clocks: no packet more, counters untouched.
+    assert all(located(data).template == data for data in done)
+    assert [len(located(data).moved(90_000)) for data in done] == [len(d) for d in done]
+
+
+def test_a_run_of_one_segment_is_what_the_server_completes_for_older_packages():
+    """A slate's segments are runs of one; so was every segment when served, before
+    packages were completed (and still is for a package written then)."""
+    [alone] = run_of([segment()], [1.92])
+    assert alone == retime(segment(), 0, {})
+    assert retimer(alone).template == alone
 
 
 def test_bytes_that_are_not_ts_are_refused():

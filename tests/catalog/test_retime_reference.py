@@ -42,7 +42,8 @@ def reference_retime(data: bytes, ticks: int, counters: Mapping[int, int] | None
     counts = Counter(pid for pid, control in zip(pids, controls, strict=True) if control & 0x10)
     starts = [i for i, byte in enumerate(data[1::PACKET]) if byte & 0x40]
     pes = {pids[i] for i in starts if controls[i] & 0x10 and _is_pes(data, i * PACKET)}
-    extra: dict[int, int] = {}  # packet index -> packets to add after it (< 0: copies)
+    extra: dict[int, int] = {}  # packet index -> packets to add after it
+    copies: list[tuple[int, bytes]] = []  # tables' first packets repeated at the end
     for pid, count in counts.items():
         missing = -count % COUNTER
         if not missing:
@@ -58,7 +59,7 @@ def reference_retime(data: bytes, ticks: int, counters: Mapping[int, int] | None
                             break
         else:  # a table: repeat its first packet (PAT, PMT and SDT fit one packet each)
             first = next(i for i, p in enumerate(pids) if p == pid and controls[i] & 0x10)
-            extra[first] = -missing
+            copies.append((first, data[first * PACKET : (first + 1) * PACKET] * missing))
             missing = 0
         if missing:
             raise TransportError(f"PID {pid:#x} has too few bytes to complete its counters")
@@ -67,12 +68,11 @@ def reference_retime(data: bytes, ticks: int, counters: Mapping[int, int] | None
     for index in sorted(extra):
         offset = index * PACKET
         out += data[done:offset]
-        if extra[index] > 0:
-            out += b"".join(_split(data, offset, extra[index]))
-        else:
-            out += data[offset : offset + PACKET] * (1 - extra[index])
+        out += b"".join(_split(data, offset, extra[index]))
         done = offset + PACKET
     out += data[done:]
+    for _, repeated in sorted(copies):  # each table's copies at the end, in stream order
+        out += repeated
     _reference_restamp(out, ticks % WRAP, counters or {}, pes)
     return bytes(out)
 

@@ -301,7 +301,10 @@ async def test_live_master_declares_the_lessons_bitrates(client, site):
         rung = variant.uri.removesuffix(".m3u8")
         info = variant.stream_info
         peaks = [vods[lesson][rung].bandwidth for lesson in aired]
-        assert info.bandwidth == max([*peaks, slate_info[rung].bandwidth])
+        # Live playlists time every rung by the top rung's segments: the audio rung's
+        # (AAC frames, a few ms longer) runs a little faster there than on demand.
+        highest = max([*peaks, slate_info[rung].bandwidth])
+        assert highest <= info.bandwidth <= highest * 1.01
         weights = [packages[lesson]["duration_s"] for lesson in aired]
         averages = [vods[lesson][rung].average_bandwidth for lesson in aired]
         expected = sum(a * w for a, w in zip(averages, weights, strict=True)) / sum(weights)

@@ -90,3 +90,50 @@ async def test_ffmpeg_plays_a_catch_up_replay_without_a_warning_and_its_clock_on
     assert len(firsts) > 10
     assert firsts == sorted(firsts)
     assert len(set(firsts)) == len(firsts)
+
+
+async def test_live_segments_stay_under_the_declared_peak_and_their_counters_run_on(
+    site, aiohttp_server
+):
+    """A player picks its rung by BANDWIDTH: every segment a live channel serves (the
+    packages' segments on the channel's clock, lesson and slate, across boundaries)
+    stays at or under its rung's declared peak, as the packages' own files do. And
+    glued together, every PID's continuity counters run on across every boundary."""
+    start = first_airing(site)
+    catalog = open_catalog(site.url)
+    try:
+        app = create_app(
+            catalog, site.data_dir, clock=lambda: start + timedelta(minutes=5), refresh_s=0
+        )
+        server = await aiohttp_server(app)
+        base = f"http://127.0.0.1:{server.port}/live/{CHANNEL}"
+        query = f"utc={int(start.timestamp()) - 15}&utcend={int(start.timestamp()) + 50}"
+        async with aiohttp.ClientSession() as session:
+            async with session.get(f"{base}/master.m3u8") as response:
+                master = m3u8.loads(await response.text())
+            peaks = {v.uri.removesuffix(".m3u8"): v.stream_info.bandwidth for v in master.playlists}
+            assert {"audio", "234p"} <= set(peaks)
+            rates: dict[str, list[float]] = {}
+            streams: dict[str, bytes] = {}
+            for rung in peaks:
+                async with session.get(f"{base}/{rung}.m3u8?{query}") as response:
+                    playlist = m3u8.loads(await response.text())
+                assert not any(s.discontinuity for s in playlist.segments)
+                for segment in playlist.segments:
+                    async with session.get(f"{base}/{segment.uri}") as response:
+                        data = await response.read()
+                    rates.setdefault(rung, []).append(len(data) * 8 / max(segment.duration, 0.1))
+                    streams[rung] = streams.get(rung, b"") + data
+    finally:
+        catalog.dispose()
+    for rung, peak in peaks.items():
+        assert len(rates[rung]) > 10, rung
+        assert max(rates[rung]) <= peak, (rung, round(max(rates[rung])), peak)
+        following: dict[int, int] = {}
+        for at in range(0, len(streams[rung]), 188):
+            packet = streams[rung][at : at + 188]
+            if not packet[3] & 0x10:
+                continue
+            pid = ((packet[1] & 0x1F) << 8) | packet[2]
+            assert packet[3] & 0x0F == following.get(pid, packet[3] & 0x0F), (rung, pid, at)
+            following[pid] = (packet[3] + 1) & 0x0F
