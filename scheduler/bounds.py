@@ -23,6 +23,8 @@ class Bound:
 
     days: int
     reason: str
+    audiences: frozenset[Key] = frozenset()
+    """The audiences whose lessons alone need these days, when the bound is about some."""
 
 
 def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -104,6 +106,7 @@ def _bounds(problem: Problem) -> tuple[Bound, ...]:
                 math.ceil(total / capacity),
                 f"audience {language} grade {grade}: {_hours(total)} of lessons, but its "
                 f"window and cap allow {_hours(capacity)} a day",
+                frozenset({(grade, language)}),
             )
         )
     for language, total in by_language.items():
@@ -210,6 +213,7 @@ def _capacity_bound(
         math.ceil(total / capacity),
         f"{group.label}: {_hours(total)} of lessons and breaks{group.whose}, but "
         f"{group.carriers} air {_hours(capacity)} of them a day",
+        frozenset(group.keys),
     )
 
 
@@ -283,13 +287,13 @@ def _packing_bounds(
         key = problem.audience_of(lesson).key
         sizes[key][binpack.units(lesson.duration_s)] += 1
         with_breaks[key][binpack.units(lesson.duration_s + problem.break_s)] += 1
-    tasks: list[tuple[str, Counter[int], Counter[int], str]] = []
+    tasks: list[tuple[str, tuple[Key, ...], Counter[int], Counter[int], str]] = []
     for key in sorted(sizes):
         cap = problem.audience(*key).max_daily_s
         bins = Counter({binpack.units(cap): 1}) if cap is not None else Counter[int]()
         if cap is not None and binpack.few_per_bin(sizes[key], bins):
             room = f"its daily cap ({_minutes(cap)})"
-            tasks.append((f"audience {key[1]} grade {key[0]}", sizes[key], bins, room))
+            tasks.append((f"audience {key[1]} grade {key[0]}", (key,), sizes[key], bins, room))
     for group in [_Group(f"audience {k[1]} grade {k[0]}", (k,)) for k in sorted(sizes)] + groups:
         pieces = stretches.get(group.keys)
         if pieces is None:  # one audience: not among the groups
@@ -303,10 +307,10 @@ def _packing_bounds(
                 if problem.break_s
                 else ""
             )
-            tasks.append((group.label, items, bins, room))
+            tasks.append((group.label, group.keys, items, bins, room))
     found = []
     solved: dict[tuple[tuple[tuple[int, int], ...], ...], int | None] = {}
-    for label, items, bins, room in tasks:
+    for label, keys, items, bins, room in tasks:
         signature = (tuple(sorted(items.items())), tuple(sorted(bins.items())))
         if signature not in solved:
             if len(solved) >= PACKINGS:
@@ -319,6 +323,7 @@ def _packing_bounds(
                     days,
                     f"{label}: {sum(items.values())} lessons, each aired whole, do not fit "
                     f"into fewer than {days} days of {room}",
+                    frozenset(keys),
                 )
             )
     return found
@@ -339,3 +344,16 @@ def _minutes(seconds: int) -> str:
 def lower_bound(problem: Problem) -> Bound:
     """The tightest of the bounds."""
     return max(bounds(problem), key=lambda b: b.days)
+
+
+def critical_audiences(problem: Problem) -> set[Key]:
+    """The audiences whose lessons alone need as many days as the lower bound: where a
+    schedule that packs them as tightly as they can be packed alone is one that can
+    reach the bound."""
+    tightest = lower_bound(problem).days
+    return {
+        key
+        for bound in bounds(problem)
+        if len(bound.audiences) == 1 and bound.days >= tightest
+        for key in bound.audiences
+    }

@@ -30,8 +30,10 @@ rule holds:
   times its share of a day of what is left (over the days left to the lower bound),
   so a channel with more room than content keeps room around each lesson all term.
 - `first`: the audiences that may not watch all the hours of a channel that carries
-  them are scheduled alone first, by the variant `first`, and the others afterwards
-  around their airings, so they pack their mornings as if no one else competed.
+  them, and those whose lessons alone need as many days as the lower bound
+  (`bounds.critical_audiences`), are scheduled alone first, by whichever of the
+  variants `first` needs the fewest days for them, and the others afterwards around
+  their airings: they pack their hours as if no one else competed.
 - `fill_caps`: an audience whose daily cap sets the days (CAP_HELD) is offered, each
   day, only the subset of its candidates that fills the most of its cap.
 - `scarce`: a candidate whose series fewer channels carry goes first.
@@ -56,7 +58,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from scheduler.bounds import audience_daily_capacity, lower_bound
+from scheduler.bounds import audience_daily_capacity, critical_audiences, lower_bound
 from scheduler.capacity import capacity
 from scheduler.errors import Infeasible
 from scheduler.packing import cap_stranded, fill_after
@@ -326,7 +328,7 @@ class Variant:
     caps: bool = False  # rank by the minutes of the audience's cap a choice would strand
     ender: bool = False  # a series at home at a channel's close is kept for its end
     spread: float | None = None  # a channel airs at most this times its share of a day
-    first: Variant | None = None  # narrow audiences alone first, by this variant
+    first: tuple[Variant, ...] = ()  # narrow and critical audiences first, by the best of these
     fill_caps: bool = False  # an audience held by its cap gets the day's best subset
     scarce: bool = False  # series with the fewest channels that carry them first
     prompt: int | None = None  # only candidates starting within this of the soonest
@@ -346,23 +348,46 @@ def greedy_schedule(problem: Problem, variant: Variant = PLAIN) -> Schedule:
     module's docstring). With `bottleneck` a series is ranked by the days it still
     needs at the least, by its own episodes or by its audience's remaining minutes over
     what the audience can watch in a day, instead of by its episodes alone; with
-    `first`, the narrow audiences are scheduled alone before the others.
+    `first`, the narrow and the critical audiences are scheduled alone before the
+    others, by whichever of those variants needs the fewest days for them.
     Infeasible when the term's days run out or an episode cannot air before its pin."""
     placed: list[tuple[int, Placed]] = []
     around: dict[int, list[Placed]] = defaultdict(list)
     rest = problem
-    if variant.first is not None:
-        narrow = narrow_audiences(problem)
+    if variant.first:
+        ahead = narrow_audiences(problem) | critical_audiences(problem)
         everyone = {problem.audience_of(lesson).key for lesson in problem.lessons}
-        if narrow and narrow != everyone:  # else nothing to take first: one run
-            rest = _only(problem, narrow, False)
-            placed = _term(_only(problem, narrow, True), variant.first, _pinned(rest))
+        if ahead and ahead != everyone:  # else nothing to take first: one run
+            rest = _only(problem, ahead, False)
+            placed = _fewest_days(_only(problem, ahead, True), variant.first, _pinned(rest))
             for day, item in placed:
                 around[day].append(item)
-    placed += _term(rest, replace(variant, first=None), around)
+    placed += _term(rest, replace(variant, first=()), around)
     return Schedule(
         sorted(airing_at(problem, p.lesson, day, p.second, p.channel) for day, p in placed)
     )
+
+
+def _fewest_days(
+    problem: Problem, variants: Sequence[Variant], around: dict[int, list[Placed]]
+) -> list[tuple[int, Placed]]:
+    """The run of the variant that places the problem in the fewest days (the first of
+    them on a tie). Infeasible when none can."""
+    best: list[tuple[int, Placed]] | None = None
+    for variant in variants:
+        try:
+            placed = _term(problem, variant, around)
+        except Infeasible:
+            continue
+        if best is None or _days(placed) < _days(best):
+            best = placed
+    if best is None:
+        raise Infeasible("the audiences scheduled first do not fit the term")
+    return best
+
+
+def _days(placed: list[tuple[int, Placed]]) -> int:
+    return 1 + max((day for day, _ in placed), default=-1)
 
 
 def narrow_audiences(problem: Problem) -> set[tuple[int, str]]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from scheduler import SolveOptions, check, parse_problem, solve
-from scheduler.bounds import bounds, lower_bound
+from scheduler.bounds import bounds, critical_audiences, lower_bound
 from tests.scheduler import TERM
 
 
@@ -188,3 +188,18 @@ def test_hours_of_the_day_never_exceed_a_schedule_on_fuzzed_draws():
         assert report.violations == []
         hours = next(b for b in bounds(problem) if b.reason.startswith("hours of the day"))
         assert hours.days <= report.days_used, seed
+
+
+def test_critical_audiences_are_those_whose_own_bound_is_the_lower_bound():
+    """On the split network grades 1 and 2 need 4 days together (one channel) but 2
+    each: no audience alone is critical. Capped at 30 minutes a day, grade 1's four
+    lessons alone need those 4 days: it is."""
+    data = _split_network()
+    assert lower_bound(parse_problem(data)).days == 4
+    assert critical_audiences(parse_problem(data)) == set()
+    data["audiences"] = [{"grade": 1, "language": "kk", "max_daily_s": 1800}]
+    problem = parse_problem(data)
+    assert lower_bound(problem).days == 4
+    assert critical_audiences(problem) == {(1, "kk")}
+    grade_one = next(b for b in bounds(problem) if b.reason.startswith("audience kk grade 1"))
+    assert grade_one.audiences == frozenset({(1, "kk")})

@@ -9,12 +9,14 @@ from dataclasses import replace
 import pytest
 
 from scheduler import Problem, check, parse_problem
+from scheduler.bounds import critical_audiences
 from scheduler.checker import SLOT_S
+from scheduler.fuzz import fuzzed
 from scheduler.generate import generate
 from scheduler.greedy import Placed, Variant, fill_day, greedy_schedule, narrow_audiences
 from scheduler.networks import Shape, network
 from scheduler.schedule import Schedule
-from scheduler.solver import HEURISTICS, NARROW, PLAIN
+from scheduler.solver import ALONE, HEURISTICS, NARROW, PLAIN
 from tests.scheduler import TERM
 
 
@@ -291,7 +293,7 @@ def test_spread_gives_a_channel_with_room_some_of_it_every_day(data):
     assert report.slot_consistency > check(problem, before).slot_consistency
 
 
-NARROW_FIRST = Variant("narrow-first", pack=True, first=NARROW)
+NARROW_FIRST = Variant("narrow-first", pack=True, first=(NARROW,))
 
 
 def test_narrow_audiences_are_those_a_carrier_airs_to_outside_their_window():
@@ -320,8 +322,7 @@ def test_narrow_audiences_first_reach_the_bound_where_one_run_does_not(shape):
     report = check(problem, greedy_schedule(problem, NARROW_FIRST))
     assert report.violations == []
     assert report.days_used == report.lower_bound_days
-    for alone in (replace(NARROW_FIRST, first=None), NARROW_FIRST.first):
-        assert alone is not None
+    for alone in (replace(NARROW_FIRST, first=()), *NARROW_FIRST.first):
         assert check(problem, greedy_schedule(problem, alone)).days_used > report.days_used
     # The others around them with homes: the same days here, and series keep their times
     homes = check(problem, greedy_schedule(problem, replace(NARROW_FIRST, home=True)))
@@ -349,7 +350,7 @@ def test_narrow_first_keeps_pins_on_both_sides_and_every_rule():
 def test_without_narrow_audiences_narrow_first_is_one_run():
     problem = parse_problem(network(Shape("flat", 600, primary_window=None, caps=False, seed=2)))
     assert narrow_audiences(problem) == set()
-    one_run = replace(NARROW_FIRST, first=None)
+    one_run = replace(NARROW_FIRST, first=())
     assert greedy_schedule(problem, NARROW_FIRST) == greedy_schedule(problem, one_run)
 
 
@@ -490,3 +491,17 @@ def test_quotas_keep_a_channel_for_the_audience_only_it_carries():
     # and grade 1 waits for the end of the term
     assert plain.days_used > 4
     assert steered.days_used == steered.lower_bound_days == 4
+
+
+def test_the_audiences_taken_first_pack_as_if_no_one_else_competed():
+    """Fuzzed draw 3002 (4,000 lessons, one of those the portfolio was chosen on): an
+    audience under a daily cap alone needs as many days as the lower bound. Taken
+    first by the best of the `ALONE` variants, then everyone else around it, the term
+    needs fewer days than the same variant all at once."""
+    problem = parse_problem(fuzzed(3002, 4000)[0])
+    assert critical_audiences(problem)
+    first = next(v for v in HEURISTICS if v.first == ALONE)
+    together = check(problem, greedy_schedule(problem, replace(first, first=())))
+    apart = check(problem, greedy_schedule(problem, first))
+    assert apart.violations == []
+    assert apart.days_used < together.days_used
