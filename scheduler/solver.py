@@ -74,9 +74,9 @@ over the 24 tuned fuzzed draws and the 21 sweep networks of up to 12,000 lessons
 fewest days any variant reaches and slot consistency within 0.1 of the best at those
 days; the rest are gone. The last, first-alone-sticky-packed-bottleneck-quotas, came
 after that cover: it takes the narrow and the critical audiences (those whose lessons
-alone need as many days as the lower bound) first, by the best of `ALONE`, and gave
-fewer days or better consistency at the same days on 9 of the 24 tuned draws and 13
-of 36 draws never tuned on, the set's best worse on one (bench/RESULTS.md).
+alone need as many days as the lower bound) first, by the best of `ALONE`; the set's
+best gained days or consistency at the same days on 9 of the 24 tuned draws, 10 of
+the 24 it was designed on and 3 of 12 never looked at, lost on one (bench/RESULTS.md).
 Sticky-packed-bottleneck and clock-packed-caps keep the
 baseline's clock (a channel takes only what can start at its clock); so does
 sticky-packed-caps-quotas."""
