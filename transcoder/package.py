@@ -69,9 +69,10 @@ way is made again by the next `transcode`, like one of a changed recording (this
 not the package.json format, `catalog.hls.FORMAT`). 1: a lesson lasts whole tiles with
 its sound lined up (`transcoder.ladder.TILE_S`), so the live timeline follows it with
 no audio overlapping; packages from before had no revision and were not padded.
-2: every segment is written completed as live channels serve it
-(`catalog.retime.complete`), so its declared peak holds live; before, live channels
-completed it when serving, up to 14 KB a segment more than the manifest declared."""
+2: each rung is written completed as one run, as live channels serve it
+(`catalog.retime.complete_run`), so its declared peak holds live; before, live
+channels completed every segment when serving it, up to 14 KB a segment more than
+the manifest declared."""
 
 
 def source_checksum(paths: list[Path], options: TranscodeOptions, source_height: int) -> str:
