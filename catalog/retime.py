@@ -199,8 +199,7 @@ def retimer(data: bytes, counters: Mapping[int, int] | None = None) -> Retimer:
     """`data` completed on its own and made ready for `retime` at any shift (see
     `Retimer`): how a segment of a package written before packages were completed is
     served. TransportError when the bytes are not TS."""
-    found = census(data)
-    out, _ = completed(data, additions([found], [1.0])[0], counters or {})
+    out, found = _alone(data, counters or {})
     return _located(out, found.pes)
 
 
@@ -329,15 +328,21 @@ def complete_run(
     loop anywhere). Reads each segment twice rather than hold the run in memory.
     TransportError when a segment is not TS."""
     if alone:
-        for i, duration in enumerate(durations):
-            data = read(i)
-            write(i, completed(data, additions([census(data)], [duration])[0], {})[0])
+        for i in range(len(durations)):
+            write(i, _alone(read(i), {})[0])
         return
     censuses = [census(read(i)) for i in range(len(durations))]
     counters: dict[int, int] = {}
     for i, plan in enumerate(additions(censuses, durations)):
         out, counters = completed(read(i), plan, counters)
         write(i, out)
+
+
+def _alone(data: bytes, counters: Mapping[int, int]) -> tuple[bytes, Census]:
+    """`data` completed as a run of its own (where the packets go within it does not
+    depend on its length), its counters from `counters`; and its census."""
+    found = census(data)
+    return completed(data, additions([found], [1.0])[0], counters)[0], found
 
 
 def _write_counters(out: bytearray, counters: Mapping[int, int]) -> dict[int, int]:
