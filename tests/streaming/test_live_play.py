@@ -4,7 +4,9 @@ on it play them: across lesson and off-air boundaries, not one warning."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
+from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import aiohttp
@@ -32,6 +34,22 @@ async def ffmpeg(*args: str, timeout: float = 180) -> str:
 
 def first_airing(site):
     return site.now - timedelta(seconds=20)  # see conftest: lessons at +0 s and +30 s, 8 s each
+
+
+@contextlib.asynccontextmanager
+async def five_minutes_on(site, aiohttp_server) -> AsyncIterator[str]:
+    """The site served with its clock five minutes after the first airing began (both
+    airings over): the channel's base URL, for catch-up replays."""
+    start = first_airing(site)
+    catalog = open_catalog(site.url)
+    try:
+        app = create_app(
+            catalog, site.data_dir, clock=lambda: start + timedelta(minutes=5), refresh_s=0
+        )
+        server = await aiohttp_server(app)
+        yield f"http://127.0.0.1:{server.port}/live/{CHANNEL}"
+    finally:
+        catalog.dispose()
 
 
 @pytest.mark.slow
@@ -63,13 +81,7 @@ async def test_ffmpeg_plays_a_catch_up_replay_without_a_warning_and_its_clock_on
     site, aiohttp_server
 ):
     start = first_airing(site)
-    catalog = open_catalog(site.url)
-    try:
-        app = create_app(
-            catalog, site.data_dir, clock=lambda: start + timedelta(minutes=5), refresh_s=0
-        )
-        server = await aiohttp_server(app)
-        base = f"http://127.0.0.1:{server.port}/live/{CHANNEL}"
+    async with five_minutes_on(site, aiohttp_server) as base:
         query = f"utc={int(start.timestamp()) - 5}&utcend={int(start.timestamp()) + 50}"
         said = await ffmpeg("-i", f"{base}/360p.m3u8?{query}")
         assert said == ""
@@ -85,8 +97,6 @@ async def test_ffmpeg_plays_a_catch_up_replay_without_a_warning_and_its_clock_on
                 async with session.get(f"{base}/{segment.uri}") as response:
                     assert response.headers["Cache-Control"].endswith("immutable")
                     firsts.append(earliest(await response.read()))
-    finally:
-        catalog.dispose()
     assert len(firsts) > 10
     assert firsts == sorted(firsts)
     assert len(set(firsts)) == len(firsts)
@@ -100,13 +110,7 @@ async def test_live_segments_stay_under_the_declared_peak_and_their_counters_run
     stays at or under its rung's declared peak, as the packages' own files do. And
     glued together, every PID's continuity counters run on across every boundary."""
     start = first_airing(site)
-    catalog = open_catalog(site.url)
-    try:
-        app = create_app(
-            catalog, site.data_dir, clock=lambda: start + timedelta(minutes=5), refresh_s=0
-        )
-        server = await aiohttp_server(app)
-        base = f"http://127.0.0.1:{server.port}/live/{CHANNEL}"
+    async with five_minutes_on(site, aiohttp_server) as base:
         query = f"utc={int(start.timestamp()) - 15}&utcend={int(start.timestamp()) + 50}"
         async with aiohttp.ClientSession() as session:
             async with session.get(f"{base}/master.m3u8") as response:
@@ -124,8 +128,6 @@ async def test_live_segments_stay_under_the_declared_peak_and_their_counters_run
                         data = await response.read()
                     rates.setdefault(rung, []).append(len(data) * 8 / max(segment.duration, 0.1))
                     streams[rung] = streams.get(rung, b"") + data
-    finally:
-        catalog.dispose()
     for rung, peak in peaks.items():
         assert len(rates[rung]) > 10, rung
         assert max(rates[rung]) <= peak, (rung, round(max(rates[rung])), peak)
