@@ -23,9 +23,6 @@ rule holds:
   daily cap it would strand, so a capped audience watches its full cap.
 - `bottleneck`: series ranked by the days they still need at the least, by their own
   episodes or by their audience's remaining minutes over what it can watch in a day.
-- `ender`: a series whose home is within ENDER_S of a channel's close is kept for
-  the end of that channel's day (set aside first, placed last, ending at the close),
-  and the rest of the day is packed to end before it.
 - `spread`: a channel stops taking lessons for the day once it has aired this many
   times its share of a day of what is left (over the days left to the lower bound),
   so a channel with more room than content keeps room around each lesson all term.
@@ -55,7 +52,7 @@ from __future__ import annotations
 
 import heapq
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from scheduler.bounds import audience_daily_capacity, critical_audiences, lower_bound
@@ -63,7 +60,7 @@ from scheduler.capacity import capacity
 from scheduler.errors import Infeasible
 from scheduler.packing import cap_stranded, fill_after
 from scheduler.pins import PinsAhead
-from scheduler.problem import DAY_S, Audience, Channel, Lesson, Problem
+from scheduler.problem import DAY_S, Lesson, Problem
 from scheduler.schedule import Schedule, airing_at
 
 PIN_DUE = 10**9  # priority of a series that must air today to air its episodes before a pin
@@ -79,35 +76,50 @@ class Placed:
     second: int
 
 
+@dataclass(frozen=True)
+class Variant:
+    """One way of running the heuristic: which of the refinements above it uses."""
+
+    name: str
+    home: bool = False  # a series keeps the time of day it first aired at
+    pack: bool = False  # the end of each day is packed by a subset sum
+    urgency: float | None = None  # share of a day kept for the most urgent series
+    bottleneck: bool = False  # rank series by the days they still need at the least
+    caps: bool = False  # rank by the minutes of the audience's cap a choice would strand
+    spread: float | None = None  # a channel airs at most this times its share of a day
+    first: tuple[Variant, ...] = ()  # narrow and critical audiences first, by the best of these
+    fill_caps: bool = False  # an audience held by its cap gets the day's best subset
+    scarce: bool = False  # series with the fewest channels that carry them first
+    prompt: int | None = None  # only candidates starting within this of the soonest
+    at_clock: bool = False  # only candidates that start at the channel's clock
+    quota: bool = False  # an audience under its channel's quota (capacity.py) first
+
+
+UNREFINED = Variant("unrefined")
+"""No refinement: the channel with the earliest clock takes the fitting candidate with the
+most episodes left, whenever it can start."""
+
+
 def fill_day(
     problem: Problem,
     candidates: list[Lesson],
     left: dict[str, int],
+    variant: Variant = UNREFINED,
     home: dict[str, int] | None = None,
-    pack: bool = False,
-    urgency: float | None = None,
-    caps: bool = False,
     fixed: Sequence[Placed] = (),
     deadline: dict[str, int] | None = None,
-    ender: bool = False,
     budget: dict[str, int] | None = None,
-    scarce: bool = False,
-    prompt: int | None = None,
-    at_clock: bool = False,
     quota: dict[tuple[str, tuple[int, str]], float] | None = None,
 ) -> list[Placed]:
-    """Place as many candidates as fit in one day, greedily. Candidates of a series come
-    in episode order; `left` counts each series' episodes still to air (priority);
-    `home` (series -> second of the day), `pack`, `urgency`, `caps`, `scarce`
-    and `prompt` (seconds) are the refinements above. `fixed` airings (pins) are already
-    there: channels and audiences are busy then and their minutes count towards caps;
-    a series in `deadline` must end its candidates by that second; a channel in
-    `budget` takes no more lessons once it has aired that many seconds with breaks
-    (`spread`). With `at_clock` (the baseline), a channel takes only a candidate that
-    can start at its clock, and when none can its clock moves to the soonest instant
-    one could and the earliest clock of all channels goes next. With `quota` (seconds a
-    day per channel and audience, capacity.py), a channel takes an audience still
-    under its quota on that channel first. Returns only what it placed."""
+    """Place as many candidates as fit in one day, greedily, as `variant` says (its
+    refinements that act within a day: see the module's docstring). Candidates of a
+    series come in episode order; `left` counts each series' episodes still to air
+    (priority); `home`: series -> second of the day it keeps. `fixed` airings (pins)
+    are already there: channels and audiences are busy then and their minutes count
+    towards caps; a series in `deadline` must end its candidates by that second; a
+    channel in `budget` takes no more lessons once it has aired that many seconds with
+    breaks (`spread`); `quota`: seconds a day per channel and audience (capacity.py).
+    Returns only what it placed."""
     queues: dict[str, list[Lesson]] = defaultdict(list)
     for lesson in candidates:
         queues[lesson.series].append(lesson)
@@ -142,26 +154,9 @@ def fill_day(
         """The first second from `begin` clear of the pinned airings."""
         return _after_blocks(begin, duration, channel_blocks[channel_id], audience_blocks[key])
 
-    closes = {c.id: c.window[1] for c in problem.channels}
-    reserved: dict[str, Lesson] = {}
-    ending: set[tuple[int, str]] = set()  # audiences with an ender: one at most
-    if ender and home is not None:
-        for c in problem.channels:
-            found = _ender(
-                c, carried[c.id], queues, audience_of, home, watched, ends, ending, fixed_at
-            )
-            if found is not None:
-                reserved[c.id] = found
-                queues[found.series] = []  # its episodes wait for tomorrow
-                key = audience_of[found.series].key
-                ending.add(key)
-                watched[key] += found.duration_s
-                closes[c.id] = c.window[1] - found.duration_s - problem.break_s
-                # its audience is busy then on every channel
-                audience_blocks[key].append((closes[c.id] + problem.break_s, c.window[1]))
     free = [(c.window[0], c.id) for c in problem.channels if carried[c.id]]
     heapq.heapify(free)
-    aired = {c: lesson.duration_s + problem.break_s for c, lesson in reserved.items()}
+    aired: dict[str, int] = {}
     while free:
         cursor, channel_id = heapq.heappop(free)
         channel = channels[channel_id]
@@ -182,39 +177,39 @@ def fill_day(
             begin = max(cursor, audience.window[0], busy_until[key], series_free[series_id])
             if blocks or key in audience_blocks:
                 begin = fixed_at(channel_id, key, begin, lesson.duration_s)
-            end = min(closes[channel_id], audience.window[1], ends.get(series_id, DAY_S))
+            end = min(channel.window[1], audience.window[1], ends.get(series_id, DAY_S))
             if begin + lesson.duration_s > end:
                 continue
             fitting.append((lesson, begin))
-        if not fitting:  # nothing more fits on this channel today but its ender
-            if (last := reserved.pop(channel_id, None)) is not None:
-                placed.append(Placed(last, channel_id, channel.window[1] - last.duration_s))
+        if not fitting:  # nothing more fits on this channel today
             continue
-        if at_clock:
+        if variant.at_clock:
             soonest = min(begin for _, begin in fitting)
             if soonest > cursor:  # nothing can start now: the clock moves on
                 heapq.heappush(free, (soonest, channel_id))
                 continue
             fitting = [(lesson, begin) for lesson, begin in fitting if begin == cursor]
-        if prompt is not None:
+        if (prompt := variant.prompt) is not None:
             soonest = min(begin for _, begin in fitting)
             fitting = [(lesson, begin) for lesson, begin in fitting if begin <= soonest + prompt]
-        fill = fill_after(problem, channel, cursor, fitting, closes[channel_id]) if pack else None
-        stranded = cap_stranded(problem, fitting, watched) if caps else None
+        fill = fill_after(problem, channel, cursor, fitting) if variant.pack else None
+        stranded = cap_stranded(problem, fitting, watched) if variant.caps else None
         best: tuple[tuple[int, ...], Lesson, int] | None = None
         most = max(left.get(lesson.series, 0) for lesson, _ in fitting)
         for lesson, begin in fitting:
-            urgent = urgency is not None and left.get(lesson.series, 0) >= urgency * most
+            share = variant.urgency
+            urgent = share is not None and left.get(lesson.series, 0) >= share * most
+            key = audience_of[lesson.series].key
             rank = (
                 0 if left.get(lesson.series, 0) >= PIN_DUE else 1,  # a pin first, then the rest
-                len(problem.series_carriers[lesson.series]) if scarce else 0,
-                _over_quota(quota, given, channel_id, audience_of[lesson.series].key),
+                len(problem.series_carriers[lesson.series]) if variant.scarce else 0,
+                quota is not None and given[(channel_id, key)] >= quota.get((channel_id, key), 0),
                 -fill(lesson, begin) if fill is not None else 0,
                 stranded(lesson) if stranded is not None else 0,
                 0 if urgent else 1,
                 _home_class(home, lesson.series, begin),
                 -left.get(lesson.series, 0),
-                -lesson.duration_s if at_clock else 0,  # ties: the longer lesson
+                -lesson.duration_s if variant.at_clock else 0,  # ties: the longer lesson
                 begin,
             )
             if best is None or rank < best[0]:
@@ -232,61 +227,6 @@ def fill_day(
         aired[channel_id] = aired.get(channel_id, 0) + lesson.duration_s + problem.break_s
         heapq.heappush(free, (begin + lesson.duration_s + problem.break_s, channel_id))
     return placed
-
-
-def _over_quota(
-    quota: dict[tuple[str, tuple[int, str]], float] | None,
-    given: dict[tuple[str, tuple[int, str]], int],
-    channel_id: str,
-    key: tuple[int, str],
-) -> int:
-    """0 while the channel has given the audience less than its quota today, else 1
-    (and 0 for everyone without quotas)."""
-    if quota is None:
-        return 0
-    return 0 if given[(channel_id, key)] < quota.get((channel_id, key), 0.0) else 1
-
-
-ENDER_S = 50 * 60
-"""A series whose home is this close to a channel's close ends that channel's days."""
-
-
-def _ender(
-    channel: Channel,
-    carried: list[str],
-    queues: dict[str, list[Lesson]],
-    audience_of: dict[str, Audience],
-    home: dict[str, int],
-    watched: dict[tuple[int, str], int],
-    ends: dict[str, int],
-    ending: set[tuple[int, str]],
-    fixed_at: Callable[[str, tuple[int, str], int, int], int],
-) -> Lesson | None:
-    """The next episode of the series at home at the channel's close with most
-    episodes queued, if its audience may watch then, has no ender on another channel,
-    no pin of it comes later and no pinned airing stands in its way at the close."""
-    best: Lesson | None = None
-    for series_id in carried:
-        queue = queues[series_id]
-        at = home.get(series_id)
-        if not queue or at is None or at < channel.window[1] - ENDER_S or series_id in ends:
-            continue
-        lesson, audience = queue[0], audience_of[series_id]
-        if audience.key in ending:
-            continue
-        cap = audience.max_daily_s
-        if audience.window[1] < channel.window[1] or (
-            cap is not None and watched[audience.key] + lesson.duration_s > cap
-        ):
-            continue
-        begin = channel.window[1] - lesson.duration_s
-        if max(channel.window[0], audience.window[0]) > begin:
-            continue
-        if fixed_at(channel.id, audience.key, begin, lesson.duration_s) != begin:
-            continue
-        if best is None or len(queue) > len(queues[best.series]):
-            best = lesson
-    return best
 
 
 def _after_blocks(
@@ -314,26 +254,6 @@ def _home_class(home: dict[str, int] | None, series_id: str, begin: int) -> int:
     if home is None or series_id not in home:
         return 1
     return 0 if abs(begin - home[series_id]) <= HOME_TOLERANCE_S else 2
-
-
-@dataclass(frozen=True)
-class Variant:
-    """One way of running the heuristic: which of the refinements above it uses."""
-
-    name: str
-    home: bool = False  # a series keeps the time of day it first aired at
-    pack: bool = False  # the end of each day is packed by a subset sum
-    urgency: float | None = None  # share of a day kept for the most urgent series
-    bottleneck: bool = False  # rank series by the days they still need at the least
-    caps: bool = False  # rank by the minutes of the audience's cap a choice would strand
-    ender: bool = False  # a series at home at a channel's close is kept for its end
-    spread: float | None = None  # a channel airs at most this times its share of a day
-    first: tuple[Variant, ...] = ()  # narrow and critical audiences first, by the best of these
-    fill_caps: bool = False  # an audience held by its cap gets the day's best subset
-    scarce: bool = False  # series with the fewest channels that carry them first
-    prompt: int | None = None  # only candidates starting within this of the soonest
-    at_clock: bool = False  # only candidates that start at the channel's clock
-    quota: bool = False  # an audience under its channel's quota (capacity.py) first
 
 
 PLAIN = Variant("plain", at_clock=True)
@@ -514,17 +434,11 @@ def _term(
             problem,
             candidates,
             priority,
+            variant,
             homes,
-            variant.pack,
-            variant.urgency,
-            variant.caps,
             fixed=pins_on[day] + around.get(day, []),
             deadline=deadline,
-            ender=variant.ender,
             budget=budget,
-            scarce=variant.scarce,
-            prompt=variant.prompt,
-            at_clock=variant.at_clock,
             quota=quotas,
         )
         for item in placed:

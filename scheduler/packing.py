@@ -27,15 +27,12 @@ def fill_after(
     channel: Channel,
     cursor: int,
     fitting: list[tuple[Lesson, int]],
-    closes: int | None = None,
 ) -> Callable[[Lesson, int], int] | None:
     """In the last PACK_WINDOW_S of the day: a function giving the minutes of the day a
     candidate fills, itself plus the best subset of the others after it. Lengths are
-    rounded up to whole minutes, so a fill it promises always fits. `closes` is when the
-    channel's day ends for them, when before its window's end."""
+    rounded up to whole minutes, so a fill it promises always fits."""
     audiences = problem.series_audience
-    last = channel.window[1] if closes is None else closes
-    end = max(min(last, audiences[lesson.series].window[1]) for lesson, _ in fitting)
+    end = max(min(channel.window[1], audiences[lesson.series].window[1]) for lesson, _ in fitting)
     room = (end - cursor + problem.break_s) // _MINUTE
     if room * _MINUTE > PACK_WINDOW_S:
         return None

@@ -20,7 +20,7 @@ from ortools.sat.python import cp_model
 from scheduler.cpsat import new_solver
 from scheduler.encoding import within
 from scheduler.errors import Infeasible
-from scheduler.greedy import PIN_DUE, Placed, fill_day
+from scheduler.greedy import PIN_DUE, Placed, Variant, fill_day
 from scheduler.pins import PinsAhead
 from scheduler.problem import Lesson, Pin, Problem
 from scheduler.schedule import Airing, airing_at
@@ -29,7 +29,9 @@ FILL_WEIGHT = 1000  # per second of airtime, against the small time-of-day penal
 DUE_WEIGHT = FILL_WEIGHT * 10**8
 """For airing the next episode of a series that must air today to make its pin: more
 than a whole day's airtime."""
-
+GREEDY_DAY = Variant("the greedy day", pack=True)
+"""How a day is filled greedily, around the series' times of day: CP-SAT's hint, and the
+day itself past the time limit."""
 
 MIN_DAY_S = 0.02
 MAX_DAY_S = 2.0
@@ -146,7 +148,7 @@ def _solve_day(
     has_pins = any(lesson.id in pinned for lesson in candidates)
     ranges = {lesson.id: problem.start_ranges(lesson) for lesson in candidates}
     usable = [c for c in candidates if c.id not in pinned and ranges[c.id]]
-    greedy = fill_day(problem, usable, episodes_left, home=anchor, pack=True)
+    greedy = fill_day(problem, usable, episodes_left, GREEDY_DAY, home=anchor)
     if budget is None and not has_pins:
         return _in_order(greedy), 0.0
     hinted = {p.lesson.id: p for p in greedy}

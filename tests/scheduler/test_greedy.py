@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import statistics
 from collections import defaultdict
 from dataclasses import replace
 
@@ -10,7 +9,6 @@ import pytest
 
 from scheduler import Problem, check, parse_problem
 from scheduler.bounds import critical_audiences
-from scheduler.checker import SLOT_S
 from scheduler.fuzz import fuzzed
 from scheduler.generate import generate
 from scheduler.greedy import Placed, Variant, fill_day, greedy_schedule, narrow_audiences
@@ -61,7 +59,7 @@ def test_pack_fills_the_end_of_the_day_exactly():
     firsts = [lesson for lesson in problem.lessons if lesson.episode == 1]
     left = {"long": 3, "a": 2, "b": 1}
     plain = fill_day(problem, firsts, dict(left))
-    packed = fill_day(problem, firsts, dict(left), pack=True)
+    packed = fill_day(problem, firsts, dict(left), Variant("t", pack=True))
     assert sum(p.lesson.duration_s for p in plain) == 40 * 60
     assert sum(p.lesson.duration_s for p in packed) == 60 * 60
     assert [p.lesson.series for p in packed] == ["a", "b"]  # the most left first, on a tie
@@ -72,7 +70,7 @@ def test_pack_does_not_count_a_candidate_twice():
     # twice. Counted once, 26 and 28 fill the hour best (54 minutes)
     problem = parse_problem(_one_channel([("a", 16, 1), ("b", 21, 1), ("c", 26, 1), ("d", 28, 1)]))
     firsts = [lesson for lesson in problem.lessons if lesson.episode == 1]
-    placed = fill_day(problem, firsts, {"a": 1, "b": 1, "c": 1, "d": 1}, pack=True)
+    placed = fill_day(problem, firsts, {"a": 1, "b": 1, "c": 1, "d": 1}, Variant("t", pack=True))
     assert sorted(p.lesson.series for p in placed) == ["c", "d"]
 
 
@@ -85,7 +83,7 @@ def test_home_keeps_a_series_at_its_time_of_day():
     placed = fill_day(problem, firsts, dict(left), home=home)
     assert [(p.lesson.series, p.second) for p in placed] == [("x", 9 * 3600), ("y", 34200)]
     # ... unless y is urgent: it has far more episodes left
-    urgent = fill_day(problem, firsts, dict(left), home=home, urgency=0.8)
+    urgent = fill_day(problem, firsts, dict(left), Variant("t", urgency=0.8), home)
     assert urgent[0].lesson.series == "y"
 
 
@@ -165,92 +163,15 @@ def test_the_sticky_baseline_takes_the_series_at_home_at_the_clock_first():
     firsts = [lesson for lesson in problem.lessons if lesson.episode == 1]
     left = {"a": 3, "b": 3}
     homes = {"a": 9 * 3600 + 25 * 60, "b": 9 * 3600}
-    plain = fill_day(problem, firsts, dict(left), at_clock=True)
-    sticky = fill_day(problem, firsts, dict(left), dict(homes), urgency=0.8, at_clock=True)
+    plain = fill_day(problem, firsts, dict(left), PLAIN)
+    sticky = fill_day(
+        problem, firsts, dict(left), Variant("t", urgency=0.8, at_clock=True), dict(homes)
+    )
     assert [(p.lesson.series, p.second) for p in plain] == [
         ("a", 9 * 3600),
         ("b", 9 * 3600 + 30 * 60),
     ]
     assert [(p.lesson.series, p.second) for p in sticky] == [("b", 9 * 3600), ("a", homes["a"])]
-
-
-def test_ender_keeps_the_close_for_the_series_at_home_there():
-    # x first aired at 09:40 and ends the hour; without `ender` the day fills from
-    # 09:00 with y and z and x no longer fits; with it x is set aside first and the
-    # rest of the day is packed to end before it
-    problem = parse_problem(_one_channel([("x", 20, 1), ("y", 25, 3), ("z", 20, 2)]))
-    firsts = [lesson for lesson in problem.lessons if lesson.episode == 1]
-    left = {"x": 1, "y": 3, "z": 2}
-    home = {"x": 9 * 3600 + 40 * 60}
-    plain = fill_day(problem, firsts, dict(left), home=home)
-    assert "x" not in {p.lesson.series for p in plain}
-    ended = fill_day(problem, firsts, dict(left), home=home, ender=True)
-    assert [(p.lesson.series, p.second) for p in ended] == [("y", 9 * 3600), ("x", 34800)]
-
-
-TWO_CHANNELS = [generate(1200, 2, seed=3), network(Shape("pins", 1200, pins=8, seed=9))]
-"""Two networks of two channels, one language each, the second with pins."""
-ENDER = Variant("ender", home=True, pack=True, urgency=0.8, ender=True)
-
-
-def _last_of_each_day_on_time(problem: Problem, schedule: Schedule) -> float:
-    """Share of channel-days whose last lesson starts at its series' time (the checker's)."""
-    series = {lesson.id: lesson.series for lesson in problem.lessons}
-    times: dict[str, list[int]] = defaultdict(list)
-    last: dict[tuple[int, str], tuple[int, str]] = {}
-    for airing in schedule.airings:
-        day, second = problem.locate(airing.start) or (0, 0)
-        times[series[airing.lesson]].append(second)
-        last[(day, airing.channel)] = max(
-            last.get((day, airing.channel), (-1, "")), (second, series[airing.lesson])
-        )
-    medians = {sid: statistics.median(seconds) for sid, seconds in times.items()}
-    on_time = [abs(second - medians[sid]) <= SLOT_S for second, sid in last.values()]
-    return sum(on_time) / len(on_time)
-
-
-@pytest.mark.parametrize("data", TWO_CHANNELS, ids=["national", "pinned"])
-def test_ender_puts_days_ends_at_their_series_time_and_keeps_every_rule(data):
-    problem = parse_problem(data)
-    home = Variant("home", home=True, pack=True, urgency=0.8)
-    before = greedy_schedule(problem, home)
-    after = greedy_schedule(problem, ENDER)
-    report = check(problem, after)
-    assert report.violations == []  # pins included
-    assert report.days_used <= check(problem, before).days_used
-    assert _last_of_each_day_on_time(problem, after) >= 0.4
-    assert _last_of_each_day_on_time(problem, before) <= 0.25
-
-
-@pytest.mark.parametrize(
-    "shape",
-    [
-        Shape("overlap", 1500, channels=6, split="overlap", tracks=2, seed=4),
-        Shape("shared-overlap", 1500, channels=5, shared=True, split="overlap", tracks=2, seed=4),
-        Shape("shared-flat", 1500, channels=3, shared=True, split="none", seed=6),
-        Shape("shared-pins", 1500, channels=4, shared=True, staggered=True, pins=6, seed=5),
-    ],
-    ids=lambda shape: shape.name,
-)
-def test_an_ender_keeps_its_audience_off_other_channels_at_the_close(shape):
-    # Where channels share audiences, another channel must not air the ender's
-    # audience while the ender airs (and two channels never end with one audience)
-    problem = parse_problem(network(shape))
-    assert check(problem, greedy_schedule(problem, ENDER)).violations == []
-
-
-def test_an_ender_is_not_set_aside_where_a_pinned_airing_holds_the_close():
-    # x (30 min) is at home at the close, but a pinned airing holds 09:40-10:00: x
-    # cannot end the day, so the day keeps its whole hour for the others (set aside,
-    # x would have closed it at 09:30 and z would not fit)
-    problem = parse_problem(_one_channel([("x", 30, 1), ("y", 25, 3), ("z", 10, 2), ("p", 20, 1)]))
-    firsts = [lesson for lesson in problem.lessons if lesson.episode == 1]
-    pinned = next(lesson for lesson in firsts if lesson.series == "p")
-    fixed = [Placed(pinned, "ch", 9 * 3600 + 40 * 60)]
-    others = [lesson for lesson in firsts if lesson is not pinned]
-    home = {"x": 9 * 3600 + 40 * 60}
-    placed = fill_day(problem, others, {"x": 1, "y": 3, "z": 2}, home=home, fixed=fixed, ender=True)
-    assert [(p.lesson.series, p.second) for p in placed] == [("y", 32400), ("z", 33900)]
 
 
 def test_a_budget_ends_a_channels_day_once_it_has_aired_it():
@@ -261,6 +182,11 @@ def test_a_budget_ends_a_channels_day_once_it_has_aired_it():
     # a's 20 minutes and its break reach the budget: the channel's day ends there
     placed = fill_day(problem, firsts, dict(left), budget={"ch": 20 * 60})
     assert [(p.lesson.series, p.second) for p in placed] == [("a", 9 * 3600)]
+
+
+TWO_CHANNELS = [generate(1200, 2, seed=3), network(Shape("pins", 1200, pins=8, seed=9))]
+"""Two networks of two channels, one language each, the second with pins."""
+HOMES = Variant("homes", home=True, pack=True, urgency=0.8)
 
 
 def _daily_minutes(problem: Problem, schedule: Schedule, channel: str) -> list[float]:
@@ -277,8 +203,8 @@ def test_spread_gives_a_channel_with_room_some_of_it_every_day(data):
     # One language has fewer lessons: its channel, filled to the minute day after day,
     # idles at the end of the term; spread, its days keep room all term long
     problem = parse_problem(data)
-    spread = replace(ENDER, name="spread", spread=1.02)
-    before, after = greedy_schedule(problem, ENDER), greedy_schedule(problem, spread)
+    spread = replace(HOMES, name="spread", spread=1.02)
+    before, after = greedy_schedule(problem, HOMES), greedy_schedule(problem, spread)
     report = check(problem, after)
     assert report.violations == []  # pins included
     assert report.days_used == check(problem, before).days_used == report.lower_bound_days
@@ -416,7 +342,11 @@ def test_prompt_keeps_a_channel_from_waiting_for_a_busy_audience():
     left = {"five": 9, "six": 1}
     plain = fill_day(problem, [lessons["five-2"], lessons["six-1"]], dict(left), fixed=busy)
     prompt = fill_day(
-        problem, [lessons["five-2"], lessons["six-1"]], dict(left), fixed=busy, prompt=600
+        problem,
+        [lessons["five-2"], lessons["six-1"]],
+        dict(left),
+        Variant("t", prompt=600),
+        fixed=busy,
     )
     assert min((p.second, p.lesson.id) for p in plain if p.channel == "a") == (34200, "five-2")
     assert min((p.second, p.lesson.id) for p in prompt if p.channel == "a") == (32400, "six-1")
@@ -428,7 +358,7 @@ def test_scarce_gives_a_shared_channel_to_the_series_that_has_no_other():
     firsts = [lessons["five-1"], lessons["six-1"]]
     left = {"five": 9, "six": 1}  # grade 5 has more left, but channel b too
     plain = fill_day(problem, firsts, dict(left))
-    scarce = fill_day(problem, firsts, dict(left), scarce=True)
+    scarce = fill_day(problem, firsts, dict(left), Variant("t", scarce=True))
     assert {(p.lesson.id, p.channel, p.second) for p in plain} == {
         ("five-1", "a", 32400),
         ("six-1", "a", 34200),
