@@ -78,9 +78,9 @@ alone need as many days as the lower bound) first, by the best of `ALONE`; the s
 best gained days or consistency at the same days on 9 of the 24 tuned draws, 10 of
 the 24 it was designed on and 3 of 12 never looked at, lost on one (bench/RESULTS.md).
 Home-urgent-spread lost its ender after the cover was checked again on those 45 rows
-and draws 14000-14023 without it: the same days on every row. Sticky-packed-bottleneck and clock-packed-caps keep the
-baseline's clock (a channel takes only what can start at its clock); so does
-sticky-packed-caps-quotas."""
+and draws 14000-14023 without it: the same days on every row. Sticky-packed-bottleneck
+and clock-packed-caps keep the baseline's clock (a channel takes only what can start at
+its clock); so does sticky-packed-caps-quotas."""
 ROLLING_SHARE = 0.75
 """The day-by-day model runs only where pins defeat every variant of the heuristic, and
 takes at most this share of the time left: days come before slot consistency."""
