@@ -36,6 +36,10 @@ DOWNLOAD = "download.mp4"
 FORMAT = 2
 """2: rungs carry their segments; 1: segments only in the media playlists."""
 FRAME_RATE = 25.0
+LINE_UP_S = 0.1
+"""How far a rung's segment may begin from where the reference rung's does and still
+line up with it (`Manifest.lined_up`): the audio rung's cuts fall on AAC frames, up to
+one (21-23 ms) from the video's, so its segments begin a little off."""
 AUDIO_CODECS = "mp4a.40.2"
 
 
@@ -182,6 +186,22 @@ class Manifest:
         video = [r for r in self.rungs if rung_height(r.name)]
         rung = max(video, key=lambda r: rung_height(r.name)) if video else self.rungs[0]
         return rung.segments
+
+    def lined_up(self, name: str) -> bool:
+        """Whether the rung's segments begin where the reference rung's do: as many,
+        each starting within LINE_UP_S of the reference's. A live timeline plays a
+        rung's i-th segment where it lists the reference's, which only a rung cut at
+        the same instants can do."""
+        rung = self.rung(name)
+        if rung is None or len(rung.segments) != len(self.reference):
+            return False
+        own = reference = 0.0
+        for segment, listed in zip(rung.segments, self.reference, strict=True):
+            if abs(own - reference) > LINE_UP_S:
+                return False
+            own += segment.duration
+            reference += listed.duration
+        return True
 
     @property
     def plays_s(self) -> float:

@@ -81,15 +81,18 @@ class _Index:
 
 
 def pick_rung(package: Package, rung: str) -> str:
-    """The package's rung of that name, else the nearest lower one, else its lowest."""
-    if rung in package.rungs:
+    """The package's rung of that name, else the nearest lower one, else its lowest,
+    among the rungs a live channel may play (`Package.live_ladder`): a rung cut at
+    other instants than the reference rung gives way to the nearest one that is not."""
+    usable = package.live_ladder
+    if rung in usable:
         return rung
     want = rung_height(rung)
-    video = sorted((r for r in package.rungs if rung_height(r)), key=rung_height, reverse=True)
+    video = sorted((r for r in usable if rung_height(r)), key=rung_height, reverse=True)
     lower = [r for r in video if rung_height(r) <= want]
     if lower:
         return lower[0]
-    return video[-1] if video else next(iter(package.rungs))
+    return video[-1] if video else usable[0]
 
 
 def block_format(package: Package, rung: str) -> Format:

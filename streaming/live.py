@@ -70,7 +70,7 @@ def live_rungs(slate: Package, lessons: Iterable[Package]) -> tuple[Rendition, .
     lessons = list(lessons)
     declared = []
     for rung in slate.manifest.rungs:
-        peak, bits, seconds = _live_peak(slate, rung.name), 0.0, 0.0
+        peak, bits, seconds = _live_peak(slate, pick_rung(slate, rung.name)), 0.0, 0.0
         for package in lessons:
             name = pick_rung(package, rung.name)
             played = package.manifest.rung(name)
@@ -89,10 +89,9 @@ def _live_peak(package: Package, name: str) -> int:
     than the reference's (the audio rung's AAC frames) runs a little faster there."""
     rung = package.manifest.rung(name)
     assert rung is not None
-    own = rung.segments
+    assert name in package.live_ladder  # as `pick_rung` picks
     stretch = 1.0
-    for index, listed in enumerate(package.reference if own else ()):  # as `_url` picks
-        played = own[min(index, len(own) - 1)]
+    for played, listed in zip(rung.segments, package.reference, strict=True):
         stretch = max(stretch, played.duration / max(listed.duration, 0.1))
     return math.ceil(rung.bandwidth * stretch)
 
@@ -104,8 +103,7 @@ for playlists listed before the timeline was retimed; see streaming.loops)."""
 
 def _url(package: Package, rung: str, index: int) -> str:
     name = pick_rung(package, rung)
-    segments = package.rungs[name]
-    return f"{package.base_url}/{name}/{segments[min(index, len(segments) - 1)].uri}"
+    return f"{package.base_url}/{name}/{package.rungs[name][index].uri}"
 
 
 def segment_url(rung: str, sequence: int) -> str:

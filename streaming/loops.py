@@ -73,8 +73,7 @@ class Loops:
         if package is None:
             return None
         name = pick_rung(package, rung)
-        segments = package.rungs[name]
-        uri = segments[min(segment.index, len(segments) - 1)].uri
+        uri = package.rungs[name][segment.index].uri
         ticks = clock_offset(segment.origin, self._base(package, name))
         key = (package.directory, package.manifest.version, name, uri, ticks)
         cached = self._segments.get(key)

@@ -6,6 +6,7 @@ the pure functions (live playlists, guide, pages) work on it.
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
@@ -27,6 +28,8 @@ from catalog.layout import Layout, next_slate_url, slate_url, vod_url
 from catalog.publishing import SETTLE_S
 from service import Catalog, Workspace
 from service.published import AiringView, ChannelView, LessonView, read_published
+
+log = logging.getLogger("sabaq")
 
 __all__ = ["AiringView", "ChannelView", "LessonView", "Package", "Snapshot", "load_snapshot"]
 
@@ -60,6 +63,12 @@ class Package:
     def reference(self) -> tuple[Segment, ...]:
         """The rung whose segment durations time the live timeline for every rung."""
         return self.manifest.reference
+
+    @cached_property
+    def live_ladder(self) -> tuple[str, ...]:
+        """The rungs a live channel may play, in the manifest's order: those cut at the
+        reference rung's instants (`Manifest.lined_up`), the reference among them."""
+        return tuple(r.name for r in self.manifest.rungs if self.manifest.lined_up(r.name))
 
     @cached_property
     def span(self) -> timedelta:
@@ -150,6 +159,13 @@ def read_package(
     # Live windows name segments by version, so their URLs never change meaning.
     earlier = tuple(_earlier(directory, base_url, manifest, past) for past in manifest.history)
     package = Package(f"{base_url}/{manifest.version}", directory, manifest, earlier)
+    if cut_elsewhere := [r.name for r in manifest.rungs if r.name not in package.live_ladder]:
+        log.warning(
+            "%s: rung %s is not cut where its top rung is; live channels play another rung "
+            "in its place (transcode the lesson again to mend it)",
+            directory,
+            ", ".join(cut_elsewhere),
+        )
     if cache is not None:
         cache[directory] = (mtime, package)
     return package

@@ -271,3 +271,40 @@ def test_a_master_lists_first_the_variant_a_phone_starts_on():
         "360p.m3u8",
         "audio.m3u8",
     ]
+
+
+def _ladder(**rungs: list[float]) -> Manifest:
+    """A manifest whose rungs (name: segment durations) are cut as given."""
+    return Manifest(
+        duration_s=18.0,
+        segment_s=6,
+        rungs=tuple(
+            Rendition(
+                name,
+                "",
+                0,
+                0,
+                segments=tuple(Segment(f"seg_{i:05d}.ts", d) for i, d in enumerate(durations)),
+            )
+            for name, durations in rungs.items()
+        ),
+        checksum="",
+    )
+
+
+@pytest.mark.parametrize(
+    ("durations", "lined_up"),
+    [
+        ([6.0, 6.0, 6.0], True),
+        ([6.016, 5.994667, 5.994667, 0.0], False),  # one segment more
+        ([6.016, 5.994667, 5.994667], True),  # an audio rung's AAC frames: cuts ~20 ms off
+        ([6.0, 12.0], False),  # one segment fewer
+        ([5.0, 7.0, 6.0], False),  # as many, but the second begins a second early
+        ([6.05, 6.06, 5.89], False),  # each close, but the third begins 0.11 s late
+    ],
+)
+def test_a_rung_lines_up_only_when_cut_where_the_reference_rung_is(durations, lined_up):
+    manifest = _ladder(**{"480p": [6.0, 6.0, 6.0], "360p": durations})
+    assert manifest.lined_up("480p")  # the reference rung
+    assert manifest.lined_up("360p") is lined_up
+    assert not manifest.lined_up("1080p")  # not a rung of the package

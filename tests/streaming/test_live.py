@@ -336,3 +336,31 @@ def test_a_package_published_in_good_time_plays_its_airing():
         AIRINGS, {**LESSONS, "a": early}, SLATE, "480p", T0 + timedelta(seconds=13)
     )
     assert window.segments[-1].source == "/vod/a/480p/seg_00002.ts"
+
+
+def test_a_rung_cut_elsewhere_gives_way_to_one_cut_like_the_reference():
+    """A lesson whose 234p rung has a segment fewer than its 480p (the reference): a
+    234p viewer gets the 480p segments for that airing, each once and in order, never
+    the 234p's last segment again in place of the ones it lacks."""
+    segments = tuple(Segment(f"seg_{i:05d}.ts", 6.0) for i in range(5))
+    short = (Segment("seg_00000.ts", 6.0), Segment("seg_00001.ts", 24.0))
+    manifest = Manifest(
+        duration_s=30.0,
+        segment_s=6,
+        rungs=(
+            Rendition("480p", "", 2_000_000, 0, segments=segments),
+            Rendition("234p", "", 400_000, 0, segments=short),
+        ),
+        checksum="test",
+    )
+    odd = Package("/vod/odd", Path("/vod/odd"), manifest)
+    assert odd.live_ladder == ("480p",)
+    assert pick_rung(odd, "234p") == pick_rung(odd, "audio") == "480p"
+    airing = [AiringView("odd", "c", T0, T0 + timedelta(seconds=30))]
+    played = []
+    for seconds in range(0, 60, 3):
+        window = live_window(airing, {"odd": odd}, SLATE, "234p", T0 + timedelta(seconds=seconds))
+        played += [s.source for s in window.segments if s.source.startswith("/vod/odd")]
+    assert list(dict.fromkeys(played)) == [f"/vod/odd/480p/{s.uri}" for s in segments]
+    (rung,) = (r for r in live_rungs(SLATE, [odd]) if r.name == "234p")
+    assert rung.bandwidth == 2_000_000  # what the 234p playlist plays here

@@ -62,3 +62,19 @@ def test_a_gone_version_timed_like_the_current_one_plays_the_current_files(tmp_p
     target.joinpath("package.json").resolve().touch()
     earlier = read_package(target, "/vod/a").earlier
     assert earlier[-1].base_url == f"/vod/a/{second.version}"  # counted, not played
+
+
+def test_a_package_with_a_rung_cut_elsewhere_is_read_and_named_in_the_log(tmp_path, caplog):
+    from dataclasses import replace
+
+    from catalog.hls import Segment, write_manifest
+
+    work, manifest = _built(tmp_path, "1", b"encode")
+    top, audio = manifest.rungs
+    cut = replace(audio, segments=(Segment("seg_00000.ts", 8.54),))  # one segment, not two
+    write_manifest(work, replace(manifest, rungs=(top, cut)))
+    with caplog.at_level("WARNING", logger="sabaq"):
+        package = read_package(work, "/vod/a")
+    assert package is not None
+    assert package.live_ladder == ("480p",)
+    assert "rung audio is not cut where its top rung is" in caplog.text
