@@ -23,6 +23,13 @@ rule holds:
   daily cap it would strand, so a capped audience watches its full cap.
 - `bottleneck`: series ranked by the days they still need at the least, by their own
   episodes or by their audience's remaining minutes over what it can watch in a day.
+- `pace`: a series is offered, each day, only as many of its next episodes as it
+  must air that day to end by the lower bound's day when it airs that many every day
+  after (at least one; `max_per_day` at most): a series airs once a day where it can,
+  on as many days as it has episodes, instead of twice today and not tomorrow. Slot
+  consistency counts episodes at the series' usual time, and two in a day cannot both
+  be; the neighbourhood search moves lessons between a few days only, so the day each
+  episode airs on is the list scheduler's to get right.
 - `spread`: a channel stops taking lessons for the day once it has aired this many
   times its share of a day of what is left (over the days left to the lower bound),
   so a channel with more room than content keeps room around each lesson all term.
@@ -93,6 +100,7 @@ class Variant:
     prompt: int | None = None  # only candidates starting within this of the soonest
     at_clock: bool = False  # only candidates that start at the channel's clock
     quota: bool = False  # an audience under its channel's quota (capacity.py) first
+    pace: bool = False  # a series airs its episodes evenly over the days to the bound
 
 
 UNREFINED = Variant("unrefined")
@@ -369,7 +377,7 @@ def _term(
     homes: dict[str, int] | None = {} if variant.home else None
     placed_by_day: list[tuple[int, Placed]] = []
     day = 0
-    target = lower_bound(problem).days if variant.spread or variant.fill_caps else 0
+    target = lower_bound(problem).days if variant.spread or variant.fill_caps or variant.pace else 0
     capped = _held_by_caps(problem, audience_left, target) if variant.fill_caps else set()
     quotas = capacity(problem).quota if variant.quota else None
     remaining: dict[str, int] = defaultdict(int)  # seconds with breaks, by series
@@ -407,6 +415,8 @@ def _term(
                 elif ahead.due(day, per_day):
                     due.add(series_id)
                 room = min(room, ahead.before)
+            elif variant.pace and target > day:  # as many as it needs a day to the bound
+                room = min(room, max(1, -(-len(items) // (target - day))))
             candidates.extend(items[: max(0, room)])
         if variant.bottleneck:
             priority = {

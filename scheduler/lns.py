@@ -78,6 +78,21 @@ def score(problem: Problem, placed: Placement) -> float:
     return sum(shares) / len(shares) if shares else 1.0
 
 
+def reach(problem: Problem, placed: Placement) -> float:
+    """How much slot consistency the search can reach from a placement at most, as it
+    moves lessons between a few days only: each series' share of episodes on a day with
+    no other of its episodes (two on one day cannot both start at the series' time but
+    where both are under SLOT_S long), averaged over series as slot consistency is."""
+    days: dict[str, set[int]] = defaultdict(set)
+    counts: dict[str, int] = defaultdict(int)
+    for lesson in problem.lessons:
+        if lesson.id in placed:
+            days[lesson.series].add(placed[lesson.id][0])
+            counts[lesson.series] += 1
+    shares = [len(days[series_id]) / count for series_id, count in counts.items()]
+    return sum(shares) / len(shares) if shares else 1.0
+
+
 class _State:
     """The placement with the indexes a step needs: lessons by day, episodes by series,
     each series' share of consistent episodes and its median time of day."""

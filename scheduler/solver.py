@@ -50,37 +50,47 @@ HUC = Variant("home-urgent-caps", home=True, pack=True, urgency=0.8, caps=True)
 ALONE = (NARROW, CPC, SPCQ, HUC)
 """How the audiences taken first (narrow or critical) are scheduled by the variants that
 try several ways: the one of these that needs the fewest days for them alone."""
+FIRST_ALONE = replace(SPB, name=f"first-alone-{SPB.name}-quotas", quota=True, first=ALONE)
+
+
+def paced(variant: Variant) -> Variant:
+    """The variant with `pace`: each series' episodes spread evenly over the days to
+    the bound (greedy.py)."""
+    return replace(variant, name=f"{variant.name}-paced", pace=True)
+
+
 HEURISTICS = (
     Variant("home-urgent-spread", home=True, pack=True, urgency=0.8, spread=1.02),
-    SPCQ,
-    Variant("narrow-first-homes-quotas", home=True, pack=True, first=(NARROW,), quota=True),
-    SPB,
-    CPC,
-    Variant("narrow-first-prompt", pack=True, prompt=600, first=(NARROW_CAPPED,)),
+    paced(SPCQ),
+    paced(SPB),
+    paced(CPC),
+    paced(Variant("narrow-first-prompt", pack=True, prompt=600, first=(NARROW_CAPPED,))),
     Variant("home-urgent-0.6", home=True, pack=True, urgency=0.6),
-    HUC,
     Variant("packed-bottleneck-caps", pack=True, bottleneck=True, caps=True),
     replace(SPB, name=f"{SPB.name}-quotas", quota=True),
-    replace(CPC, name=f"{CPC.name}-quotas", quota=True),
-    replace(SPB, name=f"first-alone-{SPB.name}-quotas", quota=True, first=ALONE),
+    paced(replace(CPC, name=f"{CPC.name}-quotas", quota=True)),
+    FIRST_ALONE,
+    paced(FIRST_ALONE),
 )
 """The heuristic's variants tried on large problems after the baseline, in this order,
 in worker processes. Those named `-quotas` follow the capacity model (capacity.py: a
-channel gives an audience still under its quota on that channel the first call),
-which pays on fuzzed draws and costs days on some sweep networks, so a variant runs
-with quotas, without, or both, as those rows need. Chosen by a set cover
-over the 24 tuned fuzzed draws and the 21 sweep networks of up to 12,000 lessons
-(bench/RESULTS.md): on every one of those 45 rows some variant kept reaches the
-fewest days any variant reaches and slot consistency within 0.1 of the best at those
-days; the rest are gone. The last, first-alone-sticky-packed-bottleneck-quotas, came
-after that cover: it takes the narrow and the critical audiences (those whose lessons
-alone need as many days as the lower bound) first, by the best of `ALONE`; the set's
-best gained days or consistency at the same days on 9 of the 24 tuned draws, 10 of
-the 24 it was designed on and 3 of 12 never looked at, lost on one (bench/RESULTS.md).
-Home-urgent-spread lost its ender after the cover was checked again on those 45 rows
-and draws 14000-14023 without it: the same days on every row. Sticky-packed-bottleneck
-and clock-packed-caps keep the baseline's clock (a channel takes only what can start at
-its clock); so does sticky-packed-caps-quotas."""
+channel gives an audience still under its quota on that channel the first call);
+those named `-paced` air each series evenly over the days to the lower bound
+(`Variant.pace`), which leaves the neighbourhood search a series on a day of its own
+where the unpaced list scheduler airs it two or three times on one day and not the
+next, but costs a day or a few where the bound cannot be reached. Which form of which
+variant runs is a set cover over 69 rows (bench/RESULTS.md, issue 29, sixth round):
+every variant of the fifth round paced and unpaced, each alone, on the 24 tuned
+fuzzed draws, draws 14000-14023 and the sweep's 21 networks of up to 12,000 lessons;
+on every row some form kept reaches the fewest days any form reaches, with its share
+of episodes on a day of their own (what the search's consistency can reach at most)
+within 0.05 of the best at those days. Home-urgent-spread stays beside the cover: it
+is the one that won slot consistency on sweep networks in the fifth round's cover.
+The first-alone variant (narrow and critical audiences alone first, by the best of
+`ALONE`) runs both ways; narrow-first-homes-quotas and home-urgent-caps (still one
+of `ALONE`) are no longer needed on any row. Sticky-packed-bottleneck,
+clock-packed-caps and sticky-packed-caps-quotas keep the baseline's clock (a channel
+takes only what can start at its clock)."""
 ROLLING_SHARE = 0.75
 """The day-by-day model runs only where pins defeat every variant of the heuristic, and
 takes at most this share of the time left: days come before slot consistency."""
@@ -185,25 +195,38 @@ def _solve_large(
     4. where days stay above the bound, compaction (lns.py): the last day's lessons
        inserted into earlier days by CP-SAT, while that empties it;
     5. large-neighbourhood search for appointment viewing (lns.py) on the days found,
-       until the time limit (less what the even-load pass needs).
+       until the time limit (less what the even-load pass needs), from the schedule
+       of those days whose consistency within the search's reach (`lns.reach`: its
+       series' episodes on days of their own) is highest, which need not be the
+       most consistent one before the search.
     """
     started = time.monotonic()
     deadline = started + options.time_limit_s * (1 - FINISH_SHARE)
     lessons = {lesson.id: lesson for lesson in problem.lessons}
     best: tuple[int, float, Placement, list[Airing]] | None = None  # and its airings
+    start: tuple[tuple[int, float, float], Placement] | None = None  # (days, -reach, -score)
     rejected: list[str] = []
 
     def consider(placed: Placement, stage: str) -> None:
-        """`placed` becomes the best schedule if it is better and the independent
-        checker finds no broken rule in it (a stage with a bug loses, not the user)."""
-        nonlocal best
+        """`placed` becomes the best schedule if it is better, and the search's start
+        if it is a better one (fewer days, then more consistency within reach), when
+        the independent checker finds no broken rule in it (a stage with a bug loses,
+        not the user)."""
+        nonlocal best, start
         days = 1 + max(day for day, _, _ in placed.values())
         score = lns.score(problem, placed)
-        if best is None or (days, -score) < (best[0], -best[1]):
-            airings = _airings(problem, lessons, placed)
-            if broken := violations(problem, airings):
-                rejected.append(f"{stage}: {broken[0].rule}: {broken[0].message}")
-                return
+        reach = lns.reach(problem, placed)
+        better = best is None or (days, -score) < (best[0], -best[1])
+        rank = (days, -reach, -score)
+        if not better and start is not None and rank >= start[0]:
+            return
+        airings = _airings(problem, lessons, placed)
+        if broken := violations(problem, airings):
+            rejected.append(f"{stage}: {broken[0].rule}: {broken[0].message}")
+            return
+        if start is None or rank < start[0]:
+            start = (rank, placed)
+        if better:
             best = (days, score, placed, airings)
             if progress is not None:
                 progress(days, bound, time.monotonic() - started)
@@ -239,8 +262,9 @@ def _solve_large(
         until = now + (deadline - now) * COMPACT_SHARE
         compacted = lns.compact(problem, best[2], until, time.monotonic, options.workers)
         consider(compacted, "compaction")
+    assert start is not None  # set with best
     placed, _ = lns.improve(
-        problem, best[2], deadline, time.monotonic, options.workers, options.seed
+        problem, start[1], deadline, time.monotonic, options.workers, options.seed
     )
     consider(placed, "search")
     return best[3], best[0], rejected

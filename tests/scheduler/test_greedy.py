@@ -381,7 +381,7 @@ def test_scarce_gives_a_shared_channel_to_the_series_that_has_no_other():
 def test_narrow_first_prompt_needs_fewer_days_on_shared_overlapping_networks(shape, days):
     # The variants before it: 91 and 128 days. Bounds: 86 and 126.
     problem = parse_problem(network(shape))
-    variant = next(v for v in HEURISTICS if v.name == "narrow-first-prompt")
+    variant = next(v for v in HEURISTICS if v.name == "narrow-first-prompt-paced")
     report = check(problem, greedy_schedule(problem, variant))
     assert report.violations == []
     assert report.days_used == days
@@ -435,3 +435,43 @@ def test_the_audiences_taken_first_pack_as_if_no_one_else_competed():
     apart = check(problem, greedy_schedule(problem, first))
     assert apart.violations == []
     assert apart.days_used < together.days_used
+
+
+def _paced(x_episodes: int) -> Problem:
+    """One channel, 09:00-12:00: `long` (10 half-hour episodes, one a day) sets the bound
+    at 10 days; `x` (half-hour episodes too) may air three a day."""
+    data = _one_channel([("long", 30, 10), ("x", 30, x_episodes)], window="12:00")
+    for series in data["series"]:  # type: ignore[attr-defined]
+        series["max_per_day"] = 3 if series["id"] == "x" else 1
+    return parse_problem(data)
+
+
+def _per_day(problem: Problem, schedule: Schedule, series_id: str) -> list[int]:
+    counts: defaultdict[int, int] = defaultdict(int)
+    lessons = {lesson.id: lesson for lesson in problem.lessons}
+    for airing in schedule.airings:
+        if lessons[airing.lesson].series == series_id:
+            located = problem.locate(airing.start)
+            assert located is not None
+            counts[located[0]] += 1
+    return [counts[day] for day in range(max(counts) + 1)]
+
+
+@pytest.mark.parametrize(("episodes", "paced"), [(10, [1] * 10), (25, [3] * 5 + [2] * 5)])
+def test_pace_airs_a_series_evenly_over_the_days_to_the_bound(episodes, paced):
+    """Unpaced, x airs three a day and is done in a few days; paced, it airs as many a
+    day as it must to end on the bound's last day, on every day, in the same days."""
+    problem = _paced(episodes)
+    variant = Variant("t", at_clock=True)
+    unpaced = greedy_schedule(problem, variant)
+    even = greedy_schedule(problem, replace(variant, pace=True))
+    assert max(_per_day(problem, unpaced, "x")) == 3
+    assert _per_day(problem, even, "x") == paced
+    for schedule in (unpaced, even):
+        report = check(problem, schedule)
+        assert report.violations == []
+        assert report.days_used == 10
+    if episodes == 10:  # once a day each, at the same clock: every episode at its time
+        assert (
+            check(problem, even).slot_consistency == 1.0 > check(problem, unpaced).slot_consistency
+        )

@@ -75,3 +75,39 @@ def test_sweeps_in_worker_processes_keep_every_rule_days_and_pins():
     assert search.sweeps >= 1
     for pin in problem.pins:
         assert better[pin.lesson] == start[pin.lesson]
+
+
+def test_reach_counts_each_series_episodes_on_days_of_their_own():
+    from scheduler.lns import reach
+
+    problem = parse_problem(_reach_problem())
+    once_a_day = {"x-1": (0, 32400, "ch"), "x-2": (1, 32400, "ch"), "y-1": (0, 36000, "ch")}
+    twice_on_one = {"x-1": (0, 32400, "ch"), "x-2": (0, 36000, "ch"), "y-1": (1, 32400, "ch")}
+    assert reach(problem, once_a_day) == 1.0
+    assert reach(problem, twice_on_one) == (0.5 + 1.0) / 2  # averaged over series
+
+
+def _reach_problem() -> dict[str, object]:
+    """One channel, two series of grade 5: x (two episodes) and y (one)."""
+    from tests.scheduler import TERM
+
+    return {
+        **TERM,
+        "channels": [{"id": "ch", "name": "Ch", "window": ["09:00", "12:00"], "languages": ["kk"]}],
+        "series": [
+            {
+                "id": sid,
+                "grade": 5,
+                "subject": sid,
+                "language": "kk",
+                "title": sid,
+                "max_per_day": 2,
+            }
+            for sid in ("x", "y")
+        ],
+        "lessons": [
+            {"id": f"{sid}-{e}", "series": sid, "episode": e, "duration_s": 1800}
+            for sid, count in (("x", 2), ("y", 1))
+            for e in range(1, count + 1)
+        ],
+    }
