@@ -79,10 +79,11 @@ def score(problem: Problem, placed: Placement) -> float:
 
 
 def reach(problem: Problem, placed: Placement) -> float:
-    """How much slot consistency the search can reach from a placement at most, as it
+    """About how much slot consistency the search can reach from a placement, as it
     moves lessons between a few days only: each series' share of episodes on a day with
-    no other of its episodes (two on one day cannot both start at the series' time but
-    where both are under SLOT_S long), averaged over series as slot consistency is."""
+    no other of its episodes (two on one day can both start within SLOT_S of the
+    series' time only when the first is shorter than twice that), averaged over series
+    as slot consistency is."""
     days: dict[str, set[int]] = defaultdict(set)
     counts: dict[str, int] = defaultdict(int)
     for lesson in problem.lessons:
